@@ -1,0 +1,3 @@
+from tier_cli.cli import main
+
+main()
