@@ -1,0 +1,100 @@
+"""Render's plans as a dated table: names, aliases, sizes, prices, legacy status, defaults.
+
+The data lives in data/render_plans.toml; this module only reads and answers questions about it.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any, Literal
+
+Kind = Literal["web", "postgres", "keyvalue"]
+KINDS: tuple[Kind, ...] = ("web", "postgres", "keyvalue")
+
+
+@dataclass(frozen=True)
+class Plan:
+    kind: Kind
+    name: str
+    aliases: tuple[str, ...]
+    usd: float
+    ram_mb: int
+    cpu: float | None = None
+    connections: int | None = None
+    storage_gb: float | None = None
+    legacy: bool = False
+    successor: str | None = None
+    confirmed: bool = True
+    note: str = ""
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    as_of: str
+    plans: tuple[Plan, ...]
+    defaults: Mapping[str, str]
+
+    def find(self, kind: Kind, name: str | None) -> Plan | None:
+        """The plan a Blueprint value names (case and spacing tolerant), or None."""
+        if name is None:
+            return None
+        key = _norm(name)
+        for plan in self.plans:
+            if plan.kind == kind and key in (_norm(n) for n in plan.names):
+                return plan
+        return None
+
+    def default(self, kind: Kind) -> Plan:
+        plan = self.find(kind, self.defaults["service" if kind == "web" else kind])
+        assert plan is not None, f"catalogue default for {kind} is not a plan"
+        return plan
+
+    def names(self, kind: Kind) -> list[str]:
+        return [n for p in self.plans if p.kind == kind for n in p.names]
+
+
+def same_plan(catalogue: Catalogue, kind: Kind, a: str | None, b: str | None) -> bool:
+    """True when two plan spellings mean the same plan (`pro` and `2c-4g`, `Starter` and `starter`)."""
+    if a is None or b is None:
+        return a is b
+    pa, pb = catalogue.find(kind, a), catalogue.find(kind, b)
+    if pa is None or pb is None:
+        return _norm(a) == _norm(b)
+    return pa is pb
+
+
+def _norm(name: str) -> str:
+    return " ".join(name.strip().lower().replace("_", " ").split())
+
+
+def _plan(kind: Kind, raw: Mapping[str, Any]) -> Plan:
+    return Plan(
+        kind=kind,
+        name=raw["name"],
+        aliases=tuple(raw.get("aliases", ())),
+        usd=float(raw["usd"]),
+        ram_mb=int(raw["ram_mb"]),
+        cpu=raw.get("cpu"),
+        connections=raw.get("connections"),
+        storage_gb=raw.get("storage_gb"),
+        legacy=bool(raw.get("legacy", False)),
+        successor=raw.get("successor"),
+        confirmed=bool(raw.get("confirmed", True)),
+        note=raw.get("note", ""),
+    )
+
+
+@cache
+def load_catalogue() -> Catalogue:
+    text = resources.files("tier_cli").joinpath("data/render_plans.toml").read_text("utf-8")
+    raw = tomllib.loads(text)
+    plans = tuple(_plan(kind, entry) for kind in KINDS for entry in raw[kind])
+    return Catalogue(as_of=raw["as_of"], plans=plans, defaults=raw["defaults"])

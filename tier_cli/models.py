@@ -1,0 +1,71 @@
+"""Values that travel along the pipeline: config -> metrics -> decision -> edits -> report."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+
+METRIC_NAMES: tuple[str, ...] = (
+    "users",
+    "active_users",
+    "concurrent_users",
+    "db_size_mb",
+    "slow_query_ms",
+)
+
+_EMPTY: Mapping[str, str] = MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """What was measured. A value of None means the metric could not be measured (unknown)."""
+
+    values: Mapping[str, float | None]
+    source: str  # where it came from, never with credentials: "postgresql://db.example/app", a path
+    collected_at: datetime | None = None
+    labels: Mapping[str, str] = field(default=_EMPTY)  # metric -> "estimate", "single reading", ...
+
+    def get(self, name: str) -> float | None:
+        return self.values.get(name)
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    """How to read metrics from PostgreSQL safely (tiers.toml [database])."""
+
+    connect_timeout_s: int = 5
+    statement_timeout_ms: int = 5000
+    application_name: str = "tier"
+    active_days: int = 30
+    concurrent_minutes: int = 5
+    queries: Mapping[str, str] = field(default=_EMPTY)  # metric name -> SQL replacing the default
+
+
+@dataclass(frozen=True)
+class KeyValueTarget:
+    """The Key Value (Redis) instance a tier needs."""
+
+    name: str
+    plan: str
+
+
+@dataclass(frozen=True)
+class TierTarget:
+    """What render.yaml should say for one tier."""
+
+    tier: str
+    web_plan: str
+    database_plan: str
+    start_template: str  # contains "{app}", filled with the ASGI app from the current startCommand
+    keyvalue: KeyValueTarget | None = None
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which entries of render.yaml to act on, when the user names them (flag or tiers.toml)."""
+
+    service: str | None = None
+    database: str | None = None
+    app: str | None = None  # the ASGI app to use when the startCommand cannot be understood
