@@ -41,6 +41,7 @@ class DatabaseSettings:
     active_days: int = 30
     concurrent_minutes: int = 5
     queries: Mapping[str, str] = field(default=_EMPTY)  # metric name -> SQL replacing the default
+    config_path: str = "tiers.toml"  # named in messages about the settings above
 
 
 @dataclass(frozen=True)
