@@ -1,0 +1,81 @@
+"""Where the user's tier, as written in tiers.toml, differs from what Render offers today."""
+
+from __future__ import annotations
+
+import re
+
+from tier_cli.catalogue import Catalogue, Kind
+from tier_cli.config import Tier, TierConfig
+from tier_cli.costs import Cost, monthly_cost
+
+DEPRECATED_WORKER = "uvicorn.workers.UvicornWorker"
+MB_PER_WORKER = 256  # below this per gunicorn worker, a FastAPI app is likely to run out of memory
+_WORKERS = re.compile(r"(?:--workers[ =]|-w ?)(\d+)")
+
+
+def tier_plans(tier: Tier) -> list[tuple[Kind, str]]:
+    plans: list[tuple[Kind, str]] = [("web", tier.web_plan), ("postgres", tier.database_plan)]
+    if tier.keyvalue_plan:
+        plans.append(("keyvalue", tier.keyvalue_plan))
+    return plans
+
+
+def tier_cost(tier: Tier, config: TierConfig, catalogue: Catalogue) -> Cost:
+    return monthly_cost(catalogue, config.prices, tier_plans(tier))
+
+
+def reality_checks(tier: Tier, config: TierConfig, catalogue: Catalogue) -> list[str]:
+    """Plain warnings for one tier; an empty list when Render agrees with tiers.toml."""
+    out: list[str] = []
+    at = f"{config.path}: tier {tier.name}"
+    db = catalogue.find("postgres", tier.database_plan)
+    if db is not None and db.legacy:
+        successor = catalogue.find("postgres", db.successor) if db.successor else None
+        tip = (
+            f'set database_plan = "{successor.name}" (${successor.usd:g}/month) or another '
+            "current plan"
+            if successor
+            else "choose a current Postgres plan"
+        )
+        out.append(
+            f"{at}: database_plan {tier.database_plan!r} is a legacy Render Postgres plan: Render "
+            "no longer creates databases on it, and a database on a current plan (free included) "
+            f"cannot move back to it. Tip: {tip}"
+        )
+    if db is not None and db.name == "free":
+        out.append(
+            f"{at}: Render's free Postgres expires 30 days after creation (14-day grace) and has "
+            "no backups"
+        )
+    cost = tier_cost(tier, config, catalogue)
+    if tier.price_usd is not None and cost.usd is not None and abs(cost.usd - tier.price_usd) >= 0.5:
+        unconfirmed = [
+            p.name for k, n in tier_plans(tier)
+            if (p := catalogue.find(k, n)) is not None and not p.confirmed
+        ]
+        out.append(
+            f"{at}: price_usd says ${tier.price_usd:g}/month; Render's catalogue "
+            f"({catalogue.as_of}) gives {cost.describe()}"
+            + (f" ({', '.join(unconfirmed)}: unconfirmed price)" if unconfirmed else "")
+        )
+    web = catalogue.find("web", tier.web_plan)
+    workers = _WORKERS.search(tier.start_command)
+    if web is not None and workers:
+        n = int(workers.group(1))
+        if web.ram_mb / n < MB_PER_WORKER:
+            out.append(
+                f"{at}: {n} workers on web plan {web.name} ({web.ram_mb} MB RAM): about "
+                f"{web.ram_mb // n} MB each; a FastAPI worker often needs more. Tip: fewer workers "
+                "or a plan with more memory"
+            )
+        if web.cpu is not None and n > 2 * web.cpu + 1:
+            out.append(
+                f"{at}: {n} workers on web plan {web.name} ({web.cpu:g} CPU) is above gunicorn's "
+                f"(2 x CPUs) + 1 = {2 * web.cpu + 1:g} starting point"
+            )
+    if DEPRECATED_WORKER in tier.start_command:
+        out.append(
+            f"{at}: start_command uses {DEPRECATED_WORKER}, deprecated since 2024. Tip: "
+            "add the uvicorn-worker package and write -k uvicorn_worker.UvicornWorker"
+        )
+    return out

@@ -1,0 +1,143 @@
+"""Output formatting: the recommendation as JSON and as text (rich on a terminal, plain when piped).
+
+No decisions here, and no exit codes: only turning values into text.
+"""
+
+from __future__ import annotations
+
+from typing import IO, Any
+
+from tier_cli.advisor import Headroom, Reason
+from tier_cli.config import TierConfig
+from tier_cli.costs import Cost
+from tier_cli.models import METRIC_NAMES
+from tier_cli.recommendation import Recommendation
+
+
+def _usd(cost: Cost | None) -> float | None:
+    return None if cost is None else cost.usd
+
+
+def recommendation_json(rec: Recommendation) -> dict[str, Any]:
+    now, after = _usd(rec.cost_now), _usd(rec.cost_after)
+    return {
+        "recommended": rec.recommended,
+        "current": rec.current,
+        "change": rec.decision.change,
+        "service": None if rec.placement is None else rec.placement.service,
+        "metrics": {name: rec.metrics.get(name) for name in METRIC_NAMES},
+        "metric_labels": dict(rec.metrics.labels),
+        "unknown": list(rec.decision.unknown),
+        "source": rec.metrics.source,
+        "collected_at": rec.metrics.collected_at.isoformat() if rec.metrics.collected_at else None,
+        "reasons": [_reason_json(r) for r in rec.decision.reasons],
+        "headroom": [_headroom_json(h) for h in rec.decision.headroom],
+        "monthly_cost": {
+            "current": now,
+            "recommended": after,
+            "change": None if now is None or after is None else after - now,
+            "current_detail": None if rec.cost_now is None else rec.cost_now.describe(),
+            "recommended_detail": rec.cost_after.describe(),
+        },
+        "warnings": list(rec.warnings),
+    }
+
+
+def _reason_json(r: Reason) -> dict[str, Any]:
+    return {
+        "metric": r.metric,
+        "value": r.value,
+        "threshold": r.threshold,
+        "tier": r.tier,
+        "rule": r.rule,
+        "text": r.describe(),
+    }
+
+
+def _headroom_json(h: Headroom) -> dict[str, Any]:
+    return {
+        "metric": h.metric,
+        "value": h.value,
+        "threshold": h.threshold,
+        "tier": h.tier,
+        "remaining": h.remaining,
+    }
+
+
+def fmt(value: float | None) -> str:
+    if value is None:
+        return "unknown"
+    if value == int(value):
+        return f"{int(value):,}"
+    return f"{value:,.1f}"
+
+
+def cost_line(rec: Recommendation) -> str:
+    after = rec.cost_after.describe()
+    if rec.cost_now is None:
+        return f"monthly cost on {rec.recommended}: {after}"
+    now, then = rec.cost_now.usd, rec.cost_after.usd
+    delta = "" if now is None or then is None else f" ({then - now:+,.0f} $/month)"
+    return f"monthly cost: now {rec.cost_now.describe()} -> {after}{delta}"
+
+
+def print_recommendation(rec: Recommendation, config: TierConfig, out: IO[str]) -> None:
+    """Text report: a rich table on a terminal, plain ASCII when piped; NO_COLOR honoured."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(file=out, highlight=False, soft_wrap=True)
+    plain = not console.is_terminal
+    table = Table(box=box.ASCII if plain else box.ROUNDED, title=None, show_edge=not plain)
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    upper = config.tiers[1:]
+    for tier in upper:
+        table.add_column(tier.name, justify="right")
+    reached = {(r.metric, r.tier) for r in rec.decision.reasons if r.rule == "threshold"}
+    for name in METRIC_NAMES:
+        value = rec.metrics.get(name)
+        label = rec.metrics.labels.get(name)
+        cells = []
+        for tier in upper:
+            threshold = tier.thresholds.get(name)
+            text = "" if threshold is None else fmt(threshold)
+            if (name, tier.name) in reached and not plain:
+                text = f"[bold red]{text}[/]"
+            elif (name, tier.name) in reached:
+                text += " *"
+            cells.append(text)
+        shown = fmt(value) + (f" ({label})" if label else "")
+        table.add_row(name, shown if value is not None or plain else f"[dim]{shown}[/]", *cells)
+    console.print(f"metrics: {rec.metrics.source}" + _when(rec))
+    console.print(table)
+    current = rec.current or "none (matches no tier)"
+    arrow = {"up": "upgrade", "down": "downgrade", "none": "stay"}.get(rec.decision.change, "")
+    tag = "" if plain else "[bold green]"
+    end = "" if plain else "[/]"
+    console.print(f"current tier: {current}")
+    console.print(f"recommended tier: {tag}{rec.recommended}{end}" + (f" ({arrow})" if arrow else ""))
+    for reason in rec.decision.reasons:
+        console.print(f"  - {reason.describe()}", markup=False)
+    for h in rec.decision.headroom:
+        if h.remaining is not None:
+            console.print(
+                f"  headroom: {h.metric} {fmt(h.value)} of {fmt(h.threshold)} for {h.tier} "
+                f"({fmt(h.remaining)} to go)",
+                markup=False,
+            )
+    console.print(cost_line(rec), markup=False)
+    for warning in rec.warnings:
+        console.print(("warning: " if plain else "[yellow]warning:[/] ") + _escape(warning))
+
+
+def _when(rec: Recommendation) -> str:
+    at = rec.metrics.collected_at
+    return "" if at is None else f" at {at.isoformat(timespec='seconds')}"
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
