@@ -1,18 +1,30 @@
-"""The Typer app: flags in, exit codes out. The only module that knows about exit codes."""
+"""The Typer app: flags in, exit codes out. The only module that knows about exit codes.
+
+Heavy modules (psycopg, rich, ruamel.yaml) are imported inside the commands that use them, so
+`tier check --metrics FILE` starts fast.
+"""
 
 from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from tier_cli import __version__
 from tier_cli.errors import ConfigError, MetricsError, RefusedError, RenderFileError, TierError, mask
+
+if TYPE_CHECKING:
+    from tier_cli.catalogue import Catalogue
+    from tier_cli.checkreport import Verdict
+    from tier_cli.config import TierConfig
+    from tier_cli.recommendation import Recommendation
+    from tier_cli.trend import Trend
 
 EXIT_OK = 0
 EXIT_OUT_OF_SYNC = 1
@@ -28,30 +40,31 @@ EXIT_CODES: dict[type[TierError], int] = {
 }
 
 EXIT_HELP = (
-    "Exit codes: 0 ok; 2 usage or config error (tiers.toml, flags); 3 render.yaml unreadable or "
-    "invalid, or the edit refused; 4 metrics unavailable (database, snapshot)."
+    "Exit codes: 0 ok; 1 (check only) render.yaml is not on the recommended tier; 2 usage or "
+    "config error (flags, tiers.toml); 3 render.yaml unreadable or invalid, or an edit refused as "
+    "unsafe (the file is untouched); 4 metrics unavailable (database, snapshot)."
 )
 
 app = typer.Typer(
     help="Tier advisor for Python web apps on Render: reads live metrics, recommends a tier, "
-    "and rewrites render.yaml byte-exactly. " + EXIT_HELP,
+    "and rewrites render.yaml byte-exactly.\n\n" + EXIT_HELP,
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
-    add_completion=True,
+    rich_markup_mode=None,
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def guarded(fn: F) -> F:
-    """Turn a TierError into one line on stderr and its exit code."""
+    """Turn a TierError into one line on stderr and its exit code; never show a password."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
         except TierError as exc:
-            secret = kwargs.get("database_url")
+            secret = kwargs.get("database_url") or os.environ.get("DATABASE_URL")
             sys.stderr.write(f"tier: error: {mask(str(exc), secret)}\n")
             raise typer.Exit(EXIT_CODES.get(type(exc), EXIT_CONFIG)) from None
 
@@ -68,7 +81,7 @@ def _version(value: bool) -> None:
 def _root(
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit."),
     ] = False,
 ) -> None:
     """Tier advisor for Python web apps on Render."""
@@ -86,15 +99,22 @@ DatabaseUrl = Annotated[
 ]
 MetricsFile = Annotated[
     Path | None,
-    typer.Option("--metrics", help="Read metrics from a snapshot JSON file instead.", show_default=False),
+    typer.Option("--metrics", help="Read metrics from a snapshot JSON file.", show_default=False),
 ]
 Demo = Annotated[
     bool,
-    typer.Option("--demo", help="Run against an embedded demo PostgreSQL with sample data."),
+    typer.Option("--demo", help="Measure an embedded demo PostgreSQL filled with sample data."),
+]
+Offline = Annotated[
+    bool,
+    typer.Option(
+        "--offline",
+        help="Never contact the database: use --metrics FILE or the committed snapshot.",
+    ),
 ]
 RenderPath = Annotated[
     Path | None,
-    typer.Option("--render", help="The Blueprint to read  [default: render.yaml]", show_default=False),
+    typer.Option("--render", help="The Blueprint  [default: render.yaml]", show_default=False),
 ]
 TiersPath = Annotated[
     Path | None,
@@ -107,40 +127,71 @@ Service = Annotated[
 
 
 class _Inputs:
-    """What every command loads first: the catalogue, tiers.toml and render.yaml's bytes."""
+    """What every command loads first: the catalogue and tiers.toml, and where render.yaml is."""
 
-    def __init__(self, render: Path | None, tiers: Path | None, demo: bool) -> None:
+    def __init__(self, render: Path | None, tiers: Path | None, demo: bool = False) -> None:
         from tier_cli.catalogue import load_catalogue
         from tier_cli.config import load_config
         from tier_cli.sources import DEMO_RENDER, default_file
 
-        self.catalogue = load_catalogue()
+        self.catalogue: Catalogue = load_catalogue()
         if demo:
             self.render_path = default_file(render, DEMO_RENDER, "render.yaml")
             self.tiers_path = default_file(tiers, "tiers.toml", "tiers.toml")
         else:
             self.render_path = render or Path("render.yaml")
             self.tiers_path = tiers or Path("tiers.toml")
-        self.config = load_config(self.tiers_path, self.catalogue)
+        self.config: TierConfig = load_config(self.tiers_path, self.catalogue)
+
+    def beside_tiers(self, relative: str) -> Path:
+        """A path from tiers.toml ([snapshot] path, history) taken from tiers.toml's folder."""
+        return self.tiers_path.parent / relative
 
 
-def _recommendation(
-    inputs: _Inputs, database_url: str | None, metrics: Path | None, demo: bool, service: str | None
-) -> Any:
-    from tier_cli.blueprint import read_blueprint
-    from tier_cli.placement import place
-    from tier_cli.recommendation import recommend
-    from tier_cli.sources import MetricsSource, read_metrics, read_render
-    from tier_cli.textio import decode
+class _Evaluation:
+    """render.yaml read and placed, metrics read, the recommendation made."""
 
-    source = MetricsSource(database_url, metrics, demo)
-    source.check()
-    name = str(inputs.render_path)
-    text = decode(read_render(inputs.render_path), name).text
-    view = read_blueprint(text, name)
-    placement = place(view, name, inputs.config.selection(service), inputs.config, inputs.catalogue)
-    measured = read_metrics(source, inputs.config.database)
-    return recommend(measured, inputs.config, inputs.catalogue, placement)
+    def __init__(
+        self,
+        inputs: _Inputs,
+        database_url: str | None,
+        metrics: Path | None,
+        demo: bool,
+        service: str | None,
+        offline: bool = False,
+    ) -> None:
+        from datetime import UTC, datetime
+
+        from tier_cli.blueprint import read_blueprint
+        from tier_cli.placement import place
+        from tier_cli.recommendation import recommend
+        from tier_cli.snapshot import stale_warning
+        from tier_cli.sources import MetricsSource, read_metrics, read_render
+        from tier_cli.textio import decode
+
+        config = inputs.config
+        source = MetricsSource(database_url, metrics, demo, offline)
+        source.check()
+        self.data = read_render(inputs.render_path)
+        name = str(inputs.render_path)
+        view = read_blueprint(decode(self.data, name).text, name)
+        placement = place(view, name, config.selection(service), config, inputs.catalogue)
+        committed = None if demo else inputs.beside_tiers(config.snapshot.path)
+        measured = read_metrics(source, config.database, committed)
+        stale = stale_warning(measured, config.snapshot.max_age_days, datetime.now(UTC))
+        self.rec: Recommendation = recommend(
+            measured, config, inputs.catalogue, placement, notes=(stale,) if stale else ()
+        )
+
+
+def _trend(inputs: _Inputs, rec: Recommendation) -> Trend:
+    from tier_cli.snapshot import read_history
+    from tier_cli.trend import trend
+
+    history, _bad = read_history(inputs.beside_tiers(inputs.config.snapshot.history))
+    at = inputs.config.index(rec.recommended)
+    nxt = inputs.config.tiers[at + 1] if at + 1 < len(inputs.config.tiers) else None
+    return trend(history, rec.metrics, nxt)
 
 
 # --- commands ----------------------------------------------------------------------------------
@@ -152,20 +203,26 @@ def recommend(
     database_url: DatabaseUrl = None,
     metrics: MetricsFile = None,
     demo: Demo = False,
+    offline: Offline = False,
     render: RenderPath = None,
     tiers: TiersPath = None,
     service: Service = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print plain JSON on stdout.")] = False,
 ) -> None:
-    """Show which tier the app needs now, and why."""
+    """Show which tier the app needs now, and why.
+
+    Metrics come from --metrics FILE, else --database-url / $DATABASE_URL, else the snapshot
+    committed at [snapshot] path in tiers.toml.
+    """
     inputs = _Inputs(render, tiers, demo)
-    rec = _recommendation(inputs, database_url, metrics, demo, service)
+    rec = _Evaluation(inputs, database_url, metrics, demo, service, offline).rec
+    trend = None if demo else _trend(inputs, rec)
     from tier_cli.report import print_recommendation, recommendation_json
 
     if as_json:
-        sys.stdout.write(json.dumps(recommendation_json(rec), indent=2) + "\n")
+        sys.stdout.write(json.dumps(recommendation_json(rec, trend), indent=2) + "\n")
     else:
-        print_recommendation(rec, inputs.config, sys.stdout)
+        print_recommendation(rec, inputs.config, sys.stdout, trend)
 
 
 @app.command(epilog=EXIT_HELP)
@@ -173,7 +230,7 @@ def recommend(
 def apply(
     tier: Annotated[
         str | None,
-        typer.Option("--tier", help="Apply this tier (reads no metrics). Default: the recommended one."),
+        typer.Option("--tier", help="Apply this tier; reads no metrics. Default: the recommended one."),
     ] = None,
     service: Service = None,
     render: RenderPath = None,
@@ -182,31 +239,28 @@ def apply(
     database_url: DatabaseUrl = None,
     metrics: MetricsFile = None,
     demo: Demo = False,
+    offline: Offline = False,
 ) -> None:
     """Rewrite render.yaml to a tier: plans, startCommand, Key Value; nothing else changes.
 
     Exit 0 whether or not the file changed; one line on stderr per change made.
     """
     from tier_cli.editor import apply_file_bytes
-    from tier_cli.sources import MetricsSource, read_render
+    from tier_cli.sources import read_render
     from tier_cli.textio import write_atomic
 
     inputs = _Inputs(render, tiers, demo)
     config = inputs.config
     if tier is not None:
-        if any((database_url, metrics, demo)):
+        if database_url or metrics or demo:
             raise ConfigError("--tier reads no metrics. Tip: drop the metrics flag, or drop --tier")
-        if tier not in config.names:
-            raise ConfigError(
-                f"--tier {tier}: no such tier in {config.path}. Tip: use one of "
-                + ", ".join(config.names)
-            )
+        _known_tier(config, tier)
         name = tier
+        data = read_render(inputs.render_path)
     else:
-        MetricsSource(database_url, metrics, demo).check()
-        name = _recommendation(inputs, database_url, metrics, demo, service).recommended
+        evaluation = _Evaluation(inputs, database_url, metrics, demo, service, offline)
+        name, data = evaluation.rec.target, evaluation.data
     path = inputs.render_path
-    data = read_render(path)
     new, result = apply_file_bytes(data, str(path), config.target(name), config.selection(service))
     for note in result.notes:
         sys.stderr.write(f"{path}: {note}\n")
@@ -219,14 +273,181 @@ def apply(
         sys.stderr.write(f"{path}: " + "; ".join(c.describe() for c in result.changes) + "\n")
 
 
+@app.command(epilog=EXIT_HELP)
+@guarded
+def check(
+    database_url: DatabaseUrl = None,
+    metrics: MetricsFile = None,
+    demo: Demo = False,
+    offline: Offline = False,
+    render: RenderPath = None,
+    tiers: TiersPath = None,
+    service: Service = None,
+    output: Annotated[
+        str, typer.Option("--format", help="text, json, or github (Actions annotations).")
+    ] = "text",
+    summary: Annotated[
+        Path | None,
+        typer.Option(
+            "--summary",
+            help="Append a Markdown report to this file (also $GITHUB_STEP_SUMMARY when set).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """CI step: exit 0 when render.yaml is on the recommended tier, 1 when it is not.
+
+    When it is not, prints which fields differ and the exact `tier apply` command that fixes it.
+    """
+    if output not in ("text", "json", "github"):
+        raise ConfigError(f"--format {output}: unknown format. Tip: use text, json or github")
+    inputs = _Inputs(render, tiers, demo)
+    verdict = _verdict(inputs, _Evaluation(inputs, database_url, metrics, demo, service, offline), service)
+    from tier_cli.checkreport import verdict_github, verdict_json, verdict_markdown, verdict_text
+
+    if output == "json":
+        sys.stdout.write(json.dumps(verdict_json(verdict), indent=2) + "\n")
+    elif output == "github":
+        sys.stdout.write(verdict_github(verdict))
+    else:
+        sys.stdout.write(verdict_text(verdict))
+    for target in (summary, os.environ.get("GITHUB_STEP_SUMMARY") or None):
+        if target:
+            with open(target, "a", encoding="utf-8") as f:
+                f.write(verdict_markdown(verdict))
+    if not verdict.in_sync:
+        raise typer.Exit(EXIT_OUT_OF_SYNC)
+
+
+def _verdict(inputs: _Inputs, evaluation: _Evaluation, service: str | None) -> Verdict:
+    import shlex
+
+    from tier_cli.checkreport import Difference, Verdict
+    from tier_cli.editor import apply_file_bytes
+
+    rec = evaluation.rec
+    config = inputs.config
+    path = str(inputs.render_path)
+    new, result = apply_file_bytes(
+        evaluation.data, path, config.target(rec.target), config.selection(service)
+    )
+    fix = ["tier", "apply", "--tier", rec.target]
+    if inputs.render_path != Path("render.yaml"):
+        fix += ["--render", path]
+    if inputs.tiers_path != Path("tiers.toml"):
+        fix += ["--tiers", str(inputs.tiers_path)]
+    if service:
+        fix += ["--service", service]
+    return Verdict(
+        rec=rec,
+        render=path,
+        differences=tuple(Difference(c.describe(), c.line) for c in result.changes),
+        fix=shlex.join(fix),
+        diff=unified_diff(evaluation.data, new, path),
+        notes=tuple(result.notes),
+        tiers=config.tiers,
+    )
+
+
+@app.command(epilog=EXIT_HELP)
+@guarded
+def snapshot(
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="Where to write  [default: [snapshot] path in tiers.toml]",
+                     show_default=False),
+    ] = None,
+    database_url: DatabaseUrl = None,
+    demo: Demo = False,
+    tiers: TiersPath = None,
+) -> None:
+    """Measure the database and write the metrics snapshot JSON (and append it to the history).
+
+    Commit the snapshot so that `tier check` and the pre-commit hook run offline.
+    """
+    from tier_cli.snapshot import append_history, write_snapshot
+    from tier_cli.sources import MetricsSource, read_metrics, resolve_url
+
+    inputs = _Inputs(None, tiers, demo)
+    source = MetricsSource(database_url, None, demo)
+    if not demo and not resolve_url(source):
+        raise MetricsError(
+            "tier snapshot measures a database. Tip: pass --database-url URL or set DATABASE_URL"
+        )
+    measured = read_metrics(source, inputs.config.database)
+    path = output or inputs.beside_tiers(inputs.config.snapshot.path)
+    write_snapshot(path, measured)
+    history = inputs.beside_tiers(inputs.config.snapshot.history)
+    append_history(history, measured)
+    shown = ", ".join(
+        f"{k} {'unknown' if v is None else f'{v:g}'}" for k, v in measured.values.items()
+    )
+    sys.stderr.write(f"{path}: snapshot written ({shown}); appended to {history}\n")
+
+
+@app.command("tiers", epilog=EXIT_HELP)
+@guarded
+def tiers_table(
+    tiers: TiersPath = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print plain JSON on stdout.")] = False,
+) -> None:
+    """The tier table: thresholds, plans and real monthly prices from Render's catalogue."""
+    from tier_cli.tiertable import print_tiers, tiers_json
+
+    inputs = _Inputs(None, tiers)
+    if as_json:
+        sys.stdout.write(json.dumps(tiers_json(inputs.config, inputs.catalogue), indent=2) + "\n")
+    else:
+        print_tiers(inputs.config, inputs.catalogue, sys.stdout)
+
+
+@app.command(epilog=EXIT_HELP)
+@guarded
+def init(
+    path: Annotated[Path, typer.Option("--tiers", help="Where to write.")] = Path("tiers.toml"),
+    database_url: DatabaseUrl = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented tiers.toml with the guide's tiers.
+
+    Given a database (--database-url or $DATABASE_URL), inspect its schema to find the users
+    table and its last-activity column and write the metric SQL for them.
+    """
+    from tier_cli.initfile import initial_tiers_toml
+    from tier_cli.sources import MetricsSource, resolve_url
+    from tier_cli.textio import write_atomic
+
+    if path.exists() and not force:
+        raise ConfigError(f"{path}: already exists. Tip: pass --force to overwrite it")
+    url = resolve_url(MetricsSource(database_url))
+    guess = None
+    if url:
+        from tier_cli.metrics import inspect_schema
+
+        guess = inspect_schema(url)
+    text, notes = initial_tiers_toml(guess)
+    write_atomic(path, text.encode("utf-8"))
+    for note in notes:
+        sys.stderr.write(f"{path}: {note}\n")
+    sys.stderr.write(f"{path}: written\n")
+
+
+def _known_tier(config: TierConfig, name: str) -> None:
+    if name not in config.names:
+        raise ConfigError(
+            f"--tier {name}: no such tier in {config.path}. Tip: use one of " + ", ".join(config.names)
+        )
+
+
 def unified_diff(old: bytes, new: bytes, name: str) -> str:
     import difflib
 
     a = old.decode("utf-8-sig", errors="replace").splitlines(keepends=True)
     b = new.decode("utf-8-sig", errors="replace").splitlines(keepends=True)
     lines = difflib.unified_diff(a, b, f"a/{name}", f"b/{name}")
-    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
-                   for line in lines)
+    return "".join(
+        line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines
+    )
 
 
 def main() -> None:

@@ -40,6 +40,18 @@ class Policy:
     storage_share: float = 0.8  # db_size_mb past this share of the tier's storage moves up
     still_slow_ms: float = 5000.0  # slow_query_ms at or above this moves one tier up
     capacity_active_users: float | None = 100_000.0  # what the highest tier is said to carry
+    max_tier: str | None = None  # never recommend above this tier
+    max_monthly_usd: float | None = None  # never recommend a tier costing more than this
+    pin: str | None = None  # hold render.yaml on this tier whatever the metrics say
+
+
+@dataclass(frozen=True)
+class SnapshotSettings:
+    """Where `tier snapshot` writes, and how old a snapshot may get ([snapshot])."""
+
+    path: str = ".tier/metrics.json"  # relative to the folder of tiers.toml
+    history: str = ".tier/history.jsonl"
+    max_age_days: float = 7.0
 
 
 @dataclass(frozen=True)
@@ -57,6 +69,7 @@ class TierConfig:
     policy: Policy = field(default_factory=Policy)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     render: RenderSettings = field(default_factory=RenderSettings)
+    snapshot: SnapshotSettings = field(default_factory=SnapshotSettings)
     prices: Mapping[str, Mapping[str, float]] = field(
         default_factory=lambda: MappingProxyType({})
     )  # kind -> plan name -> $/month, overriding the catalogue
@@ -106,17 +119,17 @@ def load_config(path: Path, catalogue: Catalogue) -> TierConfig:
 
 def parse_config(raw: Mapping[str, Any], name: str, catalogue: Catalogue) -> TierConfig:
     r = _Reader(name)
-    r.keys(raw, "", {"tier", "decision", "database", "render", "prices"})
+    r.keys(raw, "", {"tier", "decision", "database", "render", "snapshot", "prices"})
     tiers = _tiers(r, raw.get("tier"), catalogue)
-    config = TierConfig(
+    return TierConfig(
         path=name,
         tiers=tiers,
-        policy=_policy(r, r.table(raw, "decision")),
+        policy=_policy(r, r.table(raw, "decision"), tuple(t.name for t in tiers)),
         database=_database(r, r.table(raw, "database")),
         render=_render(r, r.table(raw, "render")),
+        snapshot=_snapshot(r, r.table(raw, "snapshot")),
         prices=_prices(r, r.table(raw, "prices"), catalogue),
     )
-    return config
 
 
 def _tiers(r: _Reader, raw: Any, catalogue: Catalogue) -> tuple[Tier, ...]:
@@ -225,10 +238,14 @@ def _check_rising(r: _Reader, tiers: list[Tier]) -> None:
             )
 
 
-def _policy(r: _Reader, raw: Mapping[str, Any]) -> Policy:
+def _policy(r: _Reader, raw: Mapping[str, Any], names: tuple[str, ...]) -> Policy:
     at = "decision"
     r.keys(raw, at, {"downgrade_dead_band", "storage_share", "still_slow_ms",
-                     "capacity_active_users"})
+                     "capacity_active_users", "max_tier", "max_monthly_usd", "pin"})
+    for key in ("max_tier", "pin"):
+        named = r.string(raw, at, key)
+        if named is not None and named not in names:
+            r.fail(f"{at}.{key}", f"unknown tier {named!r}", "use one of " + ", ".join(names))
     d = Policy()
     band = r.number(raw, at, "downgrade_dead_band")
     share = r.number(raw, at, "storage_share")
@@ -242,6 +259,21 @@ def _policy(r: _Reader, raw: Mapping[str, Any]) -> Policy:
         storage_share=d.storage_share if share is None else share,
         still_slow_ms=d.still_slow_ms if slow is None else r.positive(slow, f"{at}.still_slow_ms"),
         capacity_active_users=d.capacity_active_users if cap is None else cap,
+        max_tier=r.string(raw, at, "max_tier"),
+        max_monthly_usd=r.number(raw, at, "max_monthly_usd"),
+        pin=r.string(raw, at, "pin"),
+    )
+
+
+def _snapshot(r: _Reader, raw: Mapping[str, Any]) -> SnapshotSettings:
+    at = "snapshot"
+    r.keys(raw, at, {"path", "history", "max_age_days"})
+    d = SnapshotSettings()
+    age = r.number(raw, at, "max_age_days")
+    return SnapshotSettings(
+        path=r.string(raw, at, "path") or d.path,
+        history=r.string(raw, at, "history") or d.history,
+        max_age_days=d.max_age_days if age is None else r.positive(age, f"{at}.max_age_days"),
     )
 
 

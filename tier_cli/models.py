@@ -73,3 +73,16 @@ class Selection:
     service: str | None = None
     database: str | None = None
     app: str | None = None  # the ASGI app to use when the startCommand cannot be understood
+
+
+@dataclass(frozen=True)
+class SchemaGuess:
+    """What `tier init` found in a database's schema (information_schema), for the metric SQL."""
+
+    users_table: str | None  # schema-qualified, e.g. "public.users"; None: nothing likely found
+    last_seen_column: str | None  # a timestamp column of last activity, e.g. "last_seen_at"
+    created_column: str | None = None
+    activity_table: str | None = None  # a table of events: one row per user action
+    activity_user_column: str | None = None
+    activity_time_column: str | None = None
+    notes: tuple[str, ...] = ()  # what was looked at and why a choice was made

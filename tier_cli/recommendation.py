@@ -1,7 +1,12 @@
-"""The whole answer of `tier recommend`: the decision, where the file stands, costs, warnings."""
+"""The whole answer of `tier recommend`: the decision, guardrails, costs, warnings.
+
+Pure: the decision comes from advisor.decide; this adds the caps (max_tier, max_monthly_usd),
+the pin, the monthly costs and Render's reality checks for the tier to be on.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tier_cli.advisor import Decision, decide
@@ -10,39 +15,77 @@ from tier_cli.config import TierConfig
 from tier_cli.costs import Cost, monthly_cost
 from tier_cli.models import Metrics
 from tier_cli.placement import Placement
-from tier_cli.reality import reality_checks
+from tier_cli.reality import reality_checks, tier_cost
 
 
 @dataclass(frozen=True)
 class Recommendation:
     metrics: Metrics
-    decision: Decision
+    decision: Decision  # what the metrics call for, before caps
+    recommended: str  # after max_tier / max_monthly_usd
+    capped_by: str | None  # the guardrail that lowered it, e.g. 'max_tier = "pro"'
+    pinned: str | None  # [decision] pin: the tier render.yaml is held on
     placement: Placement | None
     cost_now: Cost | None
-    cost_after: Cost
+    cost_after: Cost  # of the target tier
     warnings: tuple[str, ...]
-
-    @property
-    def recommended(self) -> str:
-        return self.decision.recommended
+    change: str  # from the current tier to the target: "up", "down", "none", "unknown"
 
     @property
     def current(self) -> str | None:
         return self.decision.current
 
+    @property
+    def needed(self) -> str:
+        return self.decision.recommended
+
+    @property
+    def target(self) -> str:
+        """The tier render.yaml should be on: the pin, else the recommendation."""
+        return self.pinned or self.recommended
+
+
+def _cap(decision: Decision, config: TierConfig, catalogue: Catalogue) -> tuple[int, str | None]:
+    policy = config.policy
+    at = config.index(decision.recommended)
+    by = None
+    if policy.max_tier is not None and at > config.index(policy.max_tier):
+        at, by = config.index(policy.max_tier), f'max_tier = "{policy.max_tier}"'
+    if policy.max_monthly_usd is not None:
+        while at > 0 and (tier_cost(config.tiers[at], config, catalogue).usd or 0) > policy.max_monthly_usd:
+            at, by = at - 1, f"max_monthly_usd = {policy.max_monthly_usd:g}"
+    return at, by
+
 
 def recommend(
-    metrics: Metrics, config: TierConfig, catalogue: Catalogue, placement: Placement | None
+    metrics: Metrics,
+    config: TierConfig,
+    catalogue: Catalogue,
+    placement: Placement | None,
+    notes: Sequence[str] = (),
 ) -> Recommendation:
     current = None if placement is None else placement.tier
     decision = decide(metrics, config, current)
-    tier = config.tier(decision.recommended)
+    capped, capped_by = _cap(decision, config, catalogue)
+    recommended = config.tiers[capped].name
+    pinned = config.policy.pin
+    tier = config.tier(pinned or recommended)
+    warnings: list[str] = list(notes)
+    if capped_by is not None:
+        warnings.append(
+            f"the app has outgrown {capped_by} in {config.path}: the metrics call for "
+            f"{decision.recommended}, capped to {recommended}"
+        )
+    if pinned is not None and pinned != recommended:
+        warnings.append(
+            f"render.yaml is pinned to {pinned} (pin in {config.path}); the metrics call for "
+            f"{recommended}"
+        )
     plans: list[tuple[Kind, str]] = [("web", tier.web_plan)]
     if placement is None or placement.database is not None:
         plans.append(("postgres", tier.database_plan))
     if tier.keyvalue_plan:
         plans.append(("keyvalue", tier.keyvalue_plan))
-    warnings: list[str] = []
     if placement is not None:
         warnings.extend(placement.notes)
         if placement.keyvalue is not None and not tier.keyvalue_plan:
@@ -60,8 +103,19 @@ def recommend(
     return Recommendation(
         metrics=metrics,
         decision=decision,
+        recommended=recommended,
+        capped_by=capped_by,
+        pinned=pinned,
         placement=placement,
         cost_now=None if placement is None else placement.cost(config, catalogue),
         cost_after=monthly_cost(catalogue, config.prices, plans),
         warnings=tuple(warnings),
+        change=_change(config, current, tier.name),
     )
+
+
+def _change(config: TierConfig, current: str | None, target: str) -> str:
+    if current is None:
+        return "unknown"
+    a, b = config.index(current), config.index(target)
+    return "up" if b > a else "down" if b < a else "none"

@@ -12,18 +12,23 @@ from tier_cli.config import TierConfig
 from tier_cli.costs import Cost
 from tier_cli.models import METRIC_NAMES
 from tier_cli.recommendation import Recommendation
+from tier_cli.trend import Trend
 
 
 def _usd(cost: Cost | None) -> float | None:
     return None if cost is None else cost.usd
 
 
-def recommendation_json(rec: Recommendation) -> dict[str, Any]:
+def recommendation_json(rec: Recommendation, trend: Trend | None = None) -> dict[str, Any]:
     now, after = _usd(rec.cost_now), _usd(rec.cost_after)
     return {
         "recommended": rec.recommended,
         "current": rec.current,
-        "change": rec.decision.change,
+        "needed": rec.needed,
+        "capped_by": rec.capped_by,
+        "pinned": rec.pinned,
+        "target": rec.target,
+        "change": rec.change,
         "service": None if rec.placement is None else rec.placement.service,
         "metrics": {name: rec.metrics.get(name) for name in METRIC_NAMES},
         "metric_labels": dict(rec.metrics.labels),
@@ -40,6 +45,17 @@ def recommendation_json(rec: Recommendation) -> dict[str, Any]:
             "recommended_detail": rec.cost_after.describe(),
         },
         "warnings": list(rec.warnings),
+        "trend": None
+        if trend is None
+        else {
+            "snapshots": trend.points,
+            "days": round(trend.days, 1),
+            "per_week": trend.per_week,
+            "eta": None
+            if trend.eta is None
+            else {"tier": trend.eta.tier, "metric": trend.eta.metric, "weeks": trend.eta.weeks},
+            "note": trend.note,
+        },
     }
 
 
@@ -81,7 +97,9 @@ def cost_line(rec: Recommendation) -> str:
     return f"monthly cost: now {rec.cost_now.describe()} -> {after}{delta}"
 
 
-def print_recommendation(rec: Recommendation, config: TierConfig, out: IO[str]) -> None:
+def print_recommendation(
+    rec: Recommendation, config: TierConfig, out: IO[str], trend: Trend | None = None
+) -> None:
     """Text report: a rich table on a terminal, plain ASCII when piped; NO_COLOR honoured."""
     from rich import box
     from rich.console import Console
@@ -113,11 +131,15 @@ def print_recommendation(rec: Recommendation, config: TierConfig, out: IO[str]) 
     console.print(f"metrics: {rec.metrics.source}" + _when(rec))
     console.print(table)
     current = rec.current or "none (matches no tier)"
-    arrow = {"up": "upgrade", "down": "downgrade", "none": "stay"}.get(rec.decision.change, "")
+    arrow = {"up": "upgrade", "down": "downgrade", "none": "stay"}.get(rec.change, "")
     tag = "" if plain else "[bold green]"
     end = "" if plain else "[/]"
     console.print(f"current tier: {current}")
     console.print(f"recommended tier: {tag}{rec.recommended}{end}" + (f" ({arrow})" if arrow else ""))
+    if rec.capped_by:
+        console.print(f"  (the metrics call for {rec.needed}; capped by {rec.capped_by})", markup=False)
+    if rec.pinned:
+        console.print(f"pinned tier: {rec.pinned} (tier apply and tier check hold render.yaml there)")
     for reason in rec.decision.reasons:
         console.print(f"  - {reason.describe()}", markup=False)
     for h in rec.decision.headroom:
@@ -128,6 +150,8 @@ def print_recommendation(rec: Recommendation, config: TierConfig, out: IO[str]) 
                 markup=False,
             )
     console.print(cost_line(rec), markup=False)
+    if trend is not None:
+        console.print(trend.note, markup=False)
     for warning in rec.warnings:
         console.print(("warning: " if plain else "[yellow]warning:[/] ") + _escape(warning))
 

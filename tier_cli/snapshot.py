@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,8 @@ def parse_snapshot(data: Mapping[str, Any], name: str) -> Metrics:
         raise MetricsError(f"{name}: collected_at is missing or not a string. Tip: {_SHAPE}")
     try:
         collected_at = datetime.fromisoformat(stamp)
+        if collected_at.tzinfo is None:
+            collected_at = collected_at.replace(tzinfo=UTC)  # a time without zone is UTC
     except ValueError:
         raise MetricsError(
             f"{name}: collected_at {stamp!r} is not an ISO 8601 time. "
@@ -78,6 +80,52 @@ def snapshot_json(metrics: Metrics) -> dict[str, Any]:
         "metrics": dict(metrics.values),
         "labels": dict(metrics.labels),
     }
+
+
+def stale_warning(metrics: Metrics, max_age_days: float, now: datetime) -> str | None:
+    if metrics.collected_at is None:
+        return None
+    age = (now - metrics.collected_at).total_seconds() / 86_400
+    if age <= max_age_days:
+        return None
+    return (
+        f"metrics are {age:.0f} days old ({metrics.source}; max_age_days = {max_age_days:g}). "
+        "Tip: refresh them with `tier snapshot`"
+    )
+
+
+def write_snapshot(path: Path, metrics: Metrics) -> None:
+    """Write the snapshot (atomically) and append it to nothing else: see append_history."""
+    from tier_cli.textio import write_atomic
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, (json.dumps(snapshot_json(metrics), indent=2) + "\n").encode("utf-8"))
+
+
+def append_history(path: Path, metrics: Metrics) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as f:
+        f.write(json.dumps(snapshot_json(metrics), separators=(",", ":")) + "\n")
+
+
+def read_history(path: Path) -> tuple[list[Metrics], int]:
+    """The snapshots in a JSON Lines history, and how many lines could not be read."""
+    try:
+        lines = path.read_text("utf-8").splitlines()
+    except FileNotFoundError:
+        return [], 0
+    except (OSError, UnicodeDecodeError):
+        return [], 1
+    points: list[Metrics] = []
+    bad = 0
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            points.append(parse_snapshot(json.loads(line), f"{path}:{number}"))
+        except (json.JSONDecodeError, MetricsError):
+            bad += 1
+    return points, bad
 
 
 _SHAPE = '{"collected_at": "2026-11-24T09:30:00+00:00", "metrics": {"active_users": 812}}'

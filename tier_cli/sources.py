@@ -24,6 +24,7 @@ class MetricsSource:
     database_url: str | None = None
     metrics_file: Path | None = None
     demo: bool = False
+    offline: bool = False  # never the database: --metrics FILE or the committed snapshot
 
     def check(self) -> None:
         given = [
@@ -32,6 +33,7 @@ class MetricsSource:
                 ("--database-url", self.database_url),
                 ("--metrics", self.metrics_file),
                 ("--demo", self.demo),
+                ("--offline", self.offline and (self.database_url or self.demo)),
             )
             if value
         ]
@@ -42,11 +44,16 @@ class MetricsSource:
 
 
 def resolve_url(source: MetricsSource) -> str | None:
-    """--database-url, else DATABASE_URL (Render's convention)."""
+    """--database-url, else DATABASE_URL (Render's convention); none when offline."""
+    if source.offline:
+        return None
     return source.database_url or os.environ.get("DATABASE_URL") or None
 
 
-def read_metrics(source: MetricsSource, settings: DatabaseSettings) -> Metrics:
+def read_metrics(
+    source: MetricsSource, settings: DatabaseSettings, committed: Path | None = None
+) -> Metrics:
+    """--metrics FILE, else --database-url / DATABASE_URL, else the committed snapshot."""
     source.check()
     if source.metrics_file is not None:
         from tier_cli.snapshot import read_snapshot
@@ -65,9 +72,14 @@ def read_metrics(source: MetricsSource, settings: DatabaseSettings) -> Metrics:
         from tier_cli.metrics import collect
 
         return collect(url, settings)
+    if committed is not None and committed.exists():
+        from tier_cli.snapshot import read_snapshot
+
+        return read_snapshot(committed)
+    where = f" (none at {committed})" if committed is not None else ""
     raise MetricsError(
-        "no metrics source. Tip: pass --database-url URL, set DATABASE_URL, pass --metrics FILE, "
-        "or try --demo"
+        f"no metrics source{where}. Tip: pass --database-url URL, set DATABASE_URL, pass "
+        "--metrics FILE, write a snapshot with `tier snapshot`, or try --demo"
     )
 
 
