@@ -30,7 +30,7 @@ def recommendation_json(rec: Recommendation, trend: Trend | None = None) -> dict
         "target": rec.target,
         "change": rec.change,
         "service": None if rec.placement is None else rec.placement.service,
-        "metrics": {name: rec.metrics.get(name) for name in METRIC_NAMES},
+        "metrics": {name: number(rec.metrics.get(name)) for name in METRIC_NAMES},
         "metric_labels": dict(rec.metrics.labels),
         "unknown": list(rec.decision.unknown),
         "source": rec.metrics.source,
@@ -59,11 +59,18 @@ def recommendation_json(rec: Recommendation, trend: Trend | None = None) -> dict
     }
 
 
+def number(value: float | None) -> float | int | None:
+    """Whole numbers as JSON integers (812, not 812.0)."""
+    if value is None or value != int(value):
+        return value
+    return int(value)
+
+
 def _reason_json(r: Reason) -> dict[str, Any]:
     return {
         "metric": r.metric,
-        "value": r.value,
-        "threshold": r.threshold,
+        "value": number(r.value),
+        "threshold": number(r.threshold),
         "tier": r.tier,
         "rule": r.rule,
         "text": r.describe(),
@@ -73,10 +80,10 @@ def _reason_json(r: Reason) -> dict[str, Any]:
 def _headroom_json(h: Headroom) -> dict[str, Any]:
     return {
         "metric": h.metric,
-        "value": h.value,
-        "threshold": h.threshold,
+        "value": number(h.value),
+        "threshold": number(h.threshold),
         "tier": h.tier,
-        "remaining": h.remaining,
+        "remaining": number(h.remaining),
     }
 
 

@@ -1,0 +1,382 @@
+"""The commands as a user runs them: flags, stdout/stderr, files, and every exit code."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+from typer.testing import CliRunner
+
+from tier_cli.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = (ROOT / "examples" / "render.yaml").read_bytes()
+
+
+def snapshot(path: Path, collected_at: str = "2026-11-24T09:00:00+00:00", **metrics: float | None) -> Path:
+    path.write_text(json.dumps({"collected_at": collected_at, "metrics": metrics}), "utf-8")
+    return path
+
+
+STARTER_LOAD = {"users": 2400, "active_users": 812, "concurrent_users": 31, "db_size_mb": 120}
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A folder like a user's repository: render.yaml (free tier) and tiers.toml."""
+    (tmp_path / "render.yaml").write_bytes(EXAMPLE)
+    shutil.copy(ROOT / "tiers.toml", tmp_path / "tiers.toml")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, list(args), env=env, catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+# --- recommend -----------------------------------------------------------------------------------
+
+
+def test_recommend_json_from_a_snapshot(project: Path) -> None:
+    snap = snapshot(project / "m.json", **STARTER_LOAD)
+    code, out, err = run("recommend", "--metrics", str(snap), "--json")
+    assert (code, err) == (0, "")
+    data = json.loads(out)
+    assert data["recommended"] == "starter" and data["current"] == "free"
+    assert data["metrics"] == {**STARTER_LOAD, "slow_query_ms": None}
+    assert {r["metric"] for r in data["reasons"]} == {"active_users", "concurrent_users"}
+    assert data["monthly_cost"] == {
+        "current": 0.0, "recommended": 14.0, "change": 14.0,
+        "current_detail": "$0/month (web free $0 + postgres free $0)",
+        "recommended_detail": "$14/month (web starter $7 + postgres starter $7)",
+    }
+    assert any("legacy Render Postgres plan" in w for w in data["warnings"])
+    assert any("slow_query_ms: unknown" in w for w in data["warnings"])
+
+
+def test_recommend_text_when_piped_is_plain(project: Path) -> None:
+    snap = snapshot(project / "m.json", **STARTER_LOAD)
+    code, out, _ = run("recommend", "--metrics", str(snap))
+    assert code == 0
+    assert "\x1b[" not in out  # no colour codes when not a terminal
+    assert "recommended tier: starter (upgrade)" in out
+    assert "active_users 812 >= 500: reaches starter" in out
+    assert "monthly cost: now $0/month" in out
+
+
+def test_recommend_on_a_terminal_uses_colour_unless_no_color(project: Path) -> None:
+    snap = snapshot(project / "m.json", **STARTER_LOAD)
+    forced = {"FORCE_COLOR": "1", "TTY_COMPATIBLE": "1", "TERM": "xterm-256color"}
+    _, coloured, _ = run("recommend", "--metrics", str(snap), env=forced)
+    _, plain, _ = run("recommend", "--metrics", str(snap), env={**forced, "NO_COLOR": "1"})
+    colour = re.compile(r"\x1b\[(?:[0-9;]*;)?(?:3[0-8]|9[0-7])[;m]")  # foreground colour codes
+    assert colour.search(coloured)
+    assert not colour.search(plain)  # NO_COLOR: bold and dim may stay, colours go
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["recommend", "--metrics", "m.json", "--demo"], 2, "cannot be used together"),
+        (["recommend", "--tiers", "absent.toml", "--metrics", "m.json"], 2, "absent.toml: not found"),
+        (["recommend", "--render", "absent.yaml", "--metrics", "m.json"], 3, "absent.yaml: not found"),
+        (["recommend", "--metrics", "absent.json"], 4, "absent.json: no such snapshot"),
+        (["recommend"], 4, "no metrics source"),
+        (["recommend", "--metrics", "m.json", "--service", "nope"], 2, "nope"),
+        (["apply", "--tier", "enterprise"], 2, "--tier enterprise: no such tier"),
+        (["apply", "--tier", "pro", "--metrics", "m.json"], 2, "--tier reads no metrics"),
+        (["check", "--metrics", "m.json", "--format", "xml"], 2, "unknown format"),
+    ],
+    ids=["two-sources", "no-tiers", "no-render", "no-snapshot", "no-source", "unknown-service",
+         "unknown-tier", "tier-and-metrics", "bad-format"],
+)
+def test_errors_are_one_line_with_their_exit_code(project: Path, args: list[str], code: int,
+                                                  message: str) -> None:
+    snapshot(project / "m.json", **STARTER_LOAD)
+    before = (project / "render.yaml").read_bytes()
+    got, out, err = run(*args)
+    assert got == code
+    assert err.startswith("tier: error: ") and err.count("\n") == 1 and message in err, err
+    assert out == ""
+    assert (project / "render.yaml").read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("content", "code", "message"),
+    [
+        (b"services:\n  - type: web\n    name: [unclosed\n", 3, "render.yaml:"),
+        (b"services:\n  - type: web\n    name: a\n    name: b\n", 3, "render.yaml:"),
+        (b"\xff\xfeservices: []\n", 3, "UTF-8"),
+    ],
+    ids=["invalid-yaml", "duplicate-key", "not-utf8"],
+)
+def test_bad_render_yaml_exits_3_untouched(project: Path, content: bytes, code: int, message: str) -> None:
+    (project / "render.yaml").write_bytes(content)
+    for args in (["apply", "--tier", "pro"], ["recommend", "--metrics", str(snapshot(project / "m.json", **STARTER_LOAD))]):
+        got, _, err = run(*args)
+        assert got == code and message in err and err.count("\n") == 1, err
+        assert (project / "render.yaml").read_bytes() == content
+
+
+def test_bad_snapshot_exits_4(project: Path) -> None:
+    (project / "m.json").write_text('{"collected_at": "yesterday", "metrics": {}}', "utf-8")
+    code, _, err = run("recommend", "--metrics", "m.json")
+    assert code == 4 and "not an ISO 8601 time" in err
+
+
+def test_stale_snapshot_warns(project: Path) -> None:
+    snap = snapshot(project / "m.json", collected_at="2020-01-01T00:00:00+00:00", **STARTER_LOAD)
+    _, out, _ = run("recommend", "--metrics", str(snap), "--json")
+    assert any("days old" in w and "tier snapshot" in w for w in json.loads(out)["warnings"])
+
+
+# --- apply -----------------------------------------------------------------------------------------
+
+
+def test_apply_named_tier_then_again_is_a_no_op(project: Path) -> None:
+    code, out, err = run("apply", "--tier", "pro")
+    assert (code, out) == (0, "")
+    assert err == (
+        "render.yaml: api plan free -> pro; api startCommand -> gunicorn main:app --workers 8 "
+        "--worker-class uvicorn.workers.UvicornWorker --bind 0.0.0.0:$PORT --timeout 120 "
+        "--max-requests 1000 --max-requests-jitter 50; db plan free -> pro\n"
+    )
+    after = (project / "render.yaml").read_bytes()
+    changed = [i for i, (a, b) in enumerate(zip(EXAMPLE.splitlines(), after.splitlines(), strict=True)) if a != b]
+    assert changed == [8, 11, 23]  # the two plan lines and the startCommand line, nothing else
+    assert run("apply", "--tier", "pro") == (0, "", "")
+    assert (project / "render.yaml").read_bytes() == after
+
+
+def test_apply_recommended_tier_from_metrics(project: Path) -> None:
+    snapshot(project / "m.json", **STARTER_LOAD)
+    code, _, err = run("apply", "--metrics", "m.json")
+    assert code == 0 and "api plan free -> starter" in err
+    assert b"plan: starter  # free -> starter" in (project / "render.yaml").read_bytes()
+
+
+def test_apply_dry_run_prints_a_diff_and_writes_nothing(project: Path) -> None:
+    code, out, _ = run("apply", "--tier", "starter", "--dry-run")
+    assert code == 0
+    assert out.startswith("--- a/render.yaml\n+++ b/render.yaml\n")
+    assert "-    plan: free  # free -> starter -> pro, as the app grows\n" in out
+    assert "+    plan: starter  # free -> starter -> pro, as the app grows\n" in out
+    assert (project / "render.yaml").read_bytes() == EXAMPLE
+
+
+def test_apply_refuses_an_edit_through_an_anchor(project: Path) -> None:
+    shared = (
+        b"x-common: &common\n  runtime: python\n  plan: free\n"
+        b"services:\n  - type: web\n    name: api\n    <<: *common\n"
+        b"    startCommand: uvicorn main:app --host 0.0.0.0 --port $PORT\n"
+        b"  - type: worker\n    name: jobs\n    <<: *common\n    startCommand: python jobs.py\n"
+    )
+    (project / "render.yaml").write_bytes(shared)
+    code, _, err = run("apply", "--tier", "pro")
+    assert code == 3 and err.count("\n") == 1 and "render.yaml:" in err
+    assert (project / "render.yaml").read_bytes() == shared
+
+
+def test_apply_keeps_file_mode_and_follows_symlinks(project: Path) -> None:
+    real = project / "deploy" / "render.yaml"
+    real.parent.mkdir()
+    (project / "render.yaml").rename(real)
+    real.chmod(0o640)
+    (project / "render.yaml").symlink_to(real)
+    assert run("apply", "--tier", "starter")[0] == 0
+    assert (project / "render.yaml").is_symlink()
+    assert b"plan: starter" in real.read_bytes()
+    assert real.stat().st_mode & 0o777 == 0o640
+
+
+# --- check ------------------------------------------------------------------------------------------
+
+
+def test_check_out_of_sync_exits_1_with_the_fix(project: Path) -> None:
+    snapshot(project / "m.json", **STARTER_LOAD)
+    code, out, _ = run("check", "--metrics", "m.json")
+    assert code == 1
+    assert "render.yaml: not on tier starter (now: free; recommended: starter)" in out
+    assert "render.yaml:9: api plan free -> starter" in out
+    assert out.rstrip().endswith("Fix: tier apply --tier starter")
+
+
+def test_check_in_sync_exits_0_quietly(project: Path) -> None:
+    snapshot(project / "m.json", **STARTER_LOAD)
+    assert run("apply", "--tier", "starter")[0] == 0
+    code, out, err = run("check", "--metrics", "m.json")
+    assert (code, out, err) == (0, "render.yaml: on tier starter, in sync\n", "")
+
+
+def test_check_json_and_github_and_summary(project: Path) -> None:
+    snapshot(project / "m.json", **STARTER_LOAD)
+    code, out, _ = run("check", "--metrics", "m.json", "--format", "json")
+    data = json.loads(out)
+    assert code == 1 and data["in_sync"] is False and data["recommended"] == "starter"
+    assert data["fix"] == "tier apply --tier starter"
+    code, out, _ = run("check", "--metrics", "m.json", "--format", "github",
+                       "--summary", "summary.md", env={"GITHUB_STEP_SUMMARY": str(project / "gh.md")})
+    assert code == 1
+    assert out.startswith("::error file=render.yaml,line=9,title=tier: not on starter::api plan free -> starter")
+    for name in ("summary.md", "gh.md"):
+        md = (project / name).read_text("utf-8")
+        assert "| active_users | 812 | 500 | 5,000 | 10,000 |" in md
+        assert "**Fix**: `tier apply --tier starter`" in md
+        assert "```diff\n--- a/render.yaml" in md
+
+
+def test_check_pinned_passes_with_a_warning(project: Path) -> None:
+    toml = (project / "tiers.toml").read_text("utf-8").replace('# pin = "starter"', 'pin = "free"')
+    (project / "tiers.toml").write_text(toml, "utf-8")
+    snapshot(project / "m.json", **STARTER_LOAD)
+    code, out, _ = run("check", "--metrics", "m.json")
+    assert code == 0
+    assert "pinned to free; the metrics call for starter" in out
+
+
+def test_check_reports_an_outgrown_cap(project: Path) -> None:
+    toml = (project / "tiers.toml").read_text("utf-8").replace('# max_tier = "pro"', 'max_tier = "starter"')
+    (project / "tiers.toml").write_text(toml, "utf-8")
+    snapshot(project / "m.json", active_users=20_000)
+    code, out, _ = run("check", "--metrics", "m.json", "--format", "json")
+    data = json.loads(out)
+    assert code == 1 and data["recommended"] == "starter" and data["needed"] == "pro+redis"
+    assert any("outgrown max_tier" in w for w in data["warnings"])
+    run("apply", "--tier", "starter")
+    code, out, _ = run("check", "--metrics", "m.json")
+    assert code == 0 and "the app has outgrown max_tier" in out
+
+
+def test_offline_uses_the_committed_snapshot_not_the_database(project: Path) -> None:
+    (project / ".tier").mkdir()
+    snapshot(project / ".tier" / "metrics.json", **STARTER_LOAD)
+    env = {"DATABASE_URL": "postgresql://u:secret@127.0.0.1:1/none?connect_timeout=1"}
+    code, out, _ = run("check", "--offline", env=env)
+    assert code == 1 and "not on tier starter" in out
+    code, out, _ = run("recommend", "--json")  # no DATABASE_URL: falls back to the snapshot
+    assert code == 0 and json.loads(out)["source"].startswith("snapshot .tier/metrics.json")
+
+
+# --- database-backed --------------------------------------------------------------------------------
+
+
+def _users(url: str, active: int, online: int, idle: int) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE users (id serial PRIMARY KEY, created_at timestamptz NOT NULL "
+                     "DEFAULT now(), last_seen_at timestamptz)")
+        conn.execute("INSERT INTO users (last_seen_at) SELECT now() - interval '1 minute' "
+                     "FROM generate_series(1, %s)", (online,))
+        conn.execute("INSERT INTO users (last_seen_at) SELECT now() - interval '3 days' "
+                     "FROM generate_series(1, %s)", (active - online,))
+        conn.execute("INSERT INTO users (last_seen_at) SELECT now() - interval '90 days' "
+                     "FROM generate_series(1, %s)", (idle,))
+
+
+def test_recommend_from_a_real_database(project: Path, pg_db: str) -> None:
+    _users(pg_db, active=5200, online=40, idle=100)
+    code, out, err = run("recommend", "--database-url", pg_db, "--json")
+    assert (code, err) == (0, "")
+    data = json.loads(out)
+    assert data["metrics"]["users"] == 5300 and data["metrics"]["active_users"] == 5200
+    assert data["metrics"]["concurrent_users"] == 40
+    assert data["recommended"] == "pro"
+
+
+def test_snapshot_writes_the_file_and_the_history(project: Path, pg_db: str) -> None:
+    _users(pg_db, active=600, online=5, idle=10)
+    for _ in range(2):
+        code, _, err = run("snapshot", env={"DATABASE_URL": pg_db})
+        assert code == 0 and ".tier/metrics.json: snapshot written" in err
+    data = json.loads((project / ".tier" / "metrics.json").read_text("utf-8"))
+    assert data["metrics"]["active_users"] == 600
+    assert data["source"].startswith("postgresql://") and "password" not in data["source"]
+    lines = (project / ".tier" / "history.jsonl").read_text("utf-8").splitlines()
+    assert len(lines) == 2
+    code, out, _ = run("check", "--offline")
+    assert code == 1 and "not on tier starter" in out
+
+
+def test_unreachable_database_exits_4_without_the_password(project: Path) -> None:
+    url = "postgresql://alice:s3cr3t-pw@127.0.0.1:1/app?connect_timeout=1"
+    for args, env in ((["recommend", "--database-url", url], None), (["recommend"], {"DATABASE_URL": url})):
+        code, out, err = run(*args, env=env)
+        assert code == 4 and out == ""
+        assert "s3cr3t-pw" not in err and err.count("\n") == 1, err
+
+
+def test_trend_from_history(project: Path) -> None:
+    (project / ".tier").mkdir()
+    history = project / ".tier" / "history.jsonl"
+    history.write_text(
+        "".join(
+            json.dumps({"collected_at": f"2026-11-{day:02d}T09:00:00+00:00",
+                        "metrics": {"active_users": 300 + 50 * week}}) + "\n"
+            for week, day in enumerate((1, 8, 15, 22))
+        ),
+        "utf-8",
+    )
+    snap = snapshot(project / "m.json", collected_at="2026-11-22T09:00:00+00:00", active_users=450)
+    _, out, _ = run("recommend", "--metrics", str(snap), "--json")
+    trend = json.loads(out)["trend"]
+    assert trend["per_week"]["active_users"] == pytest.approx(50.0)
+    assert trend["eta"]["tier"] == "starter" and trend["eta"]["weeks"] == pytest.approx(1.0)
+    _, text, _ = run("recommend", "--metrics", str(snap))
+    assert "starter in ~1 week (active_users reaches 500)" in text
+
+
+# --- tiers, init, version -----------------------------------------------------------------------------
+
+
+def test_tiers_table_shows_render_prices(project: Path) -> None:
+    code, out, _ = run("tiers", "--json")
+    tiers = {t["name"]: t for t in json.loads(out)["tiers"]}
+    assert code == 0
+    assert (tiers["pro"]["price_usd"], tiers["pro"]["catalogue_usd"]) == (50, 180)
+    assert tiers["pro+redis"]["catalogue_usd"] == 190
+    code, out, _ = run("tiers")
+    assert code == 0 and "pro+redis" in out and "$180/month" in out
+
+
+def test_init_writes_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert run("init")[0] == 0
+    assert (tmp_path / "tiers.toml").read_text("utf-8") == (ROOT / "tiers.toml").read_text("utf-8")
+    (tmp_path / "tiers.toml").write_text("# mine\n", "utf-8")
+    code, _, err = run("init")
+    assert code == 2 and "already exists" in err
+    assert (tmp_path / "tiers.toml").read_text("utf-8") == "# mine\n"
+    assert run("init", "--force")[0] == 0
+
+
+def test_version_and_help_document_exit_codes() -> None:
+    code, out, _ = run("--version")
+    assert code == 0 and out.startswith("tier ")
+    for command in ("recommend", "apply", "check"):
+        code, out, _ = run(command, "--help")
+        assert code == 0 and "Exit codes: 0 ok" in " ".join(out.split()) and "4 metrics" in " ".join(out.split())
+
+
+# --- the real console script --------------------------------------------------------------------------
+
+
+def test_console_script_end_to_end(project: Path) -> None:
+    snapshot(project / "m.json", **STARTER_LOAD)
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["PYTHONPATH"] = str(ROOT)
+    proc = subprocess.run([sys.executable, "-m", "tier_cli", "check", "--metrics", "m.json"],
+                          capture_output=True, text=True, env=env, check=False)
+    assert proc.returncode == 1 and "Fix: tier apply --tier starter" in proc.stdout
+    proc = subprocess.run([sys.executable, "-m", "tier_cli", "apply", "--metrics", "m.json"],
+                          capture_output=True, text=True, env=env, check=False)
+    assert proc.returncode == 0 and proc.stdout == "" and "api plan free -> starter" in proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "tier_cli", "check", "--metrics", "m.json"],
+                          capture_output=True, text=True, env=env, check=False)
+    assert proc.returncode == 0
