@@ -380,3 +380,21 @@ def test_console_script_end_to_end(project: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "tier_cli", "check", "--metrics", "m.json"],
                           capture_output=True, text=True, env=env, check=False)
     assert proc.returncode == 0
+
+
+def test_init_inspects_the_schema_and_writes_working_sql(project: Path, pg_db: str) -> None:
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute("CREATE TABLE accounts (id serial PRIMARY KEY, signed_up timestamptz, "
+                     "last_login_at timestamptz)")
+        conn.execute("INSERT INTO accounts (last_login_at) SELECT now() - interval '2 days' "
+                     "FROM generate_series(1, 700)")
+    (project / "tiers.toml").unlink()
+    code, _, err = run("init", "--database-url", pg_db)
+    assert code == 0, err
+    text = (project / "tiers.toml").read_text("utf-8")
+    assert '"public"."accounts"' in text and '"last_login_at"' in text
+    code, out, err = run("recommend", "--database-url", pg_db, "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert (data["metrics"]["users"], data["metrics"]["active_users"]) == (700, 700)
+    assert data["recommended"] == "starter"

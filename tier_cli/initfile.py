@@ -16,6 +16,9 @@ def _ident(name: str) -> str:
 
 
 def _toml_string(sql: str) -> str:
+    """A TOML literal string when it can be one (readable SQL), else a basic string."""
+    if "'" not in sql and "\n" not in sql:
+        return f"'{sql}'"
     return '"' + sql.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
@@ -55,7 +58,7 @@ def initial_tiers_toml(guess: SchemaGuess | None) -> tuple[str, list[str]]:
         return text, notes
     queries = queries_for(guess)
     lines = "".join(f"{metric} = {_toml_string(sql)}\n" for metric, sql in queries.items())
-    stamp = f"# written by `tier init` from the schema of the database it was given\n"
+    stamp = "# written by `tier init` from the schema of the database it was given\n"
     assert QUERIES_HEADER in text
     text = text.replace(QUERIES_HEADER, QUERIES_HEADER + stamp + lines, 1)
     notes.append(f"metric SQL written for {guess.users_table}({guess.last_seen_column})")

@@ -114,12 +114,15 @@ def print_recommendation(
 
     console = Console(file=out, highlight=False, soft_wrap=True)
     plain = not console.is_terminal
+    if plain:
+        console.width = max(console.width, 120)  # piped: no wrapping mid-cell
     table = Table(box=box.ASCII if plain else box.ROUNDED, title=None, show_edge=not plain)
     table.add_column("metric")
     table.add_column("value", justify="right")
     upper = config.tiers[1:]
     for tier in upper:
         table.add_column(tier.name, justify="right")
+    table.add_column("note")
     reached = {(r.metric, r.tier) for r in rec.decision.reasons if r.rule == "threshold"}
     for name in METRIC_NAMES:
         value = rec.metrics.get(name)
@@ -133,8 +136,10 @@ def print_recommendation(
             elif (name, tier.name) in reached:
                 text += " *"
             cells.append(text)
-        shown = fmt(value) + (f" ({label})" if label else "")
-        table.add_row(name, shown if value is not None or plain else f"[dim]{shown}[/]", *cells)
+        shown = fmt(value)
+        table.add_row(
+            name, shown if value is not None or plain else f"[dim]{shown}[/]", *cells, label or ""
+        )
     console.print(f"metrics: {rec.metrics.source}" + _when(rec))
     console.print(table)
     current = rec.current or "none (matches no tier)"
