@@ -26,29 +26,107 @@ def m(**values: float | None) -> Metrics:
 
 # (id, metrics, current tier, expected tier, rules behind it)
 CASES = [
-    ("empty-app", m(users=0, active_users=0, concurrent_users=0, db_size_mb=8), "free", "free", set()),
+    (
+        "empty-app",
+        m(users=0, active_users=0, concurrent_users=0, db_size_mb=8),
+        "free",
+        "free",
+        set(),
+    ),
     ("guide-0-500", m(users=450, active_users=499, concurrent_users=10), "free", "free", set()),
     ("guide-500-active", m(active_users=500), "free", "starter", {"threshold"}),
     ("registered-not-active", m(users=20_000, active_users=120), "free", "free", set()),
     ("several-teachers", m(active_users=90, concurrent_users=30), "free", "starter", {"threshold"}),
-    ("dashboard-slow-on-free", m(active_users=100, slow_query_ms=6200), "free", "starter", {"still_slow"}),
-    ("still-slow-on-starter", m(active_users=1200, slow_query_ms=7000), "starter", "pro", {"threshold", "still_slow"}),
-    ("still-slow-on-pro", m(active_users=6000, slow_query_ms=5100), "pro", "pro+redis", {"threshold", "still_slow"}),
-    ("slow-when-file-matches-no-tier", m(active_users=10, slow_query_ms=9000), None, "starter", {"still_slow"}),
-    ("guide-5000-active", m(active_users=5000, concurrent_users=40), "starter", "pro", {"threshold"}),
-    ("guide-100-simultaneous", m(active_users=2000, concurrent_users=100), "starter", "pro", {"threshold"}),
+    (
+        "dashboard-slow-on-free",
+        m(active_users=100, slow_query_ms=6200),
+        "free",
+        "starter",
+        {"still_slow"},
+    ),
+    (
+        "still-slow-on-starter",
+        m(active_users=1200, slow_query_ms=7000),
+        "starter",
+        "pro",
+        {"threshold", "still_slow"},
+    ),
+    (
+        "still-slow-on-pro",
+        m(active_users=6000, slow_query_ms=5100),
+        "pro",
+        "pro+redis",
+        {"threshold", "still_slow"},
+    ),
+    (
+        "slow-when-file-matches-no-tier",
+        m(active_users=10, slow_query_ms=9000),
+        None,
+        "starter",
+        {"still_slow"},
+    ),
+    (
+        "guide-5000-active",
+        m(active_users=5000, concurrent_users=40),
+        "starter",
+        "pro",
+        {"threshold"},
+    ),
+    (
+        "guide-100-simultaneous",
+        m(active_users=2000, concurrent_users=100),
+        "starter",
+        "pro",
+        {"threshold"},
+    ),
     ("guide-10000-active", m(active_users=10_000), "pro", "pro+redis", {"threshold"}),
     ("jump-two-tiers", m(active_users=7000), "free", "pro", {"threshold"}),
-    ("storage-past-80pct-of-free", m(active_users=10, db_size_mb=900), "free", "starter", {"storage"}),
+    (
+        "storage-past-80pct-of-free",
+        m(active_users=10, db_size_mb=900),
+        "free",
+        "starter",
+        {"storage"},
+    ),
     ("storage-within-free", m(active_users=10, db_size_mb=800), "free", "free", set()),
     ("storage-needs-pro", m(active_users=10, db_size_mb=20_000), "free", "pro", {"storage"}),
-    ("dead-band-holds-starter", m(active_users=450, concurrent_users=5), "starter", "starter", {"held"}),
+    (
+        "dead-band-holds-starter",
+        m(active_users=450, concurrent_users=5),
+        "starter",
+        "starter",
+        {"held"},
+    ),
     ("clear-fall-goes-free", m(active_users=399, concurrent_users=19), "starter", "free", set()),
-    ("dead-band-on-concurrency", m(active_users=100, concurrent_users=21), "starter", "starter", {"held"}),
-    ("down-from-pro-to-starter", m(active_users=3000, concurrent_users=50), "pro", "starter", {"threshold"}),
-    ("down-held-at-pro", m(active_users=4500, concurrent_users=50), "pro", "pro", {"threshold", "held"}),
+    (
+        "dead-band-on-concurrency",
+        m(active_users=100, concurrent_users=21),
+        "starter",
+        "starter",
+        {"held"},
+    ),
+    (
+        "down-from-pro-to-starter",
+        m(active_users=3000, concurrent_users=50),
+        "pro",
+        "starter",
+        {"threshold"},
+    ),
+    (
+        "down-held-at-pro",
+        m(active_users=4500, concurrent_users=50),
+        "pro",
+        "pro",
+        {"threshold", "held"},
+    ),
     ("down-two-tiers-at-once", m(active_users=100, concurrent_users=3), "pro+redis", "free", set()),
-    ("unknown-blocks-downgrade", m(active_users=100, concurrent_users=None), "starter", "starter", set()),
+    (
+        "unknown-blocks-downgrade",
+        m(active_users=100, concurrent_users=None),
+        "starter",
+        "starter",
+        set(),
+    ),
     ("all-unknown-on-free", m(), "free", "free", set()),
     ("unknown-current-no-load", m(active_users=10), None, "free", set()),
 ]
@@ -106,8 +184,9 @@ currents = st.sampled_from((None, *ORDER))
 
 
 @given(metric_maps, metric_maps, currents)
-def test_more_load_never_gives_a_lower_tier(a: dict[str, float | None], b: dict[str, float | None],
-                                            current: str | None) -> None:
+def test_more_load_never_gives_a_lower_tier(
+    a: dict[str, float | None], b: dict[str, float | None], current: str | None
+) -> None:
     # b' = a plus a non-negative amount on every metric a knows; unknown stays unknown
     more = {k: None if a[k] is None else a[k] + (b[k] or 0) for k in METRIC_NAMES}  # type: ignore[operator]
     low = decide(Metrics(a, "p"), CONFIG, current).recommended
@@ -116,8 +195,9 @@ def test_more_load_never_gives_a_lower_tier(a: dict[str, float | None], b: dict[
 
 
 @given(metric_maps, currents, st.sampled_from(METRIC_NAMES))
-def test_an_unmeasured_metric_never_triggers(a: dict[str, float | None], current: str | None,
-                                            metric: str) -> None:
+def test_an_unmeasured_metric_never_triggers(
+    a: dict[str, float | None], current: str | None, metric: str
+) -> None:
     without = dict(a, **{metric: None})
     decision = decide(Metrics(without, "p"), CONFIG, current)
     assert all(r.metric != metric for r in decision.reasons)

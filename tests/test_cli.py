@@ -20,7 +20,9 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = (ROOT / "examples" / "render.yaml").read_bytes()
 
 
-def snapshot(path: Path, collected_at: str = "2026-11-24T09:00:00+00:00", **metrics: float | None) -> Path:
+def snapshot(
+    path: Path, collected_at: str = "2026-11-24T09:00:00+00:00", **metrics: float | None
+) -> Path:
     path.write_text(json.dumps({"collected_at": collected_at, "metrics": metrics}), "utf-8")
     return path
 
@@ -54,7 +56,9 @@ def test_recommend_json_from_a_snapshot(project: Path) -> None:
     assert data["metrics"] == {**STARTER_LOAD, "slow_query_ms": None}
     assert {r["metric"] for r in data["reasons"]} == {"active_users", "concurrent_users"}
     assert data["monthly_cost"] == {
-        "current": 0.0, "recommended": 14.0, "change": 14.0,
+        "current": 0.0,
+        "recommended": 14.0,
+        "change": 14.0,
         "current_detail": "$0/month (web free $0 + postgres free $0)",
         "recommended_detail": "$14/month (web starter $7 + postgres starter $7)",
     }
@@ -86,8 +90,16 @@ def test_recommend_on_a_terminal_uses_colour_unless_no_color(project: Path) -> N
     ("args", "code", "message"),
     [
         (["recommend", "--metrics", "m.json", "--demo"], 2, "cannot be used together"),
-        (["recommend", "--tiers", "absent.toml", "--metrics", "m.json"], 2, "absent.toml: not found"),
-        (["recommend", "--render", "absent.yaml", "--metrics", "m.json"], 3, "absent.yaml: not found"),
+        (
+            ["recommend", "--tiers", "absent.toml", "--metrics", "m.json"],
+            2,
+            "absent.toml: not found",
+        ),
+        (
+            ["recommend", "--render", "absent.yaml", "--metrics", "m.json"],
+            3,
+            "absent.yaml: not found",
+        ),
         (["recommend", "--metrics", "absent.json"], 4, "absent.json: no such snapshot"),
         (["recommend"], 4, "no metrics source"),
         (["recommend", "--metrics", "m.json", "--service", "nope"], 2, "nope"),
@@ -95,11 +107,21 @@ def test_recommend_on_a_terminal_uses_colour_unless_no_color(project: Path) -> N
         (["apply", "--tier", "pro", "--metrics", "m.json"], 2, "--tier reads no metrics"),
         (["check", "--metrics", "m.json", "--format", "xml"], 2, "unknown format"),
     ],
-    ids=["two-sources", "no-tiers", "no-render", "no-snapshot", "no-source", "unknown-service",
-         "unknown-tier", "tier-and-metrics", "bad-format"],
+    ids=[
+        "two-sources",
+        "no-tiers",
+        "no-render",
+        "no-snapshot",
+        "no-source",
+        "unknown-service",
+        "unknown-tier",
+        "tier-and-metrics",
+        "bad-format",
+    ],
 )
-def test_errors_are_one_line_with_their_exit_code(project: Path, args: list[str], code: int,
-                                                  message: str) -> None:
+def test_errors_are_one_line_with_their_exit_code(
+    project: Path, args: list[str], code: int, message: str
+) -> None:
     snapshot(project / "m.json", **STARTER_LOAD)
     before = (project / "render.yaml").read_bytes()
     got, out, err = run(*args)
@@ -118,9 +140,14 @@ def test_errors_are_one_line_with_their_exit_code(project: Path, args: list[str]
     ],
     ids=["invalid-yaml", "duplicate-key", "not-utf8"],
 )
-def test_bad_render_yaml_exits_3_untouched(project: Path, content: bytes, code: int, message: str) -> None:
+def test_bad_render_yaml_exits_3_untouched(
+    project: Path, content: bytes, code: int, message: str
+) -> None:
     (project / "render.yaml").write_bytes(content)
-    for args in (["apply", "--tier", "pro"], ["recommend", "--metrics", str(snapshot(project / "m.json", **STARTER_LOAD))]):
+    for args in (
+        ["apply", "--tier", "pro"],
+        ["recommend", "--metrics", str(snapshot(project / "m.json", **STARTER_LOAD))],
+    ):
         got, _, err = run(*args)
         assert got == code and message in err and err.count("\n") == 1, err
         assert (project / "render.yaml").read_bytes() == content
@@ -138,7 +165,7 @@ def test_stale_snapshot_warns(project: Path) -> None:
     assert any("days old" in w and "tier snapshot" in w for w in json.loads(out)["warnings"])
 
 
-# --- apply -----------------------------------------------------------------------------------------
+# --- apply ---------------------------------------------------------------------------------------
 
 
 def test_apply_named_tier_then_again_is_a_no_op(project: Path) -> None:
@@ -150,7 +177,11 @@ def test_apply_named_tier_then_again_is_a_no_op(project: Path) -> None:
         "--max-requests 1000 --max-requests-jitter 50; db plan free -> pro\n"
     )
     after = (project / "render.yaml").read_bytes()
-    changed = [i for i, (a, b) in enumerate(zip(EXAMPLE.splitlines(), after.splitlines(), strict=True)) if a != b]
+    changed = [
+        i
+        for i, (a, b) in enumerate(zip(EXAMPLE.splitlines(), after.splitlines(), strict=True))
+        if a != b
+    ]
     assert changed == [8, 11, 23]  # the two plan lines and the startCommand line, nothing else
     assert run("apply", "--tier", "pro") == (0, "", "")
     assert (project / "render.yaml").read_bytes() == after
@@ -197,7 +228,7 @@ def test_apply_keeps_file_mode_and_follows_symlinks(project: Path) -> None:
     assert real.stat().st_mode & 0o777 == 0o640
 
 
-# --- check ------------------------------------------------------------------------------------------
+# --- check ---------------------------------------------------------------------------------------
 
 
 def test_check_out_of_sync_exits_1_with_the_fix(project: Path) -> None:
@@ -222,10 +253,20 @@ def test_check_json_and_github_and_summary(project: Path) -> None:
     data = json.loads(out)
     assert code == 1 and data["in_sync"] is False and data["recommended"] == "starter"
     assert data["fix"] == "tier apply --tier starter"
-    code, out, _ = run("check", "--metrics", "m.json", "--format", "github",
-                       "--summary", "summary.md", env={"GITHUB_STEP_SUMMARY": str(project / "gh.md")})
+    code, out, _ = run(
+        "check",
+        "--metrics",
+        "m.json",
+        "--format",
+        "github",
+        "--summary",
+        "summary.md",
+        env={"GITHUB_STEP_SUMMARY": str(project / "gh.md")},
+    )
     assert code == 1
-    assert out.startswith("::error file=render.yaml,line=9,title=tier: not on starter::api plan free -> starter")
+    assert out.startswith(
+        "::error file=render.yaml,line=9,title=tier: not on starter::api plan free -> starter"
+    )
     for name in ("summary.md", "gh.md"):
         md = (project / name).read_text("utf-8")
         assert "| active_users | 812 | 500 | 5,000 | 10,000 |" in md
@@ -243,7 +284,11 @@ def test_check_pinned_passes_with_a_warning(project: Path) -> None:
 
 
 def test_check_reports_an_outgrown_cap(project: Path) -> None:
-    toml = (project / "tiers.toml").read_text("utf-8").replace('# max_tier = "pro"', 'max_tier = "starter"')
+    toml = (
+        (project / "tiers.toml")
+        .read_text("utf-8")
+        .replace('# max_tier = "pro"', 'max_tier = "starter"')
+    )
     (project / "tiers.toml").write_text(toml, "utf-8")
     snapshot(project / "m.json", active_users=20_000)
     code, out, _ = run("check", "--metrics", "m.json", "--format", "json")
@@ -265,19 +310,30 @@ def test_offline_uses_the_committed_snapshot_not_the_database(project: Path) -> 
     assert code == 0 and json.loads(out)["source"].startswith("snapshot .tier/metrics.json")
 
 
-# --- database-backed --------------------------------------------------------------------------------
+# --- database-backed -----------------------------------------------------------------------------
 
 
 def _users(url: str, active: int, online: int, idle: int) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("CREATE TABLE users (id serial PRIMARY KEY, created_at timestamptz NOT NULL "
-                     "DEFAULT now(), last_seen_at timestamptz)")
-        conn.execute("INSERT INTO users (last_seen_at) SELECT now() - interval '1 minute' "
-                     "FROM generate_series(1, %s)", (online,))
-        conn.execute("INSERT INTO users (last_seen_at) SELECT now() - interval '3 days' "
-                     "FROM generate_series(1, %s)", (active - online,))
-        conn.execute("INSERT INTO users (last_seen_at) SELECT now() - interval '90 days' "
-                     "FROM generate_series(1, %s)", (idle,))
+        conn.execute(
+            "CREATE TABLE users (id serial PRIMARY KEY, created_at timestamptz NOT NULL "
+            "DEFAULT now(), last_seen_at timestamptz)"
+        )
+        conn.execute(
+            "INSERT INTO users (last_seen_at) SELECT now() - interval '1 minute' "
+            "FROM generate_series(1, %s)",
+            (online,),
+        )
+        conn.execute(
+            "INSERT INTO users (last_seen_at) SELECT now() - interval '3 days' "
+            "FROM generate_series(1, %s)",
+            (active - online,),
+        )
+        conn.execute(
+            "INSERT INTO users (last_seen_at) SELECT now() - interval '90 days' "
+            "FROM generate_series(1, %s)",
+            (idle,),
+        )
 
 
 def test_recommend_from_a_real_database(project: Path, pg_db: str) -> None:
@@ -306,7 +362,10 @@ def test_snapshot_writes_the_file_and_the_history(project: Path, pg_db: str) -> 
 
 def test_unreachable_database_exits_4_without_the_password(project: Path) -> None:
     url = "postgresql://alice:s3cr3t-pw@127.0.0.1:1/app?connect_timeout=1"
-    for args, env in ((["recommend", "--database-url", url], None), (["recommend"], {"DATABASE_URL": url})):
+    for args, env in (
+        (["recommend", "--database-url", url], None),
+        (["recommend"], {"DATABASE_URL": url}),
+    ):
         code, out, err = run(*args, env=env)
         assert code == 4 and out == ""
         assert "s3cr3t-pw" not in err and err.count("\n") == 1, err
@@ -317,8 +376,13 @@ def test_trend_from_history(project: Path) -> None:
     history = project / ".tier" / "history.jsonl"
     history.write_text(
         "".join(
-            json.dumps({"collected_at": f"2026-11-{day:02d}T09:00:00+00:00",
-                        "metrics": {"active_users": 300 + 50 * week}}) + "\n"
+            json.dumps(
+                {
+                    "collected_at": f"2026-11-{day:02d}T09:00:00+00:00",
+                    "metrics": {"active_users": 300 + 50 * week},
+                }
+            )
+            + "\n"
             for week, day in enumerate((1, 8, 15, 22))
         ),
         "utf-8",
@@ -332,7 +396,7 @@ def test_trend_from_history(project: Path) -> None:
     assert "starter in ~1 week (active_users reaches 500)" in text
 
 
-# --- tiers, init, version -----------------------------------------------------------------------------
+# --- tiers, init, version ------------------------------------------------------------------------
 
 
 def test_tiers_table_shows_render_prices(project: Path) -> None:
@@ -361,33 +425,56 @@ def test_version_and_help_document_exit_codes() -> None:
     assert code == 0 and out.startswith("tier ")
     for command in ("recommend", "apply", "check"):
         code, out, _ = run(command, "--help")
-        assert code == 0 and "Exit codes: 0 ok" in " ".join(out.split()) and "4 metrics" in " ".join(out.split())
+        assert (
+            code == 0
+            and "Exit codes: 0 ok" in " ".join(out.split())
+            and "4 metrics" in " ".join(out.split())
+        )
 
 
-# --- the real console script --------------------------------------------------------------------------
+# --- the real console script ---------------------------------------------------------------------
 
 
 def test_console_script_end_to_end(project: Path) -> None:
     snapshot(project / "m.json", **STARTER_LOAD)
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env["PYTHONPATH"] = str(ROOT)
-    proc = subprocess.run([sys.executable, "-m", "tier_cli", "check", "--metrics", "m.json"],
-                          capture_output=True, text=True, env=env, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "tier_cli", "check", "--metrics", "m.json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
     assert proc.returncode == 1 and "Fix: tier apply --tier starter" in proc.stdout
-    proc = subprocess.run([sys.executable, "-m", "tier_cli", "apply", "--metrics", "m.json"],
-                          capture_output=True, text=True, env=env, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "tier_cli", "apply", "--metrics", "m.json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
     assert proc.returncode == 0 and proc.stdout == "" and "api plan free -> starter" in proc.stderr
-    proc = subprocess.run([sys.executable, "-m", "tier_cli", "check", "--metrics", "m.json"],
-                          capture_output=True, text=True, env=env, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "tier_cli", "check", "--metrics", "m.json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
     assert proc.returncode == 0
 
 
 def test_init_inspects_the_schema_and_writes_working_sql(project: Path, pg_db: str) -> None:
     with psycopg.connect(pg_db, autocommit=True) as conn:
-        conn.execute("CREATE TABLE accounts (id serial PRIMARY KEY, signed_up timestamptz, "
-                     "last_login_at timestamptz)")
-        conn.execute("INSERT INTO accounts (last_login_at) SELECT now() - interval '2 days' "
-                     "FROM generate_series(1, 700)")
+        conn.execute(
+            "CREATE TABLE accounts (id serial PRIMARY KEY, signed_up timestamptz, "
+            "last_login_at timestamptz)"
+        )
+        conn.execute(
+            "INSERT INTO accounts (last_login_at) SELECT now() - interval '2 days' "
+            "FROM generate_series(1, 700)"
+        )
     (project / "tiers.toml").unlink()
     code, _, err = run("init", "--database-url", pg_db)
     assert code == 0, err

@@ -170,10 +170,14 @@ def _downgrade(
         leaving = tiers[level]
         missing = [m for m in leaving.thresholds if metrics.get(m) is None]
         if missing:
-            return level, [], [
-                f"staying on {leaving.name}: a downgrade needs every metric of its thresholds, "
-                f"and {', '.join(missing)} could not be measured"
-            ]
+            return (
+                level,
+                [],
+                [
+                    f"staying on {leaving.name}: a downgrade needs every metric of its thresholds, "
+                    f"and {', '.join(missing)} could not be measured"
+                ],
+            )
         near = [
             Reason(m, v, t * (1 - band), leaving.name, "held")
             for m, t in leaving.thresholds.items()
@@ -195,7 +199,9 @@ def _headroom(
     storage = tiers[at].storage_gb
     if storage is not None:
         rows.append(
-            Headroom("db_size_mb", metrics.get("db_size_mb"), storage * MB_PER_GB * share, tiers[at].name)
+            Headroom(
+                "db_size_mb", metrics.get("db_size_mb"), storage * MB_PER_GB * share, tiers[at].name
+            )
         )
     return tuple(rows)
 

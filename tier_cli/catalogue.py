@@ -62,7 +62,7 @@ class Catalogue:
 
 
 def same_plan(catalogue: Catalogue, kind: Kind, a: str | None, b: str | None) -> bool:
-    """True when two plan spellings mean the same plan (`pro` and `2c-4g`, `Starter` and `starter`)."""
+    """True when two spellings name one plan (`pro` and `2c-4g`, `Starter` and `starter`)."""
     if a is None or b is None:
         return a is b
     pa, pb = catalogue.find(kind, a), catalogue.find(kind, b)

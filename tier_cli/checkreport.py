@@ -54,10 +54,7 @@ def verdict_text(v: Verdict) -> str:
         lines = [f"{v.render}: on tier {rec.target}, in sync"]
         lines += [f"warning: {w}" for w in _guardrail_warnings(v)]
         return "\n".join(lines) + "\n"
-    lines = [
-        f"{v.render}: not on tier {rec.target} "
-        f"(now: {rec.current or 'no tier'}; {_why(rec)})"
-    ]
+    lines = [f"{v.render}: not on tier {rec.target} (now: {rec.current or 'no tier'}; {_why(rec)})"]
     lines += [f"  {v.render}:{d.line}: {d.text}" for d in v.differences]
     lines += [f"  - {r.describe()}" for r in rec.decision.reasons]
     lines.append(f"  {cost_line(rec)}")

@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from tier_cli import __version__
-from tier_cli.errors import ConfigError, MetricsError, RefusedError, RenderFileError, TierError, mask
+from tier_cli.errors import (
+    ConfigError,
+    MetricsError,
+    RefusedError,
+    RenderFileError,
+    TierError,
+    mask,
+)
 
 if TYPE_CHECKING:
     from tier_cli.catalogue import Catalogue
@@ -81,7 +88,9 @@ def _version(value: bool) -> None:
 def _root(
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit."),
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
     ] = False,
 ) -> None:
     """Tier advisor for Python web apps on Render."""
@@ -230,12 +239,16 @@ def recommend(
 def apply(
     tier: Annotated[
         str | None,
-        typer.Option("--tier", help="Apply this tier; reads no metrics. Default: the recommended one."),
+        typer.Option(
+            "--tier", help="Apply this tier; reads no metrics. Default: the recommended one."
+        ),
     ] = None,
     service: Service = None,
     render: RenderPath = None,
     tiers: TiersPath = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print a unified diff; write nothing.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print a unified diff; write nothing.")
+    ] = False,
     database_url: DatabaseUrl = None,
     metrics: MetricsFile = None,
     demo: Demo = False,
@@ -302,7 +315,9 @@ def check(
     if output not in ("text", "json", "github"):
         raise ConfigError(f"--format {output}: unknown format. Tip: use text, json or github")
     inputs = _Inputs(render, tiers, demo)
-    verdict = _verdict(inputs, _Evaluation(inputs, database_url, metrics, demo, service, offline), service)
+    verdict = _verdict(
+        inputs, _Evaluation(inputs, database_url, metrics, demo, service, offline), service
+    )
     from tier_cli.checkreport import verdict_github, verdict_json, verdict_markdown, verdict_text
 
     if output == "json":
@@ -354,8 +369,12 @@ def _verdict(inputs: _Inputs, evaluation: _Evaluation, service: str | None) -> V
 def snapshot(
     output: Annotated[
         Path | None,
-        typer.Option("-o", "--output", help="Where to write  [default: [snapshot] path in tiers.toml]",
-                     show_default=False),
+        typer.Option(
+            "-o",
+            "--output",
+            help="Where to write  [default: [snapshot] path in tiers.toml]",
+            show_default=False,
+        ),
     ] = None,
     database_url: DatabaseUrl = None,
     demo: Demo = False,
@@ -435,7 +454,8 @@ def init(
 def _known_tier(config: TierConfig, name: str) -> None:
     if name not in config.names:
         raise ConfigError(
-            f"--tier {name}: no such tier in {config.path}. Tip: use one of " + ", ".join(config.names)
+            f"--tier {name}: no such tier in {config.path}. Tip: use one of "
+            + ", ".join(config.names)
         )
 
 

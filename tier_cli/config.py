@@ -8,9 +8,10 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NoReturn
 
 from tier_cli.catalogue import KINDS, Catalogue, Kind
 from tier_cli.errors import ConfigError
@@ -229,7 +230,7 @@ def _check_rising(r: _Reader, tiers: list[Tier]) -> None:
                     "thresholds must rise from tier to tier",
                 )
             previous = tier
-    for lower, upper in zip(tiers, tiers[1:], strict=False):
+    for lower, upper in pairwise(tiers):
         if lower.storage_gb and upper.storage_gb and upper.storage_gb < lower.storage_gb:
             r.fail(
                 f"tier[{upper.name}].storage_gb",
@@ -240,8 +241,19 @@ def _check_rising(r: _Reader, tiers: list[Tier]) -> None:
 
 def _policy(r: _Reader, raw: Mapping[str, Any], names: tuple[str, ...]) -> Policy:
     at = "decision"
-    r.keys(raw, at, {"downgrade_dead_band", "storage_share", "still_slow_ms",
-                     "capacity_active_users", "max_tier", "max_monthly_usd", "pin"})
+    r.keys(
+        raw,
+        at,
+        {
+            "downgrade_dead_band",
+            "storage_share",
+            "still_slow_ms",
+            "capacity_active_users",
+            "max_tier",
+            "max_monthly_usd",
+            "pin",
+        },
+    )
     for key in ("max_tier", "pin"):
         named = r.string(raw, at, key)
         if named is not None and named not in names:
@@ -279,13 +291,25 @@ def _snapshot(r: _Reader, raw: Mapping[str, Any]) -> SnapshotSettings:
 
 def _database(r: _Reader, raw: Mapping[str, Any]) -> DatabaseSettings:
     at = "database"
-    r.keys(raw, at, {"connect_timeout_s", "statement_timeout_ms", "application_name",
-                     "active_days", "concurrent_minutes", "queries"})
+    r.keys(
+        raw,
+        at,
+        {
+            "connect_timeout_s",
+            "statement_timeout_ms",
+            "application_name",
+            "active_days",
+            "concurrent_minutes",
+            "queries",
+        },
+    )
     d = DatabaseSettings()
     queries = r.table(raw, "queries", at=at)
     for metric, sql in queries.items():
         if metric not in METRIC_NAMES:
-            r.fail(f"{at}.queries.{metric}", "unknown metric", "use one of " + ", ".join(METRIC_NAMES))
+            r.fail(
+                f"{at}.queries.{metric}", "unknown metric", "use one of " + ", ".join(METRIC_NAMES)
+            )
         if not isinstance(sql, str) or not sql.strip():
             r.fail(f"{at}.queries.{metric}", "must be a SQL string", "write a SELECT in quotes")
 
@@ -322,7 +346,9 @@ def _render(r: _Reader, raw: Mapping[str, Any]) -> RenderSettings:
     )
 
 
-def _prices(r: _Reader, raw: Mapping[str, Any], catalogue: Catalogue) -> Mapping[str, Mapping[str, float]]:
+def _prices(
+    r: _Reader, raw: Mapping[str, Any], catalogue: Catalogue
+) -> Mapping[str, Mapping[str, float]]:
     r.keys(raw, "prices", set(KINDS))
     out: dict[str, Mapping[str, float]] = {}
     for kind in KINDS:
@@ -348,30 +374,36 @@ class _Reader:
     def __init__(self, file: str) -> None:
         self.file = file
 
-    def fail(self, path: str, problem: str, tip: str) -> None:
+    def fail(self, path: str, problem: str, tip: str) -> NoReturn:
         raise ConfigError(f"{self.file}: {path}: {problem}. Tip: {tip}")
 
     def keys(self, raw: Mapping[str, Any], at: str, allowed: set[str]) -> None:
         for key in raw:
             if key not in allowed:
                 where = f"{at}.{key}" if at else key
-                self.fail(where, "unknown key", "remove it or use one of " + ", ".join(sorted(allowed)))
+                self.fail(
+                    where, "unknown key", "remove it or use one of " + ", ".join(sorted(allowed))
+                )
 
     def table(self, raw: Mapping[str, Any], key: str, at: str = "") -> Mapping[str, Any]:
         value = raw.get(key, {})
         if not isinstance(value, dict):
             self.fail(f"{at}.{key}" if at else key, "must be a table", f"write it as [{key}]")
-        return value  # type: ignore[no-any-return]
+        return value
 
-    def string(self, raw: Mapping[str, Any], at: str, key: str, required: bool = False) -> str | None:
+    def string(
+        self, raw: Mapping[str, Any], at: str, key: str, required: bool = False
+    ) -> str | None:
         value = raw.get(key)
         if value is None:
             if required:
                 self.fail(f"{at}.{key}", "is missing", f'add {key} = "..."')
             return None
         if not isinstance(value, str) or not value.strip():
-            self.fail(f"{at}.{key}", f"must be a non-empty string, got {value!r}", "put it in quotes")
-        return value  # type: ignore[no-any-return]
+            self.fail(
+                f"{at}.{key}", f"must be a non-empty string, got {value!r}", "put it in quotes"
+            )
+        return value
 
     def number(self, raw: Mapping[str, Any], at: str, key: str) -> float | None:
         value = raw.get(key)
@@ -381,13 +413,20 @@ class _Reader:
 
     def positive(self, value: Any, path: str, zero: bool = False) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float):
-            self.fail(path, f"must be a number, got {value!r}", "write a bare number without quotes")
+            self.fail(
+                path, f"must be a number, got {value!r}", "write a bare number without quotes"
+            )
         if value < 0 or (value == 0 and not zero):
             self.fail(path, f"{value} must be above 0", "write a positive number")
         return float(value)
 
     def plan(
-        self, raw: Mapping[str, Any], at: str, key: str, kind: Kind, catalogue: Catalogue,
+        self,
+        raw: Mapping[str, Any],
+        at: str,
+        key: str,
+        kind: Kind,
+        catalogue: Catalogue,
         required: bool = False,
     ) -> str | None:
         value = self.string(raw, at, key, required=required)

@@ -41,7 +41,7 @@ def queries_for(guess: SchemaGuess) -> dict[str, str]:
 
 
 def initial_tiers_toml(guess: SchemaGuess | None) -> tuple[str, list[str]]:
-    """The packaged tiers.toml, with [database.queries] filled when the schema is not the default."""
+    """The packaged tiers.toml; [database.queries] filled when the schema is not the default."""
     text = resources.files("tier_cli").joinpath("data/tiers.toml").read_text("utf-8")
     if guess is None:
         return text, ["the guide's tiers; default SQL for the conventional schema (README)"]

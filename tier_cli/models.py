@@ -16,7 +16,6 @@ METRIC_NAMES: tuple[str, ...] = (
 )
 
 
-
 def _empty() -> Mapping[str, str]:
     return MappingProxyType({})
 
@@ -28,7 +27,9 @@ class Metrics:
     values: Mapping[str, float | None]
     source: str  # where it came from, never with credentials: "postgresql://db.example/app", a path
     collected_at: datetime | None = None
-    labels: Mapping[str, str] = field(default_factory=_empty)  # metric -> "estimate", "single reading", ...
+    labels: Mapping[str, str] = field(
+        default_factory=_empty
+    )  # metric -> "estimate", "single reading", ...
 
     def get(self, name: str) -> float | None:
         return self.values.get(name)
@@ -43,7 +44,9 @@ class DatabaseSettings:
     application_name: str = "tier"
     active_days: int = 30
     concurrent_minutes: int = 5
-    queries: Mapping[str, str] = field(default_factory=_empty)  # metric name -> SQL replacing the default
+    queries: Mapping[str, str] = field(
+        default_factory=_empty
+    )  # metric name -> SQL replacing the default
     config_path: str = "tiers.toml"  # named in messages about the settings above
 
 

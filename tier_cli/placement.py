@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from tier_cli.blueprint import BlueprintView, choose_database, choose_web_service
@@ -17,7 +18,7 @@ KEYVALUE_TYPES = ("keyvalue", "redis")
 class Placement:
     """render.yaml as it stands: the plans written there (None = no `plan:` key) and its tier."""
 
-    service: str
+    service: str  # its name, or its path in the file when it has none
     service_line: int
     web_plan: str | None
     database: str | None
@@ -53,8 +54,11 @@ def place(
     web_plan = web.plan or catalogue.default("web").name
     db_plan = None if db is None else (db.plan or catalogue.default("postgres").name)
     notes: list[str] = []
-    for kind, plan, owner in (("web", web.plan, web.name), ("postgres", db and db.plan, db and db.name)):
-        if plan is not None and catalogue.find(kind, plan) is None:  # type: ignore[arg-type]
+    written: list[tuple[Kind, str | None, str]] = [("web", web.plan, web.label)]
+    if db is not None:
+        written.append(("postgres", db.plan, db.name or "the database"))
+    for kind, plan, owner in written:
+        if plan is not None and catalogue.find(kind, plan) is None:
             notes.append(f"{filename}: {owner} plan {plan!r} is not a Render {kind} plan")
 
     candidates = [t for t in config.tiers if same_plan(catalogue, "web", t.web_plan, web_plan)]
@@ -64,21 +68,23 @@ def place(
             candidates, lambda t: same_plan(catalogue, "postgres", t.database_plan, db_plan)
         )
     tier = candidates[0] if candidates else None
-    written = web.plan if web.plan is not None else f"{web_plan} (no plan key: Render's default)"
+    shown = web.plan if web.plan is not None else f"{web_plan} (no plan key: Render's default)"
     if tier is None:
         notes.append(
-            f"{filename}: matches no tier in {config.path}: {web.name} is on plan {written}"
+            f"{filename}: matches no tier in {config.path}: {web.label} is on plan {shown}"
             + (f", {db.name} on {db_plan}" if db is not None else "")
         )
-    elif db is not None and db_plan is not None and not same_plan(
-        catalogue, "postgres", tier.database_plan, db_plan
+    elif (
+        db is not None
+        and db_plan is not None
+        and not same_plan(catalogue, "postgres", tier.database_plan, db_plan)
     ):
         notes.append(
             f"{filename}: {web.name} is on tier {tier.name}, but database {db.name} is on plan "
             f"{db_plan}, not {tier.database_plan}"
         )
     return Placement(
-        service=web.name,
+        service=web.label,
         service_line=web.line,
         web_plan=web.plan,
         database=None if db is None else db.name,
@@ -90,7 +96,7 @@ def place(
     )
 
 
-def _narrow(tiers: list[Tier], keep: object) -> list[Tier]:
+def _narrow(tiers: list[Tier], keep: Callable[[Tier], bool]) -> list[Tier]:
     """Apply a filter only when it leaves something: a partial match beats no match."""
-    narrowed = [t for t in tiers if keep(t)]  # type: ignore[operator]
+    narrowed = [t for t in tiers if keep(t)]
     return narrowed or tiers

@@ -48,9 +48,14 @@ def reality_checks(tier: Tier, config: TierConfig, catalogue: Catalogue) -> list
             "no backups"
         )
     cost = tier_cost(tier, config, catalogue)
-    if tier.price_usd is not None and cost.usd is not None and abs(cost.usd - tier.price_usd) >= 0.5:
+    if (
+        tier.price_usd is not None
+        and cost.usd is not None
+        and abs(cost.usd - tier.price_usd) >= 0.5
+    ):
         unconfirmed = [
-            p.name for k, n in tier_plans(tier)
+            p.name
+            for k, n in tier_plans(tier)
             if (p := catalogue.find(k, n)) is not None and not p.confirmed
         ]
         out.append(

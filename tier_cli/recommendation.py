@@ -52,7 +52,10 @@ def _cap(decision: Decision, config: TierConfig, catalogue: Catalogue) -> tuple[
     if policy.max_tier is not None and at > config.index(policy.max_tier):
         at, by = config.index(policy.max_tier), f'max_tier = "{policy.max_tier}"'
     if policy.max_monthly_usd is not None:
-        while at > 0 and (tier_cost(config.tiers[at], config, catalogue).usd or 0) > policy.max_monthly_usd:
+        while (
+            at > 0
+            and (tier_cost(config.tiers[at], config, catalogue).usd or 0) > policy.max_monthly_usd
+        ):
             at, by = at - 1, f"max_monthly_usd = {policy.max_monthly_usd:g}"
     return at, by
 
@@ -89,7 +92,9 @@ def recommend(
     if placement is not None:
         warnings.extend(placement.notes)
         if placement.keyvalue is not None and not tier.keyvalue_plan:
-            plans.append(("keyvalue", placement.keyvalue_plan or catalogue.default("keyvalue").name))
+            plans.append(
+                ("keyvalue", placement.keyvalue_plan or catalogue.default("keyvalue").name)
+            )
             warnings.append(
                 f"{tier.name} needs no Key Value, but {placement.keyvalue} stays in render.yaml "
                 "(tier never deletes a service) and is counted in the cost: remove it by hand "

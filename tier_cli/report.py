@@ -147,11 +147,17 @@ def print_recommendation(
     tag = "" if plain else "[bold green]"
     end = "" if plain else "[/]"
     console.print(f"current tier: {current}")
-    console.print(f"recommended tier: {tag}{rec.recommended}{end}" + (f" ({arrow})" if arrow else ""))
+    console.print(
+        f"recommended tier: {tag}{rec.recommended}{end}" + (f" ({arrow})" if arrow else "")
+    )
     if rec.capped_by:
-        console.print(f"  (the metrics call for {rec.needed}; capped by {rec.capped_by})", markup=False)
+        console.print(
+            f"  (the metrics call for {rec.needed}; capped by {rec.capped_by})", markup=False
+        )
     if rec.pinned:
-        console.print(f"pinned tier: {rec.pinned} (tier apply and tier check hold render.yaml there)")
+        console.print(
+            f"pinned tier: {rec.pinned} (tier apply and tier check hold render.yaml there)"
+        )
     for reason in rec.decision.reasons:
         console.print(f"  - {reason.describe()}", markup=False)
     for h in rec.decision.headroom:

@@ -61,7 +61,9 @@ def read_snapshot(path: Path) -> Metrics:
     try:
         text = path.read_text("utf-8")
     except FileNotFoundError:
-        raise MetricsError(f"{name}: no such snapshot. Tip: write one with `tier snapshot`") from None
+        raise MetricsError(
+            f"{name}: no such snapshot. Tip: write one with `tier snapshot`"
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise MetricsError(f"{name}: cannot be read ({exc}).") from None
     try:

@@ -63,10 +63,14 @@ def read_metrics(
         from tier_cli.demo import demo_database
         from tier_cli.metrics import collect
 
-        with demo_database() as url:
-            metrics = collect(url, settings)
-        return Metrics(metrics.values, "demo database (embedded PostgreSQL)",
-                       metrics.collected_at, metrics.labels)
+        with demo_database() as demo_url:
+            metrics = collect(demo_url, settings)
+        return Metrics(
+            metrics.values,
+            "demo database (embedded PostgreSQL)",
+            metrics.collected_at,
+            metrics.labels,
+        )
     url = resolve_url(source)
     if url:
         from tier_cli.metrics import collect

@@ -38,7 +38,15 @@ def print_tiers(config: TierConfig, catalogue: Catalogue, out: IO[str]) -> None:
     console = Console(file=out, highlight=False, soft_wrap=True)
     plain = not console.is_terminal
     table = Table(box=box.ASCII if plain else box.ROUNDED)
-    for column in ("tier", "reached when (any)", "web", "database", "key value", "guide $", "Render $"):
+    for column in (
+        "tier",
+        "reached when (any)",
+        "web",
+        "database",
+        "key value",
+        "guide $",
+        "Render $",
+    ):
         table.add_column(column)
     for t in config.tiers:
         when = ", ".join(f"{m} >= {v:,.0f}" for m, v in t.thresholds.items()) or "(floor)"
@@ -53,7 +61,9 @@ def print_tiers(config: TierConfig, catalogue: Catalogue, out: IO[str]) -> None:
             cost.describe(),
         )
     console.print(table)
-    console.print(f"Render prices: catalogue of {catalogue.as_of}; override in [prices] of {config.path}")
+    console.print(
+        f"Render prices: catalogue of {catalogue.as_of}; override in [prices] of {config.path}"
+    )
     for t in config.tiers:
         for warning in reality_checks(t, config, catalogue):
             console.print(f"warning: {warning}", markup=False)

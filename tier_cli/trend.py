@@ -47,7 +47,10 @@ def trend(history: Sequence[Metrics], latest: Metrics, next_tier: Tier | None) -
     days = (_at(points[-1]) - _at(points[0])).total_seconds() / DAY_S if points else 0.0
     if len(points) < MIN_POINTS or days < MIN_DAYS:
         return Trend(
-            len(points), days, {}, None,
+            len(points),
+            days,
+            {},
+            None,
             f"too little history for a trend: {len(points)} snapshot(s) over {days:.0f} day(s); "
             f"it needs {MIN_POINTS} over {MIN_DAYS:.0f} days (run `tier snapshot` regularly)",
         )
