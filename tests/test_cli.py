@@ -485,3 +485,16 @@ def test_init_inspects_the_schema_and_writes_working_sql(project: Path, pg_db: s
     data = json.loads(out)
     assert (data["metrics"]["users"], data["metrics"]["active_users"]) == (700, 700)
     assert data["recommended"] == "starter"
+
+
+def test_shell_completion_script() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["PYTHONPATH"] = str(ROOT)
+    proc = subprocess.run(
+        [sys.executable, "-m", "tier_cli", "--show-completion", "bash"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert proc.returncode == 0 and "_tier_completion" in proc.stdout

@@ -1,0 +1,138 @@
+"""The hooks in .pre-commit-hooks.yaml, run by the real pre-commit tool in a throwaway repository.
+
+pre-commit installs this repository into its own virtualenv (from the package index), so this
+is the slowest test; its cache lives in the test's tmp folder, so it never touches ~/.cache.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def hooks_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    home = tmp_path_factory.mktemp("pre-commit-home")
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL" and not k.startswith("PG")}
+    env.update(
+        PRE_COMMIT_HOME=str(home),
+        GIT_AUTHOR_NAME="t",
+        GIT_AUTHOR_EMAIL="t@example.invalid",
+        GIT_COMMITTER_NAME="t",
+        GIT_COMMITTER_EMAIL="t@example.invalid",
+        # a database that must never be contacted: the hooks run offline
+        DATABASE_URL="postgresql://u:never-used@127.0.0.1:1/none?connect_timeout=1",
+    )
+    return env
+
+
+def user_repo(tmp_path: Path, active_users: int) -> Path:
+    repo = tmp_path / "app"
+    (repo / ".tier").mkdir(parents=True)
+    shutil.copy(ROOT / "examples" / "render.yaml", repo / "render.yaml")
+    shutil.copy(ROOT / "tiers.toml", repo / "tiers.toml")
+    (repo / ".tier" / "metrics.json").write_text(
+        json.dumps(
+            {"collected_at": "2026-11-24T09:00:00+00:00", "metrics": {"active_users": active_users}}
+        ),
+        "utf-8",
+    )
+    git(repo, "init", "-q")
+    git(repo, "add", ".")
+    return repo
+
+
+def pre_commit(repo: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", *args],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+def snapshot_of_this_repo(tmp_path: Path) -> tuple[Path, str]:
+    """This working tree (committed or not) as a one-commit repository, and its commit."""
+    copy = tmp_path / "tier-repo"
+    listed = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard", "-z"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split("\0")
+    for name in filter(None, listed):
+        if (ROOT / name).is_file():
+            (copy / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, copy / name)
+    git(copy, "init", "-q")
+    git(copy, "add", ".")
+    git(copy, "commit", "-q", "-m", "snapshot")
+    sha = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=copy, check=True, capture_output=True, text=True
+    ).stdout.strip()
+    return copy, sha
+
+
+def test_try_repo_tier_check_fails_offline_with_the_fix(
+    tmp_path: Path, hooks_env: dict[str, str]
+) -> None:
+    repo = user_repo(tmp_path, active_users=900)  # starter; render.yaml is on free
+    before = (repo / "render.yaml").read_bytes()
+    failed = pre_commit(repo, hooks_env, "try-repo", str(ROOT), "tier-check", "--all-files")
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "Fix: tier apply --tier starter" in failed.stdout
+    assert "never-used" not in failed.stdout + failed.stderr
+    assert (repo / "render.yaml").read_bytes() == before
+
+
+def test_installed_hooks_on_a_real_commit(tmp_path: Path, hooks_env: dict[str, str]) -> None:
+    """As a team wires it: .pre-commit-config.yaml, `pre-commit install`, then `git commit`."""
+    tier_repo, sha = snapshot_of_this_repo(tmp_path)
+    repo = user_repo(tmp_path, active_users=900)
+    (repo / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {tier_repo}\n    rev: {sha}\n    hooks:\n"
+        "      - id: tier-apply\n      - id: tier-check\n",
+        "utf-8",
+    )
+    git(repo, "add", ".")
+    assert pre_commit(repo, hooks_env, "install").returncode == 0
+    commit = subprocess.run(
+        ["git", "commit", "-q", "-m", "first"],
+        cwd=repo,
+        env=hooks_env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert commit.returncode == 1  # tier-apply rewrote render.yaml: the commit stops
+    assert "files were modified by this hook" in commit.stdout + commit.stderr
+    assert b"plan: starter  # free -> starter -> pro" in (repo / "render.yaml").read_bytes()
+    git(repo, "add", ".")
+    commit = subprocess.run(
+        ["git", "commit", "-q", "-m", "first"],
+        cwd=repo,
+        env=hooks_env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert commit.returncode == 0, commit.stdout + commit.stderr
+    assert "never-used" not in commit.stdout + commit.stderr
