@@ -15,7 +15,14 @@ from typing import Any, NoReturn
 
 from tier_cli.catalogue import KINDS, Catalogue, Kind
 from tier_cli.errors import ConfigError
-from tier_cli.models import METRIC_NAMES, DatabaseSettings, KeyValueTarget, Selection, TierTarget
+from tier_cli.models import (
+    METRIC_NAMES,
+    ActivitySource,
+    DatabaseSettings,
+    KeyValueTarget,
+    Selection,
+    TierTarget,
+)
 
 TIER_NAMES: tuple[str, ...] = ("free", "starter", "pro", "pro+redis")
 APP_PLACEHOLDER = "{app}"
@@ -301,6 +308,9 @@ def _database(r: _Reader, raw: Mapping[str, Any]) -> DatabaseSettings:
             "active_days",
             "concurrent_minutes",
             "queries",
+            "activity",
+            "estimate_above_rows",
+            "slow_query_warn_ms",
         },
     )
     d = DatabaseSettings()
@@ -329,7 +339,30 @@ def _database(r: _Reader, raw: Mapping[str, Any]) -> DatabaseSettings:
         concurrent_minutes=whole("concurrent_minutes", d.concurrent_minutes),
         queries=MappingProxyType(dict(queries)),
         config_path=r.file,
+        activity=_activity(r, r.table(raw, "activity", at=at)),
+        estimate_above_rows=whole("estimate_above_rows", d.estimate_above_rows),
+        slow_query_warn_ms=whole("slow_query_warn_ms", d.slow_query_warn_ms),
     )
+
+
+def _activity(r: _Reader, raw: Mapping[str, Any]) -> ActivitySource | None:
+    """[database.activity]: absent or empty means no activity source."""
+    at = "database.activity"
+    if not raw:
+        return None
+    r.keys(raw, at, {"table", "user_column", "time_column", "lookback_days", "window_minutes"})
+    names = [
+        r.string(raw, at, key, required=True) for key in ("table", "user_column", "time_column")
+    ]
+    table, user, time = (n or "" for n in names)
+    d = ActivitySource(table, user, time)
+    values = {}
+    for key, default in (("lookback_days", d.lookback_days), ("window_minutes", d.window_minutes)):
+        value = r.number(raw, at, key)
+        if value is not None and (value != int(value) or value < 1):
+            r.fail(f"{at}.{key}", f"{value:g} is not a whole number above 0", f"e.g. {default}")
+        values[key] = default if value is None else int(value)
+    return ActivitySource(table, user, time, values["lookback_days"], values["window_minutes"])
 
 
 def _render(r: _Reader, raw: Mapping[str, Any]) -> RenderSettings:

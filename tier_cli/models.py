@@ -30,9 +30,21 @@ class Metrics:
     labels: Mapping[str, str] = field(
         default_factory=_empty
     )  # metric -> "estimate", "single reading", ...
+    advice: tuple[str, ...] = ()  # e.g. which index would make a slow or scanning query fast
 
     def get(self, name: str) -> float | None:
         return self.values.get(name)
+
+
+@dataclass(frozen=True)
+class ActivitySource:
+    """A table of user events ([database.activity]): the peak of concurrent users comes from it."""
+
+    table: str  # possibly schema-qualified: "activity", "public.events"
+    user_column: str
+    time_column: str  # timestamptz of the event
+    lookback_days: int = 7  # how far back the peak is looked for
+    window_minutes: int = 5  # distinct users within one window are "concurrent"
 
 
 @dataclass(frozen=True)
@@ -48,6 +60,9 @@ class DatabaseSettings:
         default_factory=_empty
     )  # metric name -> SQL replacing the default
     config_path: str = "tiers.toml"  # named in messages about the settings above
+    activity: ActivitySource | None = None  # None: concurrent_users is a single reading
+    estimate_above_rows: int = 1_000_000  # count(*) on a bigger table: the planner's estimate
+    slow_query_warn_ms: int = 500  # a metric query slower than this gets an index tip
 
 
 @dataclass(frozen=True)

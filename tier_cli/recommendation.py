@@ -103,6 +103,7 @@ def recommend(
     for metric in decision.unknown:
         why = metrics.labels.get(metric)
         warnings.append(f"{metric}: unknown{f' ({why})' if why else ''}; it triggered nothing")
+    warnings.extend(metrics.advice)
     warnings.extend(decision.warnings)
     warnings.extend(reality_checks(tier, config, catalogue))
     return Recommendation(
