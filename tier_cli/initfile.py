@@ -7,6 +7,9 @@ from importlib import resources
 from tier_cli.models import SchemaGuess
 
 QUERIES_HEADER = "[database.queries]\n"
+ACTIVITY_HEADER = "[database.activity]\n"
+ACTIVITY_EXAMPLE_END = "# window_minutes = 5\n"  # the commented example in the packaged file
+STAMP = "# written by `tier init` from the schema of the database it was given\n"
 CONVENTIONAL = ("public.users", "last_seen_at", "created_at")
 
 
@@ -53,13 +56,31 @@ def initial_tiers_toml(guess: SchemaGuess | None) -> tuple[str, list[str]]:
             "write your own under [database.queries]"
         )
         return text, notes
-    if found == CONVENTIONAL:
+    has_activity = bool(
+        guess.activity_table and guess.activity_user_column and guess.activity_time_column
+    )
+    if found != CONVENTIONAL:
+        queries = queries_for(guess)
+        if has_activity:  # a custom concurrent_users query would win over the peak
+            queries.pop("concurrent_users", None)
+        lines = "".join(f"{metric} = {_toml_string(sql)}\n" for metric, sql in queries.items())
+        text = text.replace(QUERIES_HEADER, QUERIES_HEADER + STAMP + lines, 1)
+        notes.append(f"metric SQL written for {guess.users_table}({guess.last_seen_column})")
+    else:
         notes.append("the conventional schema: users(created_at, last_seen_at); default SQL kept")
-        return text, notes
-    queries = queries_for(guess)
-    lines = "".join(f"{metric} = {_toml_string(sql)}\n" for metric, sql in queries.items())
-    stamp = "# written by `tier init` from the schema of the database it was given\n"
-    assert QUERIES_HEADER in text
-    text = text.replace(QUERIES_HEADER, QUERIES_HEADER + stamp + lines, 1)
-    notes.append(f"metric SQL written for {guess.users_table}({guess.last_seen_column})")
+    if has_activity:
+        assert guess.activity_table and guess.activity_user_column and guess.activity_time_column
+        section = (
+            f"\n{ACTIVITY_HEADER}{STAMP}table = {_toml_string(guess.activity_table)}\n"
+            f"user_column = {_toml_string(guess.activity_user_column)}\n"
+            f"time_column = {_toml_string(guess.activity_time_column)}\n"
+            "lookback_days = 7\nwindow_minutes = 5\n"
+        )
+        assert ACTIVITY_EXAMPLE_END in text
+        text = text.replace(ACTIVITY_EXAMPLE_END, ACTIVITY_EXAMPLE_END + section, 1)
+        notes.append(
+            f"peak concurrency from {guess.activity_table}({guess.activity_user_column}, "
+            f"{guess.activity_time_column}): index it with CREATE INDEX ON "
+            f"{guess.activity_table} ({guess.activity_time_column}, {guess.activity_user_column})"
+        )
     return text, notes
