@@ -9,8 +9,9 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any, Literal
+
+from tier_cli.models import DATA
 
 Kind = Literal["web", "postgres", "keyvalue"]
 KINDS: tuple[Kind, ...] = ("web", "postgres", "keyvalue")
@@ -94,7 +95,7 @@ def _plan(kind: Kind, raw: Mapping[str, Any]) -> Plan:
 
 @cache
 def load_catalogue() -> Catalogue:
-    text = resources.files("tier_cli").joinpath("data/render_plans.toml").read_text("utf-8")
+    text = (DATA / "render_plans.toml").read_text("utf-8")
     raw = tomllib.loads(text)
     plans = tuple(_plan(kind, entry) for kind in KINDS for entry in raw[kind])
     return Catalogue(as_of=raw["as_of"], plans=plans, defaults=raw["defaults"])

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from importlib import resources
-
-from tier_cli.models import SchemaGuess
+from tier_cli.models import DATA, SchemaGuess
 
 QUERIES_HEADER = "[database.queries]\n"
 ACTIVITY_HEADER = "[database.activity]\n"
@@ -45,7 +43,7 @@ def queries_for(guess: SchemaGuess) -> dict[str, str]:
 
 def initial_tiers_toml(guess: SchemaGuess | None) -> tuple[str, list[str]]:
     """The packaged tiers.toml; [database.queries] filled when the schema is not the default."""
-    text = resources.files("tier_cli").joinpath("data/tiers.toml").read_text("utf-8")
+    text = (DATA / "tiers.toml").read_text("utf-8")
     if guess is None:
         return text, ["the guide's tiers; default SQL for the conventional schema (README)"]
     notes = list(guess.notes)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from types import MappingProxyType
 
 METRIC_NAMES: tuple[str, ...] = (
@@ -104,3 +105,6 @@ class SchemaGuess:
     activity_user_column: str | None = None
     activity_time_column: str | None = None
     notes: tuple[str, ...] = ()  # what was looked at and why a choice was made
+
+
+DATA = Path(__file__).with_name("data")  # files shipped in the package (a plain folder: no zip)

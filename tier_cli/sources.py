@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 from tier_cli.errors import ConfigError, MetricsError, RenderFileError
-from tier_cli.models import DatabaseSettings, Metrics
+from tier_cli.models import DATA, DatabaseSettings, Metrics
 
 DEMO_RENDER = "examples/render.yaml"
 
@@ -104,4 +103,4 @@ def default_file(given: Path | None, local: str, packaged: str) -> Path:
         return given
     if Path(local).exists():
         return Path(local)
-    return Path(str(resources.files("tier_cli").joinpath(f"data/{packaged}")))
+    return DATA / packaged
