@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from yaml_parsers import yaml_parser  # noqa: F401 - the fixture, used through pytestmark
 
 from tier_cli.blueprint import (
     BlueprintView,
@@ -15,6 +16,8 @@ from tier_cli.blueprint import (
     read_blueprint,
 )
 from tier_cli.errors import ConfigError, RenderFileError
+
+pytestmark = pytest.mark.usefixtures("yaml_parser")  # every test on the C and the pure parser
 
 FULL = """\
 # a comment

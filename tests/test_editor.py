@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import pytest
 from tier_targets import TIERS, start
+from yaml_parsers import yaml_parser  # noqa: F401 - the fixture, used through pytestmark
 
 from tier_cli.editor import ApplyResult, Change, apply_file_bytes, apply_tier
 from tier_cli.errors import ConfigError, RefusedError, RenderFileError
 from tier_cli.models import KeyValueTarget, Selection, TierTarget
+
+pytestmark = pytest.mark.usefixtures("yaml_parser")  # every test on the C and the pure parser
 
 FREE, STARTER, PRO = start("free"), start("starter"), start("pro")
 REDIS = "{key: REDIS_URL, fromService: {type: keyvalue, name: cache, property: connectionString}}"
@@ -964,6 +967,16 @@ services:
     plan: [pro]
 """, "free", "render.yaml:5:11:", "plan of `api` is not a single value",
         id="plan-is-a-list"),
+    pytest.param("""\
+services:
+  - type: web
+    name: api
+    runtime: python
+    ? plan
+    :
+    startCommand: uvicorn main:app
+""", "pro", "render.yaml:5:7:", "cannot locate the text of plan of `api` safely",
+        id="empty-plan-with-explicit-key"),
 ]  # fmt: skip
 
 

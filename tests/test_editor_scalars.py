@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from ruamel.yaml import YAML
 from ruamel.yaml.nodes import MappingNode, ScalarNode
+from yaml_parsers import yaml_parser  # noqa: F401 - the fixture, used through pytestmark
 
+from tier_cli.yamlnodes import compose
 from tier_cli.yamlspans import (
     SpanError,
     block_lines,
@@ -15,9 +17,11 @@ from tier_cli.yamlspans import (
     scalar_span,
 )
 
+pytestmark = pytest.mark.usefixtures("yaml_parser")  # every test on the C and the pure parser
+
 
 def _value(text: str) -> tuple[ScalarNode, ScalarNode]:
-    root = YAML(typ="safe", pure=True).compose(text)
+    root = compose(text, "render.yaml")
     assert isinstance(root, MappingNode)
     key, value = root.value[0]
     assert isinstance(value, ScalarNode)
@@ -81,7 +85,8 @@ def test_rewrite_in_style(text: str, new: str, expected: str) -> None:
     ids=["comma", "brackets", "plain"],
 )
 def test_rewrite_in_flow(text: str, new: str, expected: str) -> None:
-    root = YAML(typ="safe", pure=True).compose(text)
+    root = compose(text, "render.yaml")
+    assert isinstance(root, MappingNode)
     key, value = root.value[0]
     span = scalar_span(text, value, key, key.start_mark.column)
     assert text[: span.start] + render_scalar(new, span, flow=True) + text[span.end :] == expected

@@ -20,7 +20,14 @@ from .errors import RefusedError, TierError
 from .textio import dominant_newline
 from .yamlinsert import Insertion, Layout, insert_pair
 from .yamlnodes import STR, Data, first_difference, lookup, to_data, where
-from .yamlspans import ScalarSpan, SpanError, line_end, render_scalar, scalar_span
+from .yamlspans import (
+    ScalarSpan,
+    SpanError,
+    is_empty,
+    line_end,
+    render_scalar,
+    scalar_span,
+)
 
 
 @dataclass(frozen=True)
@@ -171,8 +178,11 @@ def write_scalar(
             raise SpanError("a keep (`+`) block scalar; its trailing lines are part of it")
         replacement = render_scalar(new, span, flow=bool(entry.node.flow_style))
     except SpanError as exc:
+        # An empty value (`? plan` then `:`) has no text of its own: point at its key. (The
+        # two YAML parsers mark an empty value at different places; tier never reads those.)
+        at = found.key if is_empty(found.value) else found.value
         raise RefusedError(
-            f"{where(found.value, work.filename)}: cannot locate the text of {key} of "
+            f"{where(at, work.filename)}: cannot locate the text of {key} of "
             f"`{subject}` safely ({exc}). Tip: write it as a plain `{key}: VALUE` line."
         ) from None
     replacement += _keep_comment_column(work.text, span, replacement)
