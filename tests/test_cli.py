@@ -137,8 +137,9 @@ def test_errors_are_one_line_with_their_exit_code(
         (b"services:\n  - type: web\n    name: [unclosed\n", 3, "render.yaml:"),
         (b"services:\n  - type: web\n    name: a\n    name: b\n", 3, "render.yaml:"),
         (b"\xff\xfeservices: []\n", 3, "UTF-8"),
+        (b"a: " + b"[" * 3000 + b"]" * 3000 + b"\n", 3, "nested too deeply"),
     ],
-    ids=["invalid-yaml", "duplicate-key", "not-utf8"],
+    ids=["invalid-yaml", "duplicate-key", "not-utf8", "too-deep"],
 )
 def test_bad_render_yaml_exits_3_untouched(
     project: Path, content: bytes, code: int, message: str

@@ -101,9 +101,20 @@ def compose(text: str, filename: str) -> Node | None:
         ) from None
     except YAMLError as exc:  # pragma: no cover - ruamel raises the two above for bad input
         raise RenderFileError(f"{filename}: invalid YAML: {_one_line(str(exc))}.") from None
+    except RecursionError:
+        raise RenderFileError(_TOO_DEEP.format(filename=filename)) from None
     if root is not None:
-        _check_tree(root, filename)
+        try:
+            _check_tree(root, filename)
+        except RecursionError:
+            raise RenderFileError(_TOO_DEEP.format(filename=filename)) from None
     return root
+
+
+_TOO_DEEP = (
+    "{filename}: nested too deeply to be a Blueprint. Tip: a render.yaml nests a few levels; "
+    "check the file for runaway brackets or indentation"
+)
 
 
 def _compose(text: str) -> Node | None:
