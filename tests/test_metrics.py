@@ -182,6 +182,7 @@ READ_ONLY_BOTH_WAYS = (
     " + (current_setting('default_transaction_read_only') = 'on')::int"
 )
 TIMEOUT_MS = "SELECT extract(epoch FROM current_setting('statement_timeout')::interval) * 1000"
+JIT_IS_OFF = "SELECT (current_setting('jit') = 'off')::int"
 MY_SESSION_IS_NAMED = (
     "SELECT count(*) FROM pg_stat_activity"
     " WHERE application_name = 'tier' AND pid = pg_backend_pid()"
@@ -239,6 +240,7 @@ MY_SESSION_IS_NAMED = (
         ),
         pytest.param({"users": TIMEOUT_MS}, {"users": 5000}, {}, id="statement-timeout-set"),
         pytest.param({"users": MY_SESSION_IS_NAMED}, {"users": 1}, {}, id="application-name"),
+        pytest.param({"users": JIT_IS_OFF}, {"users": 1}, {}, id="no-jit-compilation"),
     ],
 )
 def test_custom_queries(

@@ -63,7 +63,7 @@ class DatabaseSettings:
     config_path: str = "tiers.toml"  # named in messages about the settings above
     activity: ActivitySource | None = None  # None: concurrent_users is a single reading
     estimate_above_rows: int = 1_000_000  # count(*) on a bigger table: the planner's estimate
-    slow_query_warn_ms: int = 500  # a metric query slower than this gets an index tip
+    slow_query_warn_ms: int = 1000  # a metric query slower than this gets an index tip
 
 
 @dataclass(frozen=True)

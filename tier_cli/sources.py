@@ -7,7 +7,7 @@ need them, so `tier check --metrics FILE` stays fast.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tier_cli.errors import ConfigError, MetricsError, RenderFileError
@@ -64,12 +64,7 @@ def read_metrics(
 
         with demo_database() as demo_url:
             metrics = collect(demo_url, settings)
-        return Metrics(
-            metrics.values,
-            "demo database (embedded PostgreSQL)",
-            metrics.collected_at,
-            metrics.labels,
-        )
+        return replace(metrics, source="demo database (embedded PostgreSQL)")
     url = resolve_url(source)
     if url:
         from tier_cli.metrics import collect

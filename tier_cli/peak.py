@@ -1,0 +1,103 @@
+"""The peak of concurrent users, from a table of user events ([database.activity] in tiers.toml).
+
+``concurrent_users`` is then the largest number of distinct users with an event in one window of
+``window_minutes`` over the last ``lookback_days`` days. The windows are aligned: they start at
+whole multiples of ``window_minutes`` since 2000-01-01 00:00 UTC (for 5 minutes: 14:30:00,
+14:35:00, ...), the first is cut at the start of the lookback and the last at ``now()`` (the
+start of the transaction). An event at a window's start belongs to that window, not the one
+before. The peak is exact for these windows. A burst that straddles a boundary is split between
+two windows, so a window at another start could hold more users, at most twice the peak (its
+users are those of the two aligned windows it overlaps). Ties go to the latest window.
+
+Two forms of the same query; both give the same answer:
+
+- :data:`WINDOWS_SQL`, the fast one: for each window, one index range scan of an index on
+  ``(time_column, user_column)`` (index-only after VACUUM) and a small sort. It reads only the
+  events of the lookback, never the whole table, and needs that index.
+- :data:`ONE_PASS_SQL` when the planner would scan the table sequentially for every window (no
+  index): one pass over the table with a hash of (window, user).
+
+The identifiers come from tiers.toml and are quoted (``psycopg.sql.Identifier``); ``table`` may be
+schema-qualified (``public.events``): it is split on dots, so a name with a dot in it cannot be
+named here.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from psycopg import sql
+
+from tier_cli.models import ActivitySource
+
+WINDOWS_SQL = """
+SELECT w.tier_window, c.tier_users
+FROM generate_series(
+         to_timestamp(
+             floor(date_part('epoch', now() - make_interval(days => %(lookback_days)s))
+                   / %(window_s)s::int) * %(window_s)s::int
+         ),
+         now(),
+         make_interval(secs => %(window_s)s::int)
+     ) AS w (tier_window)
+CROSS JOIN LATERAL (
+    SELECT count(DISTINCT {user}) AS tier_users
+    FROM {table}
+    WHERE {time} >= w.tier_window
+      AND {time} < w.tier_window + make_interval(secs => %(window_s)s::int)
+      AND {time} >= now() - make_interval(days => %(lookback_days)s) AND {time} <= now()
+) AS c
+ORDER BY c.tier_users DESC, w.tier_window DESC
+LIMIT 1
+"""
+"""The peak window's start and its number of distinct users, window by window."""
+
+ONE_PASS_SQL = """
+SELECT to_timestamp(p.tier_bucket * %(window_s)s::int), count(p.tier_user) AS tier_users
+FROM (
+    SELECT DISTINCT
+           floor(date_part('epoch', {time}::timestamptz) / %(window_s)s::int) AS tier_bucket,
+           {user} AS tier_user
+    FROM {table}
+    WHERE {time} >= now() - make_interval(days => %(lookback_days)s) AND {time} <= now()
+) AS p
+GROUP BY p.tier_bucket
+ORDER BY tier_users DESC, p.tier_bucket DESC
+LIMIT 1
+"""
+"""The same answer in one pass over the table (no row at all when there are no events)."""
+
+
+def table_parts(activity: ActivitySource) -> list[str]:
+    """The table's name as its parts: ["public", "events"] for "public.events"."""
+    return activity.table.split(".")
+
+
+def index_columns(activity: ActivitySource) -> list[str]:
+    """The index that makes :data:`WINDOWS_SQL` read only the lookback: (time, user)."""
+    return [activity.time_column, activity.user_column]
+
+
+def peak_query(activity: ActivitySource, *, one_pass: bool = False) -> sql.Composed:
+    """:data:`WINDOWS_SQL` (or :data:`ONE_PASS_SQL`) for this activity table, quoted."""
+    return sql.SQL(ONE_PASS_SQL if one_pass else WINDOWS_SQL).format(
+        table=sql.Identifier(*table_parts(activity)),
+        user=sql.Identifier(activity.user_column),
+        time=sql.Identifier(activity.time_column),
+    )
+
+
+def peak_params(activity: ActivitySource) -> dict[str, Any]:
+    return {"lookback_days": activity.lookback_days, "window_s": activity.window_minutes * 60}
+
+
+def peak_label(activity: ActivitySource, at: datetime | None) -> str:
+    """For Metrics.labels: what the number is, and when the peak was (UTC)."""
+    days = activity.lookback_days
+    what = f"peak of distinct users in a {activity.window_minutes}-minute window over the last " + (
+        f"{days} days" if days != 1 else "day"
+    )
+    if at is None:
+        return f"{what}: no events in that time"
+    return f"{what}, at {at.astimezone(UTC).isoformat()}"
