@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 
 import pytest
 
@@ -103,21 +102,21 @@ TIP = "VACUUM ANALYZE users, or raise slow_query_warn_ms under [database] in tie
             id="scan-even-when-fast",
         ),
         pytest.param(
-            replace(USERS, rows=SEQ_SCAN_ADVICE_ROWS - 1.0),
+            USERS._replace(rows=SEQ_SCAN_ADVICE_ROWS - 1.0),
             True,
             3.0,
             None,
             id="scan-of-a-small-table",
         ),
         pytest.param(
-            replace(USERS, rows=float(SEQ_SCAN_ADVICE_ROWS)),
+            USERS._replace(rows=float(SEQ_SCAN_ADVICE_ROWS)),
             True,
             3.0,
             "metric 'm' scans users sequentially (100,000 rows; 3 ms). "
             "Tip: CREATE INDEX CONCURRENTLY ON users (last_seen_at)",
             id="scan-at-the-limit",
         ),
-        pytest.param(replace(USERS, rows=-1.0), True, 3.0, None, id="never-analyzed"),
+        pytest.param(USERS._replace(rows=-1.0), True, 3.0, None, id="never-analyzed"),
         pytest.param(USERS, False, 499.9, None, id="fast"),
         pytest.param(
             USERS,
@@ -128,7 +127,7 @@ TIP = "VACUUM ANALYZE users, or raise slow_query_warn_ms under [database] in tie
             id="slow-without-index",
         ),
         pytest.param(
-            replace(USERS, indexed=True),
+            USERS._replace(indexed=True),
             True,
             1_234.0,
             "metric 'm' took 1,234 ms (slow_query_warn_ms: 500) although an index on users "

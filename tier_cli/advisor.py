@@ -13,7 +13,7 @@ A metric that could not be measured (None) never triggers anything and is report
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from tier_cli.config import Tier, TierConfig
 from tier_cli.models import METRIC_NAMES, Metrics
@@ -21,8 +21,7 @@ from tier_cli.models import METRIC_NAMES, Metrics
 MB_PER_GB = 1024
 
 
-@dataclass(frozen=True)
-class Reason:
+class Reason(NamedTuple):
     """One fact that puts the recommendation where it is."""
 
     metric: str
@@ -42,8 +41,7 @@ class Reason:
         return f"{self.metric} {v} not clearly below {t}: staying on {self.tier} (dead band)"
 
 
-@dataclass(frozen=True)
-class Headroom:
+class Headroom(NamedTuple):
     """How far a metric is from the next tier's threshold."""
 
     metric: str
@@ -60,8 +58,7 @@ class Headroom:
         return None if self.value is None else self.value / self.threshold
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(NamedTuple):
     recommended: str
     current: str | None
     reasons: tuple[Reason, ...]
@@ -80,7 +77,7 @@ def _change(cur: int | None, recommended: int) -> str:
 def decide(metrics: Metrics, config: TierConfig, current: str | None) -> Decision:
     tiers = config.tiers
     policy = config.policy
-    cur = None if current is None else config.index(current)
+    cur = None if current is None else config.rank(current)
     reasons: list[Reason] = []
     warnings: list[str] = []
     unknown = tuple(m for m in METRIC_NAMES if metrics.get(m) is None)
@@ -138,7 +135,7 @@ def decide(metrics: Metrics, config: TierConfig, current: str | None) -> Decisio
     return Decision(
         recommended=tiers[recommended].name,
         current=current,
-        reasons=tuple(r for r in reasons if config.index(r.tier) <= recommended),
+        reasons=tuple(r for r in reasons if config.rank(r.tier) <= recommended),
         headroom=_headroom(metrics, tiers, recommended, policy.storage_share),
         unknown=unknown,
         warnings=tuple(warnings),

@@ -7,7 +7,7 @@ keys (`<<: *base`) as YAML defines them; `runtime` falls back to the older `env:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -17,8 +17,7 @@ from .yamlnodes import compose, lookup, shared_nodes, text_of, where
 KEYVALUE_TYPES = ("keyvalue", "redis")  # `redis` is the deprecated name of `keyvalue`
 
 
-@dataclass(frozen=True)
-class ServiceView:
+class ServiceView(NamedTuple):
     name: str | None
     type: str | None
     runtime: str | None  # `runtime:`, else the older `env:`
@@ -39,8 +38,7 @@ class ServiceView:
         return self.name if self.name is not None else self.path
 
 
-@dataclass(frozen=True)
-class DatabaseView:
+class DatabaseView(NamedTuple):
     name: str | None
     plan: str | None
     path: str
@@ -51,14 +49,12 @@ class DatabaseView:
         return self.name if self.name is not None else self.path
 
 
-@dataclass(frozen=True)
-class BlueprintView:
+class BlueprintView(NamedTuple):
     services: tuple[ServiceView, ...]
     databases: tuple[DatabaseView, ...]
 
 
-@dataclass(frozen=True, eq=False)
-class Entry:
+class Entry(NamedTuple):
     """Where a service or database sits in the node tree (for the editor)."""
 
     node: MappingNode
@@ -67,8 +63,7 @@ class Entry:
     trail: tuple[Node, ...]  # nodes from the root down to `node`, for sharing checks
 
 
-@dataclass(frozen=True, eq=False)
-class Parsed:
+class Parsed(NamedTuple):
     """A parsed Blueprint: the views, and the node tree behind them."""
 
     text: str
@@ -127,8 +122,7 @@ def _scopes(root: MappingNode, filename: str) -> list[Scope]:
     return scopes
 
 
-@dataclass(frozen=True, eq=False)
-class _Item:
+class _Item(NamedTuple):
     node: MappingNode
     seq: SequenceNode
     trail: tuple[Node, ...]  # the list node, then the item

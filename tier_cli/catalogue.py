@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import cache
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from tier_cli.models import DATA
 
@@ -17,8 +16,7 @@ Kind = Literal["web", "postgres", "keyvalue"]
 KINDS: tuple[Kind, ...] = ("web", "postgres", "keyvalue")
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(NamedTuple):
     kind: Kind
     name: str
     aliases: tuple[str, ...]
@@ -37,8 +35,7 @@ class Plan:
         return (self.name, *self.aliases)
 
 
-@dataclass(frozen=True)
-class Catalogue:
+class Catalogue(NamedTuple):
     as_of: str
     plans: tuple[Plan, ...]
     defaults: Mapping[str, str]

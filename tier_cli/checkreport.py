@@ -5,8 +5,7 @@ No decisions here: the verdict (in sync or not, which fields differ) comes in as
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from tier_cli.config import Tier
 from tier_cli.models import METRIC_NAMES
@@ -14,16 +13,14 @@ from tier_cli.recommendation import Recommendation
 from tier_cli.report import cost_line, fmt, recommendation_json
 
 
-@dataclass(frozen=True)
-class Difference:
+class Difference(NamedTuple):
     """One field render.yaml would change to reach the target tier."""
 
     text: str  # "api plan starter -> pro"
     line: int  # 1-based line in render.yaml
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(NamedTuple):
     rec: Recommendation
     render: str  # the render.yaml path as given
     differences: tuple[Difference, ...]

@@ -198,7 +198,7 @@ def _trend(inputs: _Inputs, rec: Recommendation) -> Trend:
     from tier_cli.trend import trend
 
     history, _bad = read_history(inputs.beside_tiers(inputs.config.snapshot.history))
-    at = inputs.config.index(rec.recommended)
+    at = inputs.config.rank(rec.recommended)
     nxt = inputs.config.tiers[at + 1] if at + 1 < len(inputs.config.tiers) else None
     return trend(history, rec.metrics, nxt)
 

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, NoReturn
+from typing import Any, NamedTuple, NoReturn
 
 from tier_cli.catalogue import KINDS, Catalogue, Kind
 from tier_cli.errors import ConfigError
@@ -28,8 +27,7 @@ TIER_NAMES: tuple[str, ...] = ("free", "starter", "pro", "pro+redis")
 APP_PLACEHOLDER = "{app}"
 
 
-@dataclass(frozen=True)
-class Tier:
+class Tier(NamedTuple):
     name: str
     web_plan: str
     database_plan: str
@@ -40,8 +38,7 @@ class Tier:
     price_usd: float | None = None  # what the user believes the tier costs a month
 
 
-@dataclass(frozen=True)
-class Policy:
+class Policy(NamedTuple):
     """How the advisor turns readings into a tier ([decision])."""
 
     dead_band: float = 0.2  # downgrade only when metrics are this far below the lower threshold
@@ -53,8 +50,7 @@ class Policy:
     pin: str | None = None  # hold render.yaml on this tier whatever the metrics say
 
 
-@dataclass(frozen=True)
-class SnapshotSettings:
+class SnapshotSettings(NamedTuple):
     """Where `tier snapshot` writes, and how old a snapshot may get ([snapshot])."""
 
     path: str = ".tier/metrics.json"  # relative to the folder of tiers.toml
@@ -62,35 +58,34 @@ class SnapshotSettings:
     max_age_days: float = 7.0
 
 
-@dataclass(frozen=True)
-class RenderSettings:
+class RenderSettings(NamedTuple):
     service: str | None = None
     database: str | None = None
     app: str | None = None
     keyvalue_name: str = "cache"
 
 
-@dataclass(frozen=True)
-class TierConfig:
+class TierConfig(NamedTuple):
     path: str
     tiers: tuple[Tier, ...]
-    policy: Policy = field(default_factory=Policy)
-    database: DatabaseSettings = field(default_factory=DatabaseSettings)
-    render: RenderSettings = field(default_factory=RenderSettings)
-    snapshot: SnapshotSettings = field(default_factory=SnapshotSettings)
-    prices: Mapping[str, Mapping[str, float]] = field(
-        default_factory=lambda: MappingProxyType({})
+    policy: Policy = Policy()
+    database: DatabaseSettings = DatabaseSettings()
+    render: RenderSettings = RenderSettings()
+    snapshot: SnapshotSettings = SnapshotSettings()
+    prices: Mapping[str, Mapping[str, float]] = MappingProxyType(
+        {}
     )  # kind -> plan name -> $/month, overriding the catalogue
 
     @property
     def names(self) -> tuple[str, ...]:
         return tuple(t.name for t in self.tiers)
 
-    def index(self, name: str) -> int:
+    def rank(self, name: str) -> int:
+        """The position of a tier, from 0 for the first (the floor)."""
         return self.names.index(name)
 
     def tier(self, name: str) -> Tier:
-        return self.tiers[self.index(name)]
+        return self.tiers[self.rank(name)]
 
     def target(self, name: str) -> TierTarget:
         t = self.tier(name)

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from tier_cli.catalogue import Catalogue, Kind
 
 
-@dataclass(frozen=True)
-class CostLine:
+class CostLine(NamedTuple):
     kind: Kind
     plan: str
     usd: float | None  # None: the plan is not in the catalogue
 
 
-@dataclass(frozen=True)
-class Cost:
+class Cost(NamedTuple):
     lines: tuple[CostLine, ...]
 
     @property

@@ -28,7 +28,7 @@ Where edits are spliced in, see splice.py; the Key Value part is keyvalue.py.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .blueprint import (
     Entry,
@@ -52,8 +52,7 @@ _START_AFTER = (*_PLAN_AFTER, "plan", "buildCommand")
 _TIP_APP = 'Tip: set app = "main:app" under [render] in tiers.toml to let tier write it.'
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(NamedTuple):
     """One edit, as the report shows it."""
 
     field: str  # "plan", "startCommand", "service" (an added service), "envVars"
@@ -73,8 +72,7 @@ class Change:
         return f"{self.subject} {self.field} {old} -> {self.new}"
 
 
-@dataclass(frozen=True)
-class ApplyResult:
+class ApplyResult(NamedTuple):
     text: str
     changes: tuple[Change, ...]
     notes: tuple[str, ...]

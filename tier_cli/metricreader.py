@@ -15,8 +15,7 @@ through :meth:`MetricReader.run`, so that a failure, a statement timeout include
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import psycopg
 from psycopg import pq, sql
@@ -38,8 +37,7 @@ from tier_cli.queryplan import TableInfo, advice, seq_scans
 EXPLAIN = "EXPLAIN (FORMAT JSON, VERBOSE) "
 
 
-@dataclass(frozen=True)
-class Reading:
+class Reading(NamedTuple):
     """One metric: its value, its label for Metrics.labels, and advice when it was costly."""
 
     value: float | None
@@ -75,11 +73,11 @@ class MetricReader:
 
     def _measured(self, name: str, default: DefaultQuery, expected: Expected) -> Reading:
         """A default query on a table: the estimate when it is big, else EXPLAINed and timed."""
-        table = self._table(name, [default.table], list(default.index), expected)
+        table = self._table(name, [default.table], list(default.index_columns), expected)
         if name == "users" and (table.rows or 0) > self.settings.estimate_above_rows:
             return Reading(table.rows, ESTIMATE_LABEL)
         scanned = False
-        if default.index:
+        if default.index_columns:
             params = query_params(default.sql, name, self.settings)
             plan = self.run(name, EXPLAIN + default.sql, params, expected).fetchone()
             scanned = (table.schema, table.name) in seq_scans(plan[0] if plan else None)
@@ -87,7 +85,7 @@ class MetricReader:
         value = self.number(name, default.sql, expected)
         where = f"under [database] in {self.settings.config_path}"
         tip = f"VACUUM ANALYZE {table.text}, or raise slow_query_warn_ms {where}"
-        if not default.index:
+        if not default.index_columns:
             tip = f"lower estimate_above_rows {where}: above it, {name} is the planner's estimate"
         found = self._advice(name, table, scanned, started, tip)
         return Reading(value, _label(value, default.label), found)
@@ -105,7 +103,7 @@ class MetricReader:
         )
         parts, index = peak.table_parts(activity), peak.index_columns(activity)
         table = self._table(name, parts, index, expected)
-        expected = replace(expected, speedup=f"add an index: {table.create_index}")
+        expected = expected._replace(speedup=f"add an index: {table.create_index}")
         params = peak.peak_params(activity)
         plan = self.run(name, sql.SQL(EXPLAIN) + peak.peak_query(activity), params, expected)
         explained = plan.fetchone()

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
+from typing import NamedTuple
 
 from tier_cli.errors import ConfigError
 from tier_cli.models import DatabaseSettings
@@ -77,8 +77,7 @@ PARAMETERS: tuple[str, ...] = ("active_days", "concurrent_minutes")
 """The named parameters a query may use, filled from [database] in tiers.toml."""
 
 
-@dataclass(frozen=True)
-class DefaultQuery:
+class DefaultQuery(NamedTuple):
     """How a metric is read when tiers.toml does not replace its SQL."""
 
     sql: str
@@ -87,7 +86,7 @@ class DefaultQuery:
     label: str = ""  # for Metrics.labels: "single reading", "estimate", ...
     extension: str = ""  # the SQL reads this extension's view from {schema}; unknown without it
     table: str = ""  # the table it reads, for the advice: "users"
-    index: tuple[str, ...] = ()  # the columns of that table an index needs to make the SQL fast
+    index_columns: tuple[str, ...] = ()  # the columns an index on that table needs
 
 
 _TABLE_USERS = "a table users with columns created_at and last_seen_at (timestamptz)"
@@ -102,7 +101,7 @@ DEFAULT_QUERIES: Mapping[str, DefaultQuery] = MappingProxyType(
             table="users",
         ),
         "active_users": DefaultQuery(
-            ACTIVE_USERS_SQL, _TABLE_USERS, _INDEX, table="users", index=("last_seen_at",)
+            ACTIVE_USERS_SQL, _TABLE_USERS, _INDEX, table="users", index_columns=("last_seen_at",)
         ),
         "concurrent_users": DefaultQuery(
             CONCURRENT_USERS_SQL,
@@ -110,7 +109,7 @@ DEFAULT_QUERIES: Mapping[str, DefaultQuery] = MappingProxyType(
             _INDEX,
             label="single reading",
             table="users",
-            index=("last_seen_at",),
+            index_columns=("last_seen_at",),
         ),
         "db_size_mb": DefaultQuery(
             DB_SIZE_MB_SQL, "the current database", "try when it is less busy"

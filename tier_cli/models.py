@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
+from typing import NamedTuple
 
 METRIC_NAMES: tuple[str, ...] = (
     "users",
@@ -17,28 +17,23 @@ METRIC_NAMES: tuple[str, ...] = (
 )
 
 
-def _empty() -> Mapping[str, str]:
-    return MappingProxyType({})
+_EMPTY: Mapping[str, str] = MappingProxyType({})  # an immutable default, safe to share
 
 
-@dataclass(frozen=True)
-class Metrics:
+class Metrics(NamedTuple):
     """What was measured. A value of None means the metric could not be measured (unknown)."""
 
     values: Mapping[str, float | None]
     source: str  # where it came from, never with credentials: "postgresql://db.example/app", a path
     collected_at: datetime | None = None
-    labels: Mapping[str, str] = field(
-        default_factory=_empty
-    )  # metric -> "estimate", "single reading", ...
+    labels: Mapping[str, str] = _EMPTY  # metric -> "estimate", "single reading", ...
     advice: tuple[str, ...] = ()  # e.g. which index would make a slow or scanning query fast
 
     def get(self, name: str) -> float | None:
         return self.values.get(name)
 
 
-@dataclass(frozen=True)
-class ActivitySource:
+class ActivitySource(NamedTuple):
     """A table of user events ([database.activity]): the peak of concurrent users comes from it."""
 
     table: str  # possibly schema-qualified: "activity", "public.events"
@@ -48,8 +43,7 @@ class ActivitySource:
     window_minutes: int = 5  # distinct users within one window are "concurrent"
 
 
-@dataclass(frozen=True)
-class DatabaseSettings:
+class DatabaseSettings(NamedTuple):
     """How to read metrics from PostgreSQL safely (tiers.toml [database])."""
 
     connect_timeout_s: int = 5
@@ -57,25 +51,21 @@ class DatabaseSettings:
     application_name: str = "tier"
     active_days: int = 30
     concurrent_minutes: int = 5
-    queries: Mapping[str, str] = field(
-        default_factory=_empty
-    )  # metric name -> SQL replacing the default
+    queries: Mapping[str, str] = _EMPTY  # metric name -> SQL replacing the default
     config_path: str = "tiers.toml"  # named in messages about the settings above
     activity: ActivitySource | None = None  # None: concurrent_users is a single reading
     estimate_above_rows: int = 1_000_000  # count(*) on a bigger table: the planner's estimate
     slow_query_warn_ms: int = 1000  # a metric query slower than this gets an index tip
 
 
-@dataclass(frozen=True)
-class KeyValueTarget:
+class KeyValueTarget(NamedTuple):
     """The Key Value (Redis) instance a tier needs."""
 
     name: str
     plan: str
 
 
-@dataclass(frozen=True)
-class TierTarget:
+class TierTarget(NamedTuple):
     """What render.yaml should say for one tier."""
 
     tier: str
@@ -85,8 +75,7 @@ class TierTarget:
     keyvalue: KeyValueTarget | None = None
 
 
-@dataclass(frozen=True)
-class Selection:
+class Selection(NamedTuple):
     """Which entries of render.yaml to act on, when the user names them (flag or tiers.toml)."""
 
     service: str | None = None
@@ -94,8 +83,7 @@ class Selection:
     app: str | None = None  # the ASGI app to use when the startCommand cannot be understood
 
 
-@dataclass(frozen=True)
-class SchemaGuess:
+class SchemaGuess(NamedTuple):
     """What `tier init` found in a database's schema (information_schema), for the metric SQL."""
 
     users_table: str | None  # schema-qualified, e.g. "public.users"; None: nothing likely found

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from tier_cli.blueprint import BlueprintView, choose_database, choose_web_service
 from tier_cli.catalogue import Catalogue, Kind, same_plan
@@ -14,8 +14,7 @@ from tier_cli.models import Selection
 KEYVALUE_TYPES = ("keyvalue", "redis")
 
 
-@dataclass(frozen=True)
-class Placement:
+class Placement(NamedTuple):
     """render.yaml as it stands: the plans written there (None = no `plan:` key) and its tier."""
 
     service: str  # its name, or its path in the file when it has none

@@ -7,8 +7,8 @@ mistakes are the config's (ConfigError, exit 2); the database's failures are Met
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 import psycopg
 
@@ -23,8 +23,7 @@ WRONG_TYPE = ("42883", "42804")  # no such operator or function for the types, t
 NO_PERMISSION = "42501"
 
 
-@dataclass(frozen=True)
-class Expected:
+class Expected(NamedTuple):
     """What a default query needs, and the fixes to name when it fails."""
 
     needs: str  # "the default query expects a table users with ..."

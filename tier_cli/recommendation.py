@@ -7,7 +7,7 @@ the pin, the monthly costs and Render's reality checks for the tier to be on.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from tier_cli.advisor import Decision, decide
 from tier_cli.catalogue import Catalogue, Kind
@@ -18,8 +18,7 @@ from tier_cli.placement import Placement
 from tier_cli.reality import reality_checks, tier_cost
 
 
-@dataclass(frozen=True)
-class Recommendation:
+class Recommendation(NamedTuple):
     metrics: Metrics
     decision: Decision  # what the metrics call for, before caps
     recommended: str  # after max_tier / max_monthly_usd
@@ -47,10 +46,10 @@ class Recommendation:
 
 def _cap(decision: Decision, config: TierConfig, catalogue: Catalogue) -> tuple[int, str | None]:
     policy = config.policy
-    at = config.index(decision.recommended)
+    at = config.rank(decision.recommended)
     by = None
-    if policy.max_tier is not None and at > config.index(policy.max_tier):
-        at, by = config.index(policy.max_tier), f'max_tier = "{policy.max_tier}"'
+    if policy.max_tier is not None and at > config.rank(policy.max_tier):
+        at, by = config.rank(policy.max_tier), f'max_tier = "{policy.max_tier}"'
     if policy.max_monthly_usd is not None:
         while (
             at > 0
@@ -123,5 +122,5 @@ def recommend(
 def _change(config: TierConfig, current: str | None, target: str) -> str:
     if current is None:
         return "unknown"
-    a, b = config.index(current), config.index(target)
+    a, b = config.rank(current), config.rank(target)
     return "up" if b > a else "down" if b < a else "none"

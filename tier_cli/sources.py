@@ -7,8 +7,8 @@ need them, so `tier check --metrics FILE` stays fast.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import NamedTuple
 
 from tier_cli.errors import ConfigError, MetricsError, RenderFileError
 from tier_cli.models import DATA, DatabaseSettings, Metrics
@@ -16,8 +16,7 @@ from tier_cli.models import DATA, DatabaseSettings, Metrics
 DEMO_RENDER = "examples/render.yaml"
 
 
-@dataclass(frozen=True)
-class MetricsSource:
+class MetricsSource(NamedTuple):
     """The metrics flags of a command: at most one of them is set."""
 
     database_url: str | None = None
@@ -64,7 +63,7 @@ def read_metrics(
 
         with demo_database() as demo_url:
             metrics = collect(demo_url, settings)
-        return replace(metrics, source="demo database (embedded PostgreSQL)")
+        return metrics._replace(source="demo database (embedded PostgreSQL)")
     url = resolve_url(source)
     if url:
         from tier_cli.metrics import collect

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 from ruamel.yaml.nodes import Node, ScalarNode
 
@@ -30,8 +30,7 @@ from .yamlspans import (
 )
 
 
-@dataclass(frozen=True)
-class Splice:
+class Splice(NamedTuple):
     """Replace text[start:end] of the original text with `text`."""
 
     start: int
@@ -40,8 +39,7 @@ class Splice:
     skip: int = 0  # characters of `text` before the first changed line (a leading line break)
 
 
-@dataclass(frozen=True)
-class PendingChange:
+class PendingChange(NamedTuple):
     """A Change before its line in the new text is known."""
 
     field: str
@@ -51,8 +49,7 @@ class PendingChange:
     splice: int  # index into Work.splices
 
 
-@dataclass(frozen=True)
-class Op:
+class Op(NamedTuple):
     """The data change a splice is meant to make: set `key` in a mapping, or append to a list."""
 
     path: tuple[str | int, ...]
@@ -62,17 +59,17 @@ class Op:
     # with a final line break exactly when the new text goes on after it
 
 
-@dataclass
 class Work:
     """What one planning pass over a parsed file decided: splices, changes, notes, data ops."""
 
-    parsed: Parsed
-    splices: list[Splice] = field(default_factory=list)
-    changes: list[PendingChange] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    ops: list[Op] = field(default_factory=list)
-    rewritten: set[int] = field(default_factory=set)  # ids of scalars whose text is replaced
-    _layout: Layout | None = None
+    def __init__(self, parsed: Parsed) -> None:
+        self.parsed = parsed
+        self.splices: list[Splice] = []
+        self.changes: list[PendingChange] = []
+        self.notes: list[str] = []
+        self.ops: list[Op] = []
+        self.rewritten: set[int] = set()  # ids of scalars whose text is replaced
+        self._layout: Layout | None = None
 
     @property
     def text(self) -> str:
@@ -252,7 +249,7 @@ def verify(
     for op in work.ops:
         if op.clip is not None:
             end = starts[op.clip] + len(work.splices[op.clip].text)
-            op = replace(op, value=(STR, op.value[1] + ("\n" if end < len(new_text) else "")))
+            op = op._replace(value=(STR, op.value[1] + ("\n" if end < len(new_text) else "")))
         _apply_op(expected, op)
     actual = {} if reparsed.root is None else to_data(reparsed.root)
     diff = first_difference(expected, actual)

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from dataclasses import dataclass
+from typing import NamedTuple
 
 _PREFIX = re.compile(
     r"""
@@ -68,8 +68,7 @@ _FLAGS = frozenset(
 _REFUSED_OPTIONS = frozenset({"--chdir", "--app-dir", "--pythonpath", "-c", "--config"})
 
 
-@dataclass(frozen=True)
-class AppCommand:
+class AppCommand(NamedTuple):
     """A startCommand that serves an ASGI app: the app, and the prefix to keep."""
 
     app: str  # "main:app", "app.api:application", "src.main:create_app()"

@@ -11,9 +11,8 @@ import contextlib
 import os
 import stat
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from .errors import RenderFileError
 
@@ -22,8 +21,7 @@ BOM = b"\xef\xbb\xbf"
 Newline = Literal["\n", "\r\n"]
 
 
-@dataclass(frozen=True)
-class Decoded:
+class Decoded(NamedTuple):
     """The file as text, and what is needed to turn the text back into the same bytes."""
 
     text: str  # without the BOM; line endings exactly as in the file

@@ -7,8 +7,8 @@ MIN_POINTS snapshots or less than MIN_DAYS between the first and the last, it sa
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from tier_cli.config import Tier
 from tier_cli.models import Metrics
@@ -18,8 +18,7 @@ MIN_DAYS = 7.0
 DAY_S = 86_400.0
 
 
-@dataclass(frozen=True)
-class Eta:
+class Eta(NamedTuple):
     tier: str
     metric: str
     threshold: float
@@ -29,8 +28,7 @@ class Eta:
         return f"{self.tier} in {_span(self.weeks)} ({self.metric} reaches {self.threshold:,.0f})"
 
 
-@dataclass(frozen=True)
-class Trend:
+class Trend(NamedTuple):
     points: int
     days: float
     per_week: dict[str, float]  # metric -> growth per week; empty when too little history

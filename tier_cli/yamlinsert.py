@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Union
+from typing import NamedTuple, Union
 
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -33,8 +32,7 @@ Pairs = tuple[tuple[str, "Value"], ...]
 Value = Union[str, Pairs, list[Pairs]]  # noqa: UP007 - a forward-referenced alias
 
 
-@dataclass(frozen=True)
-class Layout:
+class Layout(NamedTuple):
     """How this file indents: nested mappings by `step`, sequences by `seq_offset` under a key."""
 
     step: int = 2
@@ -78,8 +76,7 @@ def _most_common(counts: Counter[int], ok: Callable[[int], bool], default: int) 
     return default
 
 
-@dataclass(frozen=True)
-class Insertion:
+class Insertion(NamedTuple):
     """`text` goes in at offset `pos`; the first new line starts `skip` characters into it."""
 
     pos: int

@@ -23,8 +23,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
@@ -378,8 +377,7 @@ def shared_nodes(root: Node | None) -> frozenset[int]:
     return frozenset(k for k, n in seen.items() if n > 1)
 
 
-@dataclass(frozen=True)
-class Lookup:
+class Lookup(NamedTuple):
     """A key found in a mapping, either its own or one it gets through a merge key."""
 
     key: ScalarNode

@@ -8,7 +8,7 @@ collections; block scalars and block collections are measured here by scanning t
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.resolver import VersionedResolver
@@ -45,8 +45,7 @@ def break_at(text: str, pos: int) -> str:
     return text[pos : pos + 1] if pos < len(text) else ""
 
 
-@dataclass(frozen=True)
-class ScalarSpan:
+class ScalarSpan(NamedTuple):
     """The characters holding a scalar's value: text[start:end] is replaced to change it.
 
     For a block scalar the span covers its content lines only (the `|`/`>` header, with any
