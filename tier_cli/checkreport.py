@@ -25,13 +25,21 @@ class Verdict(NamedTuple):
     render: str  # the render.yaml path as given
     differences: tuple[Difference, ...]
     fix: str  # the exact `tier apply` command
-    diff: str  # the unified diff `tier apply` would make
+    before: bytes  # render.yaml now
+    after: bytes  # render.yaml as `tier apply` would write it
     notes: tuple[str, ...]  # editor notes (a startCommand it leaves alone, ...)
     tiers: tuple[Tier, ...]
 
     @property
     def in_sync(self) -> bool:
         return not self.differences
+
+    @property
+    def diff(self) -> str:
+        """The unified diff `tier apply` would make."""
+        from tier_cli.textio import unified_diff
+
+        return unified_diff(self.before, self.after, self.render)
 
 
 def verdict_json(v: Verdict) -> dict[str, Any]:

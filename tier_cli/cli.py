@@ -260,7 +260,7 @@ def apply(
     """
     from tier_cli.editor import apply_file_bytes
     from tier_cli.sources import read_render
-    from tier_cli.textio import write_atomic
+    from tier_cli.textio import unified_diff, write_atomic
 
     inputs = _Inputs(render, tiers, demo)
     config = inputs.config
@@ -358,7 +358,8 @@ def _verdict(inputs: _Inputs, evaluation: _Evaluation, service: str | None) -> V
         render=path,
         differences=tuple(Difference(c.describe(), c.line) for c in result.changes),
         fix=shlex.join(fix),
-        diff=unified_diff(evaluation.data, new, path),
+        before=evaluation.data,
+        after=new,
         notes=tuple(result.notes),
         tiers=config.tiers,
     )
@@ -457,17 +458,6 @@ def _known_tier(config: TierConfig, name: str) -> None:
             f"--tier {name}: no such tier in {config.path}. Tip: use one of "
             + ", ".join(config.names)
         )
-
-
-def unified_diff(old: bytes, new: bytes, name: str) -> str:
-    import difflib
-
-    a = old.decode("utf-8-sig", errors="replace").splitlines(keepends=True)
-    b = new.decode("utf-8-sig", errors="replace").splitlines(keepends=True)
-    lines = difflib.unified_diff(a, b, f"a/{name}", f"b/{name}")
-    return "".join(
-        line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines
-    )
 
 
 def main() -> None:

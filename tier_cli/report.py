@@ -5,14 +5,16 @@ No decisions here, and no exit codes: only turning values into text.
 
 from __future__ import annotations
 
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from tier_cli.advisor import Headroom, Reason
 from tier_cli.config import TierConfig
 from tier_cli.costs import Cost
 from tier_cli.models import METRIC_NAMES
 from tier_cli.recommendation import Recommendation
-from tier_cli.trend import Trend
+
+if TYPE_CHECKING:
+    from tier_cli.trend import Trend
 
 
 def _usd(cost: Cost | None) -> float | None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-import tempfile
 from pathlib import Path
 from typing import Literal, NamedTuple
 
@@ -71,6 +70,8 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> bool:
         old, mode = None, None
     if old == data:
         return False
+    import tempfile  # only when writing: tier check never does
+
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -106,3 +107,15 @@ def _fsync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def unified_diff(old: bytes, new: bytes, name: str) -> str:
+    """A unified diff of two versions of a file, as `tier apply --dry-run` prints it."""
+    import difflib  # only for the diff: tier check in sync never needs it
+
+    a = old.decode("utf-8-sig", errors="replace").splitlines(keepends=True)
+    b = new.decode("utf-8-sig", errors="replace").splitlines(keepends=True)
+    lines = difflib.unified_diff(a, b, f"a/{name}", f"b/{name}")
+    return "".join(
+        line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines
+    )

@@ -8,6 +8,7 @@ collections; block scalars and block collections are measured here by scanning t
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import NamedTuple
 
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -16,12 +17,21 @@ from ruamel.yaml.resolver import VersionedResolver
 from .yamlnodes import NULL, STR
 
 _BLOCK_HEADER = re.compile(r"[|>](?:([1-9])?([+-])?|([+-])([1-9]))")
-_RESOLVERS = (VersionedResolver(version=(1, 1)), VersionedResolver(version=(1, 2)))
-_NOT_PRINTABLE = re.compile(
-    "[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|[\x85\u2028\u2029]"
-)
 _PLAIN_FIRST_FORBIDDEN = set("-?:,[]{}#&*!|>'\"%@`")
 _FLOW_INDICATORS = set(",[]{}")
+
+
+@cache
+def _resolvers() -> tuple[VersionedResolver, VersionedResolver]:
+    """YAML 1.1 and 1.2 resolvers, built on first use (costly at import: tier check needs none)."""
+    return VersionedResolver(version=(1, 1)), VersionedResolver(version=(1, 2))
+
+
+@cache
+def _not_printable() -> re.Pattern[str]:
+    return re.compile(
+        "[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|[\x85\u2028\u2029]"
+    )
 
 
 class SpanError(Exception):
@@ -197,7 +207,7 @@ def ends_open_block(text: str, node: Node, end: int) -> ScalarNode | None:
 
 def is_plain_safe(value: str, *, flow: bool) -> bool:
     """True when `value` can be written unquoted and still reads back as the same string."""
-    if not value or value != value.strip() or _NOT_PRINTABLE.search(value):
+    if not value or value != value.strip() or _not_printable().search(value):
         return False
     if "\n" in value or "\r" in value or "\t" in value:
         return False
@@ -207,11 +217,11 @@ def is_plain_safe(value: str, *, flow: bool) -> bool:
         return False
     if flow and any(c in _FLOW_INDICATORS for c in value):
         return False
-    return all(str(r.resolve(ScalarNode, value, (True, False))) == STR for r in _RESOLVERS)
+    return all(str(r.resolve(ScalarNode, value, (True, False))) == STR for r in _resolvers())
 
 
 def single_quoted(value: str) -> str | None:
-    if "\n" in value or "\r" in value or _NOT_PRINTABLE.search(value):
+    if "\n" in value or "\r" in value or _not_printable().search(value):
         return None
     return "'" + value.replace("'", "''") + "'"
 
@@ -224,7 +234,7 @@ def double_quoted(value: str) -> str:
     for char in value:
         if char in _ESCAPES:
             out.append(_ESCAPES[char])
-        elif _NOT_PRINTABLE.match(char):
+        elif _not_printable().match(char):
             out.append(f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
         else:
             out.append(char)
@@ -233,7 +243,7 @@ def double_quoted(value: str) -> str:
 
 def block_lines(value: str, style: str) -> list[str] | None:
     """Content lines (without indentation) for a block scalar, or None if it cannot hold value."""
-    if not value or value[0] in " \t\n" or value.endswith("\n") or _NOT_PRINTABLE.search(value):
+    if not value or value[0] in " \t\n" or value.endswith("\n") or _not_printable().search(value):
         return None
     if "\r" in value:
         return None
