@@ -27,11 +27,20 @@ def _resolvers() -> tuple[VersionedResolver, VersionedResolver]:
     return VersionedResolver(version=(1, 1)), VersionedResolver(version=(1, 2))
 
 
+_NOT_PRINTABLE_ASCII = re.compile("[^\t\n\r\x20-\x7e]")
+
+
 @cache
-def _not_printable() -> re.Pattern[str]:
+def _not_printable_unicode() -> re.Pattern[str]:
+    """Compiled on first use: its Unicode ranges cost milliseconds to compile."""
     return re.compile(
         "[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|[\x85\u2028\u2029]"
     )
+
+
+def _not_printable(text: str) -> re.Pattern[str]:
+    """The pattern of characters YAML cannot write bare; the cheap one for ASCII text."""
+    return _NOT_PRINTABLE_ASCII if text.isascii() else _not_printable_unicode()
 
 
 class SpanError(Exception):
@@ -207,7 +216,7 @@ def ends_open_block(text: str, node: Node, end: int) -> ScalarNode | None:
 
 def is_plain_safe(value: str, *, flow: bool) -> bool:
     """True when `value` can be written unquoted and still reads back as the same string."""
-    if not value or value != value.strip() or _not_printable().search(value):
+    if not value or value != value.strip() or _not_printable(value).search(value):
         return False
     if "\n" in value or "\r" in value or "\t" in value:
         return False
@@ -221,7 +230,7 @@ def is_plain_safe(value: str, *, flow: bool) -> bool:
 
 
 def single_quoted(value: str) -> str | None:
-    if "\n" in value or "\r" in value or _not_printable().search(value):
+    if "\n" in value or "\r" in value or _not_printable(value).search(value):
         return None
     return "'" + value.replace("'", "''") + "'"
 
@@ -234,7 +243,7 @@ def double_quoted(value: str) -> str:
     for char in value:
         if char in _ESCAPES:
             out.append(_ESCAPES[char])
-        elif _not_printable().match(char):
+        elif _not_printable(char).match(char):
             out.append(f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
         else:
             out.append(char)
@@ -243,7 +252,12 @@ def double_quoted(value: str) -> str:
 
 def block_lines(value: str, style: str) -> list[str] | None:
     """Content lines (without indentation) for a block scalar, or None if it cannot hold value."""
-    if not value or value[0] in " \t\n" or value.endswith("\n") or _not_printable().search(value):
+    if (
+        not value
+        or value[0] in " \t\n"
+        or value.endswith("\n")
+        or _not_printable(value).search(value)
+    ):
         return None
     if "\r" in value:
         return None
