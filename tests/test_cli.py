@@ -499,3 +499,22 @@ def test_shell_completion_script() -> None:
         check=False,
     )
     assert proc.returncode == 0 and "_tier_completion" in proc.stdout
+
+
+def test_check_from_a_snapshot_imports_no_database_driver(project: Path) -> None:
+    """The hot path (every commit): no psycopg, no rich, no pgserver."""
+    snapshot(project / "m.json", **STARTER_LOAD)
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["PYTHONPATH"] = str(ROOT)
+    for args in (["check", "--metrics", "m.json"], ["check", "--offline", "--metrics", "m.json"]):
+        proc = subprocess.run(
+            [sys.executable, "-X", "importtime", "-m", "tier_cli", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+        assert proc.returncode == 1, proc.stderr[-500:]
+        imported = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
+        assert "tier_cli.editor" in imported  # the measurement is real
+        assert not {m for m in imported if m.split(".")[0] in ("psycopg", "rich", "pgserver")}
