@@ -518,3 +518,13 @@ def test_check_from_a_snapshot_imports_no_database_driver(project: Path) -> None
         imported = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
         assert "tier_cli.editor" in imported  # the measurement is real
         assert not {m for m in imported if m.split(".")[0] in ("psycopg", "rich", "pgserver")}
+
+
+def test_check_says_a_leftover_key_value_once(project: Path) -> None:
+    snapshot(project / "m.json", **STARTER_LOAD)
+    assert run("apply", "--tier", "pro+redis")[0] == 0
+    code, out, _ = run("check", "--metrics", "m.json")
+    assert code == 1
+    assert out.count("Key Value service `cache` is no longer needed") == 1
+    code, _, err = run("apply", "--metrics", "m.json")
+    assert code == 0 and "Key Value service `cache` is no longer needed" in err

@@ -1042,8 +1042,9 @@ services:
   - {{type: keyvalue, name: other, plan: starter, ipAllowList: []}}
 """, "pro", NO, [
         "render.yaml declares no database; no database plan was written.",
-        "Key Value service `cache` is no longer needed by this tier; tier never deletes it — "
-        "remove it by hand if you want to stop paying for it."], id="keyvalue-no-longer-needed"),
+        "Key Value service `cache` is no longer needed by this tier; tier never deletes it, and "
+        "it stays in the monthly cost: remove it by hand if you no longer use it."],
+        id="keyvalue-no-longer-needed"),
     pytest.param(BASE + "  - name: db2\n", "pro", NO, [
         "several databases (`db`, `db2`) and api has no DATABASE_URL naming one; no database "
         'plan was changed. Tip: set database = "NAME" under [render] in tiers.toml.'],

@@ -63,7 +63,7 @@ def verdict_text(v: Verdict) -> str:
     lines += [f"  {v.render}:{d.line}: {d.text}" for d in v.differences]
     lines += [f"  - {r.describe()}" for r in rec.decision.reasons]
     lines.append(f"  {cost_line(rec)}")
-    lines += [f"  note: {n}" for n in v.notes]
+    lines += [f"  note: {n}" for n in v.notes if n not in rec.warnings]
     lines += [f"warning: {w}" for w in rec.warnings]
     lines.append(f"Fix: {v.fix}")
     return "\n".join(lines) + "\n"

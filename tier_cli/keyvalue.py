@@ -14,7 +14,7 @@ from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
 from .blueprint import KEYVALUE_TYPES, Entry, ServiceView, env_var
 from .catalogue import load_catalogue, same_plan
 from .errors import RefusedError
-from .models import KeyValueTarget
+from .models import KeyValueTarget, leftover_keyvalue_note
 from .splice import Op, Work, check_merge, check_shared
 from .yamlinsert import Pairs, Value, append_item, fill_empty, insert_pair, value_data
 from .yamlnodes import lookup, text_of, where
@@ -30,10 +30,7 @@ def edit_keyvalue(
     if want is None:
         for service in existing:
             if service.name is not None and service.name == wired:
-                work.notes.append(
-                    f"Key Value service `{service.name}` is no longer needed by this tier; tier "
-                    "never deletes it — remove it by hand if you want to stop paying for it."
-                )
+                work.notes.append(leftover_keyvalue_note(service.name))
         return
     chosen = _pick_keyvalue(existing, want.name, wired)
     if chosen is None:

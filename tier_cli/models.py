@@ -95,4 +95,12 @@ class SchemaGuess(NamedTuple):
     notes: tuple[str, ...] = ()  # what was looked at and why a choice was made
 
 
+def leftover_keyvalue_note(name: str) -> str:
+    """Said by `apply` (the editor) and `recommend` alike, so `check` can show it once."""
+    return (
+        f"Key Value service `{name}` is no longer needed by this tier; tier never deletes it, and "
+        "it stays in the monthly cost: remove it by hand if you no longer use it."
+    )
+
+
 DATA = Path(__file__).with_name("data")  # files shipped in the package (a plain folder: no zip)

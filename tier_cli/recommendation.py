@@ -13,7 +13,7 @@ from tier_cli.advisor import Decision, decide
 from tier_cli.catalogue import Catalogue, Kind
 from tier_cli.config import TierConfig
 from tier_cli.costs import Cost, monthly_cost
-from tier_cli.models import Metrics
+from tier_cli.models import Metrics, leftover_keyvalue_note
 from tier_cli.placement import Placement
 from tier_cli.reality import reality_checks, tier_cost
 
@@ -94,11 +94,7 @@ def recommend(
             plans.append(
                 ("keyvalue", placement.keyvalue_plan or catalogue.default("keyvalue").name)
             )
-            warnings.append(
-                f"{tier.name} needs no Key Value, but {placement.keyvalue} stays in render.yaml "
-                "(tier never deletes a service) and is counted in the cost: remove it by hand "
-                "if you no longer use it"
-            )
+            warnings.append(leftover_keyvalue_note(placement.keyvalue))
     for metric in decision.unknown:
         why = metrics.labels.get(metric)
         warnings.append(f"{metric}: unknown{f' ({why})' if why else ''}; it triggered nothing")
