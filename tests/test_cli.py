@@ -173,6 +173,9 @@ def test_apply_named_tier_then_again_is_a_no_op(project: Path) -> None:
     code, out, err = run("apply", "--tier", "pro")
     assert (code, out) == (0, "")
     assert err == (
+        "render.yaml: db plan `pro` is a legacy Render Postgres plan: Render no longer creates "
+        "databases on it nor moves one from current plan `free` to it, so it will likely reject "
+        "this change. Tip: set database_plan to a current plan (e.g. `pro-4gb`) in tiers.toml.\n"
         "render.yaml: api plan free -> pro; api startCommand -> gunicorn main:app --workers 8 "
         "--worker-class uvicorn.workers.UvicornWorker --bind 0.0.0.0:$PORT --timeout 120 "
         "--max-requests 1000 --max-requests-jitter 50; db plan free -> pro\n"

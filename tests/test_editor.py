@@ -1020,14 +1020,26 @@ def test_template_without_app() -> None:
         apply_tier(BASE, "render.yaml", target, NO)
 
 
+LEGACY_PRO_NOTE = (
+    "db plan `pro` is a legacy Render Postgres plan: Render no longer creates databases on it nor "
+    "moves one from current plan `free` to it, so it will likely reject this change. Tip: set "
+    "database_plan to a current plan (e.g. `pro-4gb`) in tiers.toml."
+)
+
 NOTES = [
     pytest.param(BASE.replace(FREE, "./start.sh"), "pro", NO, [
         "api startCommand `./start.sh` is not a uvicorn/gunicorn ASGI command; left as is. "
-        'Tip: set app = "main:app" under [render] in tiers.toml to let tier write it.'],
-        id="unknown-command"),
+        'Tip: set app = "main:app" under [render] in tiers.toml to let tier write it.',
+        LEGACY_PRO_NOTE], id="unknown-command"),
     pytest.param(BASE.replace(f"    startCommand: {FREE}\n", ""), "pro", NO, [
         'api has no startCommand; left as is. Tip: set app = "main:app" under [render] in '
-        "tiers.toml to let tier write one."], id="missing-command"),
+        "tiers.toml to let tier write one.", LEGACY_PRO_NOTE], id="missing-command"),
+    pytest.param(BASE.replace("  - name: db\n    plan: free", "  - name: db\n    plan: basic-1gb"),
+                 "starter", NO, [
+        "db plan `starter` is a legacy Render Postgres plan: Render no longer creates databases "
+        "on it nor moves one from current plan `basic-1gb` to it, so it will likely reject this "
+        "change. Tip: set database_plan to a current plan (e.g. `basic-256mb`) in tiers.toml."],
+        id="legacy-postgres-from-a-current-plan"),
     pytest.param(f"""\
 services:
   - type: web

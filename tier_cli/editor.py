@@ -145,9 +145,30 @@ def _set_plan(
 ) -> None:
     found = lookup(entry.node, "plan")
     current = None if found is None else text_of(found.value)
-    if found is not None and same_plan(load_catalogue(), kind, current, new):
+    catalogue = load_catalogue()
+    if found is not None and same_plan(catalogue, kind, current, new):
         return
     write_scalar(work, entry, "plan", current, new, subject, after)
+    if kind == "postgres":
+        _note_legacy_postgres(work, subject, current, new)
+
+
+def _note_legacy_postgres(work: Work, subject: str, current: str | None, new: str) -> None:
+    """Render creates no database on a legacy plan, and moves none from a current plan to one."""
+    catalogue = load_catalogue()
+    plan = catalogue.find("postgres", new)
+    if plan is None or not plan.legacy:
+        return
+    now = catalogue.find("postgres", current)
+    if now is not None and now.legacy:
+        return  # legacy to legacy: what the file already does
+    move = f"from current plan `{now.name}` " if now is not None else ""
+    successor = f" (e.g. `{plan.successor}`)" if plan.successor else ""
+    work.notes.append(
+        f"{subject} plan `{new}` is a legacy Render Postgres plan: Render no longer creates "
+        f"databases on it nor moves one {move}to it, so it will likely reject this change. "
+        f"Tip: set database_plan to a current plan{successor} in tiers.toml."
+    )
 
 
 def _set_start(
