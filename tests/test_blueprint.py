@@ -225,8 +225,6 @@ def test_choose_web_service(view: BlueprintView, name: str | None, expected: str
 
 
 WEB_ERRORS = [
-    pytest.param(_view(), None, ["no Python web service", "--service NAME", "[render]",
-                                 "services are: none"], id="empty"),
     pytest.param(_view(_svc("ui", runtime="node"), _svc("w", "worker")), None,
                  ["no Python web service", "`ui` (web, node)", "`w` (worker, python)",
                   "--service NAME", "`service = \"NAME\"` under [render] in tiers.toml"],
@@ -251,6 +249,12 @@ def test_choose_web_service_errors(
     assert message.startswith("render.yaml: ")
     for fragment in fragments:
         assert fragment in message
+
+
+def test_a_blueprint_without_services_is_a_file_error() -> None:
+    """Nothing to pick with --service: the file itself is not a Blueprint tier can edit (exit 3)."""
+    with pytest.raises(RenderFileError, match=r"^render\.yaml: declares no services"):
+        choose_web_service(_view(), None, "render.yaml")
 
 
 DB_CHOICES = [

@@ -531,3 +531,38 @@ def test_check_says_a_leftover_key_value_once(project: Path) -> None:
     assert out.count("Key Value service `cache` is no longer needed") == 1
     code, _, err = run("apply", "--metrics", "m.json")
     assert code == 0 and "Key Value service `cache` is no longer needed" in err
+
+
+@pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity", "1e400"])
+def test_non_finite_snapshot_values_exit_4(project: Path, value: str) -> None:
+    (project / "m.json").write_text(
+        '{"collected_at": "2026-11-24T09:00:00+00:00", "metrics": {"active_users": ' + value + "}}",
+        "utf-8",
+    )
+    for command in ("recommend", "check"):
+        code, out, err = run(command, "--metrics", "m.json")
+        assert code == 4 and out == "" and "not a finite number" in err, err
+
+
+def test_unwritable_summary_is_a_config_error(project: Path) -> None:
+    snapshot(project / "m.json", **STARTER_LOAD)
+    code, _, err = run("check", "--metrics", "m.json", "--summary", "no/such/dir/r.md")
+    assert code == 2 and "cannot write the summary" in err and err.count("\n") == 1
+    code, _, err = run("check", "--metrics", "m.json", env={"GITHUB_STEP_SUMMARY": "no/x.md"})
+    assert code == 2 and "$GITHUB_STEP_SUMMARY" in err
+
+
+@pytest.mark.parametrize("content", [b"", b"# only a comment\n", b"build: pip install\n"])
+def test_a_file_without_services_exits_3(project: Path, content: bytes) -> None:
+    (project / "render.yaml").write_bytes(content)
+    code, _, err = run("apply", "--tier", "pro")
+    assert code == 3 and "declares no services" in err
+    assert (project / "render.yaml").read_bytes() == content
+
+
+def test_folders_in_place_of_files(project: Path) -> None:
+    (project / "dir.json").mkdir()
+    code, _, err = run("recommend", "--metrics", "dir.json")
+    assert code == 4 and "is a folder" in err
+    code, _, err = run("recommend", "--tiers", str(project), "--metrics", "dir.json")
+    assert code == 2 and "is a folder" in err

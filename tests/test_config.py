@@ -50,6 +50,8 @@ def _edit(old: str, new: str, count: int = 1) -> str:
     return SHIPPED.replace(old, new, count)
 
 
+ACTIVITY = '[database.activity]\ntable = "activity"\nuser_column = "user_id"\ntime_column = "at"\n'
+
 # (id, tiers.toml text, pattern the one-line message must match)
 BROKEN = [
     ("toml-syntax", SHIPPED + "\n[decision\n", r"invalid TOML: .*line \d+"),
@@ -142,6 +144,40 @@ BROKEN = [
         "dead-band-not-share",
         _edit("downgrade_dead_band = 0.20", "downgrade_dead_band = 20"),
         r"decision\.downgrade_dead_band: 20 is not a share",
+    ),
+    (
+        "zero-storage-share",
+        _edit("storage_share = 0.80", "storage_share = 0"),
+        r"decision\.storage_share: 0 is not a share",
+    ),
+    (
+        "zero-storage",
+        _edit("storage_gb = 10\n", "storage_gb = 0\n"),
+        r"tier\[starter\]\.storage_gb: 0 must be above 0",
+    ),
+    (
+        "window-longer-than-lookback",
+        _edit(
+            "[database.queries]\n",
+            ACTIVITY + "lookback_days = 1\nwindow_minutes = 2000\n\n[database.queries]\n",
+        ),
+        r"database\.activity\.window_minutes: 2000 minutes is longer than lookback_days",
+    ),
+    (
+        "activity-table-three-parts",
+        _edit(
+            "[database.queries]\n",
+            ACTIVITY.replace('"activity"', '"a.b.c"') + "\n[database.queries]\n",
+        ),
+        r"database\.activity\.table: 'a\.b\.c' has more than schema\.table",
+    ),
+    (
+        "activity-missing-column",
+        _edit(
+            "[database.queries]\n",
+            '[database.activity]\ntable = "activity"\n\n[database.queries]\n',
+        ),
+        r"database\.activity\.user_column: is missing",
     ),
     (
         "unknown-query-metric",

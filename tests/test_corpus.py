@@ -33,6 +33,10 @@ EXPECTED_ERRORS = {
     "026-camier-searxng-convivial-instance.yaml": RenderFileError,  # `services:` twice
     "060-001veli-muhendis-portal.yaml": RenderFileError,  # `env:` twice in one service
     "095-pyhub-kr-cookiecutter-django-render.yaml": RenderFileError,  # Jinja placeholders
+    "057-12yhorel-umsa-transporte.yaml": RenderFileError,  # no services: not a Blueprint
+    "061-004charles-sistema-de-gestao-sckj.yaml": RenderFileError,  # no services
+    "080-jasurbekkarimov-new-drf3.yaml": RenderFileError,  # no services
+    "096-hamza1610-ashandy-agent.yaml": RenderFileError,  # comments only
 }
 
 

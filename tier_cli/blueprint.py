@@ -250,6 +250,11 @@ def choose_web_service(view: BlueprintView, name: str | None, filename: str) -> 
             f"{_names(view.services)}. Tip: use one of those names with --service "
             "or `service =` under [render] in tiers.toml."
         )
+    if not view.services:
+        raise RenderFileError(
+            f"{filename}: declares no services, so it is not a Render Blueprint tier can edit. "
+            "Tip: a Blueprint lists its services under `services:` (or projects -> environments)"
+        )
     candidates = [s for s in view.services if s.is_python_web]
     if len(candidates) == 1:
         return candidates[0]

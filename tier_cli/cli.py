@@ -328,8 +328,7 @@ def check(
         sys.stdout.write(verdict_text(verdict))
     for target in (summary, os.environ.get("GITHUB_STEP_SUMMARY") or None):
         if target:
-            with open(target, "a", encoding="utf-8") as f:
-                f.write(verdict_markdown(verdict))
+            _append(Path(target), verdict_markdown(verdict))
     if not verdict.in_sync:
         raise typer.Exit(EXIT_OUT_OF_SYNC)
 
@@ -450,6 +449,17 @@ def init(
     for note in notes:
         sys.stderr.write(f"{path}: {note}\n")
     sys.stderr.write(f"{path}: written\n")
+
+
+def _append(path: Path, text: str) -> None:
+    try:
+        with path.open("a", encoding="utf-8") as f:
+            f.write(text)
+    except OSError as exc:
+        raise ConfigError(
+            f"{path}: cannot write the summary ({exc.strerror}). Tip: check --summary PATH "
+            "or $GITHUB_STEP_SUMMARY"
+        ) from None
 
 
 def _known_tier(config: TierConfig, name: str) -> None:

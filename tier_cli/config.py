@@ -107,8 +107,12 @@ def load_config(path: Path, catalogue: Catalogue) -> TierConfig:
         raise ConfigError(
             f"{name}: not found. Tip: pass --tiers PATH, or run `tier init` to write one"
         ) from None
+    except IsADirectoryError:
+        raise ConfigError(f"{name}: is a folder. Tip: pass --tiers PATH/tiers.toml") from None
     except OSError as exc:
-        raise ConfigError(f"{name}: cannot be read ({exc.strerror})") from None
+        raise ConfigError(
+            f"{name}: cannot be read ({exc.strerror}). Tip: check the path and its permissions"
+        ) from None
     try:
         raw = tomllib.loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
@@ -205,6 +209,8 @@ def _tier(r: _Reader, i: int, raw: Mapping[str, Any], catalogue: Catalogue) -> T
             )
         thresholds[metric] = r.positive(value, f"{at}.thresholds.{metric}")
     storage = r.number(raw, at, "storage_gb")
+    if storage is not None:
+        storage = r.positive(storage, f"{at}.storage_gb")
     price = r.number(raw, at, "price_usd")
     return Tier(
         name=name,
@@ -263,9 +269,10 @@ def _policy(r: _Reader, raw: Mapping[str, Any], names: tuple[str, ...]) -> Polic
     d = Policy()
     band = r.number(raw, at, "downgrade_dead_band")
     share = r.number(raw, at, "storage_share")
-    for key, value in (("downgrade_dead_band", band), ("storage_share", share)):
-        if value is not None and not 0 <= value < 1:
-            r.fail(f"{at}.{key}", f"{value:g} is not a share", "write a number from 0 to 0.99")
+    if band is not None and not 0 <= band < 1:
+        r.fail(f"{at}.downgrade_dead_band", f"{band:g} is not a share", "a number from 0 to 0.99")
+    if share is not None and not 0 < share <= 1:
+        r.fail(f"{at}.storage_share", f"{share:g} is not a share", "a number above 0, up to 1")
     slow = r.number(raw, at, "still_slow_ms")
     cap = r.number(raw, at, "capacity_active_users")
     return Policy(
@@ -357,6 +364,14 @@ def _activity(r: _Reader, raw: Mapping[str, Any]) -> ActivitySource | None:
         if value is not None and (value != int(value) or value < 1):
             r.fail(f"{at}.{key}", f"{value:g} is not a whole number above 0", f"e.g. {default}")
         values[key] = default if value is None else int(value)
+    if values["window_minutes"] > values["lookback_days"] * 24 * 60:
+        r.fail(
+            f"{at}.window_minutes",
+            f"{values['window_minutes']} minutes is longer than lookback_days",
+            "a window of minutes (5) within a lookback of days (7)",
+        )
+    if table.count(".") > 1:
+        r.fail(f"{at}.table", f"{table!r} has more than schema.table", 'write "schema.table"')
     return ActivitySource(table, user, time, values["lookback_days"], values["window_minutes"])
 
 
@@ -445,7 +460,7 @@ class _Reader:
                 path, f"must be a number, got {value!r}", "write a bare number without quotes"
             )
         if value < 0 or (value == 0 and not zero):
-            self.fail(path, f"{value} must be above 0", "write a positive number")
+            self.fail(path, f"{value:g} must be above 0", "write a positive number")
         return float(value)
 
     def plan(

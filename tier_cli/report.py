@@ -99,11 +99,12 @@ def fmt(value: float | None) -> str:
 
 def cost_line(rec: Recommendation) -> str:
     after = rec.cost_after.describe()
+    on = f"on {rec.target}" + (" (pinned)" if rec.pinned else "")
     if rec.cost_now is None:
-        return f"monthly cost on {rec.recommended}: {after}"
+        return f"monthly cost {on}: {after}"
     now, then = rec.cost_now.usd, rec.cost_after.usd
     delta = "" if now is None or then is None else f" ({then - now:+,.0f} $/month)"
-    return f"monthly cost: now {rec.cost_now.describe()} -> {after}{delta}"
+    return f"monthly cost: now {rec.cost_now.describe()} -> {on} {after}{delta}"
 
 
 def print_recommendation(
@@ -140,15 +141,18 @@ def print_recommendation(
             cells.append(text)
         shown = fmt(value)
         table.add_row(
-            name, shown if value is not None or plain else f"[dim]{shown}[/]", *cells, label or ""
+            name,
+            shown if value is not None or plain else f"[dim]{shown}[/]",
+            *cells,
+            _escape(label or ""),
         )
-    console.print(f"metrics: {rec.metrics.source}" + _when(rec))
+    console.print(f"metrics: {rec.metrics.source}" + _when(rec), markup=False)
     console.print(table)
     current = rec.current or "none (matches no tier)"
     arrow = {"up": "upgrade", "down": "downgrade", "none": "stay"}.get(rec.change, "")
     tag = "" if plain else "[bold green]"
     end = "" if plain else "[/]"
-    console.print(f"current tier: {current}")
+    console.print(f"current tier: {current}", markup=False)
     console.print(
         f"recommended tier: {tag}{rec.recommended}{end}" + (f" ({arrow})" if arrow else "")
     )
@@ -158,7 +162,8 @@ def print_recommendation(
         )
     if rec.pinned:
         console.print(
-            f"pinned tier: {rec.pinned} (tier apply and tier check hold render.yaml there)"
+            f"pinned tier: {rec.pinned} (tier apply and tier check hold render.yaml there)",
+            markup=False,
         )
     for reason in rec.decision.reasons:
         console.print(f"  - {reason.describe()}", markup=False)

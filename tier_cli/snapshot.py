@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,6 +42,11 @@ def parse_snapshot(data: Mapping[str, Any], name: str) -> Metrics:
                 f"{name}: metrics.{metric}: {value!r} is not a number. Tip: a number, or null "
                 "for unknown"
             )
+        if value is not None and not math.isfinite(value):
+            raise MetricsError(
+                f"{name}: metrics.{metric}: {value} is not a finite number. Tip: a number, or "
+                "null for unknown"
+            )
         if value is not None and value < 0:
             raise MetricsError(f"{name}: metrics.{metric}: {value} is negative")
         values[metric] = None if value is None else float(value)
@@ -64,8 +70,13 @@ def read_snapshot(path: Path) -> Metrics:
         raise MetricsError(
             f"{name}: no such snapshot. Tip: write one with `tier snapshot`"
         ) from None
+    except IsADirectoryError:
+        raise MetricsError(f"{name}: is a folder. Tip: name the snapshot's JSON file") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise MetricsError(f"{name}: cannot be read ({exc}).") from None
+        raise MetricsError(
+            f"{name}: cannot be read ({getattr(exc, 'strerror', None) or exc}). Tip: check the "
+            "path and that the file is UTF-8 JSON"
+        ) from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

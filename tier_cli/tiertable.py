@@ -62,7 +62,8 @@ def print_tiers(config: TierConfig, catalogue: Catalogue, out: IO[str]) -> None:
         )
     console.print(table)
     console.print(
-        f"Render prices: catalogue of {catalogue.as_of}; override in [prices] of {config.path}"
+        f"Render prices: catalogue of {catalogue.as_of}; override in [prices] of {config.path}",
+        markup=False,
     )
     for t in config.tiers:
         for warning in reality_checks(t, config, catalogue):
