@@ -996,7 +996,7 @@ ERRORS = [
                  r"^render\.yaml:3:5: duplicate key `type`", id="duplicate-keys"),
     pytest.param("services:\n  - type: web\n   name: x\n", NO, RenderFileError,
                  r"^render\.yaml:3:4: invalid YAML", id="invalid-yaml"),
-    pytest.param("", NO, ConfigError, "no Python web service", id="empty-file"),
+    pytest.param("", NO, RenderFileError, "declares no services", id="empty-file"),
     pytest.param("services:\n  - type: web\n    runtime: node\n", NO, ConfigError,
                  "no Python web service", id="no-python-web"),
     pytest.param(BASE, Selection(service="nope"), ConfigError, "no service named `nope`",
