@@ -566,3 +566,14 @@ def test_folders_in_place_of_files(project: Path) -> None:
     assert code == 4 and "is a folder" in err
     code, _, err = run("recommend", "--tiers", str(project), "--metrics", "dir.json")
     assert code == 2 and "is a folder" in err
+
+
+def test_options_tier_does_not_manage_are_never_dropped(project: Path) -> None:
+    text = EXAMPLE.replace(b"--port $PORT\n", b"--port $PORT --proxy-headers --root-path /api\n")
+    (project / "render.yaml").write_bytes(text)
+    snapshot(project / "m.json", users=10, active_users=10, concurrent_users=1, db_size_mb=5)
+    code, out, _ = run("check", "--metrics", "m.json")
+    assert code == 0 and "in sync" in out  # extra options are not a difference
+    code, _, err = run("apply", "--tier", "starter")
+    assert code == 0 and "(--proxy-headers, --root-path); left as is" in err
+    assert b"--proxy-headers --root-path /api\n" in (project / "render.yaml").read_bytes()

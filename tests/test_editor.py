@@ -1020,6 +1020,8 @@ def test_template_without_app() -> None:
         apply_tier(BASE, "render.yaml", target, NO)
 
 
+KEPT_OPTIONS = BASE.replace(FREE, "uvicorn main:app --host 0.0.0.0 --port $PORT --root-path /api")
+
 LEGACY_PRO_NOTE = (
     "db plan `pro` is a legacy Render Postgres plan: Render no longer creates databases on it nor "
     "moves one from current plan `free` to it, so it will likely reject this change. Tip: set "
@@ -1034,6 +1036,10 @@ NOTES = [
     pytest.param(BASE.replace(f"    startCommand: {FREE}\n", ""), "pro", NO, [
         'api has no startCommand; left as is. Tip: set app = "main:app" under [render] in '
         "tiers.toml to let tier write one.", LEGACY_PRO_NOTE], id="missing-command"),
+    pytest.param(KEPT_OPTIONS, "free", NO, [
+        "api startCommand has options the tier's template does not carry (--root-path); left "
+        "as is so that they are not lost. Tip: add them to start_command of the tiers in "
+        "tiers.toml, and tier will write the command."], id="unmanaged-options-kept"),
     pytest.param(BASE.replace("  - name: db\n    plan: free", "  - name: db\n    plan: basic-1gb"),
                  "starter", NO, [
         "db plan `starter` is a legacy Render Postgres plan: Render no longer creates databases "

@@ -243,4 +243,20 @@ def test_rendered_command_is_understood_again(template: str, server: str, comman
     parsed = parse_start(command)
     assert parsed is not None
     again = parse_start(render_command(template, parsed.app, parsed.prefix))
-    assert again == AppCommand(parsed.app, parsed.prefix, server)
+    assert again is not None
+    assert again._replace(options=()) == AppCommand(parsed.app, parsed.prefix, server)
+
+
+OPTIONS = [
+    pytest.param("uvicorn main:app --host 0.0.0.0 --port $PORT", ("--host", "--port"), id="plain"),
+    pytest.param("gunicorn -w4 -kuvicorn_worker.UvicornWorker --bind=0.0.0.0:$PORT main:app",
+                 ("-w", "-k", "--bind"), id="glued-and-equals"),
+    pytest.param("uvicorn main:app --root-path /api --proxy-headers",
+                 ("--root-path", "--proxy-headers"), id="unmanaged"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("command", "options"), OPTIONS)
+def test_option_names_as_written(command: str, options: tuple[str, ...]) -> None:
+    parsed = parse_start(command)
+    assert parsed is not None and parsed.options == options

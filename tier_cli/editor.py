@@ -43,7 +43,7 @@ from .errors import ConfigError
 from .keyvalue import edit_keyvalue
 from .models import Selection, TierTarget
 from .splice import Work, apply_splices, verify, write_scalar
-from .startcmd import find_prefix, is_app, parse_start, render_command
+from .startcmd import AppCommand, find_prefix, is_app, option_names, parse_start, render_command
 from .textio import decode, encode
 from .yamlnodes import line_col, lookup, text_of
 
@@ -195,7 +195,30 @@ def _set_start(
     desired = render_command(template, app, prefix)
     if current is not None and current.rstrip() == desired.rstrip():
         return
+    kept = _unmanaged_options(understood, template)
+    if kept:
+        work.notes.append(
+            f"{view.label} startCommand has options the tier's template does not carry "
+            f"({', '.join(kept)}); left as is so that they are not lost. Tip: add them to "
+            "start_command of the tiers in tiers.toml, and tier will write the command."
+        )
+        return
     write_scalar(work, web, "startCommand", current, desired, view.label, _START_AFTER)
+
+
+# What the guide's templates set: a startCommand may differ in these and still be rewritten.
+_MANAGED_OPTIONS = frozenset(
+    {"--host", "--port", "--bind", "-b", "--workers", "-w", "--worker-class", "-k",
+     "--timeout", "-t", "--max-requests", "--max-requests-jitter", "--factory"}
+)  # fmt: skip
+
+
+def _unmanaged_options(understood: AppCommand | None, template: str) -> list[str]:
+    """Options of the current command that neither the template nor the guide's tiers set."""
+    if understood is None:
+        return []
+    carried = set(option_names(template.split())) | _MANAGED_OPTIONS
+    return sorted({o for o in understood.options if o not in carried})
 
 
 def _note_no_database(work: Work, web: ServiceView) -> None:

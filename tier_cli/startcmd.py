@@ -74,6 +74,7 @@ class AppCommand(NamedTuple):
     app: str  # "main:app", "app.api:application", "src.main:create_app()"
     prefix: str  # "", "cd backend && ", "cd backend\n", "uv run "
     server: str  # "uvicorn", "gunicorn" or "hypercorn"
+    options: tuple[str, ...] = ()  # option names as written: ("--host", "--port", "-w")
 
 
 def parse_start(command: str | None) -> AppCommand | None:
@@ -97,7 +98,20 @@ def parse_start(command: str | None) -> AppCommand | None:
     if not words or words[0] not in _SERVERS:
         return None
     app = _app(words[0], words[1:])
-    return None if app is None else AppCommand(app=app, prefix=prefix, server=words[0])
+    if app is None:
+        return None
+    return AppCommand(app=app, prefix=prefix, server=words[0], options=option_names(words[1:]))
+
+
+def option_names(words: list[str]) -> tuple[str, ...]:
+    """The option names among command words: `--bind=x` gives `--bind`, `-w4` gives `-w`."""
+    names = []
+    for word in words:
+        if word.startswith("--"):
+            names.append(word.partition("=")[0])
+        elif word.startswith("-") and word != "-":
+            names.append(word[:2])
+    return tuple(names)
 
 
 def find_app(command: str | None) -> str | None:
