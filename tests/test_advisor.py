@@ -97,7 +97,13 @@ CASES = [
         "starter",
         {"held"},
     ),
-    ("clear-fall-goes-free", m(active_users=399, concurrent_users=19), "starter", "free", set()),
+    (
+        "clear-fall-goes-free",
+        m(active_users=399, concurrent_users=19),
+        "starter",
+        "free",
+        {"below"},
+    ),
     (
         "dead-band-on-concurrency",
         m(active_users=100, concurrent_users=21),
@@ -110,7 +116,7 @@ CASES = [
         m(active_users=3000, concurrent_users=50),
         "pro",
         "starter",
-        {"threshold"},
+        {"threshold", "below"},
     ),
     (
         "down-held-at-pro",
@@ -119,7 +125,13 @@ CASES = [
         "pro",
         {"threshold", "held"},
     ),
-    ("down-two-tiers-at-once", m(active_users=100, concurrent_users=3), "pro+redis", "free", set()),
+    (
+        "down-two-tiers-at-once",
+        m(active_users=100, concurrent_users=3),
+        "pro+redis",
+        "free",
+        {"below"},
+    ),
     (
         "unknown-blocks-downgrade",
         m(active_users=100, concurrent_users=None),
@@ -212,3 +224,14 @@ def test_upgrades_happen_at_once(a: dict[str, float | None], current: str | None
     slow = a["slow_query_ms"]
     if slow is None or slow < CONFIG.policy.still_slow_ms:
         assert ORDER.index(decision.recommended) >= ORDER.index(reached.recommended)
+
+
+def test_a_downgrade_says_why_each_tier_is_left() -> None:
+    decision = decide(m(active_users=100, concurrent_users=3), CONFIG, "pro")
+    assert decision.recommended == "free"
+    assert [r.describe() for r in decision.reasons] == [
+        "active_users 100 < 4,000 (clearly below its threshold): leaving pro",
+        "concurrent_users 3 < 80 (clearly below its threshold): leaving pro",
+        "active_users 100 < 400 (clearly below its threshold): leaving starter",
+        "concurrent_users 3 < 20 (clearly below its threshold): leaving starter",
+    ]

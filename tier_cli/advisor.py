@@ -28,7 +28,7 @@ class Reason(NamedTuple):
     value: float
     threshold: float
     tier: str
-    rule: str  # "threshold", "still_slow", "storage", "held"
+    rule: str  # "threshold", "still_slow", "storage", "held" (dead band), "below" (downgrade)
 
     def describe(self) -> str:
         v, t = _num(self.value), _num(self.threshold)
@@ -38,6 +38,8 @@ class Reason(NamedTuple):
             return f"{self.metric} {v} >= {t} (still slow on the current tier): up to {self.tier}"
         if self.rule == "storage":
             return f"{self.metric} {v} > {t} (storage share of the tier below): needs {self.tier}"
+        if self.rule == "below":
+            return f"{self.metric} {v} < {t} (clearly below its threshold): leaving {self.tier}"
         return f"{self.metric} {v} not clearly below {t}: staying on {self.tier} (dead band)"
 
 
@@ -135,7 +137,9 @@ def decide(metrics: Metrics, config: TierConfig, current: str | None) -> Decisio
     return Decision(
         recommended=tiers[recommended].name,
         current=current,
-        reasons=tuple(r for r in reasons if config.rank(r.tier) <= recommended),
+        reasons=tuple(
+            r for r in reasons if r.rule == "below" or config.rank(r.tier) <= recommended
+        ),
         headroom=_headroom(metrics, tiers, recommended, policy.storage_share),
         unknown=unknown,
         warnings=tuple(warnings),
@@ -163,6 +167,7 @@ def _downgrade(
 ) -> tuple[int, list[Reason], list[str]]:
     """Step down from cur towards reached while each tier left is clearly out of reach."""
     level = cur
+    fallen: list[Reason] = []  # why each tier left is left
     while level > reached:
         leaving = tiers[level]
         missing = [m for m in leaving.thresholds if metrics.get(m) is None]
@@ -181,9 +186,14 @@ def _downgrade(
             if (v := metrics.get(m)) is not None and v >= t * (1 - band)
         ]
         if near:
-            return level, near, []
+            return level, near + fallen, []
+        fallen += [
+            Reason(m, v, t * (1 - band), leaving.name, "below")
+            for m, t in leaving.thresholds.items()
+            if (v := metrics.get(m)) is not None
+        ]
         level -= 1
-    return level, [], []
+    return level, fallen, []
 
 
 def _headroom(
