@@ -36,6 +36,8 @@ class Tier(NamedTuple):
     keyvalue_plan: str | None = None  # set: the tier needs a Key Value (Redis) instance
     storage_gb: float | None = None  # database storage the tier's plan gives
     price_usd: float | None = None  # what the user believes the tier costs a month
+    web_cpu: float | None = None  # what the user believes the web plan has (the guide's words)
+    web_ram_gb: float | None = None
 
 
 class Policy(NamedTuple):
@@ -174,6 +176,8 @@ _TIER_KEYS = {
     "keyvalue_plan",
     "storage_gb",
     "price_usd",
+    "web_cpu",
+    "web_ram_gb",
 }
 
 
@@ -208,6 +212,10 @@ def _tier(r: _Reader, i: int, raw: Mapping[str, Any], catalogue: Catalogue) -> T
                 "use one of " + ", ".join(METRIC_NAMES),
             )
         thresholds[metric] = r.positive(value, f"{at}.thresholds.{metric}")
+    beliefs = {key: r.number(raw, at, key) for key in ("web_cpu", "web_ram_gb")}
+    for key, value in beliefs.items():
+        if value is not None:
+            r.positive(value, f"{at}.{key}")
     storage = r.number(raw, at, "storage_gb")
     if storage is not None:
         storage = r.positive(storage, f"{at}.storage_gb")
@@ -221,6 +229,8 @@ def _tier(r: _Reader, i: int, raw: Mapping[str, Any], catalogue: Catalogue) -> T
         keyvalue_plan=kv,
         storage_gb=storage,
         price_usd=price,
+        web_cpu=beliefs["web_cpu"],
+        web_ram_gb=beliefs["web_ram_gb"],
     )
 
 

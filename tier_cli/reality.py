@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tier_cli.catalogue import Catalogue, Kind
+from tier_cli.catalogue import Catalogue, Kind, Plan
 from tier_cli.config import Tier, TierConfig
 from tier_cli.costs import Cost, monthly_cost
 
@@ -22,6 +22,36 @@ def tier_plans(tier: Tier) -> list[tuple[Kind, str]]:
 
 def tier_cost(tier: Tier, config: TierConfig, catalogue: Catalogue) -> Cost:
     return monthly_cost(catalogue, config.prices, tier_plans(tier))
+
+
+def _size_beliefs(tier: Tier, web: Plan, catalogue: Catalogue, at: str) -> list[str]:
+    """web_cpu / web_ram_gb in tiers.toml (the guide's figures) against the catalogue's plan."""
+    ram_mb = None if tier.web_ram_gb is None else round(tier.web_ram_gb * 1024)
+    cpu_off = tier.web_cpu is not None and tier.web_cpu != web.cpu
+    ram_off = ram_mb is not None and ram_mb != web.ram_mb
+    if not (cpu_off or ram_off):
+        return []
+    said = ", ".join(
+        f"{key} = {value:g}"
+        for key, value in (("web_cpu", tier.web_cpu), ("web_ram_gb", tier.web_ram_gb))
+        if value is not None
+    )
+    fits = [
+        p
+        for p in catalogue.plans
+        if p.kind == "web"
+        and (ram_mb is None or p.ram_mb == ram_mb)
+        and (tier.web_cpu is None or p.cpu == tier.web_cpu)
+    ]
+    match = f"; that is Render's `{fits[0].name}` (${fits[0].usd:g}/month)" if fits else ""
+    return [
+        f"{at}: {said}, but Render's web plan `{web.name}` has {web.cpu:g} CPU and "
+        f"{_gb(web.ram_mb)} RAM (${web.usd:g}/month){match}"
+    ]
+
+
+def _gb(mb: int) -> str:
+    return f"{mb} MB" if mb < 1024 else f"{mb / 1024:g} GB"
 
 
 def reality_checks(tier: Tier, config: TierConfig, catalogue: Catalogue) -> list[str]:
@@ -64,6 +94,8 @@ def reality_checks(tier: Tier, config: TierConfig, catalogue: Catalogue) -> list
             + (f" ({', '.join(unconfirmed)}: unconfirmed price)" if unconfirmed else "")
         )
     web = catalogue.find("web", tier.web_plan)
+    if web is not None:
+        out.extend(_size_beliefs(tier, web, catalogue, at))
     workers = _WORKERS.search(tier.start_command)
     if web is not None and workers:
         n = int(workers.group(1))
