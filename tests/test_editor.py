@@ -1030,7 +1030,8 @@ LEGACY_PRO_NOTE = (
 
 NOTES = [
     pytest.param(BASE.replace(FREE, "./start.sh"), "pro", NO, [
-        "api startCommand `./start.sh` is not a uvicorn/gunicorn ASGI command; left as is. "
+        "api startCommand `./start.sh` is not a uvicorn/gunicorn ASGI command tier can rewrite "
+        "safely; left as is. "
         'Tip: set app = "main:app" under [render] in tiers.toml to let tier write it.',
         LEGACY_PRO_NOTE], id="unknown-command"),
     pytest.param(BASE.replace(f"    startCommand: {FREE}\n", ""), "pro", NO, [

@@ -188,7 +188,7 @@ def _set_start(
         else:
             work.notes.append(
                 f"{view.label} startCommand `{_one_line(current)}` is not a uvicorn/gunicorn "
-                f"ASGI command; left as is. {_TIP_APP}"
+                f"ASGI command tier can rewrite safely; left as is. {_TIP_APP}"
             )
         return
     prefix = understood.prefix if understood else find_prefix(current)
