@@ -577,3 +577,16 @@ def test_options_tier_does_not_manage_are_never_dropped(project: Path) -> None:
     code, _, err = run("apply", "--tier", "starter")
     assert code == 0 and "(--proxy-headers, --root-path); left as is" in err
     assert b"--proxy-headers --root-path /api\n" in (project / "render.yaml").read_bytes()
+
+
+def test_a_bug_exits_5_not_1(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """CI must never read a crash as "out of sync"."""
+    snapshot(project / "m.json", **STARTER_LOAD)
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise KeyError("boom")
+
+    monkeypatch.setattr("tier_cli.recommendation.recommend", broken)
+    code, out, err = run("check", "--metrics", "m.json")
+    assert code == 5 and out == ""
+    assert err.startswith("tier: internal error: KeyError") and err.count("\n") == 1

@@ -38,6 +38,7 @@ EXIT_OUT_OF_SYNC = 1
 EXIT_CONFIG = 2
 EXIT_RENDER = 3
 EXIT_METRICS = 4
+EXIT_INTERNAL = 5
 
 EXIT_CODES: dict[type[TierError], int] = {
     ConfigError: EXIT_CONFIG,
@@ -49,7 +50,8 @@ EXIT_CODES: dict[type[TierError], int] = {
 EXIT_HELP = (
     "Exit codes: 0 ok; 1 (check only) render.yaml is not on the recommended tier; 2 usage or "
     "config error (flags, tiers.toml); 3 render.yaml unreadable or invalid, or an edit refused as "
-    "unsafe (the file is untouched); 4 metrics unavailable (database, snapshot)."
+    "unsafe (the file is untouched); 4 metrics unavailable (database, snapshot); 5 internal "
+    "error (a bug in tier)."
 )
 
 app = typer.Typer(
@@ -74,6 +76,17 @@ def guarded(fn: F) -> F:
             secret = kwargs.get("database_url") or os.environ.get("DATABASE_URL")
             sys.stderr.write(f"tier: error: {mask(str(exc), secret)}\n")
             raise typer.Exit(EXIT_CODES.get(type(exc), EXIT_CONFIG)) from None
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # a bug: never let CI read it as "out of sync" (exit 1)
+            if os.environ.get("TIER_DEBUG"):
+                raise
+            secret = kwargs.get("database_url") or os.environ.get("DATABASE_URL")
+            sys.stderr.write(
+                f"tier: internal error: {type(exc).__name__}: {mask(str(exc), secret)}. "
+                "This is a bug in tier; set TIER_DEBUG=1 for the traceback and report it\n"
+            )
+            raise typer.Exit(EXIT_INTERNAL) from None
 
     return wrapper  # type: ignore[return-value]
 
