@@ -590,3 +590,9 @@ def test_a_bug_exits_5_not_1(project: Path, monkeypatch: pytest.MonkeyPatch) -> 
     code, out, err = run("check", "--metrics", "m.json")
     assert code == 5 and out == ""
     assert err.startswith("tier: internal error: KeyError") and err.count("\n") == 1
+
+
+def test_a_snapshot_dated_in_the_future_warns(project: Path) -> None:
+    snap = snapshot(project / "m.json", collected_at="2099-01-01T00:00:00+00:00", **STARTER_LOAD)
+    _, out, _ = run("recommend", "--metrics", str(snap), "--json")
+    assert any("dated in the future" in w for w in json.loads(out)["warnings"])

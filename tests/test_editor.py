@@ -1037,6 +1037,9 @@ NOTES = [
     pytest.param(BASE.replace(f"    startCommand: {FREE}\n", ""), "pro", NO, [
         'api has no startCommand; left as is. Tip: set app = "main:app" under [render] in '
         "tiers.toml to let tier write one.", LEGACY_PRO_NOTE], id="missing-command"),
+    pytest.param(BASE.replace(FREE, "hypercorn main:app --bind 0.0.0.0:$PORT"), "free", NO, [
+        "api ran hypercorn; the tier's template runs another server: check that it is in your "
+        "requirements."], id="hypercorn-to-another-server"),
     pytest.param(KEPT_OPTIONS, "free", NO, [
         "api startCommand has options the tier's template does not carry (--root-path); left "
         "as is so that they are not lost. Tip: add them to start_command of the tiers in "

@@ -195,6 +195,11 @@ def _set_start(
     desired = render_command(template, app, prefix)
     if current is not None and current.rstrip() == desired.rstrip():
         return
+    if understood is not None and understood.server == "hypercorn" and "hypercorn" not in template:
+        work.notes.append(
+            f"{view.label} ran hypercorn; the tier's template runs another server: check that "
+            "it is in your requirements."
+        )
     kept = _unmanaged_options(understood, template)
     if kept:
         work.notes.append(

@@ -99,6 +99,11 @@ def stale_warning(metrics: Metrics, max_age_days: float, now: datetime) -> str |
     if metrics.collected_at is None:
         return None
     age = (now - metrics.collected_at).total_seconds() / 86_400
+    if age < -1 / 24:  # more than an hour ahead: a wrong clock or a hand-written time
+        return (
+            f"metrics are dated in the future ({metrics.collected_at.isoformat()}; "
+            f"{metrics.source}). Tip: check collected_at, or refresh them with `tier snapshot`"
+        )
     if age <= max_age_days:
         return None
     return (
