@@ -70,7 +70,8 @@ class Decision(NamedTuple):
     change: str  # "up", "down", "none", or "unknown" when the current tier is unknown
 
 
-def _change(cur: int | None, recommended: int) -> str:
+def change(cur: int | None, recommended: int) -> str:
+    """From tier rank `cur` to rank `recommended`: "up", "down", "none"; "unknown" without cur."""
     if cur is None:
         return "unknown"
     return "up" if recommended > cur else "down" if recommended < cur else "none"
@@ -143,7 +144,7 @@ def decide(metrics: Metrics, config: TierConfig, current: str | None) -> Decisio
         headroom=_headroom(metrics, tiers, recommended, policy.storage_share),
         unknown=unknown,
         warnings=tuple(warnings),
-        change=_change(cur, recommended),
+        change=change(cur, recommended),
     )
 
 

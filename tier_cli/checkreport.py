@@ -57,7 +57,7 @@ def verdict_text(v: Verdict) -> str:
     rec = v.rec
     if v.in_sync:
         lines = [f"{v.render}: on tier {rec.target}, in sync"]
-        lines += [f"warning: {w}" for w in _guardrail_warnings(v)]
+        lines += [f"warning: {w}" for w in v.rec.guardrails]
         return "\n".join(lines) + "\n"
     lines = [f"{v.render}: not on tier {rec.target} (now: {rec.current or 'no tier'}; {_why(rec)})"]
     lines += [f"  {v.render}:{d.line}: {d.text}" for d in v.differences]
@@ -71,7 +71,7 @@ def verdict_text(v: Verdict) -> str:
 
 def verdict_github(v: Verdict) -> str:
     """Workflow commands: one error annotation per differing line; warnings for guardrails."""
-    out = [f"::warning file={v.render},title=tier::{_escape(w)}" for w in _guardrail_warnings(v)]
+    out = [f"::warning file={v.render},title=tier::{_escape(w)}" for w in v.rec.guardrails]
     for d in v.differences:
         out.append(
             f"::error file={v.render},line={d.line},title=tier: not on {v.rec.target}::"
@@ -83,7 +83,7 @@ def verdict_github(v: Verdict) -> str:
 def verdict_markdown(v: Verdict) -> str:
     rec = v.rec
     if v.in_sync:
-        extra = "".join(f"\n- {w}" for w in _guardrail_warnings(v))
+        extra = "".join(f"\n- {w}" for w in v.rec.guardrails)
         return f"### tier: `{v.render}` is on **{rec.target}**, in sync{extra}\n"
     rows = "\n".join(
         f"| {name} | {fmt(rec.metrics.get(name))} | "
@@ -113,19 +113,6 @@ def _why(rec: Recommendation) -> str:
     if rec.pinned:
         return f"pinned to {rec.pinned}"
     return f"recommended: {rec.recommended}"
-
-
-def _guardrail_warnings(v: Verdict) -> list[str]:
-    rec = v.rec
-    out = []
-    if rec.capped_by:
-        out.append(
-            f"the app has outgrown {rec.capped_by}: the metrics call for {rec.needed}, "
-            f"capped to {rec.recommended}"
-        )
-    if rec.pinned and rec.pinned != rec.recommended:
-        out.append(f"pinned to {rec.pinned}; the metrics call for {rec.recommended}")
-    return out
 
 
 def _escape(text: str) -> str:

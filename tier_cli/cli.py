@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     from tier_cli.recommendation import Recommendation
     from tier_cli.trend import Trend
 
-EXIT_OK = 0
 EXIT_OUT_OF_SYNC = 1
 EXIT_CONFIG = 2
 EXIT_RENDER = 3
@@ -73,22 +72,25 @@ def guarded(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except TierError as exc:
-            secret = kwargs.get("database_url") or os.environ.get("DATABASE_URL")
-            sys.stderr.write(f"tier: error: {mask(str(exc), secret)}\n")
+            sys.stderr.write(f"tier: error: {_masked(exc, kwargs)}\n")
             raise typer.Exit(EXIT_CODES.get(type(exc), EXIT_CONFIG)) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
         except Exception as exc:  # a bug: never let CI read it as "out of sync" (exit 1)
             if os.environ.get("TIER_DEBUG"):
                 raise
-            secret = kwargs.get("database_url") or os.environ.get("DATABASE_URL")
             sys.stderr.write(
-                f"tier: internal error: {type(exc).__name__}: {mask(str(exc), secret)}. "
+                f"tier: internal error: {type(exc).__name__}: {_masked(exc, kwargs)}. "
                 "This is a bug in tier; set TIER_DEBUG=1 for the traceback and report it\n"
             )
             raise typer.Exit(EXIT_INTERNAL) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _masked(exc: Exception, kwargs: dict[str, Any]) -> str:
+    """The exception's message without the password of --database-url or DATABASE_URL."""
+    return mask(str(exc), kwargs.get("database_url") or os.environ.get("DATABASE_URL"))
 
 
 def _version(value: bool) -> None:
@@ -210,7 +212,7 @@ def _trend(inputs: _Inputs, rec: Recommendation) -> Trend:
     from tier_cli.snapshot import read_history
     from tier_cli.trend import trend
 
-    history, _bad = read_history(inputs.beside_tiers(inputs.config.snapshot.history))
+    history = read_history(inputs.beside_tiers(inputs.config.snapshot.history))
     at = inputs.config.rank(rec.recommended)
     nxt = inputs.config.tiers[at + 1] if at + 1 < len(inputs.config.tiers) else None
     return trend(history, rec.metrics, nxt)

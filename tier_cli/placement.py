@@ -18,7 +18,6 @@ class Placement(NamedTuple):
     """render.yaml as it stands: the plans written there (None = no `plan:` key) and its tier."""
 
     service: str  # its name, or its path in the file when it has none
-    service_line: int
     web_plan: str | None
     database: str | None
     database_plan: str | None
@@ -84,7 +83,6 @@ def place(
         )
     return Placement(
         service=web.label,
-        service_line=web.line,
         web_plan=web.plan,
         database=None if db is None else db.name,
         database_plan=None if db is None else db.plan,

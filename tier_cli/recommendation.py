@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from tier_cli.advisor import Decision, decide
+from tier_cli.advisor import Decision, change, decide
 from tier_cli.catalogue import Catalogue, Kind
 from tier_cli.config import TierConfig
 from tier_cli.costs import Cost, monthly_cost
@@ -29,6 +29,7 @@ class Recommendation(NamedTuple):
     cost_after: Cost  # of the target tier
     warnings: tuple[str, ...]
     change: str  # from the current tier to the target: "up", "down", "none", "unknown"
+    guardrails: tuple[str, ...] = ()  # the cap and pin sentences, also in warnings
 
     @property
     def current(self) -> str | None:
@@ -72,17 +73,17 @@ def recommend(
     recommended = config.tiers[capped].name
     pinned = config.policy.pin
     tier = config.tier(pinned or recommended)
-    warnings: list[str] = list(notes)
+    guardrails: list[str] = []
     if capped_by is not None:
-        warnings.append(
+        guardrails.append(
             f"the app has outgrown {capped_by} in {config.path}: the metrics call for "
             f"{decision.recommended}, capped to {recommended}"
         )
     if pinned is not None and pinned != recommended:
-        warnings.append(
-            f"render.yaml is pinned to {pinned} (pin in {config.path}); the metrics call for "
-            f"{recommended}"
+        guardrails.append(
+            f"pinned to {pinned}; the metrics call for {recommended} (pin in {config.path})"
         )
+    warnings = [*notes, *guardrails]
     plans: list[tuple[Kind, str]] = [("web", tier.web_plan)]
     if placement is None or placement.database is not None:
         plans.append(("postgres", tier.database_plan))
@@ -111,12 +112,6 @@ def recommend(
         cost_now=None if placement is None else placement.cost(config, catalogue),
         cost_after=monthly_cost(catalogue, config.prices, plans),
         warnings=tuple(warnings),
-        change=_change(config, current, tier.name),
+        change=change(None if current is None else config.rank(current), config.rank(tier.name)),
+        guardrails=tuple(guardrails),
     )
-
-
-def _change(config: TierConfig, current: str | None, target: str) -> str:
-    if current is None:
-        return "unknown"
-    a, b = config.rank(current), config.rank(target)
-    return "up" if b > a else "down" if b < a else "none"

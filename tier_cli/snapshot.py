@@ -126,24 +126,21 @@ def append_history(path: Path, metrics: Metrics) -> None:
         f.write(json.dumps(snapshot_json(metrics), separators=(",", ":")) + "\n")
 
 
-def read_history(path: Path) -> tuple[list[Metrics], int]:
-    """The snapshots in a JSON Lines history, and how many lines could not be read."""
+def read_history(path: Path) -> list[Metrics]:
+    """The snapshots in a JSON Lines history; a line that cannot be read is skipped."""
     try:
         lines = path.read_text("utf-8").splitlines()
-    except FileNotFoundError:
-        return [], 0
     except (OSError, UnicodeDecodeError):
-        return [], 1
+        return []
     points: list[Metrics] = []
-    bad = 0
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
             points.append(parse_snapshot(json.loads(line), f"{path}:{number}"))
         except (json.JSONDecodeError, MetricsError):
-            bad += 1
-    return points, bad
+            continue
+    return points
 
 
 _SHAPE = '{"collected_at": "2026-11-24T09:30:00+00:00", "metrics": {"active_users": 812}}'
