@@ -18,8 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tier_cli import yamlnodes
-from tier_cli.editor import apply_tier
+from tier_cli.blueprint import nodes as yamlnodes
+from tier_cli.blueprint.editor import apply_tier
 from tier_cli.models import KeyValueTarget, Selection, TierTarget
 
 PRO_REDIS = TierTarget(

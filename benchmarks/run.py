@@ -49,12 +49,12 @@ from psycopg import sql  # noqa: E402
 from psycopg.conninfo import make_conninfo  # noqa: E402
 
 from tier_cli import peak  # noqa: E402
-from tier_cli.metricreader import MetricReader  # noqa: E402
-from tier_cli.metrics import collect  # noqa: E402
-from tier_cli.metricsql import ACTIVE_USERS_SQL, CONCURRENT_USERS_SQL, USERS_SQL  # noqa: E402
+from tier_cli.metrics.postgres.collect import collect  # noqa: E402
+from tier_cli.metrics.postgres.plans import seq_scans  # noqa: E402
+from tier_cli.metrics.postgres.reader import MetricReader  # noqa: E402
+from tier_cli.metrics.postgres.sql import ACTIVE_USERS_SQL, CONCURRENT_USERS_SQL, USERS_SQL  # noqa: E402
+from tier_cli.metrics.postgres.url import connection_params  # noqa: E402
 from tier_cli.models import METRIC_NAMES, ActivitySource, DatabaseSettings  # noqa: E402
-from tier_cli.pgurl import connection_params  # noqa: E402
-from tier_cli.queryplan import seq_scans  # noqa: E402
 
 ACTIVITY = ActivitySource("activity", "user_id", "at")
 SETTINGS = DatabaseSettings(activity=ACTIVITY)

@@ -519,7 +519,7 @@ def test_check_from_a_snapshot_imports_no_database_driver(project: Path) -> None
         )
         assert proc.returncode == 1, proc.stderr[-500:]
         imported = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
-        assert "tier_cli.editor" in imported  # the measurement is real
+        assert "tier_cli.blueprint.editor" in imported  # the measurement is real
         assert not {m for m in imported if m.split(".")[0] in ("psycopg", "rich", "pgserver")}
 
 
@@ -586,7 +586,7 @@ def test_a_bug_exits_5_not_1(project: Path, monkeypatch: pytest.MonkeyPatch) -> 
     def broken(*args: object, **kwargs: object) -> None:
         raise KeyError("boom")
 
-    monkeypatch.setattr("tier_cli.recommendation.recommend", broken)
+    monkeypatch.setattr("tier_cli.decide.recommendation.recommend", broken)
     code, out, err = run("check", "--metrics", "m.json")
     assert code == 5 and out == ""
     assert err.startswith("tier: internal error: KeyError") and err.count("\n") == 1

@@ -10,9 +10,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tier_cli.demo import demo_database
 from tier_cli.errors import MetricsError
-from tier_cli.metrics import collect
+from tier_cli.metrics.demo import demo_database
+from tier_cli.metrics.postgres.collect import collect
 from tier_cli.models import DatabaseSettings
 
 pytestmark = pytest.mark.postgres

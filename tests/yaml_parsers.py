@@ -17,7 +17,7 @@ from typing import TypeVar
 
 import pytest
 
-from tier_cli import yamlnodes
+from tier_cli.blueprint import nodes as yamlnodes
 from tier_cli.errors import RenderFileError, TierError
 
 T = TypeVar("T")

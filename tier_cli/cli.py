@@ -27,11 +27,11 @@ from tier_cli.errors import (
 )
 
 if TYPE_CHECKING:
-    from tier_cli.catalogue import Catalogue
-    from tier_cli.checkreport import Verdict
-    from tier_cli.config import TierConfig
-    from tier_cli.recommendation import Recommendation
-    from tier_cli.trend import Trend
+    from tier_cli.config.catalogue import Catalogue
+    from tier_cli.config.tiers import TierConfig
+    from tier_cli.decide.recommendation import Recommendation
+    from tier_cli.decide.trend import Trend
+    from tier_cli.output.check import Verdict
 
 EXIT_OUT_OF_SYNC = 1
 EXIT_CONFIG = 2
@@ -154,9 +154,9 @@ class _Inputs:
     """What every command loads first: the catalogue and tiers.toml, and where render.yaml is."""
 
     def __init__(self, render: Path | None, tiers: Path | None, demo: bool = False) -> None:
-        from tier_cli.catalogue import load_catalogue
-        from tier_cli.config import load_config
-        from tier_cli.sources import DEMO_RENDER, default_file
+        from tier_cli.config.catalogue import load_catalogue
+        from tier_cli.config.tiers import load_config
+        from tier_cli.metrics.sources import DEMO_RENDER, default_file
 
         self.catalogue: Catalogue = load_catalogue()
         if demo:
@@ -186,11 +186,11 @@ class _Evaluation:
     ) -> None:
         from datetime import UTC, datetime
 
-        from tier_cli.blueprint import read_blueprint
-        from tier_cli.placement import place
-        from tier_cli.recommendation import recommend
-        from tier_cli.snapshot import stale_warning
-        from tier_cli.sources import MetricsSource, read_metrics, read_render
+        from tier_cli.blueprint.view import read_blueprint
+        from tier_cli.decide.placement import place
+        from tier_cli.decide.recommendation import recommend
+        from tier_cli.metrics.snapshot import stale_warning
+        from tier_cli.metrics.sources import MetricsSource, read_metrics, read_render
         from tier_cli.textio import decode
 
         config = inputs.config
@@ -209,8 +209,8 @@ class _Evaluation:
 
 
 def _trend(inputs: _Inputs, rec: Recommendation) -> Trend:
-    from tier_cli.snapshot import read_history
-    from tier_cli.trend import trend
+    from tier_cli.decide.trend import trend
+    from tier_cli.metrics.snapshot import read_history
 
     history = read_history(inputs.beside_tiers(inputs.config.snapshot.history))
     at = inputs.config.rank(rec.recommended)
@@ -241,7 +241,7 @@ def recommend(
     inputs = _Inputs(render, tiers, demo)
     rec = _Evaluation(inputs, database_url, metrics, demo, service, offline).rec
     trend = None if demo else _trend(inputs, rec)
-    from tier_cli.report import print_recommendation, recommendation_json
+    from tier_cli.output.report import print_recommendation, recommendation_json
 
     if as_json:
         sys.stdout.write(json.dumps(recommendation_json(rec, trend), indent=2) + "\n")
@@ -273,8 +273,8 @@ def apply(
 
     Exit 0 whether or not the file changed; one line on stderr per change made.
     """
-    from tier_cli.editor import apply_file_bytes
-    from tier_cli.sources import read_render
+    from tier_cli.blueprint.editor import apply_file_bytes
+    from tier_cli.metrics.sources import read_render
     from tier_cli.textio import unified_diff, write_atomic
 
     inputs = _Inputs(render, tiers, demo)
@@ -333,7 +333,7 @@ def check(
     verdict = _verdict(
         inputs, _Evaluation(inputs, database_url, metrics, demo, service, offline), service
     )
-    from tier_cli.checkreport import verdict_github, verdict_json, verdict_markdown, verdict_text
+    from tier_cli.output.check import verdict_github, verdict_json, verdict_markdown, verdict_text
 
     if output == "json":
         sys.stdout.write(json.dumps(verdict_json(verdict), indent=2) + "\n")
@@ -351,8 +351,8 @@ def check(
 def _verdict(inputs: _Inputs, evaluation: _Evaluation, service: str | None) -> Verdict:
     import shlex
 
-    from tier_cli.checkreport import Difference, Verdict
-    from tier_cli.editor import apply_file_bytes
+    from tier_cli.blueprint.editor import apply_file_bytes
+    from tier_cli.output.check import Difference, Verdict
 
     rec = evaluation.rec
     config = inputs.config
@@ -399,8 +399,8 @@ def snapshot(
 
     Commit the snapshot so that `tier check` and the pre-commit hook run offline.
     """
-    from tier_cli.snapshot import append_history, write_snapshot
-    from tier_cli.sources import MetricsSource, read_metrics, resolve_url
+    from tier_cli.metrics.snapshot import append_history, write_snapshot
+    from tier_cli.metrics.sources import MetricsSource, read_metrics, resolve_url
 
     inputs = _Inputs(None, tiers, demo)
     source = MetricsSource(database_url, None, demo)
@@ -426,7 +426,7 @@ def tiers_table(
     as_json: Annotated[bool, typer.Option("--json", help="Print plain JSON on stdout.")] = False,
 ) -> None:
     """The tier table: thresholds, plans and real monthly prices from Render's catalogue."""
-    from tier_cli.tiertable import print_tiers, tiers_json
+    from tier_cli.output.tiers import print_tiers, tiers_json
 
     inputs = _Inputs(None, tiers)
     if as_json:
@@ -447,8 +447,8 @@ def init(
     Given a database (--database-url or $DATABASE_URL), inspect its schema to find the users
     table and its last-activity column and write the metric SQL for them.
     """
-    from tier_cli.initfile import initial_tiers_toml
-    from tier_cli.sources import MetricsSource, resolve_url
+    from tier_cli.config.initfile import initial_tiers_toml
+    from tier_cli.metrics.sources import MetricsSource, resolve_url
     from tier_cli.textio import write_atomic
 
     if path.exists() and not force:
@@ -456,7 +456,7 @@ def init(
     url = resolve_url(MetricsSource(database_url))
     guess = None
     if url:
-        from tier_cli.metrics import inspect_schema
+        from tier_cli.metrics.postgres.collect import inspect_schema
 
         guess = inspect_schema(url)
     text, notes = initial_tiers_toml(guess)

@@ -13,7 +13,7 @@ import stat
 from pathlib import Path
 from typing import Literal, NamedTuple
 
-from .errors import RenderFileError
+from tier_cli.errors import RenderFileError
 
 BOM = b"\xef\xbb\xbf"
 

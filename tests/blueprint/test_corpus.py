@@ -1,0 +1,103 @@
+"""Every real render.yaml in the shared corpus, through every tier, on both YAML parsers.
+
+Files with one Python web service must come out re-parseable, idempotent, with every line
+outside the edited values byte-identical and every other service's data unchanged; the others
+must fail with the expected clean error, never with another exception. The C parser and the
+pure one must give the same bytes, changes and notes, or the same error message.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from edit_checks import check_data, check_lines, load
+from tier_targets import TIERS
+from yaml_parsers import on_both
+
+from tier_cli.blueprint.editor import apply_file_bytes
+from tier_cli.blueprint.view import choose_database, choose_web_service, read_blueprint
+from tier_cli.errors import ConfigError, RenderFileError, TierError
+from tier_cli.models import Selection
+from tier_cli.textio import decode
+
+CORPUS = Path(
+    os.environ.get("TIER_CORPUS_DIR")
+    or Path(__file__).resolve().parents[3] / "shared" / "corpus" / "render"
+)
+FILES = sorted(CORPUS.glob("*.y*ml")) if CORPUS.is_dir() else []
+
+# What the corpus is known to hold; a change in these numbers means the corpus changed.
+EXPECTED_ERRORS = {
+    "026-camier-searxng-convivial-instance.yaml": RenderFileError,  # `services:` twice
+    "060-001veli-muhendis-portal.yaml": RenderFileError,  # `env:` twice in one service
+    "095-pyhub-kr-cookiecutter-django-render.yaml": RenderFileError,  # Jinja placeholders
+    "057-12yhorel-umsa-transporte.yaml": RenderFileError,  # no services: not a Blueprint
+    "061-004charles-sistema-de-gestao-sckj.yaml": RenderFileError,  # no services
+    "080-jasurbekkarimov-new-drf3.yaml": RenderFileError,  # no services
+    "096-hamza1610-ashandy-agent.yaml": RenderFileError,  # comments only
+}
+
+
+def test_corpus_present() -> None:
+    if not FILES:
+        message = f"corpus not found at {CORPUS} (set TIER_CORPUS_DIR)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    assert len(FILES) >= 100
+
+
+def _outcome(data: bytes, name: str) -> tuple[str, str | None] | type[TierError]:
+    """(web service, database) tier acts on, or the error type reading it gives."""
+    try:
+        view = on_both(lambda: read_blueprint(decode(data, name).text, name))
+        web = choose_web_service(view, None, name)
+    except TierError as exc:
+        return type(exc)
+    assert web.name is not None
+    database = choose_database(view, web, None)
+    return web.name, database.name if database else None
+
+
+@pytest.mark.parametrize("tier", list(TIERS))
+@pytest.mark.parametrize("path", FILES, ids=[p.name[:48] for p in FILES])
+def test_corpus_file(path: Path, tier: str) -> None:
+    data = path.read_bytes()
+    outcome = _outcome(data, "render.yaml")
+    if isinstance(outcome, type):
+        assert issubclass(outcome, (RenderFileError, ConfigError))
+        assert outcome is EXPECTED_ERRORS.get(path.name, ConfigError)
+        with pytest.raises(outcome):
+            on_both(lambda: apply_file_bytes(data, "render.yaml", TIERS[tier], Selection()))
+        return
+    assert path.name not in EXPECTED_ERRORS
+    web, database = outcome
+    out, result = on_both(lambda: apply_file_bytes(data, "render.yaml", TIERS[tier], Selection()))
+    again, second = on_both(lambda: apply_file_bytes(out, "render.yaml", TIERS[tier], Selection()))
+    assert again == out and second.changes == ()
+    old, new = data.decode("utf-8-sig"), out.decode("utf-8-sig")
+    assert out.startswith(b"\xef\xbb\xbf") == data.startswith(b"\xef\xbb\xbf")
+    assert new.endswith("\n") == old.endswith("\n")
+    assert load(new) is not None
+    check_lines(old, new, web, database)
+    keyvalue = TIERS[tier].keyvalue
+    check_data(old, new, web, database, keyvalue.name if keyvalue else None)
+    if result.changes:
+        assert out != data
+    else:
+        assert out == data
+
+
+def test_corpus_covers_the_hard_cases() -> None:
+    """The corpus exercises what the editor must handle; fail loudly if it stops doing so."""
+    if not FILES:
+        pytest.skip("no corpus")
+    editable = [p for p in FILES if not isinstance(_outcome(p.read_bytes(), "r"), type)]
+    assert len(editable) >= 40
+    texts = {p.name: p.read_text("utf-8") for p in editable}
+    assert any("startCommand: |" in t for t in texts.values())
+    assert any("projects:" in t for t in texts.values())
+    assert any("env: python" in t for t in texts.values())
+    assert any(not t.endswith("\n") for t in texts.values())

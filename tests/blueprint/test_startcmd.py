@@ -1,0 +1,262 @@
+"""startcmd: which start commands serve an ASGI app, and what is kept around it."""
+
+from __future__ import annotations
+
+import pytest
+
+from tier_cli.blueprint.startcmd import (
+    AppCommand,
+    find_app,
+    find_prefix,
+    is_app,
+    parse_start,
+    render_command,
+)
+
+UNDERSTOOD = [
+    pytest.param("uvicorn main:app", "main:app", "", id="uvicorn-bare"),
+    pytest.param("uvicorn main:app --host 0.0.0.0 --port $PORT", "main:app", "", id="uvicorn-port"),
+    pytest.param(
+        "uvicorn --host 0.0.0.0 --port 10000 app.api:application",
+        "app.api:application",
+        "",
+        id="uvicorn-options-first",
+    ),
+    pytest.param("uvicorn app:app --host=0.0.0.0 --port=$PORT", "app:app", "", id="uvicorn-equals"),
+    pytest.param(
+        "uvicorn src.main:create_app --factory --port $PORT",
+        "src.main:create_app()",
+        "",
+        id="uvicorn-factory",
+    ),
+    pytest.param(
+        "uvicorn --reload --proxy-headers main:app", "main:app", "", id="uvicorn-flags-first"
+    ),
+    pytest.param("python -m uvicorn main:app --port $PORT", "main:app", "", id="python-m"),
+    pytest.param("python3.12 -m uvicorn main:app", "main:app", "", id="python3.12-m"),
+    pytest.param(
+        "gunicorn main:app -k uvicorn.workers.UvicornWorker", "main:app", "", id="gunicorn-k"
+    ),
+    pytest.param(
+        "gunicorn -w 4 -k uvicorn_worker.UvicornWorker -b 0.0.0.0:$PORT app.main:app",
+        "app.main:app",
+        "",
+        id="gunicorn-options-first-new-worker",
+    ),
+    pytest.param(
+        "gunicorn app.main:app --worker-class=uvicorn.workers.UvicornWorker",
+        "app.main:app",
+        "",
+        id="gunicorn-worker-class-equals",
+    ),
+    pytest.param(
+        "gunicorn app.main:app --worker-class uvicorn.workers.UvicornH11Worker --timeout 120",
+        "app.main:app",
+        "",
+        id="gunicorn-h11-worker",
+    ),
+    pytest.param(
+        "gunicorn -w4 -kuvicorn.workers.UvicornWorker main:app",
+        "main:app",
+        "",
+        id="gunicorn-attached-short-options",
+    ),
+    pytest.param(
+        "gunicorn 'src.main:create_app()' -k uvicorn.workers.UvicornWorker",
+        "src.main:create_app()",
+        "",
+        id="gunicorn-factory",
+    ),
+    pytest.param(
+        "gunicorn main -k uvicorn.workers.UvicornWorker",
+        "main:application",
+        "",
+        id="gunicorn-default-attribute",
+    ),
+    pytest.param(
+        "python -m gunicorn mysite.asgi:application -k uvicorn.workers.UvicornWorker",
+        "mysite.asgi:application",
+        "",
+        id="python-m-gunicorn",
+    ),
+    pytest.param("hypercorn main:app --bind 0.0.0.0:$PORT", "main:app", "", id="hypercorn"),
+    pytest.param(
+        "cd backend && uvicorn main:app --port $PORT",
+        "main:app",
+        "cd backend && ",
+        id="cd-prefix",
+    ),
+    pytest.param(
+        "cd services/api&&uvicorn main:app", "main:app", "cd services/api&&", id="cd-no-spaces"
+    ),
+    pytest.param(
+        "cd backend\nuvicorn main:app --port $PORT\n",
+        "main:app",
+        "cd backend\n",
+        id="cd-block-scalar",
+    ),
+    pytest.param("cd a && cd b && uvicorn main:app", "main:app", "cd a && cd b && ", id="two-cds"),
+    pytest.param(
+        "uv run uvicorn app.main:app --host 0.0.0.0 --port $PORT",
+        "app.main:app",
+        "uv run ",
+        id="uv-run",
+    ),
+    pytest.param("poetry run uvicorn app.main:app", "app.main:app", "poetry run ", id="poetry-run"),
+    pytest.param(
+        "PYTHONPATH=src:. uv run uvicorn api.main:app --port $PORT",
+        "api.main:app",
+        "PYTHONPATH=src:. uv run ",
+        id="env-assignment-and-runner",
+    ),
+    pytest.param(
+        "/opt/render/.local/bin/uv run gunicorn a:b -k uvicorn.workers.UvicornWorker",
+        "a:b",
+        "/opt/render/.local/bin/uv run ",
+        id="runner-with-path",
+    ),
+    pytest.param(
+        "uvicorn main:app --port $PORT \\\n  --workers 2", "main:app", "", id="continuation"
+    ),
+    pytest.param("uvicorn main:app # serve it", "main:app", "", id="shell-comment"),
+]
+
+
+@pytest.mark.parametrize(("command", "app", "prefix"), UNDERSTOOD)
+def test_understood(command: str, app: str, prefix: str) -> None:
+    parsed = parse_start(command)
+    assert parsed is not None
+    assert (parsed.app, parsed.prefix) == (app, prefix)
+    assert find_app(command) == app
+
+
+NOT_UNDERSTOOD = [
+    pytest.param(None, id="missing"),
+    pytest.param("", id="empty"),
+    pytest.param("   ", id="blank"),
+    pytest.param("./start.sh", id="script"),
+    pytest.param("bash run.sh", id="bash-script"),
+    pytest.param("gunicorn config.wsgi:application", id="gunicorn-wsgi"),
+    pytest.param(
+        "gunicorn server.app:app --worker-class=gthread --threads 4", id="gunicorn-gthread"
+    ),
+    pytest.param("gunicorn wsgi --chdir ./src/", id="gunicorn-chdir"),
+    pytest.param(
+        "gunicorn -c gunicorn.conf.py main:app -k uvicorn.workers.UvicornWorker",
+        id="gunicorn-config-file",
+    ),
+    pytest.param("uvicorn main:app --app-dir src", id="uvicorn-app-dir"),
+    pytest.param("python main.py", id="python-script"),
+    pytest.param("python -m app.server", id="python-module"),
+    pytest.param("streamlit run app.py --server.port $PORT", id="streamlit"),
+    pytest.param("uvicorn main", id="uvicorn-no-attribute"),
+    pytest.param("uvicorn", id="uvicorn-no-app"),
+    pytest.param("uvicorn main:app other:app", id="two-apps"),
+    pytest.param("uvicorn main:app --port", id="option-without-value"),
+    pytest.param("python init_db.py && uvicorn main:app", id="command-before"),
+    pytest.param("uvicorn main:app && echo done", id="command-after"),
+    pytest.param("uvicorn main:app; echo done", id="semicolon"),
+    pytest.param("uvicorn main:app | tee log", id="pipe"),
+    pytest.param("uvicorn main:app > log 2>&1", id="redirect"),
+    pytest.param("uvicorn $(cat app.txt)", id="command-substitution"),
+    pytest.param("uvicorn `cat app.txt`", id="backticks"),
+    pytest.param("uvicorn 'main:app", id="unbalanced-quote"),
+    pytest.param(
+        "poetry run alembic upgrade head\npoetry run uvicorn app.main:app", id="two-lines"
+    ),
+    pytest.param("cd backend uvicorn main:app", id="folded-cd"),
+    pytest.param(".venv/bin/uvicorn main:app", id="path-qualified-server"),
+    pytest.param("uv run --frozen uvicorn main:app", id="runner-options"),
+    pytest.param("npm start", id="node"),
+    pytest.param("celery -A app worker", id="celery"),
+]
+
+
+@pytest.mark.parametrize("command", NOT_UNDERSTOOD)
+def test_not_understood(command: str | None) -> None:
+    assert parse_start(command) is None
+    assert find_app(command) is None
+
+
+PREFIXES = [
+    pytest.param(None, "", id="none"),
+    pytest.param("./start.sh", "", id="script"),
+    pytest.param("cd backend && ./start.sh", "cd backend && ", id="cd-then-script"),
+    pytest.param("uv run python -m bin.serve", "uv run ", id="runner-then-other"),
+    pytest.param("cd 'my app' && python main.py", "cd 'my app' && ", id="quoted-dir"),
+]
+
+
+@pytest.mark.parametrize(("command", "prefix"), PREFIXES)
+def test_find_prefix(command: str | None, prefix: str) -> None:
+    assert find_prefix(command) == prefix
+
+
+RENDER = [
+    pytest.param("uvicorn {app} --port $PORT", "main:app", "", "uvicorn main:app --port $PORT",
+                 id="plain"),
+    pytest.param("gunicorn {app} --bind 0.0.0.0:${PORT}", "a:b", "cd x && ",
+                 "cd x && gunicorn a:b --bind 0.0.0.0:${PORT}", id="braces-kept"),
+    pytest.param("hypercorn {app}", "a:b", "cd x\n", "cd x\nhypercorn a:b", id="block-prefix"),
+    pytest.param("gunicorn {app} -w 2", "m:create()", "", "gunicorn 'm:create()' -w 2",
+                 id="factory-quoted-for-gunicorn"),
+    pytest.param("uvicorn {app} --port $PORT", "m:create()", "",
+                 "uvicorn m:create --factory --port $PORT", id="factory-flag-for-uvicorn"),
+    pytest.param("python -m uvicorn {app}", "m:create()", "",
+                 "python -m uvicorn m:create --factory", id="factory-flag-for-python-m-uvicorn"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("template", "app", "prefix", "expected"), RENDER)
+def test_render_command(template: str, app: str, prefix: str, expected: str) -> None:
+    assert render_command(template, app, prefix) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "ok"),
+    [
+        ("main:app", True),
+        ("pkg.mod:app.api", True),
+        ("src.main:create_app()", True),
+        ("main", False),
+        ("main:", False),
+        ("1main:app", False),
+        ("main:app; rm -rf /", False),
+        ("", False),
+    ],
+)
+def test_is_app(text: str, ok: bool) -> None:
+    assert is_app(text) is ok
+
+
+TEMPLATES = [
+    pytest.param("gunicorn {app} --workers 2 --worker-class uvicorn.workers.UvicornWorker",
+                 "gunicorn", id="gunicorn"),
+    pytest.param("uvicorn {app} --host 0.0.0.0 --port $PORT", "uvicorn", id="uvicorn"),
+    pytest.param("hypercorn {app} --bind 0.0.0.0:$PORT", "hypercorn", id="hypercorn"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("template", "server"), TEMPLATES)
+@pytest.mark.parametrize("command", [p.values[0] for p in UNDERSTOOD])
+def test_rendered_command_is_understood_again(template: str, server: str, command: str) -> None:
+    parsed = parse_start(command)
+    assert parsed is not None
+    again = parse_start(render_command(template, parsed.app, parsed.prefix))
+    assert again is not None
+    assert again._replace(options=()) == AppCommand(parsed.app, parsed.prefix, server)
+
+
+OPTIONS = [
+    pytest.param("uvicorn main:app --host 0.0.0.0 --port $PORT", ("--host", "--port"), id="plain"),
+    pytest.param("gunicorn -w4 -kuvicorn_worker.UvicornWorker --bind=0.0.0.0:$PORT main:app",
+                 ("-w", "-k", "--bind"), id="glued-and-equals"),
+    pytest.param("uvicorn main:app --root-path /api --proxy-headers",
+                 ("--root-path", "--proxy-headers"), id="unmanaged"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("command", "options"), OPTIONS)
+def test_option_names_as_written(command: str, options: tuple[str, ...]) -> None:
+    parsed = parse_start(command)
+    assert parsed is not None and parsed.options == options

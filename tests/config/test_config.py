@@ -1,0 +1,245 @@
+"""tiers.toml: the shipped file loads as the guide says; every broken file fails with one line."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tier_cli.config.catalogue import load_catalogue
+from tier_cli.config.tiers import load_config
+from tier_cli.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[2]
+SHIPPED = (ROOT / "tiers.toml").read_text("utf-8")
+CAT = load_catalogue()
+
+
+def test_shipped_tiers_follow_the_guide() -> None:
+    config = load_config(ROOT / "tiers.toml", CAT)
+    assert config.names == ("free", "starter", "pro", "pro+redis")
+    got = {
+        t.name: (t.web_plan, t.database_plan, dict(t.thresholds), t.keyvalue_plan, t.price_usd)
+        for t in config.tiers
+    }
+    assert got == {
+        "free": ("free", "free", {}, None, 0),
+        "starter": ("starter", "starter", {"active_users": 500, "concurrent_users": 25}, None, 14),
+        "pro": ("pro", "pro", {"active_users": 5000, "concurrent_users": 100}, None, 50),
+        "pro+redis": ("pro", "pro", {"active_users": 10000}, "starter", 57),
+    }
+    assert config.tier("free").start_command == "uvicorn {app} --host 0.0.0.0 --port $PORT"
+    assert config.tier("starter").start_command == (
+        "gunicorn {app} --workers 2 --worker-class uvicorn.workers.UvicornWorker "
+        "--bind 0.0.0.0:$PORT --timeout 120"
+    )
+    assert config.tier("pro").start_command.endswith("--max-requests 1000 --max-requests-jitter 50")
+    assert config.tier("pro").start_command == config.tier("pro+redis").start_command
+    assert [t.storage_gb for t in config.tiers] == [1, 10, 256, 256]
+    assert config.policy.dead_band == 0.2 and config.policy.storage_share == 0.8
+    assert config.database.active_days == 30 and config.database.statement_timeout_ms == 5000
+
+
+def test_packaged_copy_is_the_shipped_file() -> None:
+    assert (ROOT / "tier_cli" / "data" / "tiers.toml").read_text("utf-8") == SHIPPED
+
+
+def _edit(old: str, new: str, count: int = 1) -> str:
+    assert old in SHIPPED, old
+    return SHIPPED.replace(old, new, count)
+
+
+ACTIVITY = '[database.activity]\ntable = "activity"\nuser_column = "user_id"\ntime_column = "at"\n'
+
+# (id, tiers.toml text, pattern the one-line message must match)
+BROKEN = [
+    ("toml-syntax", SHIPPED + "\n[decision\n", r"invalid TOML: .*line \d+"),
+    ("unknown-top-key", SHIPPED + "\n[extras]\nx = 1\n", r": extras: unknown key"),
+    (
+        "unknown-tier-key",
+        _edit("price_usd = 14", "price_usd = 14\nprce = 3"),
+        r"tier\[starter\]\.prce: unknown key",
+    ),
+    (
+        "wrong-type-threshold",
+        _edit("active_users = 500 ", 'active_users = "500" '),
+        r"tier\[starter\]\.thresholds\.active_users: must be a number.*Tip: write a bare number",
+    ),
+    (
+        "bool-threshold",
+        _edit("active_users = 500 ", "active_users = true "),
+        r"active_users: must be a number",
+    ),
+    ("negative-threshold", _edit("active_users = 500 ", "active_users = -5 "), r"must be above 0"),
+    (
+        "unknown-metric",
+        _edit("active_users = 500 ", "actve_users = 500 "),
+        r"tier\[starter\]\.thresholds\.actve_users: unknown metric.*active_users",
+    ),
+    (
+        "not-rising",
+        _edit("active_users = 5000 ", "active_users = 400 "),
+        r"tier\[pro\]\.thresholds\.active_users: 400 is not above tier starter's 500",
+    ),
+    (
+        "equal-not-rising",
+        _edit("concurrent_users = 100 ", "concurrent_users = 25 "),
+        r"tier\[pro\]\.thresholds\.concurrent_users: 25 is not above",
+    ),
+    (
+        "unknown-web-plan",
+        _edit('web_plan = "pro"', 'web_plan = "professional"'),
+        r"tier\[pro\]\.web_plan: 'professional' is not a Render web plan.*Tip: use one of free",
+    ),
+    (
+        "unknown-db-plan",
+        _edit('database_plan = "free"', 'database_plan = "gratis"'),
+        r"tier\[free\]\.database_plan: 'gratis' is not a Render postgres plan",
+    ),
+    (
+        "unknown-kv-plan",
+        _edit('keyvalue_plan = "starter"', 'keyvalue_plan = "huge"'),
+        r"tier\[pro\+redis\]\.keyvalue_plan: 'huge' is not a Render keyvalue plan",
+    ),
+    (
+        "no-app-placeholder",
+        _edit('"uvicorn {app} --host', '"uvicorn main:app --host'),
+        r"tier\[free\]\.start_command: has no \{app\} placeholder",
+    ),
+    (
+        "other-placeholder",
+        _edit('"uvicorn {app} --host', '"uvicorn {app} {module} --host'),
+        r"start_command: has a placeholder other than \{app\}",
+    ),
+    (
+        "unknown-tier-name",
+        _edit('name = "pro+redis"', 'name = "enterprise"'),
+        r"tier\[3\]\.name: unknown tier 'enterprise'.*free, starter, pro, pro\+redis",
+    ),
+    (
+        "duplicate-tier",
+        _edit('name = "pro+redis"', 'name = "pro"'),
+        r"tier\[pro\]: is declared twice",
+    ),
+    (
+        "out-of-order",
+        _edit('name = "starter"', 'name = "TMP"')
+        .replace('name = "pro" ', 'name = "starter" ')
+        .replace('name = "TMP"', 'name = "pro"'),
+        r"comes after tier",
+    ),
+    (
+        "floor-with-thresholds",
+        _edit("price_usd = 0 ", "price_usd = 0\nthresholds = {users = 1}\n#"),
+        r"tier\[free\]\.thresholds: the first tier is the floor",
+    ),
+    (
+        "missing-web-plan",
+        _edit('web_plan = "starter"\n', ""),
+        r"tier\[starter\]\.web_plan: is missing",
+    ),
+    ("no-tiers", "[decision]\nstill_slow_ms = 1\n", r"tier: no tiers declared"),
+    (
+        "dead-band-not-share",
+        _edit("downgrade_dead_band = 0.20", "downgrade_dead_band = 20"),
+        r"decision\.downgrade_dead_band: 20 is not a share",
+    ),
+    (
+        "zero-storage-share",
+        _edit("storage_share = 0.80", "storage_share = 0"),
+        r"decision\.storage_share: 0 is not a share",
+    ),
+    (
+        "zero-storage",
+        _edit("storage_gb = 10\n", "storage_gb = 0\n"),
+        r"tier\[starter\]\.storage_gb: 0 must be above 0",
+    ),
+    (
+        "window-longer-than-lookback",
+        _edit(
+            "[database.queries]\n",
+            ACTIVITY + "lookback_days = 1\nwindow_minutes = 2000\n\n[database.queries]\n",
+        ),
+        r"database\.activity\.window_minutes: 2000 minutes is longer than lookback_days",
+    ),
+    (
+        "activity-table-three-parts",
+        _edit(
+            "[database.queries]\n",
+            ACTIVITY.replace('"activity"', '"a.b.c"') + "\n[database.queries]\n",
+        ),
+        r"database\.activity\.table: 'a\.b\.c' has more than schema\.table",
+    ),
+    (
+        "activity-missing-column",
+        _edit(
+            "[database.queries]\n",
+            '[database.activity]\ntable = "activity"\n\n[database.queries]\n',
+        ),
+        r"database\.activity\.user_column: is missing",
+    ),
+    (
+        "unknown-query-metric",
+        _edit("[database.queries]\n", '[database.queries]\nsessions = "SELECT 1"\n'),
+        r"database\.queries\.sessions: unknown metric",
+    ),
+    (
+        "empty-query",
+        _edit("[database.queries]\n", '[database.queries]\nusers = ""\n'),
+        r"database\.queries\.users: must be a SQL string",
+    ),
+    (
+        "timeout-not-whole",
+        _edit("statement_timeout_ms = 5000", "statement_timeout_ms = 0.5"),
+        r"database\.statement_timeout_ms: 0\.5 is not a whole number",
+    ),
+    (
+        "app-without-colon",
+        _edit('# app = "main:app"', 'app = "main"'),
+        r"render\.app: 'main' is not module:attribute",
+    ),
+    (
+        "unknown-price-plan",
+        _edit("[prices.web]\n", "[prices.web]\nturbo = 9\n"),
+        r"prices\.web\.turbo: unknown web plan",
+    ),
+    (
+        "storage-shrinks",
+        _edit("storage_gb = 256\nprice_usd = 57", "storage_gb = 2\nprice_usd = 57"),
+        r"tier\[pro\+redis\]\.storage_gb: 2 is below tier pro's 256",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "pattern"), [c[1:] for c in BROKEN], ids=[c[0] for c in BROKEN])
+def test_broken_tiers_toml_fails_with_one_line(tmp_path: Path, text: str, pattern: str) -> None:
+    path = tmp_path / "tiers.toml"
+    path.write_text(text, "utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(path, CAT)
+    message = str(info.value)
+    assert "\n" not in message
+    assert message.startswith(f"{path}: ")
+    assert re.search(pattern, message), message
+    assert "Tip:" in message or "invalid TOML" in message
+
+
+def test_missing_and_non_utf8_files(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"not found\. Tip: pass --tiers PATH"):
+        load_config(tmp_path / "absent.toml", CAT)
+    bad = tmp_path / "latin1.toml"
+    bad.write_bytes("# caf\xe9\n".encode("latin-1"))
+    with pytest.raises(ConfigError, match=r"not UTF-8"):
+        load_config(bad, CAT)
+
+
+def test_overrides_are_read(tmp_path: Path) -> None:
+    text = _edit("[prices.web]\n", "[prices.web]\npro = 80\n")
+    text = text.replace('# users = "SELECT', 'users = "SELECT')
+    path = tmp_path / "tiers.toml"
+    path.write_text(text, "utf-8")
+    config = load_config(path, CAT)
+    assert config.prices["web"] == {"pro": 80}
+    assert config.database.queries["users"].startswith("SELECT count(*) FROM accounts")
+    assert config.database.config_path == str(path)

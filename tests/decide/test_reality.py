@@ -1,0 +1,60 @@
+"""Where the shipped tiers (the guide) differ from Render's catalogue, tier by tier."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tier_cli.config.catalogue import load_catalogue
+from tier_cli.config.tiers import load_config
+from tier_cli.decide.reality import reality_checks
+
+ROOT = Path(__file__).resolve().parents[2]
+CAT = load_catalogue()
+CONFIG = load_config(ROOT / "tiers.toml", CAT)
+
+# (tier, fragments each warning list must contain, fragments it must not)
+CASES = [
+    ("free", ["free Postgres expires 30 days after creation"], ["web_ram_gb", "price_usd"]),
+    (
+        "starter",
+        [
+            "web_ram_gb = 2, but Render's web plan `starter` has 0.5 CPU and 512 MB RAM",
+            "that is Render's `standard` ($25/month)",
+            "database_plan 'starter' is a legacy Render Postgres plan",
+            'database_plan = "basic-256mb"',
+            "uvicorn.workers.UvicornWorker, deprecated",
+        ],
+        ["price_usd"],  # the guide's $14 is what the catalogue gives
+    ),
+    (
+        "pro",
+        [
+            "web_cpu = 4, web_ram_gb = 8, but Render's web plan `pro` has 2 CPU and 4 GB RAM",
+            "that is Render's `pro plus` ($175/month)",
+            "price_usd says $50/month; Render's catalogue (2026-09-27) gives $180/month",
+            "8 workers on web plan pro (2 CPU) is above gunicorn's (2 x CPUs) + 1 = 5",
+        ],
+        [],
+    ),
+    ("pro+redis", ["gives $190/month (web pro $85 + postgres pro $95 + keyvalue starter $10)"], []),
+]
+
+
+@pytest.mark.parametrize(("tier", "present", "absent"), CASES, ids=[c[0] for c in CASES])
+def test_guide_against_render(tier: str, present: list[str], absent: list[str]) -> None:
+    text = " | ".join(reality_checks(CONFIG.tier(tier), CONFIG, CAT))
+    for fragment in present:
+        assert fragment in text
+    for fragment in absent:
+        assert fragment not in text
+
+
+def test_a_tier_that_matches_render_gets_no_size_warning(tmp_path: Path) -> None:
+    fixed = (ROOT / "tiers.toml").read_text("utf-8").replace("web_ram_gb = 2 ", "web_ram_gb = 0.5 ")
+    path = tmp_path / "tiers.toml"
+    path.write_text(fixed, "utf-8")
+    config = load_config(path, CAT)
+    text = " | ".join(reality_checks(config.tier("starter"), config, CAT))
+    assert "web_ram_gb" not in text

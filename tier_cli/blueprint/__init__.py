@@ -1,0 +1,1 @@
+"""render.yaml: parse to find nodes, splice to edit, verify; startCommand, Key Value."""

@@ -1,0 +1,254 @@
+"""Rewrite render.yaml to a tier: parse to find, splice to edit, check before returning.
+
+What is edited, and nothing else:
+- the web service's `plan` and `startCommand` (the tier's template, filled with the ASGI app
+  found in the current command, or with `selection.app`; a `cd DIR &&` / runner prefix stays);
+- the chosen database's `plan`;
+- for a tier with Key Value: a `type: keyvalue` service (unless a `keyvalue` or legacy `redis`
+  service already exists) and a `REDIS_URL` env var on the web service (unless it has one).
+
+A plan that is the same plan under another spelling (`2c-4g` and `pro`) is left alone. A missing
+`plan:` goes in as one line right after the last of the entry's `type:`/`name:`/`runtime:`/
+`env:` keys (databases: after `name:`), indented like its siblings; a missing `startCommand:`
+(only written when `selection.app` is given) goes after the last of those keys, `plan:` or
+`buildCommand:`. The new Key Value service follows the last service of the web service's own
+list, with that item's dash column, indentation and first key (`type` or `name`); REDIS_URL
+follows the last env var, in its style.
+
+Refused (RefusedError, `file:line:col: reason. Tip: way out`, nothing changes): a value to
+change, or a list or mapping to add to, that another entry shares through an anchor/alias; a
+value that comes from a merge key (`<<: *base`); a plan or startCommand that is a list or a
+mapping; envVars that is not a list; a `|+`/`>+` (keep) block scalar; lines to add after an
+unended block scalar on the file's last line (they would change its value); a new Key Value
+name another service already has; and any result that does not re-parse to exactly the
+intended data, or that a second run would change again (see splice.verify).
+
+Where edits are spliced in, see splice.py; the Key Value part is keyvalue.py.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from tier_cli.blueprint.keyvalue import edit_keyvalue
+from tier_cli.blueprint.nodes import line_col, lookup, text_of
+from tier_cli.blueprint.splice import Work, apply_splices, verify, write_scalar
+from tier_cli.blueprint.startcmd import (
+    AppCommand,
+    find_prefix,
+    is_app,
+    option_names,
+    parse_start,
+    render_command,
+)
+from tier_cli.blueprint.view import (
+    Entry,
+    Parsed,
+    ServiceView,
+    choose_database,
+    choose_web_service,
+    parse_blueprint,
+)
+from tier_cli.config.catalogue import Kind, load_catalogue, same_plan
+from tier_cli.errors import ConfigError
+from tier_cli.models import Selection, TierTarget
+from tier_cli.textio import decode, encode
+
+_PLAN_AFTER = ("type", "name", "runtime", "env")
+_START_AFTER = (*_PLAN_AFTER, "plan", "buildCommand")
+_TIP_APP = 'Tip: set app = "main:app" under [render] in tiers.toml to let tier write it.'
+
+
+class Change(NamedTuple):
+    """One edit, as the report shows it."""
+
+    field: str  # "plan", "startCommand", "service" (an added service), "envVars"
+    old: str | None
+    new: str | None
+    line: int  # 1-based line of the change in the rewritten file
+    subject: str  # the service or database name
+
+    def describe(self) -> str:
+        if self.field == "service":
+            return f"{self.subject} {self.new} service added"
+        if self.field == "envVars":
+            return f"{self.subject} envVars {self.new} added"
+        if self.field == "startCommand":
+            return f"{self.subject} startCommand -> {_one_line(self.new or '')}"
+        old = self.old if self.old is not None else "(not set)"
+        return f"{self.subject} {self.field} {old} -> {self.new}"
+
+
+class ApplyResult(NamedTuple):
+    text: str
+    changes: tuple[Change, ...]
+    notes: tuple[str, ...]
+
+
+def apply_file_bytes(
+    data: bytes, filename: str, target: TierTarget, selection: Selection
+) -> tuple[bytes, ApplyResult]:
+    """apply_tier on the file's bytes; BOM, line endings and final newline come back as is."""
+    decoded = decode(data, filename)
+    result = apply_tier(decoded.text, filename, target, selection)
+    return encode(result.text, decoded), result
+
+
+def apply_tier(text: str, filename: str, target: TierTarget, selection: Selection) -> ApplyResult:
+    """The Blueprint text rewritten to `target`, with what changed and notes for the user."""
+    if "{app}" not in target.start_template:
+        raise ConfigError(
+            f"tier `{target.tier}`: the start command template has no {{app}}. "
+            "Tip: write it like `gunicorn {app} --bind 0.0.0.0:$PORT ...`."
+        )
+    if selection.app is not None and not is_app(selection.app):
+        raise ConfigError(
+            f"app `{selection.app}` is not a `module:attribute` ASGI app. "
+            'Tip: write it like app = "main:app" under [render] in tiers.toml.'
+        )
+    parsed = parse_blueprint(text, filename)
+    work = _plan(parsed, target, selection)
+    if not work.splices:
+        return ApplyResult(text, (), tuple(work.notes))
+    new_text, starts = apply_splices(text, work.splices, filename)
+    verify(parsed, new_text, starts, work, lambda again: _plan(again, target, selection))
+    changes = tuple(
+        Change(c.field, c.old, c.new, line_col(new_text, starts[c.splice])[0], c.subject)
+        for c in work.changes
+    )
+    return ApplyResult(new_text, changes, tuple(work.notes))
+
+
+# ------------------------------------------------------------------------------------------
+# Planning: decide every splice against the original text
+
+
+def _plan(parsed: Parsed, target: TierTarget, selection: Selection) -> Work:
+    work = Work(parsed)
+    view = parsed.view
+    web_view = choose_web_service(view, selection.service, parsed.filename)
+    web = _entry_of(parsed.services, view.services, web_view)
+    _set_plan(work, web, web_view.label, target.web_plan, "web", _PLAN_AFTER)
+    _set_start(work, web, web_view, target.start_template, selection.app)
+    database = choose_database(view, web_view, selection.database)
+    if database is None:
+        _note_no_database(work, web_view)
+    else:
+        entry = _entry_of(parsed.databases, view.databases, database)
+        _set_plan(work, entry, database.label, target.database_plan, "postgres", ("name",))
+    edit_keyvalue(work, web, web_view, target.keyvalue)
+    return work
+
+
+def _entry_of(entries: tuple[Entry, ...], views: tuple[object, ...], chosen: object) -> Entry:
+    for entry, view in zip(entries, views, strict=True):
+        if view is chosen:
+            return entry
+    raise AssertionError("chosen view is not in the blueprint")  # pragma: no cover
+
+
+def _set_plan(
+    work: Work, entry: Entry, subject: str, new: str, kind: Kind, after: tuple[str, ...]
+) -> None:
+    found = lookup(entry.node, "plan")
+    current = None if found is None else text_of(found.value)
+    catalogue = load_catalogue()
+    if found is not None and same_plan(catalogue, kind, current, new):
+        return
+    write_scalar(work, entry, "plan", current, new, subject, after)
+    if kind == "postgres":
+        _note_legacy_postgres(work, subject, current, new)
+
+
+def _note_legacy_postgres(work: Work, subject: str, current: str | None, new: str) -> None:
+    """Render creates no database on a legacy plan, and moves none from a current plan to one."""
+    catalogue = load_catalogue()
+    plan = catalogue.find("postgres", new)
+    if plan is None or not plan.legacy:
+        return
+    now = catalogue.find("postgres", current)
+    if now is not None and now.legacy:
+        return  # legacy to legacy: what the file already does
+    move = f"from current plan `{now.name}` " if now is not None else ""
+    successor = f" (e.g. `{plan.successor}`)" if plan.successor else ""
+    work.notes.append(
+        f"{subject} plan `{new}` is a legacy Render Postgres plan: Render no longer creates "
+        f"databases on it nor moves one {move}to it, so it will likely reject this change. "
+        f"Tip: set database_plan to a current plan{successor} in tiers.toml."
+    )
+
+
+def _set_start(
+    work: Work, web: Entry, view: ServiceView, template: str, app_override: str | None
+) -> None:
+    found = lookup(web.node, "startCommand")
+    current = None if found is None else text_of(found.value)
+    understood = parse_start(current)
+    app = app_override or (understood.app if understood else None)
+    if app is None:
+        if current is None or not current.strip():
+            what = "has no startCommand" if current is None else "has an empty startCommand"
+            work.notes.append(
+                f'{view.label} {what}; left as is. Tip: set app = "main:app" under '
+                "[render] in tiers.toml to let tier write one."
+            )
+        else:
+            work.notes.append(
+                f"{view.label} startCommand `{_one_line(current)}` is not a uvicorn/gunicorn "
+                f"ASGI command tier can rewrite safely; left as is. {_TIP_APP}"
+            )
+        return
+    prefix = understood.prefix if understood else find_prefix(current)
+    desired = render_command(template, app, prefix)
+    if current is not None and current.rstrip() == desired.rstrip():
+        return
+    if understood is not None and understood.server == "hypercorn" and "hypercorn" not in template:
+        work.notes.append(
+            f"{view.label} ran hypercorn; the tier's template runs another server: check that "
+            "it is in your requirements."
+        )
+    kept = _unmanaged_options(understood, template)
+    if kept:
+        work.notes.append(
+            f"{view.label} startCommand has options the tier's template does not carry "
+            f"({', '.join(kept)}); left as is so that they are not lost. Tip: add them to "
+            "start_command of the tiers in tiers.toml, and tier will write the command."
+        )
+        return
+    write_scalar(work, web, "startCommand", current, desired, view.label, _START_AFTER)
+
+
+# What the guide's templates set: a startCommand may differ in these and still be rewritten.
+_MANAGED_OPTIONS = frozenset(
+    {"--host", "--port", "--bind", "-b", "--workers", "-w", "--worker-class", "-k",
+     "--timeout", "-t", "--max-requests", "--max-requests-jitter", "--factory"}
+)  # fmt: skip
+
+
+def _unmanaged_options(understood: AppCommand | None, template: str) -> list[str]:
+    """Options of the current command that neither the template nor the guide's tiers set."""
+    if understood is None:
+        return []
+    carried = set(option_names(template.split())) | _MANAGED_OPTIONS
+    return sorted({o for o in understood.options if o not in carried})
+
+
+def _note_no_database(work: Work, web: ServiceView) -> None:
+    databases = work.parsed.view.databases
+    if not databases:
+        work.notes.append(f"{work.filename} declares no database; no database plan was written.")
+    elif web.database_ref is not None:
+        work.notes.append(
+            f"{web.label}'s DATABASE_URL names database `{web.database_ref}`, which "
+            f"{work.filename} does not declare; no database plan was changed."
+        )
+    else:
+        names = ", ".join(f"`{d.label}`" for d in databases)
+        work.notes.append(
+            f"several databases ({names}) and {web.label} has no DATABASE_URL naming one; no "
+            'database plan was changed. Tip: set database = "NAME" under [render] in tiers.toml.'
+        )
+
+
+def _one_line(command: str) -> str:
+    return command.strip().replace("\r\n", "\n").replace("\n", "\\n")

@@ -1,0 +1,258 @@
+"""New YAML lines written in the file's own style: a key in a mapping, an item in a list.
+
+A new value is described as plain Python (`Value`): a string, a tuple of (key, value) pairs for
+a mapping, or a list of mappings. It is written block or flow style to match its neighbours,
+indented like its siblings, with the file's own step for nested mappings and its own sequence
+indentation (`key:\\n  - item` or `key:\\n- item`). Lines are added after the last line of an
+existing node, never inside one; a line break is copied from the line it follows.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from typing import NamedTuple, Union
+
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from tier_cli.blueprint.nodes import STR, Data, children
+from tier_cli.blueprint.spans import (
+    SpanError,
+    after_colon,
+    break_at,
+    content_end,
+    ends_open_block,
+    is_empty,
+    line_end,
+    line_start,
+    plain_or_quoted,
+)
+
+Pairs = tuple[tuple[str, "Value"], ...]
+Value = Union[str, Pairs, list[Pairs]]  # noqa: UP007 - a forward-referenced alias
+
+
+class Layout(NamedTuple):
+    """How this file indents: nested mappings by `step`, sequences by `seq_offset` under a key."""
+
+    step: int = 2
+    seq_offset: int = 2
+
+    @staticmethod
+    def of(root: Node | None) -> Layout:
+        """The most common indentation steps of the file's block collections (2 if none)."""
+        steps: Counter[int] = Counter()
+        offsets: Counter[int] = Counter()
+        item_steps: Counter[int] = Counter()  # dash column to the item's keys: `-   key` is 4
+        stack = [] if root is None else [root]
+        seen: set[int] = set()
+        while stack:
+            node = stack.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            if isinstance(node, MappingNode) and not node.flow_style:
+                for key, value in node.value:
+                    col = key.start_mark.column
+                    if isinstance(value, MappingNode) and value.value and not value.flow_style:
+                        steps[value.value[0][0].start_mark.column - col] += 1
+                    elif isinstance(value, SequenceNode) and value.value and not value.flow_style:
+                        offsets[value.start_mark.column - col] += 1
+                        for item in value.value:
+                            if isinstance(item, MappingNode) and item.value:
+                                item_col = item.value[0][0].start_mark.column
+                                item_steps[item_col - value.start_mark.column] += 1
+            stack.extend(children(node))
+        step = _most_common(steps, lambda n: n > 0, _most_common(item_steps, lambda n: n > 1, 2))
+        offset = _most_common(offsets, lambda n: n >= 0, 2)
+        return Layout(step=step, seq_offset=offset)
+
+
+def _most_common(counts: Counter[int], ok: Callable[[int], bool], default: int) -> int:
+    """The most frequent count that passes `ok` (ties: the one seen first), else `default`."""
+    for value, _ in counts.most_common():
+        if ok(value):
+            return value
+    return default
+
+
+class Insertion(NamedTuple):
+    """`text` goes in at offset `pos`; the first new line starts `skip` characters into it."""
+
+    pos: int
+    text: str
+    skip: int = 0
+
+
+def value_data(value: Value) -> Data:
+    """The data picture (see yamlnodes.to_data) the written value reads back as."""
+    if isinstance(value, str):
+        return (STR, value)
+    if isinstance(value, list):
+        return [value_data(item) for item in value]
+    return {(STR, key): value_data(item) for key, item in value}
+
+
+def flow(value: Value) -> str:
+    if isinstance(value, str):
+        return plain_or_quoted(value, flow=True)
+    if isinstance(value, list):
+        return "[" + ", ".join(flow(item) for item in value) + "]"
+    return "{" + ", ".join(f"{key}: {flow(item)}" for key, item in value) + "}"
+
+
+def block(pairs: Pairs, col: int, layout: Layout, *, flow_nested: bool = False) -> list[str]:
+    """Lines of a block mapping at column `col` (nested mappings flow style if asked)."""
+    lines = []
+    pad = " " * col
+    for key, value in pairs:
+        if isinstance(value, str):
+            lines.append(f"{pad}{key}: {plain_or_quoted(value, flow=False)}")
+        elif not value or flow_nested:
+            lines.append(f"{pad}{key}: {flow(value)}")
+        elif isinstance(value, list):
+            lines.append(f"{pad}{key}:")
+            for item in value:
+                lines.extend(block_item(item, col + layout.seq_offset, 1, layout))
+        else:
+            lines.append(f"{pad}{key}:")
+            lines.extend(block(value, col + layout.step, layout))
+    return lines
+
+
+def block_item(
+    pairs: Pairs, dash_col: int, gap: int, layout: Layout, *, flow_nested: bool = False
+) -> list[str]:
+    """Lines of a `- key: value` list item: dash at `dash_col`, `gap` spaces after it."""
+    lines = block(pairs, dash_col + 1 + gap, layout, flow_nested=flow_nested)
+    lines[0] = " " * dash_col + "-" + " " * gap + lines[0].lstrip(" ")
+    return lines
+
+
+def _after_line(text: str, pos: int, lines: list[str], newline: str, blank: bool) -> Insertion:
+    """New lines after the line holding offset `pos`, each ended like that line."""
+    eol = line_end(text, pos)
+    br = break_at(text, eol) or newline
+    head = br + (br if blank else "")
+    return Insertion(eol, head + br.join(lines), len(head))
+
+
+def pair_end(text: str, key: Node, value: Node) -> int:
+    """Offset just after a key's value (just after the `:` when the value is empty)."""
+    return (
+        after_colon(text, key)
+        if is_empty(value)
+        else content_end(text, value, key.start_mark.column)
+    )
+
+
+def insert_pair(
+    text: str,
+    mapping: MappingNode,
+    key: str,
+    value: Value,
+    *,
+    after: tuple[str, ...],
+    layout: Layout,
+    newline: str,
+    rewritten: frozenset[int] = frozenset(),
+) -> Insertion:
+    """A new `key: value` in `mapping`, right after the last of the `after` keys it has
+    (by position in the file), else after its last key."""
+    pairs = [
+        (k, v) for k, v in mapping.value if isinstance(k, ScalarNode) and k.value in after
+    ] or list(mapping.value[-1:])
+    anchor_key, anchor_value = max(pairs, key=lambda kv: kv[0].start_mark.index)
+    end = pair_end(text, anchor_key, anchor_value)
+    if mapping.flow_style:
+        return Insertion(end, f", {key}: {flow(value)}")
+    _check_open_block(text, anchor_value, end, rewritten)
+    col = mapping.value[0][0].start_mark.column
+    return _after_line(text, end, block(((key, value),), col, layout), newline, blank=False)
+
+
+def fill_empty(
+    text: str, key: Node, items: list[Pairs], *, flow_parent: bool, layout: Layout, newline: str
+) -> Insertion:
+    """Items for a list key written with nothing after it (`envVars:`)."""
+    colon = after_colon(text, key)
+    if flow_parent:
+        return Insertion(colon, " " + flow(items))
+    lines = [
+        line
+        for item in items
+        for line in block_item(item, key.start_mark.column + layout.seq_offset, 1, layout)
+    ]
+    return _after_line(text, colon, lines, newline, blank=False)
+
+
+def append_item(
+    text: str,
+    seq: SequenceNode,
+    item: Pairs,
+    *,
+    layout: Layout,
+    newline: str,
+    rewritten: frozenset[int] = frozenset(),
+) -> Insertion:
+    """`item` after the last item of a list, in the style of that last item.
+
+    `rewritten`: ids of scalars whose text tier replaces anyway (see `_check_open_block`).
+    A flow list gets `, {...}`; a block list gets a `- ` item with the last item's dash column,
+    gap after the dash and nested style (flow or block for inner mappings); a blank line goes
+    before it when the last two items are separated by one.
+    """
+    if seq.flow_style:
+        if not seq.value:
+            return Insertion(seq.end_mark.index - 1, flow(item))
+        end = content_end(text, seq.value[-1], seq.start_mark.column)
+        return Insertion(end, ", " + flow(item))
+    last = seq.value[-1]
+    end = content_end(text, last, seq.start_mark.column)
+    _check_open_block(text, last, end, rewritten)
+    dash_col = seq.start_mark.column
+    if isinstance(last, MappingNode) and last.flow_style:
+        lines = [" " * dash_col + "- " + flow(item)]
+    else:
+        gap = _gap(text, last, dash_col)
+        lines = block_item(item, dash_col, gap, layout, flow_nested=_nested_flow(seq))
+    blank = len(seq.value) > 1 and _blank_between(text, seq.value[-2], last, dash_col)
+    return _after_line(text, end, lines, newline, blank)
+
+
+def _check_open_block(text: str, node: Node, end: int, rewritten: frozenset[int]) -> None:
+    """Refuse to add lines after an unended block scalar, unless tier rewrites that scalar."""
+    block = ends_open_block(text, node, end)
+    if block is not None and id(block) not in rewritten:
+        raise SpanError(
+            f"the file ends inside the block scalar of line {block.start_mark.line + 1} without "
+            "a final line break, and a line added after it would change its value"
+        )
+
+
+def _gap(text: str, item: Node, dash_col: int) -> int:
+    """Spaces between the dash and the item's first key, when both are on one line."""
+    start = item.start_mark.index
+    if isinstance(item, MappingNode) and item.value:
+        start = item.value[0][0].start_mark.index
+    head = text[line_start(text, start) : start]
+    if head.strip(" ") == "-" and head.rstrip(" ").endswith("-"):
+        return max(1, len(head) - head.index("-") - 1)
+    return max(1, int(item.start_mark.column) - dash_col - 1)
+
+
+def _nested_flow(seq: SequenceNode) -> bool:
+    """True when the list's items write their nested mappings flow style (`{...}`)."""
+    for item in seq.value:
+        if isinstance(item, MappingNode):
+            for _, value in item.value:
+                if isinstance(value, MappingNode) and value.value:
+                    return bool(value.flow_style)
+    return False
+
+
+def _blank_between(text: str, before: Node, after: Node, dash_col: int) -> bool:
+    end = line_end(text, content_end(text, before, dash_col))
+    gap = text[end : line_start(text, after.start_mark.index)]
+    lines = gap.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return any(line.strip() == "" for line in lines[1:-1])

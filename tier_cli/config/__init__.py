@@ -1,0 +1,1 @@
+"""tiers.toml and Render's plan catalogue: load, validate, hand back values."""

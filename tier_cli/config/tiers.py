@@ -1,0 +1,492 @@
+"""tiers.toml: load it, validate all of it, and hand back frozen values.
+
+Every problem is one ConfigError line: `tiers.toml: <key path>: <what is wrong>. Tip: <the fix>`.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from itertools import pairwise
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, NamedTuple, NoReturn
+
+from tier_cli.config.catalogue import KINDS, Catalogue, Kind
+from tier_cli.errors import ConfigError
+from tier_cli.models import (
+    METRIC_NAMES,
+    ActivitySource,
+    DatabaseSettings,
+    KeyValueTarget,
+    Selection,
+    TierTarget,
+)
+
+TIER_NAMES: tuple[str, ...] = ("free", "starter", "pro", "pro+redis")
+APP_PLACEHOLDER = "{app}"
+
+
+class Tier(NamedTuple):
+    name: str
+    web_plan: str
+    database_plan: str
+    start_command: str  # a template with {app}
+    thresholds: Mapping[str, float]  # reached when ANY is met
+    keyvalue_plan: str | None = None  # set: the tier needs a Key Value (Redis) instance
+    storage_gb: float | None = None  # database storage the tier's plan gives
+    price_usd: float | None = None  # what the user believes the tier costs a month
+    web_cpu: float | None = None  # what the user believes the web plan has (the guide's words)
+    web_ram_gb: float | None = None
+
+
+class Policy(NamedTuple):
+    """How the advisor turns readings into a tier ([decision])."""
+
+    dead_band: float = 0.2  # downgrade only when metrics are this far below the lower threshold
+    storage_share: float = 0.8  # db_size_mb past this share of the tier's storage moves up
+    still_slow_ms: float = 5000.0  # slow_query_ms at or above this moves one tier up
+    capacity_active_users: float | None = 100_000.0  # what the highest tier is said to carry
+    max_tier: str | None = None  # never recommend above this tier
+    max_monthly_usd: float | None = None  # never recommend a tier costing more than this
+    pin: str | None = None  # hold render.yaml on this tier whatever the metrics say
+
+
+class SnapshotSettings(NamedTuple):
+    """Where `tier snapshot` writes, and how old a snapshot may get ([snapshot])."""
+
+    path: str = ".tier/metrics.json"  # relative to the folder of tiers.toml
+    history: str = ".tier/history.jsonl"
+    max_age_days: float = 7.0
+
+
+class RenderSettings(NamedTuple):
+    service: str | None = None
+    database: str | None = None
+    app: str | None = None
+    keyvalue_name: str = "cache"
+
+
+class TierConfig(NamedTuple):
+    path: str
+    tiers: tuple[Tier, ...]
+    policy: Policy = Policy()
+    database: DatabaseSettings = DatabaseSettings()
+    render: RenderSettings = RenderSettings()
+    snapshot: SnapshotSettings = SnapshotSettings()
+    prices: Mapping[str, Mapping[str, float]] = MappingProxyType(
+        {}
+    )  # kind -> plan name -> $/month, overriding the catalogue
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(t.name for t in self.tiers)
+
+    def rank(self, name: str) -> int:
+        """The position of a tier, from 0 for the first (the floor)."""
+        return self.names.index(name)
+
+    def tier(self, name: str) -> Tier:
+        return self.tiers[self.rank(name)]
+
+    def target(self, name: str) -> TierTarget:
+        t = self.tier(name)
+        kv = KeyValueTarget(self.render.keyvalue_name, t.keyvalue_plan) if t.keyvalue_plan else None
+        return TierTarget(t.name, t.web_plan, t.database_plan, t.start_command, kv)
+
+    def selection(self, service: str | None = None) -> Selection:
+        return Selection(service or self.render.service, self.render.database, self.render.app)
+
+
+# --- loading -----------------------------------------------------------------------------------
+
+
+def load_config(path: Path, catalogue: Catalogue) -> TierConfig:
+    name = str(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{name}: not found. Tip: pass --tiers PATH, or run `tier init` to write one"
+        ) from None
+    except IsADirectoryError:
+        raise ConfigError(f"{name}: is a folder. Tip: pass --tiers PATH/tiers.toml") from None
+    except OSError as exc:
+        raise ConfigError(
+            f"{name}: cannot be read ({exc.strerror}). Tip: check the path and its permissions"
+        ) from None
+    try:
+        raw = tomllib.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{name}: not UTF-8 (byte {exc.start}). Tip: save the file as UTF-8"
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{name}: invalid TOML: {exc}. Tip: fix the syntax there") from None
+    return parse_config(raw, name, catalogue)
+
+
+def parse_config(raw: Mapping[str, Any], name: str, catalogue: Catalogue) -> TierConfig:
+    r = _Reader(name)
+    r.keys(raw, "", {"tier", "decision", "database", "render", "snapshot", "prices"})
+    tiers = _tiers(r, raw.get("tier"), catalogue)
+    return TierConfig(
+        path=name,
+        tiers=tiers,
+        policy=_policy(r, r.table(raw, "decision"), tuple(t.name for t in tiers)),
+        database=_database(r, r.table(raw, "database")),
+        render=_render(r, r.table(raw, "render")),
+        snapshot=_snapshot(r, r.table(raw, "snapshot")),
+        prices=_prices(r, r.table(raw, "prices"), catalogue),
+    )
+
+
+def _tiers(r: _Reader, raw: Any, catalogue: Catalogue) -> tuple[Tier, ...]:
+    if raw is None:
+        r.fail("tier", "no tiers declared", 'add [[tier]] tables named "free", "starter", ...')
+    if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
+        r.fail("tier", "must be an array of tables", "write each tier as a [[tier]] table")
+    tiers = [_tier(r, i, t, catalogue) for i, t in enumerate(raw)]
+    names = [t.name for t in tiers]
+    for i, tier in enumerate(tiers):
+        if names.count(tier.name) > 1:
+            r.fail(f"tier[{tier.name}]", "is declared twice", "keep one [[tier]] per name")
+        if i and TIER_NAMES.index(tier.name) < TIER_NAMES.index(names[i - 1]):
+            r.fail(
+                f"tier[{tier.name}]",
+                f"comes after tier {names[i - 1]}",
+                "list the tiers in the guide's order: " + ", ".join(TIER_NAMES),
+            )
+    if tiers[0].thresholds:
+        r.fail(
+            f"tier[{tiers[0].name}].thresholds",
+            "the first tier is the floor and takes no thresholds",
+            "remove them; a tier's thresholds say when to move up to it",
+        )
+    _check_rising(r, tiers)
+    return tuple(tiers)
+
+
+_TIER_KEYS = {
+    "name",
+    "web_plan",
+    "database_plan",
+    "start_command",
+    "thresholds",
+    "keyvalue_plan",
+    "storage_gb",
+    "price_usd",
+    "web_cpu",
+    "web_ram_gb",
+}
+
+
+def _tier(r: _Reader, i: int, raw: Mapping[str, Any], catalogue: Catalogue) -> Tier:
+    name = r.string(raw, f"tier[{i}]", "name", required=True)
+    assert name is not None
+    if name not in TIER_NAMES:
+        r.fail(f"tier[{i}].name", f"unknown tier {name!r}", "use one of " + ", ".join(TIER_NAMES))
+    at = f"tier[{name}]"
+    r.keys(raw, at, _TIER_KEYS)
+    web = r.plan(raw, at, "web_plan", "web", catalogue, required=True)
+    db = r.plan(raw, at, "database_plan", "postgres", catalogue, required=True)
+    kv = r.plan(raw, at, "keyvalue_plan", "keyvalue", catalogue)
+    command = r.string(raw, at, "start_command", required=True)
+    assert web is not None and db is not None and command is not None
+    if APP_PLACEHOLDER not in command:
+        r.fail(
+            f"{at}.start_command",
+            "has no {app} placeholder",
+            "write the ASGI app as {app}, e.g. 'gunicorn {app} --workers 2 ...'; tier fills it "
+            "from your current startCommand",
+        )
+    if "{" in command.replace(APP_PLACEHOLDER, ""):
+        r.fail(f"{at}.start_command", "has a placeholder other than {app}", "use only {app}")
+    thresholds_raw = r.table(raw, "thresholds", at=at)
+    thresholds: dict[str, float] = {}
+    for metric, value in thresholds_raw.items():
+        if metric not in METRIC_NAMES:
+            r.fail(
+                f"{at}.thresholds.{metric}",
+                "unknown metric",
+                "use one of " + ", ".join(METRIC_NAMES),
+            )
+        thresholds[metric] = r.positive(value, f"{at}.thresholds.{metric}")
+    beliefs = {key: r.number(raw, at, key) for key in ("web_cpu", "web_ram_gb")}
+    for key, value in beliefs.items():
+        if value is not None:
+            r.positive(value, f"{at}.{key}")
+    storage = r.number(raw, at, "storage_gb")
+    if storage is not None:
+        storage = r.positive(storage, f"{at}.storage_gb")
+    price = r.number(raw, at, "price_usd")
+    return Tier(
+        name=name,
+        web_plan=web,
+        database_plan=db,
+        start_command=command,
+        thresholds=MappingProxyType(thresholds),
+        keyvalue_plan=kv,
+        storage_gb=storage,
+        price_usd=price,
+        web_cpu=beliefs["web_cpu"],
+        web_ram_gb=beliefs["web_ram_gb"],
+    )
+
+
+def _check_rising(r: _Reader, tiers: list[Tier]) -> None:
+    for metric in METRIC_NAMES:
+        previous: Tier | None = None
+        for tier in tiers:
+            if metric not in tier.thresholds:
+                continue
+            if previous is not None and tier.thresholds[metric] <= previous.thresholds[metric]:
+                r.fail(
+                    f"tier[{tier.name}].thresholds.{metric}",
+                    f"{tier.thresholds[metric]:g} is not above tier {previous.name}'s "
+                    f"{previous.thresholds[metric]:g}",
+                    "thresholds must rise from tier to tier",
+                )
+            previous = tier
+    for lower, upper in pairwise(tiers):
+        if lower.storage_gb and upper.storage_gb and upper.storage_gb < lower.storage_gb:
+            r.fail(
+                f"tier[{upper.name}].storage_gb",
+                f"{upper.storage_gb:g} is below tier {lower.name}'s {lower.storage_gb:g}",
+                "storage must not shrink from tier to tier",
+            )
+
+
+def _policy(r: _Reader, raw: Mapping[str, Any], names: tuple[str, ...]) -> Policy:
+    at = "decision"
+    r.keys(
+        raw,
+        at,
+        {
+            "downgrade_dead_band",
+            "storage_share",
+            "still_slow_ms",
+            "capacity_active_users",
+            "max_tier",
+            "max_monthly_usd",
+            "pin",
+        },
+    )
+    for key in ("max_tier", "pin"):
+        named = r.string(raw, at, key)
+        if named is not None and named not in names:
+            r.fail(f"{at}.{key}", f"unknown tier {named!r}", "use one of " + ", ".join(names))
+    d = Policy()
+    band = r.number(raw, at, "downgrade_dead_band")
+    share = r.number(raw, at, "storage_share")
+    if band is not None and not 0 <= band < 1:
+        r.fail(f"{at}.downgrade_dead_band", f"{band:g} is not a share", "a number from 0 to 0.99")
+    if share is not None and not 0 < share <= 1:
+        r.fail(f"{at}.storage_share", f"{share:g} is not a share", "a number above 0, up to 1")
+    slow = r.number(raw, at, "still_slow_ms")
+    cap = r.number(raw, at, "capacity_active_users")
+    return Policy(
+        dead_band=d.dead_band if band is None else band,
+        storage_share=d.storage_share if share is None else share,
+        still_slow_ms=d.still_slow_ms if slow is None else r.positive(slow, f"{at}.still_slow_ms"),
+        capacity_active_users=d.capacity_active_users if cap is None else cap,
+        max_tier=r.string(raw, at, "max_tier"),
+        max_monthly_usd=r.number(raw, at, "max_monthly_usd"),
+        pin=r.string(raw, at, "pin"),
+    )
+
+
+def _snapshot(r: _Reader, raw: Mapping[str, Any]) -> SnapshotSettings:
+    at = "snapshot"
+    r.keys(raw, at, {"path", "history", "max_age_days"})
+    d = SnapshotSettings()
+    age = r.number(raw, at, "max_age_days")
+    return SnapshotSettings(
+        path=r.string(raw, at, "path") or d.path,
+        history=r.string(raw, at, "history") or d.history,
+        max_age_days=d.max_age_days if age is None else r.positive(age, f"{at}.max_age_days"),
+    )
+
+
+def _database(r: _Reader, raw: Mapping[str, Any]) -> DatabaseSettings:
+    at = "database"
+    r.keys(
+        raw,
+        at,
+        {
+            "connect_timeout_s",
+            "statement_timeout_ms",
+            "application_name",
+            "active_days",
+            "concurrent_minutes",
+            "queries",
+            "activity",
+            "estimate_above_rows",
+            "slow_query_warn_ms",
+        },
+    )
+    d = DatabaseSettings()
+    queries = r.table(raw, "queries", at=at)
+    for metric, sql in queries.items():
+        if metric not in METRIC_NAMES:
+            r.fail(
+                f"{at}.queries.{metric}", "unknown metric", "use one of " + ", ".join(METRIC_NAMES)
+            )
+        if not isinstance(sql, str) or not sql.strip():
+            r.fail(f"{at}.queries.{metric}", "must be a SQL string", "write a SELECT in quotes")
+
+    def whole(key: str, default: int) -> int:
+        value = r.number(raw, at, key)
+        if value is None:
+            return default
+        if value != int(value) or value < 1:
+            r.fail(f"{at}.{key}", f"{value:g} is not a whole number above 0", f"e.g. {default}")
+        return int(value)
+
+    return DatabaseSettings(
+        connect_timeout_s=whole("connect_timeout_s", d.connect_timeout_s),
+        statement_timeout_ms=whole("statement_timeout_ms", d.statement_timeout_ms),
+        application_name=r.string(raw, at, "application_name") or d.application_name,
+        active_days=whole("active_days", d.active_days),
+        concurrent_minutes=whole("concurrent_minutes", d.concurrent_minutes),
+        queries=MappingProxyType(dict(queries)),
+        config_path=r.file,
+        activity=_activity(r, r.table(raw, "activity", at=at)),
+        estimate_above_rows=whole("estimate_above_rows", d.estimate_above_rows),
+        slow_query_warn_ms=whole("slow_query_warn_ms", d.slow_query_warn_ms),
+    )
+
+
+def _activity(r: _Reader, raw: Mapping[str, Any]) -> ActivitySource | None:
+    """[database.activity]: absent or empty means no activity source."""
+    at = "database.activity"
+    if not raw:
+        return None
+    r.keys(raw, at, {"table", "user_column", "time_column", "lookback_days", "window_minutes"})
+    names = [
+        r.string(raw, at, key, required=True) for key in ("table", "user_column", "time_column")
+    ]
+    table, user, time = (n or "" for n in names)
+    d = ActivitySource(table, user, time)
+    values = {}
+    for key, default in (("lookback_days", d.lookback_days), ("window_minutes", d.window_minutes)):
+        value = r.number(raw, at, key)
+        if value is not None and (value != int(value) or value < 1):
+            r.fail(f"{at}.{key}", f"{value:g} is not a whole number above 0", f"e.g. {default}")
+        values[key] = default if value is None else int(value)
+    if values["window_minutes"] > values["lookback_days"] * 24 * 60:
+        r.fail(
+            f"{at}.window_minutes",
+            f"{values['window_minutes']} minutes is longer than lookback_days",
+            "a window of minutes (5) within a lookback of days (7)",
+        )
+    if table.count(".") > 1:
+        r.fail(f"{at}.table", f"{table!r} has more than schema.table", 'write "schema.table"')
+    return ActivitySource(table, user, time, values["lookback_days"], values["window_minutes"])
+
+
+def _render(r: _Reader, raw: Mapping[str, Any]) -> RenderSettings:
+    at = "render"
+    r.keys(raw, at, {"service", "database", "app", "keyvalue_name"})
+    app = r.string(raw, at, "app")
+    if app is not None and ":" not in app:
+        r.fail(f"{at}.app", f"{app!r} is not module:attribute", 'write it like "main:app"')
+    return RenderSettings(
+        service=r.string(raw, at, "service"),
+        database=r.string(raw, at, "database"),
+        app=app,
+        keyvalue_name=r.string(raw, at, "keyvalue_name") or RenderSettings.keyvalue_name,
+    )
+
+
+def _prices(
+    r: _Reader, raw: Mapping[str, Any], catalogue: Catalogue
+) -> Mapping[str, Mapping[str, float]]:
+    r.keys(raw, "prices", set(KINDS))
+    out: dict[str, Mapping[str, float]] = {}
+    for kind in KINDS:
+        table = r.table(raw, kind, at="prices")
+        plans: dict[str, float] = {}
+        for plan_name, usd in table.items():
+            plan = catalogue.find(kind, plan_name)
+            if plan is None:
+                r.fail(
+                    f"prices.{kind}.{plan_name}",
+                    f"unknown {kind} plan",
+                    "use one of " + ", ".join(catalogue.names(kind)),
+                )
+            assert plan is not None
+            plans[plan.name] = r.positive(usd, f"prices.{kind}.{plan_name}", zero=True)
+        out[kind] = MappingProxyType(plans)
+    return MappingProxyType(out)
+
+
+class _Reader:
+    """Typed access to raw TOML values, failing with the file name and key path."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+
+    def fail(self, path: str, problem: str, tip: str) -> NoReturn:
+        raise ConfigError(f"{self.file}: {path}: {problem}. Tip: {tip}")
+
+    def keys(self, raw: Mapping[str, Any], at: str, allowed: set[str]) -> None:
+        for key in raw:
+            if key not in allowed:
+                where = f"{at}.{key}" if at else key
+                self.fail(
+                    where, "unknown key", "remove it or use one of " + ", ".join(sorted(allowed))
+                )
+
+    def table(self, raw: Mapping[str, Any], key: str, at: str = "") -> Mapping[str, Any]:
+        value = raw.get(key, {})
+        if not isinstance(value, dict):
+            self.fail(f"{at}.{key}" if at else key, "must be a table", f"write it as [{key}]")
+        return value
+
+    def string(
+        self, raw: Mapping[str, Any], at: str, key: str, required: bool = False
+    ) -> str | None:
+        value = raw.get(key)
+        if value is None:
+            if required:
+                self.fail(f"{at}.{key}", "is missing", f'add {key} = "..."')
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self.fail(
+                f"{at}.{key}", f"must be a non-empty string, got {value!r}", "put it in quotes"
+            )
+        return value
+
+    def number(self, raw: Mapping[str, Any], at: str, key: str) -> float | None:
+        value = raw.get(key)
+        if value is None:
+            return None
+        return self.positive(value, f"{at}.{key}", zero=True)
+
+    def positive(self, value: Any, path: str, zero: bool = False) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.fail(
+                path, f"must be a number, got {value!r}", "write a bare number without quotes"
+            )
+        if value < 0 or (value == 0 and not zero):
+            self.fail(path, f"{value:g} must be above 0", "write a positive number")
+        return float(value)
+
+    def plan(
+        self,
+        raw: Mapping[str, Any],
+        at: str,
+        key: str,
+        kind: Kind,
+        catalogue: Catalogue,
+        required: bool = False,
+    ) -> str | None:
+        value = self.string(raw, at, key, required=required)
+        if value is not None and catalogue.find(kind, value) is None:
+            self.fail(
+                f"{at}.{key}",
+                f"{value!r} is not a Render {kind} plan",
+                "use one of " + ", ".join(catalogue.names(kind)),
+            )
+        return value

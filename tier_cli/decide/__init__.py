@@ -1,0 +1,1 @@
+"""The decision, pure: advisor, guardrails, placement, costs, Render reality, trend."""

@@ -1,0 +1,218 @@
+"""The decision: from metrics, the user's tiers and the current tier, to a recommended tier.
+
+Pure: data in, data out. The rules, in order:
+1. Thresholds: a tier is reached when ANY of its thresholds is met; take the highest reached.
+2. Still slow: slow_query_ms at or above [decision] still_slow_ms moves one tier above the
+   current one (above the first tier when the current one is unknown).
+3. Storage: db_size_mb past storage_share of a tier's storage_gb needs a tier with more storage.
+4. Downgrades need a clear fall: the tier may go below the current one only as far as every
+   metric stays under (1 - dead_band) x the thresholds of the tiers being left, and only when
+   every metric those thresholds use was measured.
+A metric that could not be measured (None) never triggers anything and is reported as unknown.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from tier_cli.config.tiers import Tier, TierConfig
+from tier_cli.models import METRIC_NAMES, Metrics
+
+MB_PER_GB = 1024
+
+
+class Reason(NamedTuple):
+    """One fact that puts the recommendation where it is."""
+
+    metric: str
+    value: float
+    threshold: float
+    tier: str
+    rule: str  # "threshold", "still_slow", "storage", "held" (dead band), "below" (downgrade)
+
+    def describe(self) -> str:
+        v, t = _num(self.value), _num(self.threshold)
+        if self.rule == "threshold":
+            return f"{self.metric} {v} >= {t}: reaches {self.tier}"
+        if self.rule == "still_slow":
+            return f"{self.metric} {v} >= {t} (still slow on the current tier): up to {self.tier}"
+        if self.rule == "storage":
+            return f"{self.metric} {v} > {t} (storage share of the tier below): needs {self.tier}"
+        if self.rule == "below":
+            return f"{self.metric} {v} < {t} (clearly below its threshold): leaving {self.tier}"
+        return f"{self.metric} {v} not clearly below {t}: staying on {self.tier} (dead band)"
+
+
+class Headroom(NamedTuple):
+    """How far a metric is from the next tier's threshold."""
+
+    metric: str
+    value: float | None
+    threshold: float
+    tier: str
+
+    @property
+    def remaining(self) -> float | None:
+        return None if self.value is None else self.threshold - self.value
+
+    @property
+    def used(self) -> float | None:
+        return None if self.value is None else self.value / self.threshold
+
+
+class Decision(NamedTuple):
+    recommended: str
+    current: str | None
+    reasons: tuple[Reason, ...]
+    headroom: tuple[Headroom, ...]
+    unknown: tuple[str, ...]
+    warnings: tuple[str, ...]
+    change: str  # "up", "down", "none", or "unknown" when the current tier is unknown
+
+
+def change(cur: int | None, recommended: int) -> str:
+    """From tier rank `cur` to rank `recommended`: "up", "down", "none"; "unknown" without cur."""
+    if cur is None:
+        return "unknown"
+    return "up" if recommended > cur else "down" if recommended < cur else "none"
+
+
+def decide(metrics: Metrics, config: TierConfig, current: str | None) -> Decision:
+    tiers = config.tiers
+    policy = config.policy
+    cur = None if current is None else config.rank(current)
+    reasons: list[Reason] = []
+    warnings: list[str] = []
+    unknown = tuple(m for m in METRIC_NAMES if metrics.get(m) is None)
+
+    reached = 0
+    for i, tier in enumerate(tiers):
+        for metric, threshold in tier.thresholds.items():
+            value = metrics.get(metric)
+            if value is not None and value >= threshold:
+                reasons.append(Reason(metric, value, threshold, tier.name, "threshold"))
+                reached = max(reached, i)
+
+    slow = metrics.get("slow_query_ms")
+    if slow is not None and slow >= policy.still_slow_ms and len(tiers) > 1:
+        up = min((0 if cur is None else cur) + 1, len(tiers) - 1)
+        if cur == len(tiers) - 1:
+            warnings.append(
+                f"slow_query_ms {_num(slow)} >= {_num(policy.still_slow_ms)} on {tiers[cur].name}, "
+                "the highest tier: there is no tier above it. Tip: find the slow statements in "
+                "pg_stat_statements and index them"
+            )
+        reasons.append(
+            Reason("slow_query_ms", slow, policy.still_slow_ms, tiers[up].name, "still_slow")
+        )
+        reached = max(reached, up)
+
+    size = metrics.get("db_size_mb")
+    if size is not None:
+        needed, limit = _storage_tier(tiers, size, policy.storage_share)
+        if needed is None:
+            warnings.append(
+                f"db_size_mb {_num(size)} is past every tier's storage "
+                f"(x{policy.storage_share:g} share). Tip: raise storage_gb in {config.path}"
+            )
+            needed = len(tiers) - 1
+        if needed > 0 and limit is not None and needed > reached:
+            reasons.append(Reason("db_size_mb", size, limit, tiers[needed].name, "storage"))
+        reached = max(reached, needed)
+
+    recommended = reached
+    if cur is not None and reached < cur:
+        recommended, held, why = _downgrade(metrics, tiers, reached, cur, policy.dead_band)
+        reasons.extend(held)
+        warnings.extend(why)
+
+    capacity = policy.capacity_active_users
+    active = metrics.get("active_users")
+    if capacity is not None and active is not None and active > capacity:
+        warnings.append(
+            f"active_users {_num(active)} is beyond the {_num(capacity)} users the highest tier "
+            f"({tiers[-1].name}) is said to carry. Tip: plan past the guide: more instances "
+            "(numInstances or scaling) and a larger database plan"
+        )
+
+    return Decision(
+        recommended=tiers[recommended].name,
+        current=current,
+        reasons=tuple(
+            r for r in reasons if r.rule == "below" or config.rank(r.tier) <= recommended
+        ),
+        headroom=_headroom(metrics, tiers, recommended, policy.storage_share),
+        unknown=unknown,
+        warnings=tuple(warnings),
+        change=change(cur, recommended),
+    )
+
+
+def _storage_tier(
+    tiers: tuple[Tier, ...], size_mb: float, share: float
+) -> tuple[int | None, float | None]:
+    """The first tier whose storage holds size_mb within share, and the limit it passed."""
+    limit: float | None = None
+    for i, tier in enumerate(tiers):
+        if tier.storage_gb is None:
+            return i, limit
+        cap = tier.storage_gb * MB_PER_GB * share
+        if size_mb <= cap:
+            return i, limit
+        limit = cap
+    return None, limit
+
+
+def _downgrade(
+    metrics: Metrics, tiers: tuple[Tier, ...], reached: int, cur: int, band: float
+) -> tuple[int, list[Reason], list[str]]:
+    """Step down from cur towards reached while each tier left is clearly out of reach."""
+    level = cur
+    fallen: list[Reason] = []  # why each tier left is left
+    while level > reached:
+        leaving = tiers[level]
+        missing = [m for m in leaving.thresholds if metrics.get(m) is None]
+        if missing:
+            return (
+                level,
+                [],
+                [
+                    f"staying on {leaving.name}: a downgrade needs every metric of its thresholds, "
+                    f"and {', '.join(missing)} could not be measured"
+                ],
+            )
+        near = [
+            Reason(m, v, t * (1 - band), leaving.name, "held")
+            for m, t in leaving.thresholds.items()
+            if (v := metrics.get(m)) is not None and v >= t * (1 - band)
+        ]
+        if near:
+            return level, near + fallen, []
+        fallen += [
+            Reason(m, v, t * (1 - band), leaving.name, "below")
+            for m, t in leaving.thresholds.items()
+            if (v := metrics.get(m)) is not None
+        ]
+        level -= 1
+    return level, fallen, []
+
+
+def _headroom(
+    metrics: Metrics, tiers: tuple[Tier, ...], at: int, share: float
+) -> tuple[Headroom, ...]:
+    rows: list[Headroom] = []
+    if at + 1 < len(tiers):
+        nxt = tiers[at + 1]
+        rows = [Headroom(m, metrics.get(m), t, nxt.name) for m, t in nxt.thresholds.items()]
+    storage = tiers[at].storage_gb
+    if storage is not None:
+        rows.append(
+            Headroom(
+                "db_size_mb", metrics.get("db_size_mb"), storage * MB_PER_GB * share, tiers[at].name
+            )
+        )
+    return tuple(rows)
+
+
+def _num(value: float) -> str:
+    return f"{value:,.0f}" if value >= 100 or value == int(value) else f"{value:,.2f}"

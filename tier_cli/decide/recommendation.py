@@ -1,0 +1,117 @@
+"""The whole answer of `tier recommend`: the decision, guardrails, costs, warnings.
+
+Pure: the decision comes from advisor.decide; this adds the caps (max_tier, max_monthly_usd),
+the pin, the monthly costs and Render's reality checks for the tier to be on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from tier_cli.config.catalogue import Catalogue, Kind
+from tier_cli.config.tiers import TierConfig
+from tier_cli.decide.advisor import Decision, change, decide
+from tier_cli.decide.costs import Cost, monthly_cost
+from tier_cli.decide.placement import Placement
+from tier_cli.decide.reality import reality_checks, tier_cost
+from tier_cli.models import Metrics, leftover_keyvalue_note
+
+
+class Recommendation(NamedTuple):
+    metrics: Metrics
+    decision: Decision  # what the metrics call for, before caps
+    recommended: str  # after max_tier / max_monthly_usd
+    capped_by: str | None  # the guardrail that lowered it, e.g. 'max_tier = "pro"'
+    pinned: str | None  # [decision] pin: the tier render.yaml is held on
+    placement: Placement | None
+    cost_now: Cost | None
+    cost_after: Cost  # of the target tier
+    warnings: tuple[str, ...]
+    change: str  # from the current tier to the target: "up", "down", "none", "unknown"
+    guardrails: tuple[str, ...] = ()  # the cap and pin sentences, also in warnings
+
+    @property
+    def current(self) -> str | None:
+        return self.decision.current
+
+    @property
+    def needed(self) -> str:
+        return self.decision.recommended
+
+    @property
+    def target(self) -> str:
+        """The tier render.yaml should be on: the pin, else the recommendation."""
+        return self.pinned or self.recommended
+
+
+def _cap(decision: Decision, config: TierConfig, catalogue: Catalogue) -> tuple[int, str | None]:
+    policy = config.policy
+    at = config.rank(decision.recommended)
+    by = None
+    if policy.max_tier is not None and at > config.rank(policy.max_tier):
+        at, by = config.rank(policy.max_tier), f'max_tier = "{policy.max_tier}"'
+    if policy.max_monthly_usd is not None:
+        while (
+            at > 0
+            and (tier_cost(config.tiers[at], config, catalogue).usd or 0) > policy.max_monthly_usd
+        ):
+            at, by = at - 1, f"max_monthly_usd = {policy.max_monthly_usd:g}"
+    return at, by
+
+
+def recommend(
+    metrics: Metrics,
+    config: TierConfig,
+    catalogue: Catalogue,
+    placement: Placement | None,
+    notes: Sequence[str] = (),
+) -> Recommendation:
+    current = None if placement is None else placement.tier
+    decision = decide(metrics, config, current)
+    capped, capped_by = _cap(decision, config, catalogue)
+    recommended = config.tiers[capped].name
+    pinned = config.policy.pin
+    tier = config.tier(pinned or recommended)
+    guardrails: list[str] = []
+    if capped_by is not None:
+        guardrails.append(
+            f"the app has outgrown {capped_by} in {config.path}: the metrics call for "
+            f"{decision.recommended}, capped to {recommended}"
+        )
+    if pinned is not None and pinned != recommended:
+        guardrails.append(
+            f"pinned to {pinned}; the metrics call for {recommended} (pin in {config.path})"
+        )
+    warnings = [*notes, *guardrails]
+    plans: list[tuple[Kind, str]] = [("web", tier.web_plan)]
+    if placement is None or placement.database is not None:
+        plans.append(("postgres", tier.database_plan))
+    if tier.keyvalue_plan:
+        plans.append(("keyvalue", tier.keyvalue_plan))
+    if placement is not None:
+        warnings.extend(placement.notes)
+        if placement.keyvalue is not None and not tier.keyvalue_plan:
+            plans.append(
+                ("keyvalue", placement.keyvalue_plan or catalogue.default("keyvalue").name)
+            )
+            warnings.append(leftover_keyvalue_note(placement.keyvalue))
+    for metric in decision.unknown:
+        why = metrics.labels.get(metric)
+        warnings.append(f"{metric}: unknown{f' ({why})' if why else ''}; it triggered nothing")
+    warnings.extend(metrics.advice)
+    warnings.extend(decision.warnings)
+    warnings.extend(reality_checks(tier, config, catalogue))
+    return Recommendation(
+        metrics=metrics,
+        decision=decision,
+        recommended=recommended,
+        capped_by=capped_by,
+        pinned=pinned,
+        placement=placement,
+        cost_now=None if placement is None else placement.cost(config, catalogue),
+        cost_after=monthly_cost(catalogue, config.prices, plans),
+        warnings=tuple(warnings),
+        change=change(None if current is None else config.rank(current), config.rank(tier.name)),
+        guardrails=tuple(guardrails),
+    )

@@ -1,0 +1,1 @@
+"""Where metrics come from: a snapshot file, the demo, or PostgreSQL (postgres/)."""

@@ -1,0 +1,141 @@
+"""Read the metrics from PostgreSQL, safely: the modules that talk to a database are this one
+(the session) and metricreader.py (the queries, on this module's connection).
+
+Safe on a production database:
+- The session is read-only (``default_transaction_read_only=on`` in the startup options, see
+  pgurl.py) and all queries run in one ``READ ONLY`` transaction that is rolled back at the end.
+- Each metric query is sent alone as a prepared statement, so it cannot carry a second statement,
+  and a query that ends the transaction (``COMMIT``) is refused before anything else runs.
+- ``statement_timeout`` guards every statement, the catalog lookups and EXPLAINs included; a
+  timeout is a MetricsError that names the metric.
+- On big tables: ``users`` is the planner's estimate above ``estimate_above_rows``, the peak of
+  concurrent users reads only the lookback through an index, and Metrics.advice says which index
+  would fix a default query that scans a big table or is slow (metricreader.py, queryplan.py).
+
+Custom queries (``[database.queries]`` in tiers.toml) replace a metric's default SQL, and win
+over ``[database.activity]`` for concurrent_users. A query returns one row with one column: a
+number, or NULL for "unknown". It may use the parameters ``%(active_days)s`` and
+``%(concurrent_minutes)s`` (psycopg named placeholders, sent as integers, e.g.
+``now() - make_interval(days => %(active_days)s)``); they are passed only to a query that
+contains one, and such a query must write a literal ``%`` as ``%%``. Custom queries get no advice.
+
+Passwords: messages name the database by :func:`public_url` (no user, no password), everything
+else is masked, and no psycopg exception is chained to ours (they hold the password).
+
+:func:`inspect_schema` (for `tier init`) reads information_schema in the same kind of session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import MappingProxyType
+from typing import Any
+
+import psycopg
+from psycopg import pq
+from psycopg.conninfo import make_conninfo
+
+from tier_cli.errors import ConfigError, MetricsError
+from tier_cli.metrics.postgres.reader import MetricReader
+from tier_cli.metrics.postgres.schema import COLUMNS_SQL, guess_schema
+from tier_cli.metrics.postgres.sql import DEFAULT_QUERIES, SLOW_QUERY_MS_SQL
+from tier_cli.metrics.postgres.url import (
+    connect_message,
+    connection_params,
+    masked,
+    public_url,
+    public_url_of,
+    reason,
+)
+from tier_cli.models import METRIC_NAMES, DatabaseSettings, Metrics, SchemaGuess
+
+__all__ = [
+    "DEFAULT_QUERIES",
+    "SLOW_QUERY_MS_SQL",
+    "collect",
+    "guess_schema",
+    "inspect_schema",
+    "public_url",
+]
+
+
+def collect(url: str, settings: DatabaseSettings) -> Metrics:
+    """Read every metric from the database at ``url`` in one read-only transaction."""
+    _check_query_names(settings)
+    params = connection_params(url, settings)
+    password = str(params.get("password") or "")
+    source = public_url_of(params)
+    try:
+        with _read_only_session(params, settings, source, password) as conn:
+            row = conn.execute("SELECT now()").fetchone()
+            reader = MetricReader(conn, settings, password)
+            readings = {name: reader.read(name) for name in METRIC_NAMES}
+    except psycopg.Error as exc:
+        failure = MetricsError(
+            masked(f"reading metrics from {source} failed: {reason(exc)}", password)
+        )
+    else:
+        return Metrics(
+            values=MappingProxyType({n: r.value for n, r in readings.items()}),
+            source=source,
+            collected_at=row[0] if row else None,
+            labels=MappingProxyType({n: r.label for n, r in readings.items() if r.label}),
+            advice=tuple(r.advice for r in readings.values() if r.advice),
+        )
+    raise failure  # outside the except block: nothing from psycopg is chained
+
+
+def inspect_schema(url: str, settings: DatabaseSettings | None = None) -> SchemaGuess:
+    """Guess the users table, its columns and an activity table from their names (`tier init`)."""
+    settings = settings or DatabaseSettings()
+    params = connection_params(url, settings)
+    password = str(params.get("password") or "")
+    source = public_url_of(params)
+    try:
+        with _read_only_session(params, settings, source, password) as conn:
+            rows = conn.execute(COLUMNS_SQL).fetchall()
+    except psycopg.Error as exc:
+        failure = MetricsError(
+            masked(f"reading the schema of {source} failed: {reason(exc)}", password)
+        )
+    else:
+        return guess_schema(rows)
+    raise failure  # outside the except block: nothing from psycopg is chained
+
+
+@contextmanager
+def _read_only_session(
+    params: dict[str, Any], settings: DatabaseSettings, source: str, password: str
+) -> Iterator[psycopg.Connection[Any]]:
+    """A connection inside a READ ONLY transaction, rolled back and closed at the end."""
+    conn = _connect(params, settings, source, password)
+    try:
+        conn.execute("BEGIN READ ONLY")
+        yield conn
+    finally:
+        try:
+            if conn.info.transaction_status != pq.TransactionStatus.IDLE:
+                conn.execute("ROLLBACK")
+        except psycopg.Error:
+            pass  # closing the connection rolls back too
+        conn.close()
+
+
+def _connect(
+    params: dict[str, Any], settings: DatabaseSettings, source: str, password: str
+) -> psycopg.Connection[Any]:
+    try:
+        return psycopg.connect(make_conninfo("", **params), autocommit=True)
+    except psycopg.Error as exc:
+        failure = MetricsError(connect_message(reason(exc), settings, source, password))
+    raise failure  # outside the except block: psycopg's error holds the password
+
+
+def _check_query_names(settings: DatabaseSettings) -> None:
+    for name in settings.queries:
+        if name not in DEFAULT_QUERIES:
+            raise ConfigError(
+                f"{settings.config_path}: [database.queries] {name}: no such metric. "
+                f"Tip: use one of {', '.join(METRIC_NAMES)}"
+            )

@@ -1,0 +1,109 @@
+"""A metric query that failed, as one line that names the metric and the fix (pure).
+
+The server's reason is kept (its first line), masked: it may quote a password. A custom query's
+mistakes are the config's (ConfigError, exit 2); the database's failures are MetricsError (exit 4).
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+from typing import NamedTuple
+
+import psycopg
+
+from tier_cli.errors import ConfigError, MetricsError, TierError
+from tier_cli.metrics.postgres.url import masked, reason
+from tier_cli.models import DatabaseSettings
+
+WRITE_IN_READ_ONLY = "25006"
+QUERY_CANCELED = "57014"
+MISSING_OBJECT = ("42P01", "42703")  # undefined table, undefined column
+WRONG_TYPE = ("42883", "42804")  # no such operator or function for the types, type mismatch
+NO_PERMISSION = "42501"
+
+
+class Expected(NamedTuple):
+    """What a default query needs, and the fixes to name when it fails."""
+
+    needs: str  # "the default query expects a table users with ..."
+    fix: str  # when a table or column is missing
+    speedup: str  # the other fix for a timeout (besides a longer one)
+
+
+def default_expected(needs: str, speedup: str, settings: DatabaseSettings) -> Expected:
+    return Expected(
+        f"the default query expects {needs}",
+        "point the URL at the app's database, or replace the query under "
+        f"[database.queries] in {settings.config_path}",
+        speedup,
+    )
+
+
+def query_failure(
+    exc: psycopg.Error,
+    name: str,
+    settings: DatabaseSettings,
+    password: str,
+    expected: Expected | None,
+) -> TierError:
+    """The one-line message for a metric's query that failed; ``expected`` None: a custom one."""
+    where = f"{settings.config_path}: [database.queries] {name}"
+    metric = f"metric '{name}'"
+    why = reason(exc)
+    state = exc.sqlstate
+    if expected is None and state == WRITE_IN_READ_ONLY:
+        return ConfigError(
+            masked(
+                f"{where}: this query tried to write ({why}). "
+                "Tip: metric queries must be read-only SELECTs; nothing was written.",
+                password,
+            )
+        )
+    if expected is None and (
+        state is None or (state.startswith("42") and state not in MISSING_OBJECT)
+    ):
+        tip = "a metric query is one SELECT statement; try it in psql first"
+        if state is None:  # refused by psycopg before it was sent: a placeholder problem
+            tip = "in a query that uses %(active_days)s or %(concurrent_minutes)s, write % as %%"
+        return ConfigError(masked(f"{where}: {why}. Tip: {tip}", password))
+    if state == QUERY_CANCELED:
+        speedup = (
+            expected.speedup if expected else "make the query under [database.queries] cheaper"
+        )
+        return MetricsError(
+            f"{metric}: statement timeout after {settings.statement_timeout_ms} ms. "
+            f"Tip: raise statement_timeout_ms under [database] in {settings.config_path}"
+            f" or {speedup}"
+        )
+    if state in MISSING_OBJECT and expected is None:
+        tip = f"fix the query under [database.queries] in {settings.config_path}"
+        return MetricsError(masked(f"{metric}: {why} (custom query). Tip: {tip}", password))
+    if state in (*MISSING_OBJECT, *WRONG_TYPE) and expected is not None:
+        return MetricsError(
+            masked(f"{metric}: {why}; {expected.needs}. Tip: {expected.fix}", password)
+        )
+    if state == NO_PERMISSION:
+        return MetricsError(
+            masked(
+                f"{metric}: {why}. Tip: grant SELECT on it to the URL's role "
+                "(a read-only role is best)",
+                password,
+            )
+        )
+    code = f" (SQLSTATE {state})" if state else ""
+    return MetricsError(masked(f"{metric}: {why}{code}", password))
+
+
+def number(value: object, where: str) -> float | None:
+    """A metric query's one value as a number (None: unknown); anything else is refused."""
+    if value is None:
+        return None
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        result = float(value)
+        if math.isfinite(result):
+            return result
+    raise ConfigError(
+        f"{where}: the query returned {value!r}, not a number. "
+        "Tip: a metric query returns one row with one number (or NULL for unknown)"
+    )

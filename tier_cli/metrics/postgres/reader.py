@@ -1,0 +1,209 @@
+"""Read one metric after another on metrics.py's connection, inside its read-only transaction.
+
+A metric's SQL, best first: a custom query (``[database.queries]`` in tiers.toml: it wins over
+everything below, the peak included), the peak from ``[database.activity]`` for
+``concurrent_users`` (peak.py), the default SQL (metricsql.py).
+
+Default queries on big tables: ``users`` is the planner's estimate (``pg_class.reltuples``,
+labelled ``estimate (pg_class.reltuples)``) above ``estimate_above_rows``, and the exact count
+below it or when the table was never analyzed. The queries that an index makes fast are
+EXPLAINed first (no ANALYZE: nothing runs), and every default query on a table is timed, for the
+advice (queryplan.py). Every statement for a metric (catalog lookup, EXPLAIN, the query) goes
+through :meth:`MetricReader.run`, so that a failure, a statement timeout included, names it.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, NamedTuple
+
+import psycopg
+from psycopg import pq, sql
+
+from tier_cli.errors import ConfigError
+from tier_cli.metrics.postgres import peak
+from tier_cli.metrics.postgres.failures import Expected, default_expected, number, query_failure
+from tier_cli.metrics.postgres.plans import TableInfo, advice, seq_scans
+from tier_cli.metrics.postgres.sql import (
+    DEFAULT_QUERIES,
+    ESTIMATE_LABEL,
+    TABLE_SQL,
+    DefaultQuery,
+    query_params,
+)
+from tier_cli.metrics.postgres.url import masked, reason
+from tier_cli.models import ActivitySource, DatabaseSettings
+
+EXPLAIN = "EXPLAIN (FORMAT JSON, VERBOSE) "
+
+
+class Reading(NamedTuple):
+    """One metric: its value, its label for Metrics.labels, and advice when it was costly."""
+
+    value: float | None
+    label: str = ""
+    advice: str | None = None
+
+
+class MetricReader:
+    """Reads metrics on ``conn``, which is inside a READ ONLY transaction."""
+
+    def __init__(
+        self, conn: psycopg.Connection[Any], settings: DatabaseSettings, password: str
+    ) -> None:
+        self.conn = conn
+        self.settings = settings
+        self.password = password
+
+    def read(self, name: str) -> Reading:
+        custom = self.settings.queries.get(name)
+        default = DEFAULT_QUERIES[name]
+        if custom is not None:
+            value = self.number(name, custom, None)
+            return Reading(value, _label(value, default.label))
+        if name == "concurrent_users" and self.settings.activity is not None:
+            return self._peak(self.settings.activity)
+        if default.extension:
+            return self._from_extension(name, default)
+        expected = default_expected(default.needs, default.speedup, self.settings)
+        if not default.table:
+            value = self.number(name, default.sql, expected)
+            return Reading(value, _label(value, default.label))
+        return self._measured(name, default, expected)
+
+    def _measured(self, name: str, default: DefaultQuery, expected: Expected) -> Reading:
+        """A default query on a table: the estimate when it is big, else EXPLAINed and timed."""
+        table = self._table(name, [default.table], list(default.index_columns), expected)
+        if name == "users" and (table.rows or 0) > self.settings.estimate_above_rows:
+            return Reading(table.rows, ESTIMATE_LABEL)
+        scanned = False
+        if default.index_columns:
+            params = query_params(default.sql, name, self.settings)
+            plan = self.run(name, EXPLAIN + default.sql, params, expected).fetchone()
+            scanned = (table.schema, table.name) in seq_scans(plan[0] if plan else None)
+        started = time.perf_counter()
+        value = self.number(name, default.sql, expected)
+        where = f"under [database] in {self.settings.config_path}"
+        tip = f"VACUUM ANALYZE {table.text}, or raise slow_query_warn_ms {where}"
+        if not default.index_columns:
+            tip = f"lower estimate_above_rows {where}: above it, {name} is the planner's estimate"
+        found = self._advice(name, table, scanned, started, tip)
+        return Reading(value, _label(value, default.label), found)
+
+    def _peak(self, activity: ActivitySource) -> Reading:
+        """concurrent_users as the peak of distinct users in a window (peak.py)."""
+        name, where = "concurrent_users", f"[database.activity] in {self.settings.config_path}"
+        columns = f"{activity.time_column}, {activity.user_column}"
+        expected = Expected(
+            f"the peak query reads {where}: table {activity.table}, user_column "
+            f"{activity.user_column}, time_column {activity.time_column} (a timestamp)",
+            f"fix table, user_column and time_column under {where}, or remove that section "
+            "to read concurrent_users from users.last_seen_at",
+            f"add an index on {activity.table} ({columns})",
+        )
+        parts, index = peak.table_parts(activity), peak.index_columns(activity)
+        table = self._table(name, parts, index, expected)
+        expected = expected._replace(speedup=f"add an index: {table.create_index}")
+        params = peak.peak_params(activity)
+        plan = self.run(name, sql.SQL(EXPLAIN) + peak.peak_query(activity), params, expected)
+        explained = plan.fetchone()
+        # A Seq Scan in the window-by-window plan would be repeated for every window.
+        scans = seq_scans(explained[0] if explained else None)
+        started = time.perf_counter()
+        query = peak.peak_query(activity, one_pass=bool(scans))
+        row = self.run(name, query, params, expected, prepare=True).fetchone()
+        at, users = row if row and row[1] else (None, 0)
+        tip = f"shorten lookback_days under {where}, or VACUUM ANALYZE {table.text}"
+        scanned = (table.schema, table.name) in scans
+        found = self._advice(name, table, scanned, started, tip)
+        return Reading(float(users), peak.peak_label(activity, at), found)
+
+    def _advice(
+        self, name: str, table: TableInfo, scanned: bool, started: float, tip: str
+    ) -> str | None:
+        return advice(
+            name,
+            table,
+            scanned=scanned,
+            elapsed_ms=(time.perf_counter() - started) * 1000,
+            warn_ms=self.settings.slow_query_warn_ms,
+            slow_tip=tip,
+        )
+
+    def _table(
+        self, name: str, parts: list[str], columns: list[str], expected: Expected
+    ) -> TableInfo:
+        row = self.run(name, TABLE_SQL, {"table": parts, "columns": columns}, expected).fetchone()
+        assert row is not None  # TABLE_SQL always returns one row
+        text, cols, schema, relname, rows, indexed = row
+        return TableInfo(text, cols or "", schema, relname, rows, bool(indexed))
+
+    def _from_extension(self, name: str, default: DefaultQuery) -> Reading:
+        """A metric that needs an extension: unknown when it is missing or unreadable."""
+        expected = default_expected(default.needs, default.speedup, self.settings)
+        found = self.run(
+            name,
+            "SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = %(name)s",
+            {"name": default.extension},
+            expected,
+        ).fetchone()
+        if found is None:
+            return Reading(None, f"{default.extension} not installed")
+        query = sql.SQL(default.sql).format(schema=sql.Identifier(found[0]))
+        where = f"{self.settings.config_path}: [database.queries] {name}"
+        self.conn.execute("SAVEPOINT tier_optional")
+        try:
+            row = self.conn.execute(query, prepare=True).fetchone()
+        except psycopg.Error as exc:
+            if exc.sqlstate is None:  # not the server's answer: the connection is gone
+                raise
+            why = masked(reason(exc), self.password)
+        else:
+            self.conn.execute("RELEASE SAVEPOINT tier_optional")
+            value = number(row[0] if row else None, where)
+            return Reading(value, _label(value, default.label))
+        self.conn.execute("ROLLBACK TO SAVEPOINT tier_optional")
+        return Reading(None, f"{default.extension} not readable: {why}")
+
+    def run(
+        self,
+        name: str,
+        query: str | sql.SQL | sql.Composed,
+        params: dict[str, Any] | None,
+        expected: Expected | None,
+        *,
+        prepare: bool = False,
+    ) -> psycopg.Cursor[Any]:
+        """Execute one statement for metric ``name``; every failure becomes a TierError.
+
+        ``expected`` is None for a custom query (its mistakes are the config's).
+        """
+        try:
+            return self.conn.execute(query, params, prepare=prepare)
+        except psycopg.Error as exc:
+            failure = query_failure(exc, name, self.settings, self.password, expected)
+        raise failure  # outside the except block: nothing from psycopg is chained
+
+    def number(self, name: str, query: str, expected: Expected | None) -> float | None:
+        """Run one metric query alone (a prepared statement) and return its number."""
+        where = f"{self.settings.config_path}: [database.queries] {name}"
+        params = query_params(query, name, self.settings)
+        cur = self.run(name, query, params, expected, prepare=True)
+        row = cur.fetchone() if cur.description is not None else None  # already received
+        columns = len(cur.description or ())
+        if self.conn.info.transaction_status != pq.TransactionStatus.INTRANS:
+            raise ConfigError(
+                f"{where}: this query ended the read-only transaction. "
+                "Tip: metric queries must be read-only SELECTs"
+            )
+        if columns != 1 or cur.rowcount != 1 or row is None:
+            shape = "no result" if not columns else f"{cur.rowcount} row(s) of {columns} column(s)"
+            raise ConfigError(
+                f"{where}: the query returned {shape}. "
+                "Tip: a metric query returns one row with one number (or NULL for unknown)"
+            )
+        return number(row[0], where)
+
+
+def _label(value: float | None, label: str) -> str:
+    return "query returned NULL" if value is None else label

@@ -1,0 +1,100 @@
+"""Where a command's inputs come from: the metrics source, and the files it reads.
+
+I/O lives here and in the CLI; heavy imports (psycopg, pgserver) happen only on the paths that
+need them, so `tier check --metrics FILE` stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import NamedTuple
+
+from tier_cli.errors import ConfigError, MetricsError, RenderFileError
+from tier_cli.models import DATA, DatabaseSettings, Metrics
+
+DEMO_RENDER = "examples/render.yaml"
+
+
+class MetricsSource(NamedTuple):
+    """The metrics flags of a command: at most one of them is set."""
+
+    database_url: str | None = None
+    metrics_file: Path | None = None
+    demo: bool = False
+    offline: bool = False  # never the database: --metrics FILE or the committed snapshot
+
+    def check(self) -> None:
+        given = [
+            name
+            for name, value in (
+                ("--database-url", self.database_url),
+                ("--metrics", self.metrics_file),
+                ("--demo", self.demo),
+                ("--offline", self.offline and (self.database_url or self.demo)),
+            )
+            if value
+        ]
+        if len(given) > 1:
+            raise ConfigError(
+                f"{' and '.join(given)} cannot be used together. Tip: choose one metrics source"
+            )
+
+
+def resolve_url(source: MetricsSource) -> str | None:
+    """--database-url, else DATABASE_URL (Render's convention); none when offline."""
+    if source.offline:
+        return None
+    return source.database_url or os.environ.get("DATABASE_URL") or None
+
+
+def read_metrics(
+    source: MetricsSource, settings: DatabaseSettings, committed: Path | None = None
+) -> Metrics:
+    """--metrics FILE, else --database-url / DATABASE_URL, else the committed snapshot."""
+    source.check()
+    if source.metrics_file is not None:
+        from tier_cli.metrics.snapshot import read_snapshot
+
+        return read_snapshot(source.metrics_file)
+    if source.demo:
+        from tier_cli.metrics.demo import demo_database
+        from tier_cli.metrics.postgres.collect import collect
+
+        with demo_database() as demo_url:
+            metrics = collect(demo_url, settings)
+        return metrics._replace(source="demo database (embedded PostgreSQL)")
+    url = resolve_url(source)
+    if url:
+        from tier_cli.metrics.postgres.collect import collect
+
+        return collect(url, settings)
+    if committed is not None and committed.exists():
+        from tier_cli.metrics.snapshot import read_snapshot
+
+        return read_snapshot(committed)
+    where = f" (none at {committed})" if committed is not None else ""
+    raise MetricsError(
+        f"no metrics source{where}. Tip: pass --database-url URL, set DATABASE_URL, pass "
+        "--metrics FILE, write a snapshot with `tier snapshot`, or try --demo"
+    )
+
+
+def read_render(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise RenderFileError(f"{path}: not found. Tip: pass --render PATH") from None
+    except IsADirectoryError:
+        raise RenderFileError(f"{path}: is a folder. Tip: pass --render PATH/render.yaml") from None
+    except OSError as exc:
+        raise RenderFileError(f"{path}: cannot be read ({exc.strerror})") from None
+
+
+def default_file(given: Path | None, local: str, packaged: str) -> Path:
+    """The file the user gave, else the one in the current folder, else tier's packaged copy."""
+    if given is not None:
+        return given
+    if Path(local).exists():
+        return Path(local)
+    return DATA / packaged

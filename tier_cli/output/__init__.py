@@ -1,0 +1,1 @@
+"""Text, JSON, GitHub annotations and Markdown, made from values at the output end."""

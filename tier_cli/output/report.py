@@ -1,0 +1,192 @@
+"""Output formatting: the recommendation as JSON and as text (rich on a terminal, plain when piped).
+
+No decisions here, and no exit codes: only turning values into text.
+"""
+
+from __future__ import annotations
+
+from typing import IO, TYPE_CHECKING, Any
+
+from tier_cli.config.tiers import TierConfig
+from tier_cli.decide.advisor import Headroom, Reason
+from tier_cli.decide.costs import Cost
+from tier_cli.decide.recommendation import Recommendation
+from tier_cli.models import METRIC_NAMES
+
+if TYPE_CHECKING:
+    from tier_cli.decide.trend import Trend
+
+
+def _usd(cost: Cost | None) -> float | None:
+    return None if cost is None else cost.usd
+
+
+def recommendation_json(rec: Recommendation, trend: Trend | None = None) -> dict[str, Any]:
+    now, after = _usd(rec.cost_now), _usd(rec.cost_after)
+    return {
+        "recommended": rec.recommended,
+        "current": rec.current,
+        "needed": rec.needed,
+        "capped_by": rec.capped_by,
+        "pinned": rec.pinned,
+        "target": rec.target,
+        "change": rec.change,
+        "service": None if rec.placement is None else rec.placement.service,
+        "metrics": {name: number(rec.metrics.get(name)) for name in METRIC_NAMES},
+        "metric_labels": dict(rec.metrics.labels),
+        "unknown": list(rec.decision.unknown),
+        "source": rec.metrics.source,
+        "collected_at": rec.metrics.collected_at.isoformat() if rec.metrics.collected_at else None,
+        "reasons": [_reason_json(r) for r in rec.decision.reasons],
+        "headroom": [_headroom_json(h) for h in rec.decision.headroom],
+        "monthly_cost": {
+            "current": now,
+            "recommended": after,
+            "change": None if now is None or after is None else after - now,
+            "current_detail": None if rec.cost_now is None else rec.cost_now.describe(),
+            "recommended_detail": rec.cost_after.describe(),
+        },
+        "warnings": list(rec.warnings),
+        "trend": None
+        if trend is None
+        else {
+            "snapshots": trend.points,
+            "days": round(trend.days, 1),
+            "per_week": trend.per_week,
+            "eta": None
+            if trend.eta is None
+            else {"tier": trend.eta.tier, "metric": trend.eta.metric, "weeks": trend.eta.weeks},
+            "note": trend.note,
+        },
+    }
+
+
+def number(value: float | None) -> float | int | None:
+    """Whole numbers as JSON integers (812, not 812.0)."""
+    if value is None or value != int(value):
+        return value
+    return int(value)
+
+
+def _reason_json(r: Reason) -> dict[str, Any]:
+    return {
+        "metric": r.metric,
+        "value": number(r.value),
+        "threshold": number(r.threshold),
+        "tier": r.tier,
+        "rule": r.rule,
+        "text": r.describe(),
+    }
+
+
+def _headroom_json(h: Headroom) -> dict[str, Any]:
+    return {
+        "metric": h.metric,
+        "value": number(h.value),
+        "threshold": number(h.threshold),
+        "tier": h.tier,
+        "remaining": number(h.remaining),
+    }
+
+
+def fmt(value: float | None) -> str:
+    if value is None:
+        return "unknown"
+    if value == int(value):
+        return f"{int(value):,}"
+    return f"{value:,.1f}"
+
+
+def cost_line(rec: Recommendation) -> str:
+    after = rec.cost_after.describe()
+    on = f"on {rec.target}" + (" (pinned)" if rec.pinned else "")
+    if rec.cost_now is None:
+        return f"monthly cost {on}: {after}"
+    now, then = rec.cost_now.usd, rec.cost_after.usd
+    delta = "" if now is None or then is None else f" ({then - now:+,.0f} $/month)"
+    return f"monthly cost: now {rec.cost_now.describe()} -> {on} {after}{delta}"
+
+
+def print_recommendation(
+    rec: Recommendation, config: TierConfig, out: IO[str], trend: Trend | None = None
+) -> None:
+    """Text report: a rich table on a terminal, plain ASCII when piped; NO_COLOR honoured."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(file=out, highlight=False, soft_wrap=True)
+    plain = not console.is_terminal
+    if plain:
+        console.width = max(console.width, 120)  # piped: no wrapping mid-cell
+    table = Table(box=box.ASCII if plain else box.ROUNDED, title=None, show_edge=not plain)
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    upper = config.tiers[1:]
+    for tier in upper:
+        table.add_column(tier.name, justify="right")
+    table.add_column("note")
+    reached = {(r.metric, r.tier) for r in rec.decision.reasons if r.rule == "threshold"}
+    for name in METRIC_NAMES:
+        value = rec.metrics.get(name)
+        label = rec.metrics.labels.get(name)
+        cells = []
+        for tier in upper:
+            threshold = tier.thresholds.get(name)
+            text = "" if threshold is None else fmt(threshold)
+            if (name, tier.name) in reached and not plain:
+                text = f"[bold red]{text}[/]"
+            elif (name, tier.name) in reached:
+                text += " *"
+            cells.append(text)
+        shown = fmt(value)
+        table.add_row(
+            name,
+            shown if value is not None or plain else f"[dim]{shown}[/]",
+            *cells,
+            _escape(label or ""),
+        )
+    console.print(f"metrics: {rec.metrics.source}" + _when(rec), markup=False)
+    console.print(table)
+    current = rec.current or "none (matches no tier)"
+    arrow = {"up": "upgrade", "down": "downgrade", "none": "stay"}.get(rec.change, "")
+    tag = "" if plain else "[bold green]"
+    end = "" if plain else "[/]"
+    console.print(f"current tier: {current}", markup=False)
+    console.print(
+        f"recommended tier: {tag}{rec.recommended}{end}" + (f" ({arrow})" if arrow else "")
+    )
+    if rec.capped_by:
+        console.print(
+            f"  (the metrics call for {rec.needed}; capped by {rec.capped_by})", markup=False
+        )
+    if rec.pinned:
+        console.print(
+            f"pinned tier: {rec.pinned} (tier apply and tier check hold render.yaml there)",
+            markup=False,
+        )
+    for reason in rec.decision.reasons:
+        console.print(f"  - {reason.describe()}", markup=False)
+    for h in rec.decision.headroom:
+        if h.remaining is not None:
+            console.print(
+                f"  headroom: {h.metric} {fmt(h.value)} of {fmt(h.threshold)} for {h.tier} "
+                f"({fmt(h.remaining)} to go)",
+                markup=False,
+            )
+    console.print(cost_line(rec), markup=False)
+    if trend is not None:
+        console.print(trend.note, markup=False)
+    for warning in rec.warnings:
+        console.print(("warning: " if plain else "[yellow]warning:[/] ") + _escape(warning))
+
+
+def _when(rec: Recommendation) -> str:
+    at = rec.metrics.collected_at
+    return "" if at is None else f" at {at.isoformat(timespec='seconds')}"
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)

@@ -1,0 +1,70 @@
+"""`tier tiers`: the user's tiers beside Render's catalogue prices."""
+
+from __future__ import annotations
+
+from typing import IO, Any
+
+from tier_cli.config.catalogue import Catalogue
+from tier_cli.config.tiers import TierConfig
+from tier_cli.decide.reality import reality_checks, tier_cost
+
+
+def tiers_json(config: TierConfig, catalogue: Catalogue) -> dict[str, Any]:
+    return {
+        "catalogue_as_of": catalogue.as_of,
+        "tiers": [
+            {
+                "name": t.name,
+                "thresholds": dict(t.thresholds),
+                "web_plan": t.web_plan,
+                "database_plan": t.database_plan,
+                "keyvalue_plan": t.keyvalue_plan,
+                "start_command": t.start_command,
+                "storage_gb": t.storage_gb,
+                "price_usd": t.price_usd,
+                "catalogue_usd": tier_cost(t, config, catalogue).usd,
+                "warnings": reality_checks(t, config, catalogue),
+            }
+            for t in config.tiers
+        ],
+    }
+
+
+def print_tiers(config: TierConfig, catalogue: Catalogue, out: IO[str]) -> None:
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(file=out, highlight=False, soft_wrap=True)
+    plain = not console.is_terminal
+    table = Table(box=box.ASCII if plain else box.ROUNDED)
+    for column in (
+        "tier",
+        "reached when (any)",
+        "web",
+        "database",
+        "key value",
+        "guide $",
+        "Render $",
+    ):
+        table.add_column(column)
+    for t in config.tiers:
+        when = ", ".join(f"{m} >= {v:,.0f}" for m, v in t.thresholds.items()) or "(floor)"
+        cost = tier_cost(t, config, catalogue)
+        table.add_row(
+            t.name,
+            when,
+            t.web_plan,
+            t.database_plan,
+            t.keyvalue_plan or "-",
+            "-" if t.price_usd is None else f"{t.price_usd:g}",
+            cost.describe(),
+        )
+    console.print(table)
+    console.print(
+        f"Render prices: catalogue of {catalogue.as_of}; override in [prices] of {config.path}",
+        markup=False,
+    )
+    for t in config.tiers:
+        for warning in reality_checks(t, config, catalogue):
+            console.print(f"warning: {warning}", markup=False)
