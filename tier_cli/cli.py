@@ -20,8 +20,6 @@ from tier_cli import __version__
 from tier_cli.errors import (
     ConfigError,
     MetricsError,
-    RefusedError,
-    RenderFileError,
     TierError,
     mask,
 )
@@ -35,16 +33,7 @@ if TYPE_CHECKING:
 
 EXIT_OUT_OF_SYNC = 1
 EXIT_CONFIG = 2
-EXIT_RENDER = 3
-EXIT_METRICS = 4
 EXIT_INTERNAL = 5
-
-EXIT_CODES: dict[type[TierError], int] = {
-    ConfigError: EXIT_CONFIG,
-    RenderFileError: EXIT_RENDER,
-    RefusedError: EXIT_RENDER,
-    MetricsError: EXIT_METRICS,
-}
 
 EXIT_HELP = (
     "Exit codes: 0 ok; 1 (check only) render.yaml is not on the recommended tier; 2 usage or "
@@ -73,7 +62,7 @@ def guarded(fn: F) -> F:
             return fn(*args, **kwargs)
         except TierError as exc:
             sys.stderr.write(f"tier: error: {_masked(exc, kwargs)}\n")
-            raise typer.Exit(EXIT_CODES.get(type(exc), EXIT_CONFIG)) from None
+            raise typer.Exit(exc.exit_code) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
         except Exception as exc:  # a bug: never let CI read it as "out of sync" (exit 1)

@@ -1,6 +1,7 @@
 """The one domain exception family, and credential masking.
 
-Each subclass stands for one way a run can fail; only the CLI turns them into exit codes.
+Each subclass stands for one way a run can fail and carries its exit code (a subclass inherits
+it); the CLI turns them into one line and that code.
 Messages are one line, name the file and the field, and end with a tip where there is a fix.
 """
 
@@ -12,6 +13,8 @@ import re
 class TierError(Exception):
     """An expected failure: shown as one line, never as a traceback."""
 
+    exit_code = 2
+
 
 class ConfigError(TierError):
     """tiers.toml, a flag or an option is wrong (exit 2)."""
@@ -20,13 +23,19 @@ class ConfigError(TierError):
 class RenderFileError(TierError):
     """render.yaml is unreadable or invalid (exit 3)."""
 
+    exit_code = 3
+
 
 class RefusedError(TierError):
     """The edit cannot be made safely; the file is left untouched (exit 3)."""
 
+    exit_code = 3
+
 
 class MetricsError(TierError):
     """Metrics could not be read: database unreachable, query failed, snapshot missing (exit 4)."""
+
+    exit_code = 4
 
 
 _URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^:/?#@\s]*:)(?P<pw>[^@\s]*)(?=@)")
