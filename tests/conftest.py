@@ -19,12 +19,18 @@ import psycopg
 import pytest
 from psycopg.conninfo import make_conninfo
 
+_CALLERS = frozenset(
+    {"DATABASE_URL", "GITHUB_STEP_SUMMARY", "GITHUB_ACTIONS", "TIER_DEBUG", "FORCE_COLOR",
+     "NO_COLOR", "CI", "COLUMNS", "LINES", "TERM"}
+)  # fmt: skip
+
 
 @pytest.fixture(autouse=True)
 def _hermetic_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No DATABASE_URL, no PGHOST/PGPASSWORD/...; no ~/.pgpass either."""
+    """No DATABASE_URL, no PGHOST/PGPASSWORD/...; no ~/.pgpass either; and none of the caller's
+    CI or terminal settings (a summary file, colours, debug mode) change what tier prints."""
     for name in list(os.environ):
-        if name == "DATABASE_URL" or name.startswith("PG"):
+        if name in _CALLERS or name.startswith("PG"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("PGPASSFILE", str(Path(__file__).parent / "no-such-pgpass"))
 

@@ -62,8 +62,8 @@ def test_recommend_json_from_a_snapshot(project: Path) -> None:
         "current_detail": "$0/month (web free $0 + postgres free $0)",
         "recommended_detail": "$14/month (web starter $7 + postgres starter $7)",
     }
-    assert any("legacy Render Postgres plan" in w for w in data["warnings"])
-    assert any("slow_query_ms: unknown" in w for w in data["warnings"])
+    assert any("legacy Render Postgres plan" in w["message"] for w in data["warnings"])
+    assert any("slow_query_ms: unknown" in w["message"] for w in data["warnings"])
 
 
 def test_recommend_text_when_piped_is_plain(project: Path) -> None:
@@ -163,7 +163,10 @@ def test_bad_snapshot_exits_4(project: Path) -> None:
 def test_stale_snapshot_warns(project: Path) -> None:
     snap = snapshot(project / "m.json", collected_at="2020-01-01T00:00:00+00:00", **STARTER_LOAD)
     _, out, _ = run("recommend", "--metrics", str(snap), "--json")
-    assert any("days old" in w and "tier snapshot" in w for w in json.loads(out)["warnings"])
+    assert any(
+        "days old" in w["message"] and "tier snapshot" in w["message"]
+        for w in json.loads(out)["warnings"]
+    )
 
 
 # --- apply ---------------------------------------------------------------------------------------
@@ -173,9 +176,10 @@ def test_apply_named_tier_then_again_is_a_no_op(project: Path) -> None:
     code, out, err = run("apply", "--tier", "pro")
     assert (code, out) == (0, "")
     assert err == (
-        "render.yaml: db plan `pro` is a legacy Render Postgres plan: Render no longer creates "
-        "databases on it nor moves one from current plan `free` to it, so it will likely reject "
-        "this change. Tip: set database_plan to a current plan (e.g. `pro-4gb`) in tiers.toml.\n"
+        "render.yaml: warning: db plan `pro` is a legacy Render Postgres plan: Render no longer "
+        "creates databases on it nor moves one from current plan `free` to it, so it will likely "
+        "reject this change. Tip: set database_plan to a current plan (e.g. `pro-4gb`) in "
+        "tiers.toml. [legacy-postgres-plan]\n"
         "render.yaml: api plan free -> pro; api startCommand -> gunicorn main:app --workers 8 "
         "--worker-class uvicorn.workers.UvicornWorker --bind 0.0.0.0:$PORT --timeout 120 "
         "--max-requests 1000 --max-requests-jitter 50; db plan free -> pro\n"
@@ -298,7 +302,7 @@ def test_check_reports_an_outgrown_cap(project: Path) -> None:
     code, out, _ = run("check", "--metrics", "m.json", "--format", "json")
     data = json.loads(out)
     assert code == 1 and data["recommended"] == "starter" and data["needed"] == "pro+redis"
-    assert any("outgrown max_tier" in w for w in data["warnings"])
+    assert any("outgrown max_tier" in w["message"] for w in data["warnings"])
     run("apply", "--tier", "starter")
     code, out, _ = run("check", "--metrics", "m.json")
     assert code == 0 and "the app has outgrown max_tier" in out
@@ -595,4 +599,48 @@ def test_a_bug_exits_5_not_1(project: Path, monkeypatch: pytest.MonkeyPatch) -> 
 def test_a_snapshot_dated_in_the_future_warns(project: Path) -> None:
     snap = snapshot(project / "m.json", collected_at="2099-01-01T00:00:00+00:00", **STARTER_LOAD)
     _, out, _ = run("recommend", "--metrics", str(snap), "--json")
-    assert any("dated in the future" in w for w in json.loads(out)["warnings"])
+    assert any("dated in the future" in w["message"] for w in json.loads(out)["warnings"])
+
+
+# --- writes that fail, and where the snapshot's history goes ----------------------------------
+
+
+def test_snapshot_elsewhere_does_not_touch_the_history(project: Path, pg_db: str) -> None:
+    _users(pg_db, active=600, online=5, idle=10)
+    code, _, err = run("snapshot", "-o", "elsewhere/m.json", env={"DATABASE_URL": pg_db})
+    assert code == 0 and "elsewhere/m.json: snapshot written" in err and "appended" not in err
+    assert (project / "elsewhere" / "m.json").is_file()
+    assert not (project / ".tier" / "history.jsonl").exists()
+    code, _, err = run("snapshot", "-o", ".tier/metrics.json", env={"DATABASE_URL": pg_db})
+    assert code == 0 and "appended to .tier/history.jsonl" in err  # the configured path
+
+
+@pytest.mark.parametrize(
+    ("args", "blocker", "exit_code"),
+    [
+        pytest.param(("snapshot", "-o", "afile/m.json"), "afile", 2, id="snapshot-folder-is-file"),
+        pytest.param(("snapshot",), ".tier", 2, id="dot-tier-is-a-file"),
+        pytest.param(("init", "--tiers", "afile/t.toml"), "afile", 2, id="init-folder-is-file"),
+    ],
+)
+def test_a_write_that_fails_is_one_line_not_a_bug(
+    project: Path, pg_db: str, args: tuple[str, ...], blocker: str, exit_code: int
+) -> None:
+    _users(pg_db, active=600, online=5, idle=10)
+    (project / blocker).write_text("a file, not a folder", "utf-8")
+    code, out, err = run(*args, env={"DATABASE_URL": pg_db})
+    assert code == exit_code, err
+    assert err.count("\n") == 1 and "cannot be written" in err and "Tip:" in err
+    assert "bug in tier" not in err and out == ""
+
+
+def test_apply_into_a_read_only_folder_exits_3(project: Path) -> None:
+    if os.geteuid() == 0:
+        pytest.skip("root writes into read-only folders")
+    project.chmod(0o555)
+    try:
+        code, _, err = run("apply", "--tier", "pro")
+    finally:
+        project.chmod(0o755)
+    assert code == 3 and "render.yaml: cannot be written" in err
+    assert (project / "render.yaml").read_bytes() == EXAMPLE

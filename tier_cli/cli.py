@@ -25,11 +25,7 @@ from tier_cli.errors import (
 )
 
 if TYPE_CHECKING:
-    from tier_cli.config.catalogue import Catalogue
-    from tier_cli.config.tiers import TierConfig
-    from tier_cli.decide.recommendation import Recommendation
-    from tier_cli.decide.trend import Trend
-    from tier_cli.output.check import Verdict
+    from tier_cli.notices import Notice
 
 EXIT_OUT_OF_SYNC = 1
 EXIT_CONFIG = 2
@@ -137,74 +133,10 @@ Service = Annotated[
     str | None,
     typer.Option("--service", help="The web service to act on (default: the only Python one)."),
 ]
-
-
-class _Inputs:
-    """What every command loads first: the catalogue and tiers.toml, and where render.yaml is."""
-
-    def __init__(self, render: Path | None, tiers: Path | None, demo: bool = False) -> None:
-        from tier_cli.config.catalogue import load_catalogue
-        from tier_cli.config.tiers import load_config
-        from tier_cli.metrics.sources import DEMO_RENDER, default_file
-
-        self.catalogue: Catalogue = load_catalogue()
-        if demo:
-            self.render_path = default_file(render, DEMO_RENDER, "render.yaml")
-            self.tiers_path = default_file(tiers, "tiers.toml", "tiers.toml")
-        else:
-            self.render_path = render or Path("render.yaml")
-            self.tiers_path = tiers or Path("tiers.toml")
-        self.config: TierConfig = load_config(self.tiers_path, self.catalogue)
-
-    def beside_tiers(self, relative: str) -> Path:
-        """A path from tiers.toml ([snapshot] path, history) taken from tiers.toml's folder."""
-        return self.tiers_path.parent / relative
-
-
-class _Evaluation:
-    """render.yaml read and placed, metrics read, the recommendation made."""
-
-    def __init__(
-        self,
-        inputs: _Inputs,
-        database_url: str | None,
-        metrics: Path | None,
-        demo: bool,
-        service: str | None,
-        offline: bool = False,
-    ) -> None:
-        from datetime import UTC, datetime
-
-        from tier_cli.blueprint.view import read_blueprint
-        from tier_cli.decide.placement import place
-        from tier_cli.decide.recommendation import recommend
-        from tier_cli.metrics.snapshot import stale_warning
-        from tier_cli.metrics.sources import MetricsSource, read_metrics, read_render
-        from tier_cli.textio import decode
-
-        config = inputs.config
-        source = MetricsSource(database_url, metrics, demo, offline)
-        source.check()
-        self.data = read_render(inputs.render_path)
-        name = str(inputs.render_path)
-        view = read_blueprint(decode(self.data, name).text, name)
-        placement = place(view, name, config.selection(service), config, inputs.catalogue)
-        committed = None if demo else inputs.beside_tiers(config.snapshot.path)
-        measured = read_metrics(source, config.database, committed)
-        stale = stale_warning(measured, config.snapshot.max_age_days, datetime.now(UTC))
-        self.rec: Recommendation = recommend(
-            measured, config, inputs.catalogue, placement, notes=(stale,) if stale else ()
-        )
-
-
-def _trend(inputs: _Inputs, rec: Recommendation) -> Trend:
-    from tier_cli.decide.trend import trend
-    from tier_cli.metrics.snapshot import read_history
-
-    history = read_history(inputs.beside_tiers(inputs.config.snapshot.history))
-    at = inputs.config.rank(rec.recommended)
-    nxt = inputs.config.tiers[at + 1] if at + 1 < len(inputs.config.tiers) else None
-    return trend(history, rec.metrics, nxt)
+Quiet = Annotated[
+    bool,
+    typer.Option("--quiet", "-q", help="Print only the result line: no warnings or notes."),
+]
 
 
 # --- commands ----------------------------------------------------------------------------------
@@ -221,19 +153,25 @@ def recommend(
     tiers: TiersPath = None,
     service: Service = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print plain JSON on stdout.")] = False,
+    quiet: Quiet = False,
 ) -> None:
     """Show which tier the app needs now, and why.
 
     Metrics come from --metrics FILE, else --database-url / $DATABASE_URL, else the snapshot
     committed at [snapshot] path in tiers.toml.
     """
-    inputs = _Inputs(render, tiers, demo)
-    rec = _Evaluation(inputs, database_url, metrics, demo, service, offline).rec
-    trend = None if demo else _trend(inputs, rec)
+    from tier_cli import app as work
+
+    inputs = work.load_inputs(render, tiers, demo)
+    request = work.MetricsRequest(database_url, metrics, demo, offline)
+    rec = work.evaluate(inputs, request, service).rec
+    trend = None if demo else work.trend(inputs, rec)
     from tier_cli.output.report import print_recommendation, recommendation_json
 
     if as_json:
         sys.stdout.write(json.dumps(recommendation_json(rec, trend), indent=2) + "\n")
+    elif quiet:
+        sys.stdout.write(f"{rec.target}\n")
     else:
         print_recommendation(rec, inputs.config, sys.stdout, trend)
 
@@ -257,35 +195,27 @@ def apply(
     metrics: MetricsFile = None,
     demo: Demo = False,
     offline: Offline = False,
+    quiet: Quiet = False,
 ) -> None:
     """Rewrite render.yaml to a tier: plans, startCommand, Key Value; nothing else changes.
 
     Exit 0 whether or not the file changed; one line on stderr per change made.
     """
-    from tier_cli.blueprint.editor import apply_file_bytes
-    from tier_cli.metrics.sources import read_render
-    from tier_cli.textio import unified_diff, write_atomic
+    from tier_cli import app as work
+    from tier_cli.errors import RenderFileError
+    from tier_cli.textio import unified_diff
 
-    inputs = _Inputs(render, tiers, demo)
-    config = inputs.config
-    if tier is not None:
-        if database_url or metrics or demo:
-            raise ConfigError("--tier reads no metrics. Tip: drop the metrics flag, or drop --tier")
-        _known_tier(config, tier)
-        name = tier
-        data = read_render(inputs.render_path)
-    else:
-        evaluation = _Evaluation(inputs, database_url, metrics, demo, service, offline)
-        name, data = evaluation.rec.target, evaluation.data
-    path = inputs.render_path
-    new, result = apply_file_bytes(data, str(path), config.target(name), config.selection(service))
-    for note in result.notes:
-        sys.stderr.write(f"{path}: {note}\n")
+    inputs = work.load_inputs(render, tiers, demo)
+    request = work.MetricsRequest(database_url, metrics, demo, offline)
+    applied = work.plan_apply(inputs, tier, request, service)
+    path, result = applied.path, applied.result
+    if not quiet:
+        _notes(str(path), result.notes)
     if dry_run:
-        sys.stdout.write(unified_diff(data, new, str(path)))
+        sys.stdout.write(unified_diff(applied.before, applied.after, str(path)))
         return
-    if new != data:
-        write_atomic(path, new)
+    if applied.after != applied.before:
+        work.write_file(path, applied.after, RenderFileError)
     if result.changes:
         sys.stderr.write(f"{path}: " + "; ".join(c.describe() for c in result.changes) + "\n")
 
@@ -311,6 +241,7 @@ def check(
             show_default=False,
         ),
     ] = None,
+    quiet: Quiet = False,
 ) -> None:
     """CI step: exit 0 when render.yaml is on the recommended tier, 1 when it is not.
 
@@ -318,16 +249,19 @@ def check(
     """
     if output not in ("text", "json", "github"):
         raise ConfigError(f"--format {output}: unknown format. Tip: use text, json or github")
-    inputs = _Inputs(render, tiers, demo)
-    verdict = _verdict(
-        inputs, _Evaluation(inputs, database_url, metrics, demo, service, offline), service
-    )
+    from tier_cli import app as work
+
+    inputs = work.load_inputs(render, tiers, demo)
+    request = work.MetricsRequest(database_url, metrics, demo, offline)
+    verdict = work.verdict(inputs, work.evaluate(inputs, request, service), service)
     from tier_cli.output.check import verdict_github, verdict_json, verdict_markdown, verdict_text
 
     if output == "json":
         sys.stdout.write(json.dumps(verdict_json(verdict), indent=2) + "\n")
     elif output == "github":
         sys.stdout.write(verdict_github(verdict))
+    elif quiet:
+        sys.stdout.write(verdict_text(verdict).splitlines(keepends=True)[0])
     else:
         sys.stdout.write(verdict_text(verdict))
     for target in (summary, os.environ.get("GITHUB_STEP_SUMMARY") or None):
@@ -335,37 +269,6 @@ def check(
             _append(Path(target), verdict_markdown(verdict))
     if not verdict.in_sync:
         raise typer.Exit(EXIT_OUT_OF_SYNC)
-
-
-def _verdict(inputs: _Inputs, evaluation: _Evaluation, service: str | None) -> Verdict:
-    import shlex
-
-    from tier_cli.blueprint.editor import apply_file_bytes
-    from tier_cli.output.check import Difference, Verdict
-
-    rec = evaluation.rec
-    config = inputs.config
-    path = str(inputs.render_path)
-    new, result = apply_file_bytes(
-        evaluation.data, path, config.target(rec.target), config.selection(service)
-    )
-    fix = ["tier", "apply", "--tier", rec.target]
-    if inputs.render_path != Path("render.yaml"):
-        fix += ["--render", path]
-    if inputs.tiers_path != Path("tiers.toml"):
-        fix += ["--tiers", str(inputs.tiers_path)]
-    if service:
-        fix += ["--service", service]
-    return Verdict(
-        rec=rec,
-        render=path,
-        differences=tuple(Difference(c.describe(), c.line) for c in result.changes),
-        fix=shlex.join(fix),
-        before=evaluation.data,
-        after=new,
-        notes=tuple(result.notes),
-        tiers=config.tiers,
-    )
 
 
 @app.command(epilog=EXIT_HELP)
@@ -388,23 +291,28 @@ def snapshot(
 
     Commit the snapshot so that `tier check` and the pre-commit hook run offline.
     """
+    from tier_cli import app as work
     from tier_cli.metrics.snapshot import append_history, write_snapshot
     from tier_cli.metrics.sources import MetricsSource, read_metrics, resolve_url
 
-    inputs = _Inputs(None, tiers, demo)
+    inputs = work.load_inputs(None, tiers, demo)
     source = MetricsSource(database_url, None, demo)
     if not demo and not resolve_url(source):
         raise MetricsError(
             "tier snapshot measures a database. Tip: pass --database-url URL or set DATABASE_URL"
         )
     measured = read_metrics(source, inputs.config.database)
-    path = output or inputs.beside_tiers(inputs.config.snapshot.path)
-    write_snapshot(path, measured)
-    history = inputs.beside_tiers(inputs.config.snapshot.history)
-    append_history(history, measured)
+    configured = inputs.beside_tiers(inputs.config.snapshot.path)
+    path = output or configured
+    work.write_with(write_snapshot, path, measured)
     shown = ", ".join(
         f"{k} {'unknown' if v is None else f'{v:g}'}" for k, v in measured.values.items()
     )
+    if not work.same_file(path, configured):  # -o elsewhere: a one-off, not the project's history
+        sys.stderr.write(f"{path}: snapshot written ({shown})\n")
+        return
+    history = inputs.beside_tiers(inputs.config.snapshot.history)
+    work.write_with(append_history, history, measured)
     sys.stderr.write(f"{path}: snapshot written ({shown}); appended to {history}\n")
 
 
@@ -415,9 +323,10 @@ def tiers_table(
     as_json: Annotated[bool, typer.Option("--json", help="Print plain JSON on stdout.")] = False,
 ) -> None:
     """The tier table: thresholds, plans and real monthly prices from Render's catalogue."""
+    from tier_cli import app as work
     from tier_cli.output.tiers import print_tiers, tiers_json
 
-    inputs = _Inputs(None, tiers)
+    inputs = work.load_inputs(None, tiers)
     if as_json:
         sys.stdout.write(json.dumps(tiers_json(inputs.config, inputs.catalogue), indent=2) + "\n")
     else:
@@ -436,9 +345,9 @@ def init(
     Given a database (--database-url or $DATABASE_URL), inspect its schema to find the users
     table and its last-activity column and write the metric SQL for them.
     """
+    from tier_cli import app as work
     from tier_cli.config.initfile import initial_tiers_toml
     from tier_cli.metrics.sources import MetricsSource, resolve_url
-    from tier_cli.textio import write_atomic
 
     if path.exists() and not force:
         raise ConfigError(f"{path}: already exists. Tip: pass --force to overwrite it")
@@ -449,7 +358,7 @@ def init(
 
         guess = inspect_schema(url)
     text, notes = initial_tiers_toml(guess)
-    write_atomic(path, text.encode("utf-8"))
+    work.write_file(path, text.encode("utf-8"))
     for note in notes:
         sys.stderr.write(f"{path}: {note}\n")
     sys.stderr.write(f"{path}: written\n")
@@ -466,12 +375,9 @@ def _append(path: Path, text: str) -> None:
         ) from None
 
 
-def _known_tier(config: TierConfig, name: str) -> None:
-    if name not in config.names:
-        raise ConfigError(
-            f"--tier {name}: no such tier in {config.path}. Tip: use one of "
-            + ", ".join(config.names)
-        )
+def _notes(path: str, notes: tuple[Notice, ...]) -> None:
+    for note in notes:
+        sys.stderr.write(f"{path}: {note.severity}: {note.text()}\n")
 
 
 def main() -> None:

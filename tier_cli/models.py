@@ -8,6 +8,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import NamedTuple
 
+from tier_cli.notices import Notice, notice
+
 METRIC_NAMES: tuple[str, ...] = (
     "users",
     "active_users",
@@ -95,11 +97,12 @@ class SchemaGuess(NamedTuple):
     notes: tuple[str, ...] = ()  # what was looked at and why a choice was made
 
 
-def leftover_keyvalue_note(name: str) -> str:
+def leftover_keyvalue_note(name: str) -> Notice:
     """Said by `apply` (the editor) and `recommend` alike, so `check` can show it once."""
-    return (
+    return notice(
+        "leftover-keyvalue",
         f"Key Value service `{name}` is no longer needed by this tier; tier never deletes it, and "
-        "it stays in the monthly cost: remove it by hand if you no longer use it."
+        "it stays in the monthly cost: remove it by hand if you no longer use it.",
     )
 
 

@@ -1104,7 +1104,7 @@ services:
 
 @pytest.mark.parametrize(("text", "tier", "selection", "notes"), NOTES)
 def test_notes(text: str, tier: str, selection: Selection, notes: list[str]) -> None:
-    assert list(run(text, tier, selection).notes) == notes
+    assert [n.message for n in run(text, tier, selection).notes] == notes
 
 
 def test_changes_describe_and_lines() -> None:

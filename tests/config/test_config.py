@@ -113,9 +113,19 @@ BROKEN = [
         r"start_command: has a placeholder other than \{app\}",
     ),
     (
-        "unknown-tier-name",
-        _edit('name = "pro+redis"', 'name = "enterprise"'),
-        r"tier\[3\]\.name: unknown tier 'enterprise'.*free, starter, pro, pro\+redis",
+        "bad-tier-name",
+        _edit('name = "pro+redis"', 'name = "Pro Redis"'),
+        r"tier\[3\]\.name: 'Pro Redis' is not a tier name\. Tip: use lowercase letters",
+    ),
+    (
+        "unknown-warning-code",
+        _edit("[[tier]]", '[warnings]\nignore = ["no-such-code"]\n\n[[tier]]'),
+        r"warnings\.ignore: unknown warning code 'no-such-code'.*legacy-postgres-plan",
+    ),
+    (
+        "warning-codes-not-a-list",
+        _edit("[[tier]]", '[warnings]\nignore = "price-differs"\n\n[[tier]]'),
+        r"warnings\.ignore: must be a list of warning codes",
     ),
     (
         "duplicate-tier",
@@ -123,11 +133,9 @@ BROKEN = [
         r"tier\[pro\]: is declared twice",
     ),
     (
-        "out-of-order",
-        _edit('name = "starter"', 'name = "TMP"')
-        .replace('name = "pro" ', 'name = "starter" ')
-        .replace('name = "TMP"', 'name = "pro"'),
-        r"comes after tier",
+        "no-tiers",
+        "tier = []\n",
+        r"tier: must be an array of tables",
     ),
     (
         "floor-with-thresholds",
@@ -243,3 +251,31 @@ def test_overrides_are_read(tmp_path: Path) -> None:
     assert config.prices["web"] == {"pro": 80}
     assert config.database.queries["users"].startswith("SELECT count(*) FROM accounts")
     assert config.database.config_path == str(path)
+
+
+FIFTH_TIER = """
+[[tier]]
+name = "scale-out"
+web_plan = "pro plus"
+database_plan = "pro-8gb"
+start_command = "gunicorn {app} --workers 8 --bind 0.0.0.0:$PORT"
+thresholds = { active_users = 50000 }
+"""
+
+
+def test_tiers_are_data_any_number_and_names_in_file_order(tmp_path: Path) -> None:
+    path = tmp_path / "tiers.toml"
+    path.write_text((ROOT / "tiers.toml").read_text("utf-8") + FIFTH_TIER, "utf-8")
+    config = load_config(path, CAT)
+    assert config.names == ("free", "starter", "pro", "pro+redis", "scale-out")
+    assert config.rank("scale-out") == 4
+    renamed = path.read_text("utf-8").replace('name = "starter"', 'name = "small.2"')
+    path.write_text(renamed, "utf-8")
+    assert load_config(path, CAT).names[1] == "small.2"
+
+
+def test_warnings_ignore_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "tiers.toml"
+    text = (ROOT / "tiers.toml").read_text("utf-8")
+    path.write_text('[warnings]\nignore = ["price-differs", "size-differs"]\n\n' + text, "utf-8")
+    assert load_config(path, CAT).ignore_warnings == {"price-differs", "size-differs"}

@@ -172,7 +172,7 @@ def test_headroom_to_the_next_tier() -> None:
 def test_warnings_beyond_capacity_and_top_tier_still_slow() -> None:
     decision = decide(m(active_users=150_000, slow_query_ms=8000), CONFIG, "pro+redis")
     assert decision.recommended == "pro+redis"
-    text = " | ".join(decision.warnings)
+    text = " | ".join(w.message for w in decision.warnings)
     assert "beyond the 100,000 users" in text
     assert "no tier above it" in text
 
@@ -185,7 +185,7 @@ def test_unknown_metrics_are_reported() -> None:
 def test_unknown_blocks_downgrade_with_a_warning() -> None:
     decision = decide(m(active_users=100), CONFIG, "pro")
     assert decision.recommended == "pro"
-    assert any("could not be measured" in w for w in decision.warnings)
+    assert any("could not be measured" in w.message for w in decision.warnings)
 
 
 # --- properties ---------------------------------------------------------------------------------

@@ -65,7 +65,7 @@ def test_current_tier(text: str, tier: str | None, note: str | None) -> None:
     if note is None:
         assert placement.notes == ()
     else:
-        assert any(note in n for n in placement.notes), placement.notes
+        assert any(note in n.message for n in placement.notes), placement.notes
 
 
 def test_costs_count_defaults_and_key_value() -> None:

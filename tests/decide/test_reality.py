@@ -44,7 +44,7 @@ CASES = [
 
 @pytest.mark.parametrize(("tier", "present", "absent"), CASES, ids=[c[0] for c in CASES])
 def test_guide_against_render(tier: str, present: list[str], absent: list[str]) -> None:
-    text = " | ".join(reality_checks(CONFIG.tier(tier), CONFIG, CAT))
+    text = " | ".join(w.message for w in reality_checks(CONFIG.tier(tier), CONFIG, CAT))
     for fragment in present:
         assert fragment in text
     for fragment in absent:
@@ -56,5 +56,5 @@ def test_a_tier_that_matches_render_gets_no_size_warning(tmp_path: Path) -> None
     path = tmp_path / "tiers.toml"
     path.write_text(fixed, "utf-8")
     config = load_config(path, CAT)
-    text = " | ".join(reality_checks(config.tier("starter"), config, CAT))
+    text = " | ".join(w.message for w in reality_checks(config.tier("starter"), config, CAT))
     assert "web_ram_gb" not in text

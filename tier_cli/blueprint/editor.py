@@ -52,6 +52,7 @@ from tier_cli.blueprint.view import (
 from tier_cli.config.catalogue import Kind, load_catalogue, same_plan
 from tier_cli.errors import ConfigError
 from tier_cli.models import Selection, TierTarget
+from tier_cli.notices import Notice, notice
 from tier_cli.textio import decode, encode
 
 _PLAN_AFTER = ("type", "name", "runtime", "env")
@@ -82,7 +83,7 @@ class Change(NamedTuple):
 class ApplyResult(NamedTuple):
     text: str
     changes: tuple[Change, ...]
-    notes: tuple[str, ...]
+    notes: tuple[Notice, ...]
 
 
 def apply_file_bytes(
@@ -172,9 +173,13 @@ def _note_legacy_postgres(work: Work, subject: str, current: str | None, new: st
     move = f"from current plan `{now.name}` " if now is not None else ""
     successor = f" (e.g. `{plan.successor}`)" if plan.successor else ""
     work.notes.append(
-        f"{subject} plan `{new}` is a legacy Render Postgres plan: Render no longer creates "
-        f"databases on it nor moves one {move}to it, so it will likely reject this change. "
-        f"Tip: set database_plan to a current plan{successor} in tiers.toml."
+        notice(
+            "legacy-postgres-plan",
+            f"{subject} plan `{new}` is a legacy Render Postgres plan: Render no longer creates "
+            f"databases on it nor moves one {move}to it, so it will likely reject this change. "
+            f"Tip: set database_plan to a current plan{successor} in tiers.toml.",
+            file=work.filename,
+        )
     )
 
 
@@ -189,13 +194,21 @@ def _set_start(
         if current is None or not current.strip():
             what = "has no startCommand" if current is None else "has an empty startCommand"
             work.notes.append(
-                f'{view.label} {what}; left as is. Tip: set app = "main:app" under '
-                "[render] in tiers.toml to let tier write one."
+                notice(
+                    "start-command-kept",
+                    f'{view.label} {what}; left as is. Tip: set app = "main:app" under '
+                    "[render] in tiers.toml to let tier write one.",
+                    file=work.filename,
+                )
             )
         else:
             work.notes.append(
-                f"{view.label} startCommand `{_one_line(current)}` is not a uvicorn/gunicorn "
-                f"ASGI command tier can rewrite safely; left as is. {_TIP_APP}"
+                notice(
+                    "start-command-kept",
+                    f"{view.label} startCommand `{_one_line(current)}` is not a uvicorn/gunicorn "
+                    f"ASGI command tier can rewrite safely; left as is. {_TIP_APP}",
+                    file=work.filename,
+                )
             )
         return
     prefix = understood.prefix if understood else find_prefix(current)
@@ -204,15 +217,23 @@ def _set_start(
         return
     if understood is not None and understood.server == "hypercorn" and "hypercorn" not in template:
         work.notes.append(
-            f"{view.label} ran hypercorn; the tier's template runs another server: check that "
-            "it is in your requirements."
+            notice(
+                "server-changed",
+                f"{view.label} ran hypercorn; the tier's template runs another server: check that "
+                "it is in your requirements.",
+                file=work.filename,
+            )
         )
     kept = _unmanaged_options(understood, template)
     if kept:
         work.notes.append(
-            f"{view.label} startCommand has options the tier's template does not carry "
-            f"({', '.join(kept)}); left as is so that they are not lost. Tip: add them to "
-            "start_command of the tiers in tiers.toml, and tier will write the command."
+            notice(
+                "start-command-kept",
+                f"{view.label} startCommand has options the tier's template does not carry "
+                f"({', '.join(kept)}); left as is so that they are not lost. Tip: add them to "
+                "start_command of the tiers in tiers.toml, and tier will write the command.",
+                file=work.filename,
+            )
         )
         return
     write_scalar(work, web, "startCommand", current, desired, view.label, _START_AFTER)
@@ -236,17 +257,32 @@ def _unmanaged_options(understood: AppCommand | None, template: str) -> list[str
 def _note_no_database(work: Work, web: ServiceView) -> None:
     databases = work.parsed.view.databases
     if not databases:
-        work.notes.append(f"{work.filename} declares no database; no database plan was written.")
+        work.notes.append(
+            notice(
+                "no-database",
+                f"{work.filename} declares no database; no database plan was written.",
+                file=work.filename,
+            )
+        )
     elif web.database_ref is not None:
         work.notes.append(
-            f"{web.label}'s DATABASE_URL names database `{web.database_ref}`, which "
-            f"{work.filename} does not declare; no database plan was changed."
+            notice(
+                "no-database",
+                f"{web.label}'s DATABASE_URL names database `{web.database_ref}`, which "
+                f"{work.filename} does not declare; no database plan was changed.",
+                file=work.filename,
+            )
         )
     else:
         names = ", ".join(f"`{d.label}`" for d in databases)
         work.notes.append(
-            f"several databases ({names}) and {web.label} has no DATABASE_URL naming one; no "
-            'database plan was changed. Tip: set database = "NAME" under [render] in tiers.toml.'
+            notice(
+                "no-database",
+                f"several databases ({names}) and {web.label} has no DATABASE_URL naming one; "
+                'no database plan was changed. Tip: set database = "NAME" under [render] in '
+                "tiers.toml.",
+                file=work.filename,
+            )
         )
 
 

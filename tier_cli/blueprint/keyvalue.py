@@ -19,6 +19,7 @@ from tier_cli.blueprint.view import KEYVALUE_TYPES, Entry, ServiceView, env_var
 from tier_cli.config.catalogue import load_catalogue, same_plan
 from tier_cli.errors import RefusedError
 from tier_cli.models import KeyValueTarget, leftover_keyvalue_note
+from tier_cli.notices import notice
 
 
 def edit_keyvalue(
@@ -40,9 +41,13 @@ def edit_keyvalue(
         name, kind = chosen.name or want.name, chosen.type or "keyvalue"
         if not same_plan(load_catalogue(), "keyvalue", chosen.plan or "starter", want.plan):
             work.notes.append(
-                f"Key Value service `{name}` is on plan {chosen.plan or 'starter (default)'}; "
-                f"this tier suggests {want.plan}. tier does not change an existing Key Value "
-                "plan; change it by hand if you want to."
+                notice(
+                    "keyvalue-plan-differs",
+                    f"Key Value service `{name}` is on plan {chosen.plan or 'starter (default)'}; "
+                    f"this tier suggests {want.plan}. tier does not change an existing Key Value "
+                    "plan; change it by hand if you want to.",
+                    file=work.filename,
+                )
             )
     if env_var(web.node, "REDIS_URL") is None:
         _add_redis_url(work, web, web_view.label, name, kind)

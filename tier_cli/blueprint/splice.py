@@ -27,6 +27,7 @@ from tier_cli.blueprint.spans import (
 )
 from tier_cli.blueprint.view import Entry, Parsed, parse_blueprint
 from tier_cli.errors import RefusedError, TierError
+from tier_cli.notices import Notice
 from tier_cli.textio import dominant_newline
 
 
@@ -66,7 +67,7 @@ class Work:
         self.parsed = parsed
         self.splices: list[Splice] = []
         self.changes: list[PendingChange] = []
-        self.notes: list[str] = []
+        self.notes: list[Notice] = []
         self.ops: list[Op] = []
         self.rewritten: set[int] = set()  # ids of scalars whose text is replaced
         self._layout: Layout | None = None

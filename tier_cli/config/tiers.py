@@ -5,6 +5,7 @@ Every problem is one ConfigError line: `tiers.toml: <key path>: <what is wrong>.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from itertools import pairwise
@@ -22,8 +23,9 @@ from tier_cli.models import (
     Selection,
     TierTarget,
 )
+from tier_cli.notices import CODES
 
-TIER_NAMES: tuple[str, ...] = ("free", "starter", "pro", "pro+redis")
+TIER_NAME = re.compile(r"[a-z0-9+._-]+")  # tiers are data: any names, ordered as in the file
 APP_PLACEHOLDER = "{app}"
 
 
@@ -77,6 +79,7 @@ class TierConfig(NamedTuple):
     prices: Mapping[str, Mapping[str, float]] = MappingProxyType(
         {}
     )  # kind -> plan name -> $/month, overriding the catalogue
+    ignore_warnings: frozenset[str] = frozenset()  # [warnings] ignore: codes never shown
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -128,7 +131,7 @@ def load_config(path: Path, catalogue: Catalogue) -> TierConfig:
 
 def parse_config(raw: Mapping[str, Any], name: str, catalogue: Catalogue) -> TierConfig:
     r = _Reader(name)
-    r.keys(raw, "", {"tier", "decision", "database", "render", "snapshot", "prices"})
+    r.keys(raw, "", {"tier", "decision", "database", "render", "snapshot", "prices", "warnings"})
     tiers = _tiers(r, raw.get("tier"), catalogue)
     return TierConfig(
         path=name,
@@ -138,25 +141,38 @@ def parse_config(raw: Mapping[str, Any], name: str, catalogue: Catalogue) -> Tie
         render=_render(r, r.table(raw, "render")),
         snapshot=_snapshot(r, r.table(raw, "snapshot")),
         prices=_prices(r, r.table(raw, "prices"), catalogue),
+        ignore_warnings=_ignored(r, r.table(raw, "warnings")),
     )
+
+
+def _ignored(r: _Reader, raw: Mapping[str, Any]) -> frozenset[str]:
+    at = "warnings"
+    r.keys(raw, at, {"ignore"})
+    codes = raw.get("ignore", [])
+    if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+        r.fail(
+            f"{at}.ignore", "must be a list of warning codes", 'write ignore = ["price-differs"]'
+        )
+    for code in codes:
+        if code not in CODES:
+            r.fail(
+                f"{at}.ignore",
+                f"unknown warning code {code!r}",
+                "use one of " + ", ".join(sorted(CODES)),
+            )
+    return frozenset(codes)
 
 
 def _tiers(r: _Reader, raw: Any, catalogue: Catalogue) -> tuple[Tier, ...]:
     if raw is None:
-        r.fail("tier", "no tiers declared", 'add [[tier]] tables named "free", "starter", ...')
-    if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
+        r.fail("tier", "no tiers declared", "add [[tier]] tables, the lowest tier first")
+    if not isinstance(raw, list) or not raw or not all(isinstance(t, dict) for t in raw):
         r.fail("tier", "must be an array of tables", "write each tier as a [[tier]] table")
     tiers = [_tier(r, i, t, catalogue) for i, t in enumerate(raw)]
     names = [t.name for t in tiers]
-    for i, tier in enumerate(tiers):
+    for tier in tiers:
         if names.count(tier.name) > 1:
             r.fail(f"tier[{tier.name}]", "is declared twice", "keep one [[tier]] per name")
-        if i and TIER_NAMES.index(tier.name) < TIER_NAMES.index(names[i - 1]):
-            r.fail(
-                f"tier[{tier.name}]",
-                f"comes after tier {names[i - 1]}",
-                "list the tiers in the guide's order: " + ", ".join(TIER_NAMES),
-            )
     if tiers[0].thresholds:
         r.fail(
             f"tier[{tiers[0].name}].thresholds",
@@ -184,8 +200,12 @@ _TIER_KEYS = {
 def _tier(r: _Reader, i: int, raw: Mapping[str, Any], catalogue: Catalogue) -> Tier:
     name = r.string(raw, f"tier[{i}]", "name", required=True)
     assert name is not None
-    if name not in TIER_NAMES:
-        r.fail(f"tier[{i}].name", f"unknown tier {name!r}", "use one of " + ", ".join(TIER_NAMES))
+    if not TIER_NAME.fullmatch(name):
+        r.fail(
+            f"tier[{i}].name",
+            f"{name!r} is not a tier name",
+            'use lowercase letters, digits and + . _ - (e.g. "pro+redis", "scale-out")',
+        )
     at = f"tier[{name}]"
     r.keys(raw, at, _TIER_KEYS)
     web = r.plan(raw, at, "web_plan", "web", catalogue, required=True)

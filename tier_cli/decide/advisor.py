@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 from tier_cli.config.tiers import Tier, TierConfig
 from tier_cli.models import METRIC_NAMES, Metrics
+from tier_cli.notices import Notice, notice
 
 MB_PER_GB = 1024
 
@@ -66,7 +67,7 @@ class Decision(NamedTuple):
     reasons: tuple[Reason, ...]
     headroom: tuple[Headroom, ...]
     unknown: tuple[str, ...]
-    warnings: tuple[str, ...]
+    warnings: tuple[Notice, ...]
     change: str  # "up", "down", "none", or "unknown" when the current tier is unknown
 
 
@@ -82,7 +83,7 @@ def decide(metrics: Metrics, config: TierConfig, current: str | None) -> Decisio
     policy = config.policy
     cur = None if current is None else config.rank(current)
     reasons: list[Reason] = []
-    warnings: list[str] = []
+    warnings: list[Notice] = []
     unknown = tuple(m for m in METRIC_NAMES if metrics.get(m) is None)
 
     reached = 0
@@ -98,9 +99,12 @@ def decide(metrics: Metrics, config: TierConfig, current: str | None) -> Decisio
         up = min((0 if cur is None else cur) + 1, len(tiers) - 1)
         if cur == len(tiers) - 1:
             warnings.append(
-                f"slow_query_ms {_num(slow)} >= {_num(policy.still_slow_ms)} on {tiers[cur].name}, "
-                "the highest tier: there is no tier above it. Tip: find the slow statements in "
-                "pg_stat_statements and index them"
+                notice(
+                    "no-tier-above",
+                    f"slow_query_ms {_num(slow)} >= {_num(policy.still_slow_ms)} on "
+                    f"{tiers[cur].name}, the highest tier: there is no tier above it. Tip: find "
+                    "the slow statements in pg_stat_statements and index them",
+                )
             )
         reasons.append(
             Reason("slow_query_ms", slow, policy.still_slow_ms, tiers[up].name, "still_slow")
@@ -112,8 +116,12 @@ def decide(metrics: Metrics, config: TierConfig, current: str | None) -> Decisio
         needed, limit = _storage_tier(tiers, size, policy.storage_share)
         if needed is None:
             warnings.append(
-                f"db_size_mb {_num(size)} is past every tier's storage "
-                f"(x{policy.storage_share:g} share). Tip: raise storage_gb in {config.path}"
+                notice(
+                    "storage-beyond-tiers",
+                    f"db_size_mb {_num(size)} is past every tier's storage "
+                    f"(x{policy.storage_share:g} share). Tip: raise storage_gb in {config.path}",
+                    file=str(config.path),
+                )
             )
             needed = len(tiers) - 1
         if needed > 0 and limit is not None and needed > reached:
@@ -130,9 +138,12 @@ def decide(metrics: Metrics, config: TierConfig, current: str | None) -> Decisio
     active = metrics.get("active_users")
     if capacity is not None and active is not None and active > capacity:
         warnings.append(
-            f"active_users {_num(active)} is beyond the {_num(capacity)} users the highest tier "
-            f"({tiers[-1].name}) is said to carry. Tip: plan past the guide: more instances "
-            "(numInstances or scaling) and a larger database plan"
+            notice(
+                "beyond-capacity",
+                f"active_users {_num(active)} is beyond the {_num(capacity)} users the highest "
+                f"tier ({tiers[-1].name}) is said to carry. Tip: plan past the guide: more "
+                "instances (numInstances or scaling) and a larger database plan",
+            )
         )
 
     return Decision(
@@ -165,7 +176,7 @@ def _storage_tier(
 
 def _downgrade(
     metrics: Metrics, tiers: tuple[Tier, ...], reached: int, cur: int, band: float
-) -> tuple[int, list[Reason], list[str]]:
+) -> tuple[int, list[Reason], list[Notice]]:
     """Step down from cur towards reached while each tier left is clearly out of reach."""
     level = cur
     fallen: list[Reason] = []  # why each tier left is left
@@ -177,8 +188,11 @@ def _downgrade(
                 level,
                 [],
                 [
-                    f"staying on {leaving.name}: a downgrade needs every metric of its thresholds, "
-                    f"and {', '.join(missing)} could not be measured"
+                    notice(
+                        "downgrade-held",
+                        f"staying on {leaving.name}: a downgrade needs every metric of its "
+                        f"thresholds, and {', '.join(missing)} could not be measured",
+                    )
                 ],
             )
         near = [

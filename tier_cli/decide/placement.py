@@ -10,6 +10,7 @@ from tier_cli.config.catalogue import Catalogue, Kind, same_plan
 from tier_cli.config.tiers import Tier, TierConfig
 from tier_cli.decide.costs import Cost, monthly_cost
 from tier_cli.models import Selection
+from tier_cli.notices import Notice, notice
 
 KEYVALUE_TYPES = ("keyvalue", "redis")
 
@@ -24,7 +25,7 @@ class Placement(NamedTuple):
     keyvalue: str | None  # name of a Key Value (or legacy redis) service in the file
     keyvalue_plan: str | None
     tier: str | None  # None: the file matches no tier
-    notes: tuple[str, ...] = ()
+    notes: tuple[Notice, ...] = ()
 
     def effective_plans(self, catalogue: Catalogue) -> list[tuple[Kind, str]]:
         """The plans Render applies, defaults included (a missing service plan is starter)."""
@@ -51,13 +52,19 @@ def place(
     kv = next((s for s in view.services if s.type in KEYVALUE_TYPES), None)
     web_plan = web.plan or catalogue.default("web").name
     db_plan = None if db is None else (db.plan or catalogue.default("postgres").name)
-    notes: list[str] = []
+    notes: list[Notice] = []
     written: list[tuple[Kind, str | None, str]] = [("web", web.plan, web.label)]
     if db is not None:
         written.append(("postgres", db.plan, db.name or "the database"))
     for kind, plan, owner in written:
         if plan is not None and catalogue.find(kind, plan) is None:
-            notes.append(f"{filename}: {owner} plan {plan!r} is not a Render {kind} plan")
+            notes.append(
+                notice(
+                    "unknown-plan",
+                    f"{filename}: {owner} plan {plan!r} is not a Render {kind} plan",
+                    file=filename,
+                )
+            )
 
     candidates = [t for t in config.tiers if same_plan(catalogue, "web", t.web_plan, web_plan)]
     candidates = _narrow(candidates, lambda t: (t.keyvalue_plan is not None) == (kv is not None))
@@ -69,8 +76,12 @@ def place(
     shown = web.plan if web.plan is not None else f"{web_plan} (no plan key: Render's default)"
     if tier is None:
         notes.append(
-            f"{filename}: matches no tier in {config.path}: {web.label} is on plan {shown}"
-            + (f", {db.name} on {db_plan}" if db is not None else "")
+            notice(
+                "no-matching-tier",
+                f"{filename}: matches no tier in {config.path}: {web.label} is on plan {shown}"
+                + (f", {db.name} on {db_plan}" if db is not None else ""),
+                file=filename,
+            )
         )
     elif (
         db is not None
@@ -78,8 +89,12 @@ def place(
         and not same_plan(catalogue, "postgres", tier.database_plan, db_plan)
     ):
         notes.append(
-            f"{filename}: {web.name} is on tier {tier.name}, but database {db.name} is on plan "
-            f"{db_plan}, not {tier.database_plan}"
+            notice(
+                "database-off-tier",
+                f"{filename}: {web.name} is on tier {tier.name}, but database {db.name} is on "
+                f"plan {db_plan}, not {tier.database_plan}",
+                file=filename,
+            )
         )
     return Placement(
         service=web.label,

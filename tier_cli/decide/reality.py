@@ -7,6 +7,7 @@ import re
 from tier_cli.config.catalogue import Catalogue, Kind, Plan
 from tier_cli.config.tiers import Tier, TierConfig
 from tier_cli.decide.costs import Cost, monthly_cost
+from tier_cli.notices import Notice, notice
 
 DEPRECATED_WORKER = "uvicorn.workers.UvicornWorker"
 MB_PER_WORKER = 256  # below this per gunicorn worker, a FastAPI app is likely to run out of memory
@@ -24,7 +25,7 @@ def tier_cost(tier: Tier, config: TierConfig, catalogue: Catalogue) -> Cost:
     return monthly_cost(catalogue, config.prices, tier_plans(tier))
 
 
-def _size_beliefs(tier: Tier, web: Plan, catalogue: Catalogue, at: str) -> list[str]:
+def _size_beliefs(tier: Tier, web: Plan, catalogue: Catalogue, at: str, file: str) -> list[Notice]:
     """web_cpu / web_ram_gb in tiers.toml (the guide's figures) against the catalogue's plan."""
     ram_mb = None if tier.web_ram_gb is None else round(tier.web_ram_gb * 1024)
     cpu_off = tier.web_cpu is not None and tier.web_cpu != web.cpu
@@ -45,8 +46,12 @@ def _size_beliefs(tier: Tier, web: Plan, catalogue: Catalogue, at: str) -> list[
     ]
     match = f"; that is Render's `{fits[0].name}` (${fits[0].usd:g}/month)" if fits else ""
     return [
-        f"{at}: {said}, but Render's web plan `{web.name}` has {web.cpu:g} CPU and "
-        f"{_gb(web.ram_mb)} RAM (${web.usd:g}/month){match}"
+        notice(
+            "size-differs",
+            f"{at}: {said}, but Render's web plan `{web.name}` has {web.cpu:g} CPU and "
+            f"{_gb(web.ram_mb)} RAM (${web.usd:g}/month){match}",
+            file=file,
+        )
     ]
 
 
@@ -54,9 +59,10 @@ def _gb(mb: int) -> str:
     return f"{mb} MB" if mb < 1024 else f"{mb / 1024:g} GB"
 
 
-def reality_checks(tier: Tier, config: TierConfig, catalogue: Catalogue) -> list[str]:
-    """Plain warnings for one tier; an empty list when Render agrees with tiers.toml."""
-    out: list[str] = []
+def reality_checks(tier: Tier, config: TierConfig, catalogue: Catalogue) -> list[Notice]:
+    """Warnings for one tier; an empty list when Render agrees with tiers.toml."""
+    out: list[Notice] = []
+    file = str(config.path)
     at = f"{config.path}: tier {tier.name}"
     db = catalogue.find("postgres", tier.database_plan)
     if db is not None and db.legacy:
@@ -68,14 +74,22 @@ def reality_checks(tier: Tier, config: TierConfig, catalogue: Catalogue) -> list
             else "choose a current Postgres plan"
         )
         out.append(
-            f"{at}: database_plan {tier.database_plan!r} is a legacy Render Postgres plan: Render "
-            "no longer creates databases on it, and a database on a current plan (free included) "
-            f"cannot move back to it. Tip: {tip}"
+            notice(
+                "legacy-postgres-plan",
+                f"{at}: database_plan {tier.database_plan!r} is a legacy Render Postgres plan: "
+                "Render no longer creates databases on it, and a database on a current plan (free "
+                f"included) cannot move back to it. Tip: {tip}",
+                file=file,
+            )
         )
     if db is not None and db.name == "free":
         out.append(
-            f"{at}: Render's free Postgres expires 30 days after creation (14-day grace) and has "
-            "no backups"
+            notice(
+                "free-postgres-expires",
+                f"{at}: Render's free Postgres expires 30 days after creation (14-day grace) and "
+                "has no backups",
+                file=file,
+            )
         )
     cost = tier_cost(tier, config, catalogue)
     if (
@@ -89,30 +103,46 @@ def reality_checks(tier: Tier, config: TierConfig, catalogue: Catalogue) -> list
             if (p := catalogue.find(k, n)) is not None and not p.confirmed
         ]
         out.append(
-            f"{at}: price_usd says ${tier.price_usd:g}/month; Render's catalogue "
-            f"({catalogue.as_of}) gives {cost.describe()}"
-            + (f" ({', '.join(unconfirmed)}: unconfirmed price)" if unconfirmed else "")
+            notice(
+                "price-differs",
+                f"{at}: price_usd says ${tier.price_usd:g}/month; Render's catalogue "
+                f"({catalogue.as_of}) gives {cost.describe()}"
+                + (f" ({', '.join(unconfirmed)}: unconfirmed price)" if unconfirmed else ""),
+                file=file,
+            )
         )
     web = catalogue.find("web", tier.web_plan)
     if web is not None:
-        out.extend(_size_beliefs(tier, web, catalogue, at))
+        out.extend(_size_beliefs(tier, web, catalogue, at, file))
     workers = _WORKERS.search(tier.start_command)
     if web is not None and workers:
         n = int(workers.group(1))
         if web.ram_mb / n < MB_PER_WORKER:
             out.append(
-                f"{at}: {n} workers on web plan {web.name} ({web.ram_mb} MB RAM): about "
-                f"{web.ram_mb // n} MB each; a FastAPI worker often needs more. Tip: fewer workers "
-                "or a plan with more memory"
+                notice(
+                    "workers-exceed-ram",
+                    f"{at}: {n} workers on web plan {web.name} ({web.ram_mb} MB RAM): about "
+                    f"{web.ram_mb // n} MB each; a FastAPI worker often needs more. Tip: fewer "
+                    "workers or a plan with more memory",
+                    file=file,
+                )
             )
         if web.cpu is not None and n > 2 * web.cpu + 1:
             out.append(
-                f"{at}: {n} workers on web plan {web.name} ({web.cpu:g} CPU) is above gunicorn's "
-                f"(2 x CPUs) + 1 = {2 * web.cpu + 1:g} starting point"
+                notice(
+                    "workers-exceed-cpu",
+                    f"{at}: {n} workers on web plan {web.name} ({web.cpu:g} CPU) is above "
+                    f"gunicorn's (2 x CPUs) + 1 = {2 * web.cpu + 1:g} starting point",
+                    file=file,
+                )
             )
     if DEPRECATED_WORKER in tier.start_command:
         out.append(
-            f"{at}: start_command uses {DEPRECATED_WORKER}, deprecated since 2024. Tip: "
-            "add the uvicorn-worker package and write -k uvicorn_worker.UvicornWorker"
+            notice(
+                "deprecated-worker-class",
+                f"{at}: start_command uses {DEPRECATED_WORKER}, deprecated since 2024. Tip: "
+                "add the uvicorn-worker package and write -k uvicorn_worker.UvicornWorker",
+                file=file,
+            )
         )
     return out

@@ -16,6 +16,7 @@ from tier_cli.decide.costs import Cost, monthly_cost
 from tier_cli.decide.placement import Placement
 from tier_cli.decide.reality import reality_checks, tier_cost
 from tier_cli.models import Metrics, leftover_keyvalue_note
+from tier_cli.notices import Notice, notice, unique
 
 
 class Recommendation(NamedTuple):
@@ -27,9 +28,9 @@ class Recommendation(NamedTuple):
     placement: Placement | None
     cost_now: Cost | None
     cost_after: Cost  # of the target tier
-    warnings: tuple[str, ...]
+    warnings: tuple[Notice, ...]
     change: str  # from the current tier to the target: "up", "down", "none", "unknown"
-    guardrails: tuple[str, ...] = ()  # the cap and pin sentences, also in warnings
+    guardrails: tuple[Notice, ...] = ()  # the cap and pin, also in warnings
 
     @property
     def current(self) -> str | None:
@@ -65,7 +66,7 @@ def recommend(
     config: TierConfig,
     catalogue: Catalogue,
     placement: Placement | None,
-    notes: Sequence[str] = (),
+    notes: Sequence[Notice] = (),
 ) -> Recommendation:
     current = None if placement is None else placement.tier
     decision = decide(metrics, config, current)
@@ -73,15 +74,23 @@ def recommend(
     recommended = config.tiers[capped].name
     pinned = config.policy.pin
     tier = config.tier(pinned or recommended)
-    guardrails: list[str] = []
+    guardrails: list[Notice] = []
     if capped_by is not None:
         guardrails.append(
-            f"the app has outgrown {capped_by} in {config.path}: the metrics call for "
-            f"{decision.recommended}, capped to {recommended}"
+            notice(
+                "tier-capped",
+                f"the app has outgrown {capped_by} in {config.path}: the metrics call for "
+                f"{decision.recommended}, capped to {recommended}",
+                file=str(config.path),
+            )
         )
     if pinned is not None and pinned != recommended:
         guardrails.append(
-            f"pinned to {pinned}; the metrics call for {recommended} (pin in {config.path})"
+            notice(
+                "tier-pinned",
+                f"pinned to {pinned}; the metrics call for {recommended} (pin in {config.path})",
+                file=str(config.path),
+            )
         )
     warnings = [*notes, *guardrails]
     plans: list[tuple[Kind, str]] = [("web", tier.web_plan)]
@@ -98,8 +107,13 @@ def recommend(
             warnings.append(leftover_keyvalue_note(placement.keyvalue))
     for metric in decision.unknown:
         why = metrics.labels.get(metric)
-        warnings.append(f"{metric}: unknown{f' ({why})' if why else ''}; it triggered nothing")
-    warnings.extend(metrics.advice)
+        warnings.append(
+            notice(
+                "unknown-metric",
+                f"{metric}: unknown{f' ({why})' if why else ''}; it triggered nothing",
+            )
+        )
+    warnings.extend(notice("metric-query-advice", advice) for advice in metrics.advice)
     warnings.extend(decision.warnings)
     warnings.extend(reality_checks(tier, config, catalogue))
     return Recommendation(
@@ -111,7 +125,7 @@ def recommend(
         placement=placement,
         cost_now=None if placement is None else placement.cost(config, catalogue),
         cost_after=monthly_cost(catalogue, config.prices, plans),
-        warnings=tuple(warnings),
+        warnings=unique(warnings, config.ignore_warnings),
         change=change(None if current is None else config.rank(current), config.rank(tier.name)),
-        guardrails=tuple(guardrails),
+        guardrails=unique(guardrails, config.ignore_warnings),
     )

@@ -11,6 +11,7 @@ from typing import Any
 
 from tier_cli.errors import MetricsError
 from tier_cli.models import METRIC_NAMES, Metrics
+from tier_cli.notices import Notice, notice
 
 
 def parse_snapshot(data: Mapping[str, Any], name: str) -> Metrics:
@@ -95,20 +96,22 @@ def snapshot_json(metrics: Metrics) -> dict[str, Any]:
     }
 
 
-def stale_warning(metrics: Metrics, max_age_days: float, now: datetime) -> str | None:
+def stale_warning(metrics: Metrics, max_age_days: float, now: datetime) -> Notice | None:
     if metrics.collected_at is None:
         return None
     age = (now - metrics.collected_at).total_seconds() / 86_400
     if age < -1 / 24:  # more than an hour ahead: a wrong clock or a hand-written time
-        return (
+        return notice(
+            "future-snapshot",
             f"metrics are dated in the future ({metrics.collected_at.isoformat()}; "
-            f"{metrics.source}). Tip: check collected_at, or refresh them with `tier snapshot`"
+            f"{metrics.source}). Tip: check collected_at, or refresh them with `tier snapshot`",
         )
     if age <= max_age_days:
         return None
-    return (
+    return notice(
+        "stale-snapshot",
         f"metrics are {age:.0f} days old ({metrics.source}; max_age_days = {max_age_days:g}). "
-        "Tip: refresh them with `tier snapshot`"
+        "Tip: refresh them with `tier snapshot`",
     )
 
 

@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 from tier_cli.config.tiers import Tier
 from tier_cli.decide.recommendation import Recommendation
 from tier_cli.models import METRIC_NAMES
+from tier_cli.notices import Notice, unique
 from tier_cli.output.report import cost_line, fmt, recommendation_json
 
 
@@ -27,7 +28,7 @@ class Verdict(NamedTuple):
     fix: str  # the exact `tier apply` command
     before: bytes  # render.yaml now
     after: bytes  # render.yaml as `tier apply` would write it
-    notes: tuple[str, ...]  # editor notes (a startCommand it leaves alone, ...)
+    notes: tuple[Notice, ...]  # editor notes (a startCommand it leaves alone, ...)
     tiers: tuple[Tier, ...]
 
     @property
@@ -57,21 +58,23 @@ def verdict_text(v: Verdict) -> str:
     rec = v.rec
     if v.in_sync:
         lines = [f"{v.render}: on tier {rec.target}, in sync"]
-        lines += [f"warning: {w}" for w in v.rec.guardrails]
+        lines += [_line(w) for w in v.rec.guardrails]
         return "\n".join(lines) + "\n"
     lines = [f"{v.render}: not on tier {rec.target} (now: {rec.current or 'no tier'}; {_why(rec)})"]
     lines += [f"  {v.render}:{d.line}: {d.text}" for d in v.differences]
     lines += [f"  - {r.describe()}" for r in rec.decision.reasons]
     lines.append(f"  {cost_line(rec)}")
-    lines += [f"  note: {n}" for n in v.notes if n not in rec.warnings]
-    lines += [f"warning: {w}" for w in rec.warnings]
+    lines += [_line(w) for w in unique((*rec.warnings, *v.notes))]
     lines.append(f"Fix: {v.fix}")
     return "\n".join(lines) + "\n"
 
 
 def verdict_github(v: Verdict) -> str:
     """Workflow commands: one error annotation per differing line; warnings for guardrails."""
-    out = [f"::warning file={v.render},title=tier::{_escape(w)}" for w in v.rec.guardrails]
+    out = [
+        f"::{w.severity} file={v.render},title=tier [{w.code}]::{_escape(w.message)}"
+        for w in v.rec.guardrails
+    ]
     for d in v.differences:
         out.append(
             f"::error file={v.render},line={d.line},title=tier: not on {v.rec.target}::"
@@ -83,7 +86,7 @@ def verdict_github(v: Verdict) -> str:
 def verdict_markdown(v: Verdict) -> str:
     rec = v.rec
     if v.in_sync:
-        extra = "".join(f"\n- {w}" for w in v.rec.guardrails)
+        extra = "".join(f"\n- {w.text()}" for w in v.rec.guardrails)
         return f"### tier: `{v.render}` is on **{rec.target}**, in sync{extra}\n"
     rows = "\n".join(
         f"| {name} | {fmt(rec.metrics.get(name))} | "
@@ -94,7 +97,7 @@ def verdict_markdown(v: Verdict) -> str:
     header = "| metric | value | " + " | ".join(t.name for t in v.tiers[1:]) + " |"
     rule = "|---|---:|" + "---:|" * len(v.tiers[1:])
     reasons = "\n".join(f"- {r.describe()}" for r in rec.decision.reasons) or "- (none)"
-    warnings = "\n".join(f"- {w}" for w in rec.warnings)
+    warnings = "\n".join(f"- {w.text()}" for w in unique((*rec.warnings, *v.notes)))
     return (
         f"### tier: `{v.render}` is not on **{rec.target}** (now: {rec.current or 'no tier'})\n\n"
         f"{header}\n{rule}\n{rows}\n\n**Reasons**\n\n{reasons}\n\n"
@@ -113,6 +116,10 @@ def _why(rec: Recommendation) -> str:
     if rec.pinned:
         return f"pinned to {rec.pinned}"
     return f"recommended: {rec.recommended}"
+
+
+def _line(w: Notice) -> str:
+    return f"{w.severity}: {w.text()}"
 
 
 def _escape(text: str) -> str:

@@ -46,7 +46,7 @@ def recommendation_json(rec: Recommendation, trend: Trend | None = None) -> dict
             "current_detail": None if rec.cost_now is None else rec.cost_now.describe(),
             "recommended_detail": rec.cost_after.describe(),
         },
-        "warnings": list(rec.warnings),
+        "warnings": [w.as_json() for w in rec.warnings],
         "trend": None
         if trend is None
         else {
@@ -178,7 +178,8 @@ def print_recommendation(
     if trend is not None:
         console.print(trend.note, markup=False)
     for warning in rec.warnings:
-        console.print(("warning: " if plain else "[yellow]warning:[/] ") + _escape(warning))
+        label = f"{warning.severity}:"
+        console.print((label if plain else f"[yellow]{label}[/]") + " " + _escape(warning.text()))
 
 
 def _when(rec: Recommendation) -> str:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import IO, Any
 
 from tier_cli.config.catalogue import Catalogue
-from tier_cli.config.tiers import TierConfig
+from tier_cli.config.tiers import Tier, TierConfig
 from tier_cli.decide.reality import reality_checks, tier_cost
+from tier_cli.notices import Notice, unique
 
 
 def tiers_json(config: TierConfig, catalogue: Catalogue) -> dict[str, Any]:
@@ -23,7 +24,7 @@ def tiers_json(config: TierConfig, catalogue: Catalogue) -> dict[str, Any]:
                 "storage_gb": t.storage_gb,
                 "price_usd": t.price_usd,
                 "catalogue_usd": tier_cost(t, config, catalogue).usd,
-                "warnings": reality_checks(t, config, catalogue),
+                "warnings": [w.as_json() for w in _checks(t, config, catalogue)],
             }
             for t in config.tiers
         ],
@@ -66,5 +67,9 @@ def print_tiers(config: TierConfig, catalogue: Catalogue, out: IO[str]) -> None:
         markup=False,
     )
     for t in config.tiers:
-        for warning in reality_checks(t, config, catalogue):
-            console.print(f"warning: {warning}", markup=False)
+        for w in _checks(t, config, catalogue):
+            console.print(f"{w.severity}: {w.text()}", markup=False)
+
+
+def _checks(tier: Tier, config: TierConfig, catalogue: Catalogue) -> tuple[Notice, ...]:
+    return unique(reality_checks(tier, config, catalogue), config.ignore_warnings)

@@ -1,0 +1,154 @@
+"""Warnings as values: codes in every output, `[warnings] ignore`, `--quiet`, and the registry."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tier_cli.cli import app
+from tier_cli.notices import CODES, Notice, notice, unique
+
+ROOT = Path(__file__).resolve().parents[1]
+# The shipped example (free tier) and a snapshot that calls for starter: the legacy-plan,
+# deprecated-worker and size warnings of the starter tier show in every format.
+LOAD = {"users": 2400, "active_users": 812, "concurrent_users": 31, "db_size_mb": 120}
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    shutil.copy(ROOT / "examples" / "render.yaml", tmp_path / "render.yaml")
+    shutil.copy(ROOT / "tiers.toml", tmp_path / "tiers.toml")
+    (tmp_path / "m.json").write_text(
+        json.dumps({"collected_at": "2026-11-24T09:00:00+00:00", "metrics": LOAD}), "utf-8"
+    )
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, list(args), catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def _codes_in(text: str) -> set[str]:
+    return set(re.findall(r"\[([a-z0-9-]+)\]", text)) & set(CODES)
+
+
+def ignore(project: Path, *codes: str) -> None:
+    path = project / "tiers.toml"
+    listed = ", ".join(f'"{c}"' for c in codes)
+    path.write_text(f"[warnings]\nignore = [{listed}]\n\n" + path.read_text("utf-8"), "utf-8")
+
+
+COMMANDS = [
+    pytest.param(("recommend", "--metrics", "m.json"), "stdout", id="recommend-text"),
+    pytest.param(("recommend", "--metrics", "m.json", "--json"), "json", id="recommend-json"),
+    pytest.param(("check", "--metrics", "m.json"), "stdout", id="check-text"),
+    pytest.param(("check", "--metrics", "m.json", "--format", "json"), "json", id="check-json"),
+    pytest.param(("check", "--metrics", "m.json", "--format", "github"), "stdout", id="github"),
+    pytest.param(("check", "--metrics", "m.json", "--summary", "s.md"), "summary", id="summary"),
+    pytest.param(("apply", "--tier", "starter", "--dry-run"), "stderr", id="apply"),
+    pytest.param(("tiers",), "stdout", id="tiers-text"),
+    pytest.param(("tiers", "--json"), "tiers-json", id="tiers-json"),
+]
+
+
+def _codes(project: Path, args: tuple[str, ...], where: str) -> set[str]:
+    code, out, err = run(*args)
+    assert code in (0, 1), err
+    if where == "json":
+        return {w["code"] for w in json.loads(out)["warnings"]}
+    if where == "tiers-json":
+        return {w["code"] for t in json.loads(out)["tiers"] for w in t["warnings"]}
+    if where == "summary":
+        return _codes_in((project / "s.md").read_text("utf-8"))
+    return _codes_in(out if where == "stdout" else err)
+
+
+@pytest.mark.parametrize(("args", "where"), COMMANDS)
+def test_every_output_shows_codes_and_ignore_removes_them(
+    project: Path, args: tuple[str, ...], where: str
+) -> None:
+    before = _codes(project, args, where)
+    assert "legacy-postgres-plan" in before
+    (project / "s.md").unlink(missing_ok=True)
+    ignore(project, "legacy-postgres-plan")
+    after = _codes(project, args, where)
+    assert "legacy-postgres-plan" not in after
+    assert after == before - {"legacy-postgres-plan"}
+
+
+def test_json_warnings_are_objects_with_code_severity_message_line(project: Path) -> None:
+    code, out, _ = run("recommend", "--metrics", "m.json", "--json")
+    assert code == 0
+    warnings = json.loads(out)["warnings"]
+    assert warnings and all(
+        set(w) == {"code", "severity", "message", "file", "line"} for w in warnings
+    )
+    assert all(w["severity"] == CODES[w["code"]][0] for w in warnings)
+    legacy = next(w for w in warnings if w["code"] == "legacy-postgres-plan")
+    assert legacy["file"] == "tiers.toml" and "basic-256mb" in legacy["message"]
+
+
+def test_github_annotations_use_the_severity(project: Path) -> None:
+    path = project / "tiers.toml"
+    path.write_text(
+        path.read_text("utf-8").replace("\n[decision]\n", '\n[decision]\npin = "free"\n'), "utf-8"
+    )
+    code, out, _ = run("check", "--metrics", "m.json", "--format", "github")
+    assert code == 0
+    assert "::notice file=render.yaml,title=tier [tier-pinned]::pinned to free" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        pytest.param(("recommend", "--metrics", "m.json", "--quiet"), "starter\n", id="recommend"),
+        pytest.param(
+            ("check", "--metrics", "m.json", "--quiet"),
+            "render.yaml: not on tier starter (now: free; recommended: starter)\n",
+            id="check",
+        ),
+    ],
+)
+def test_quiet_prints_only_the_result_line(
+    project: Path, args: tuple[str, ...], expected: str
+) -> None:
+    code, out, err = run(*args)
+    assert (code, out, err) == (0 if args[0] == "recommend" else 1, expected, "")
+
+
+def test_quiet_apply_prints_only_the_changes(project: Path) -> None:
+    code, out, err = run("apply", "--tier", "starter", "--quiet")
+    assert code == 0 and out == ""
+    assert err.count("\n") == 1 and err.startswith("render.yaml: api plan free -> starter")
+
+
+def test_unique_keeps_order_drops_repeats_and_ignored() -> None:
+    a = notice("price-differs", "a")
+    b = notice("size-differs", "b")
+    again = Notice("price-differs", "a", "notice", "tiers.toml", 3)  # same code and message
+    assert unique([a, b, again, a]) == (a, b)
+    assert unique([a, b], ignore=["size-differs"]) == (a,)
+
+
+def test_an_unregistered_code_is_a_bug() -> None:
+    with pytest.raises(KeyError):
+        notice("no-such-code", "x")
+
+
+def test_readme_lists_every_code_once() -> None:
+    readme = (ROOT / "README.md").read_text("utf-8")
+    for code in CODES:
+        assert readme.count(f"`{code}`") == 1, code
+
+
+def test_every_registered_code_is_raised_somewhere() -> None:
+    sources = "\n".join(p.read_text("utf-8") for p in (ROOT / "tier_cli").rglob("*.py"))
+    unused = [c for c in CODES if sources.count(f'"{c}"') < 2]  # the registry row + a use
+    assert unused == []

@@ -1,0 +1,206 @@
+"""The commands' work as functions that return values: inputs, evaluate, verdict, trend, apply.
+
+cli.py parses flags, calls these, prints what they return and turns errors into exit codes; this
+module prints nothing and knows no exit code. Heavy modules are imported inside the functions
+that need them, so `tier check --metrics FILE` imports neither psycopg nor rich.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
+
+from tier_cli.errors import ConfigError, TierError
+
+if TYPE_CHECKING:
+    from tier_cli.blueprint.editor import ApplyResult
+    from tier_cli.config.catalogue import Catalogue
+    from tier_cli.config.tiers import TierConfig
+    from tier_cli.decide.recommendation import Recommendation
+    from tier_cli.decide.trend import Trend
+    from tier_cli.output.check import Verdict
+
+
+T = TypeVar("T")
+
+
+class Inputs(NamedTuple):
+    """What every command loads first: the catalogue and tiers.toml, and where render.yaml is."""
+
+    catalogue: Catalogue
+    config: TierConfig
+    render_path: Path
+    tiers_path: Path
+
+    def beside_tiers(self, relative: str) -> Path:
+        """A path from tiers.toml ([snapshot] path, history) taken from tiers.toml's folder."""
+        return self.tiers_path.parent / relative
+
+
+def load_inputs(render: Path | None, tiers: Path | None, demo: bool = False) -> Inputs:
+    from tier_cli.config.catalogue import load_catalogue
+    from tier_cli.config.tiers import load_config
+    from tier_cli.metrics.sources import DEMO_RENDER, default_file
+
+    catalogue = load_catalogue()
+    if demo:
+        render_path = default_file(render, DEMO_RENDER, "render.yaml")
+        tiers_path = default_file(tiers, "tiers.toml", "tiers.toml")
+    else:
+        render_path = render or Path("render.yaml")
+        tiers_path = tiers or Path("tiers.toml")
+    return Inputs(catalogue, load_config(tiers_path, catalogue), render_path, tiers_path)
+
+
+class MetricsRequest(NamedTuple):
+    """Where the metrics come from, as the flags said."""
+
+    database_url: str | None = None
+    metrics: Path | None = None
+    demo: bool = False
+    offline: bool = False
+
+
+class Evaluation(NamedTuple):
+    """render.yaml read and placed, metrics read, the recommendation made."""
+
+    data: bytes  # render.yaml's bytes as read
+    rec: Recommendation
+
+
+def evaluate(inputs: Inputs, request: MetricsRequest, service: str | None) -> Evaluation:
+    from datetime import UTC, datetime
+
+    from tier_cli.blueprint.view import read_blueprint
+    from tier_cli.decide.placement import place
+    from tier_cli.decide.recommendation import recommend
+    from tier_cli.metrics.snapshot import stale_warning
+    from tier_cli.metrics.sources import MetricsSource, read_metrics, read_render
+    from tier_cli.textio import decode
+
+    config = inputs.config
+    source = MetricsSource(request.database_url, request.metrics, request.demo, request.offline)
+    source.check()
+    data = read_render(inputs.render_path)
+    name = str(inputs.render_path)
+    view = read_blueprint(decode(data, name).text, name)
+    placement = place(view, name, config.selection(service), config, inputs.catalogue)
+    committed = None if request.demo else inputs.beside_tiers(config.snapshot.path)
+    measured = read_metrics(source, config.database, committed)
+    stale = stale_warning(measured, config.snapshot.max_age_days, datetime.now(UTC))
+    rec = recommend(measured, config, inputs.catalogue, placement, notes=(stale,) if stale else ())
+    return Evaluation(data, rec)
+
+
+def trend(inputs: Inputs, rec: Recommendation) -> Trend:
+    from tier_cli.decide.trend import trend as growth
+    from tier_cli.metrics.snapshot import read_history
+
+    history = read_history(inputs.beside_tiers(inputs.config.snapshot.history))
+    at = inputs.config.rank(rec.recommended)
+    nxt = inputs.config.tiers[at + 1] if at + 1 < len(inputs.config.tiers) else None
+    return growth(history, rec.metrics, nxt)
+
+
+class Applied(NamedTuple):
+    """What `tier apply` would write: the old and new bytes and what changed."""
+
+    path: Path
+    before: bytes
+    after: bytes
+    result: ApplyResult
+
+
+def plan_apply(
+    inputs: Inputs, tier: str | None, request: MetricsRequest, service: str | None
+) -> Applied:
+    """The file rewritten to `tier`, else to the recommended (or pinned) tier; nothing written."""
+    from tier_cli.blueprint.editor import apply_file_bytes
+    from tier_cli.metrics.sources import read_render
+
+    config = inputs.config
+    if tier is not None:
+        if request.database_url or request.metrics or request.demo:
+            raise ConfigError("--tier reads no metrics. Tip: drop the metrics flag, or drop --tier")
+        known_tier(config, tier)
+        name, data = tier, read_render(inputs.render_path)
+    else:
+        evaluation = evaluate(inputs, request, service)
+        name, data = evaluation.rec.target, evaluation.data
+    path = inputs.render_path
+    new, result = apply_file_bytes(data, str(path), config.target(name), config.selection(service))
+    return Applied(path, data, new, _filtered(result, config))
+
+
+def _filtered(result: ApplyResult, config: TierConfig) -> ApplyResult:
+    from tier_cli.notices import unique
+
+    return result._replace(notes=unique(result.notes, config.ignore_warnings))
+
+
+def verdict(inputs: Inputs, evaluation: Evaluation, service: str | None) -> Verdict:
+    """`tier check`'s answer: is render.yaml on the target tier, and if not, what differs."""
+    import shlex
+
+    from tier_cli.blueprint.editor import apply_file_bytes
+    from tier_cli.output.check import Difference, Verdict
+
+    rec = evaluation.rec
+    config = inputs.config
+    path = str(inputs.render_path)
+    new, result = apply_file_bytes(
+        evaluation.data, path, config.target(rec.target), config.selection(service)
+    )
+    fix = ["tier", "apply", "--tier", rec.target]
+    if inputs.render_path != Path("render.yaml"):
+        fix += ["--render", path]
+    if inputs.tiers_path != Path("tiers.toml"):
+        fix += ["--tiers", str(inputs.tiers_path)]
+    if service:
+        fix += ["--service", service]
+    return Verdict(
+        rec=rec,
+        render=path,
+        differences=tuple(Difference(c.describe(), c.line) for c in result.changes),
+        fix=shlex.join(fix),
+        before=evaluation.data,
+        after=new,
+        notes=_filtered(result, config).notes,
+        tiers=config.tiers,
+    )
+
+
+def known_tier(config: TierConfig, name: str) -> None:
+    if name not in config.names:
+        raise ConfigError(
+            f"--tier {name}: no such tier in {config.path}. Tip: use one of "
+            + ", ".join(config.names)
+        )
+
+
+def write_file(path: Path, data: bytes, error: type[TierError] = ConfigError) -> None:
+    """Write atomically; a failure (a folder that is a file, no permission, a full disk) is one
+    line with the documented exit code of `error` (3 for render.yaml, 2 for tier's own files)."""
+    from tier_cli.textio import write_atomic
+
+    write_with(lambda p, d: write_atomic(p, d), path, data, error)
+
+
+def write_with(
+    write: Callable[[Path, T], object], path: Path, value: T, error: type[TierError] = ConfigError
+) -> None:
+    """Call a writer of one of tier's own files, turning an OSError into one line."""
+    try:
+        write(path, value)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise error(
+            f"{path}: cannot be written ({reason}). Tip: check that its folder exists, is a "
+            "folder, is writable and has free space"
+        ) from None
+
+
+def same_file(a: Path, b: Path) -> bool:
+    return os.path.abspath(a) == os.path.abspath(b)
