@@ -20,7 +20,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tier_cli.blueprint import nodes as yamlnodes
 from tier_cli.blueprint.editor import apply_tier
+from tier_cli.config.catalogue import load_catalogue
 from tier_cli.models import KeyValueTarget, Selection, TierTarget
+
+CATALOGUE = load_catalogue()
 
 PRO_REDIS = TierTarget(
     tier="pro+redis",
@@ -69,7 +72,7 @@ def measure(text: str, repeat: int) -> list[float]:
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
-        result = apply_tier(text, "render.yaml", PRO_REDIS, Selection())
+        result = apply_tier(text, "render.yaml", PRO_REDIS, Selection(), CATALOGUE)
         times.append(time.perf_counter() - start)
         assert len(result.changes) == 5, result
     return times

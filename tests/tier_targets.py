@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from tier_cli.config.catalogue import load_catalogue
 from tier_cli.models import KeyValueTarget, TierTarget
+
+CAT = load_catalogue()  # what the editor is given to compare plan names
 
 FREE_START = "uvicorn {app} --host 0.0.0.0 --port $PORT"
 STARTER_START = (

@@ -130,7 +130,9 @@ def plan_apply(
         evaluation = evaluate(inputs, request, service)
         name, data = evaluation.rec.target, evaluation.data
     path = inputs.render_path
-    new, result = apply_file_bytes(data, str(path), config.target(name), config.selection(service))
+    new, result = apply_file_bytes(
+        data, str(path), config.target(name), config.selection(service), inputs.catalogue
+    )
     return Applied(path, data, new, _filtered(result, config))
 
 
@@ -151,7 +153,11 @@ def verdict(inputs: Inputs, evaluation: Evaluation, service: str | None) -> Verd
     config = inputs.config
     path = str(inputs.render_path)
     new, result = apply_file_bytes(
-        evaluation.data, path, config.target(rec.target), config.selection(service)
+        evaluation.data,
+        path,
+        config.target(rec.target),
+        config.selection(service),
+        inputs.catalogue,
     )
     fix = ["tier", "apply", "--tier", rec.target]
     if inputs.render_path != Path("render.yaml"):

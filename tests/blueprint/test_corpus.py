@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from edit_checks import check_data, check_lines, load
-from tier_targets import TIERS
+from tier_targets import CAT, TIERS
 from yaml_parsers import on_both
 
 from tier_cli.blueprint.editor import apply_file_bytes
@@ -70,12 +70,16 @@ def test_corpus_file(path: Path, tier: str) -> None:
         assert issubclass(outcome, (RenderFileError, ConfigError))
         assert outcome is EXPECTED_ERRORS.get(path.name, ConfigError)
         with pytest.raises(outcome):
-            on_both(lambda: apply_file_bytes(data, "render.yaml", TIERS[tier], Selection()))
+            on_both(lambda: apply_file_bytes(data, "render.yaml", TIERS[tier], Selection(), CAT))
         return
     assert path.name not in EXPECTED_ERRORS
     web, database = outcome
-    out, result = on_both(lambda: apply_file_bytes(data, "render.yaml", TIERS[tier], Selection()))
-    again, second = on_both(lambda: apply_file_bytes(out, "render.yaml", TIERS[tier], Selection()))
+    out, result = on_both(
+        lambda: apply_file_bytes(data, "render.yaml", TIERS[tier], Selection(), CAT)
+    )
+    again, second = on_both(
+        lambda: apply_file_bytes(out, "render.yaml", TIERS[tier], Selection(), CAT)
+    )
     assert again == out and second.changes == ()
     old, new = data.decode("utf-8-sig"), out.decode("utf-8-sig")
     assert out.startswith(b"\xef\xbb\xbf") == data.startswith(b"\xef\xbb\xbf")

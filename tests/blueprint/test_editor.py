@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from tier_targets import TIERS, start
+from tier_targets import CAT, TIERS, start
 from yaml_parsers import yaml_parser  # noqa: F401 - the fixture, used through pytestmark
 
 from tier_cli.blueprint.editor import ApplyResult, Change, apply_file_bytes, apply_tier
@@ -18,8 +18,8 @@ NO = Selection()
 
 
 def run(text: str, tier: str, selection: Selection = NO) -> ApplyResult:
-    result = apply_tier(text, "render.yaml", TIERS[tier], selection)
-    again = apply_tier(result.text, "render.yaml", TIERS[tier], selection)
+    result = apply_tier(text, "render.yaml", TIERS[tier], selection, CAT)
+    again = apply_tier(result.text, "render.yaml", TIERS[tier], selection, CAT)
     assert again.text == result.text, "a second run changed the file again"
     assert again.changes == ()
     return result
@@ -983,7 +983,7 @@ services:
 @pytest.mark.parametrize(("text", "tier", "where", "what"), REFUSALS)
 def test_refuses(text: str, tier: str, where: str, what: str) -> None:
     with pytest.raises(RefusedError) as info:
-        apply_tier(text, "render.yaml", TIERS[tier], NO)
+        apply_tier(text, "render.yaml", TIERS[tier], NO, CAT)
     message = str(info.value)
     assert message.startswith(where), message
     assert what in message
@@ -1011,13 +1011,13 @@ ERRORS = [
 @pytest.mark.parametrize(("text", "selection", "error", "match"), ERRORS)
 def test_errors(text: str, selection: Selection, error: type[Exception], match: str) -> None:
     with pytest.raises(error, match=match):
-        apply_tier(text, "render.yaml", TIERS["pro"], selection)
+        apply_tier(text, "render.yaml", TIERS["pro"], selection, CAT)
 
 
 def test_template_without_app() -> None:
     target = TierTarget("odd", "pro", "pro", "gunicorn main:app")
     with pytest.raises(ConfigError, match=r"has no \{app\}"):
-        apply_tier(BASE, "render.yaml", target, NO)
+        apply_tier(BASE, "render.yaml", target, NO, CAT)
 
 
 KEPT_OPTIONS = BASE.replace(FREE, "uvicorn main:app --host 0.0.0.0 --port $PORT --root-path /api")
@@ -1154,7 +1154,7 @@ FILE_BYTES = [
 
 @pytest.mark.parametrize(("data", "bom", "newline"), FILE_BYTES)
 def test_file_bytes_keep_bom_and_line_endings(data: bytes, bom: bytes, newline: str) -> None:
-    out, result = apply_file_bytes(data, "render.yaml", TIERS["pro+redis"], NO)
+    out, result = apply_file_bytes(data, "render.yaml", TIERS["pro+redis"], NO, CAT)
     assert out.startswith(bom) and not out[len(bom) :].startswith(b"\xef\xbb\xbf")
     body = out[len(bom) :].decode()
     assert body.count("\n") == body.count(newline)
@@ -1168,7 +1168,7 @@ def test_mixed_line_endings_keep_each_line_ending() -> None:
         "services:\r\n  - type: web\n    name: api\r\n    runtime: python\n"
         "    plan: free\r\n    startCommand: uvicorn main:app\n"
     )
-    out, _ = apply_file_bytes(text.encode(), "render.yaml", TIERS["pro+redis"], NO)
+    out, _ = apply_file_bytes(text.encode(), "render.yaml", TIERS["pro+redis"], NO, CAT)
     assert out.decode() == (
         "services:\r\n  - type: web\n    name: api\r\n    runtime: python\n"
         f"    plan: pro\r\n    startCommand: {PRO}\n"
@@ -1180,7 +1180,7 @@ def test_mixed_line_endings_keep_each_line_ending() -> None:
 
 def test_inserted_lines_copy_the_ending_of_the_line_they_follow() -> None:
     text = "services:\n  - type: web\n    name: api\n    runtime: python\r\n    startCommand: x\n"
-    out, _ = apply_file_bytes(text.encode(), "render.yaml", TIERS["free"], NO)
+    out, _ = apply_file_bytes(text.encode(), "render.yaml", TIERS["free"], NO, CAT)
     assert out.decode() == (
         "services:\n  - type: web\n    name: api\n    runtime: python\r\n"
         "    plan: free\r\n    startCommand: x\n"
@@ -1189,12 +1189,12 @@ def test_inserted_lines_copy_the_ending_of_the_line_they_follow() -> None:
 
 def test_file_bytes_not_utf8() -> None:
     with pytest.raises(RenderFileError, match=r"^render\.yaml: not UTF-8 .* byte offset 12"):
-        apply_file_bytes(b"services: []\xff\n", "render.yaml", TIERS["pro"], NO)
+        apply_file_bytes(b"services: []\xff\n", "render.yaml", TIERS["pro"], NO, CAT)
 
 
 def test_keyvalue_target_name_and_plan_are_used() -> None:
     target = TierTarget("x", "pro", "pro", "uvicorn {app}", KeyValueTarget("sessions", "1g"))
-    result = apply_tier(BASE, "render.yaml", target, NO)
+    result = apply_tier(BASE, "render.yaml", target, NO, CAT)
     assert "  - type: keyvalue\n    name: sessions\n    plan: 1g\n    ipAllowList: []\n" in (
         result.text
     )
@@ -1248,7 +1248,7 @@ def test_keep_block_scalar_is_refused() -> None:
     text = "services:\n- type: web\n  name: api\n  runtime: python\n"
     text += "  startCommand: |+\n    uvicorn m:a\n"
     with pytest.raises(RefusedError, match=r"^render\.yaml:5:17: cannot locate .* keep"):
-        apply_tier(text, "render.yaml", TIERS["free"], NO)
+        apply_tier(text, "render.yaml", TIERS["free"], NO, CAT)
 
 
 def test_check_catches_an_edit_that_changes_meaning(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -1256,7 +1256,7 @@ def test_check_catches_an_edit_that_changes_meaning(monkeypatch: pytest.MonkeyPa
         "tier_cli.blueprint.splice.render_scalar", lambda value, span, flow: value + "s"
     )
     with pytest.raises(RefusedError, match=r"`services\[0\]\.plan` would not be what tier"):
-        apply_tier(BASE, "render.yaml", TIERS["pro"], NO)
+        apply_tier(BASE, "render.yaml", TIERS["pro"], NO, CAT)
 
 
 def test_check_catches_an_edit_that_breaks_yaml(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -1264,13 +1264,13 @@ def test_check_catches_an_edit_that_breaks_yaml(monkeypatch: pytest.MonkeyPatch)
         "tier_cli.blueprint.splice.render_scalar", lambda value, span, flow: '"' + value
     )
     with pytest.raises(RefusedError, match=r"^render\.yaml: the edit would not re-parse"):
-        apply_tier(BASE, "render.yaml", TIERS["pro"], NO)
+        apply_tier(BASE, "render.yaml", TIERS["pro"], NO, CAT)
 
 
 def test_check_catches_an_edit_that_is_not_idempotent(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("tier_cli.blueprint.editor.same_plan", lambda *args: False)
     with pytest.raises(RefusedError, match="a second run would change the file again"):
-        apply_tier(BASE, "render.yaml", TIERS["pro"], NO)
+        apply_tier(BASE, "render.yaml", TIERS["pro"], NO, CAT)
 
 
 def test_unended_block_scalar_at_end_of_file_is_refused_for_added_lines() -> None:
@@ -1279,7 +1279,7 @@ def test_unended_block_scalar_at_end_of_file_is_refused_for_added_lines() -> Non
         f"  startCommand: {PRO}\n  buildCommand: |\n    pip install -r requirements.txt"
     )
     with pytest.raises(RefusedError, match=r"^render\.yaml: cannot add envVars to `api` safely"):
-        apply_tier(text, "render.yaml", TIERS["pro+redis"], NO)
+        apply_tier(text, "render.yaml", TIERS["pro+redis"], NO, CAT)
     with_break = run(text + "\n", "pro+redis")
     assert with_break.text.startswith(text + "\n  envVars:\n  - key: REDIS_URL\n")
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from edit_checks import check_data, check_lines, load
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tier_targets import TIERS
+from tier_targets import CAT, TIERS
 from yaml_parsers import on_both
 
 from tier_cli.blueprint.editor import apply_file_bytes
@@ -147,12 +147,16 @@ def test_only_targets_change_and_second_run_is_a_no_op(
 ) -> None:
     data, layout = generated
     try:
-        out, _ = on_both(lambda: apply_file_bytes(data, "render.yaml", TIERS[tier], Selection()))
+        out, _ = on_both(
+            lambda: apply_file_bytes(data, "render.yaml", TIERS[tier], Selection(), CAT)
+        )
     except RefusedError as exc:  # the one refusal generated files can meet
         assert "ends inside the block scalar" in str(exc)
         assert not data.endswith(b"\n")
         return
-    again, second = on_both(lambda: apply_file_bytes(out, "render.yaml", TIERS[tier], Selection()))
+    again, second = on_both(
+        lambda: apply_file_bytes(out, "render.yaml", TIERS[tier], Selection(), CAT)
+    )
     assert again == out and second.changes == ()
     assert out.startswith(b"\xef\xbb\xbf") == layout.bom
     old, new = data.decode("utf-8-sig"), out.decode("utf-8-sig")

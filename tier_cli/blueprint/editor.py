@@ -49,7 +49,7 @@ from tier_cli.blueprint.view import (
     choose_web_service,
     parse_blueprint,
 )
-from tier_cli.config.catalogue import Kind, load_catalogue, same_plan
+from tier_cli.config.catalogue import Catalogue, Kind, same_plan
 from tier_cli.errors import ConfigError
 from tier_cli.models import Selection, TierTarget
 from tier_cli.notices import Notice, notice
@@ -87,15 +87,17 @@ class ApplyResult(NamedTuple):
 
 
 def apply_file_bytes(
-    data: bytes, filename: str, target: TierTarget, selection: Selection
+    data: bytes, filename: str, target: TierTarget, selection: Selection, catalogue: Catalogue
 ) -> tuple[bytes, ApplyResult]:
     """apply_tier on the file's bytes; BOM, line endings and final newline come back as is."""
     decoded = decode(data, filename)
-    result = apply_tier(decoded.text, filename, target, selection)
+    result = apply_tier(decoded.text, filename, target, selection, catalogue)
     return encode(result.text, decoded), result
 
 
-def apply_tier(text: str, filename: str, target: TierTarget, selection: Selection) -> ApplyResult:
+def apply_tier(
+    text: str, filename: str, target: TierTarget, selection: Selection, catalogue: Catalogue
+) -> ApplyResult:
     """The Blueprint text rewritten to `target`, with what changed and notes for the user."""
     if "{app}" not in target.start_template:
         raise ConfigError(
@@ -108,11 +110,11 @@ def apply_tier(text: str, filename: str, target: TierTarget, selection: Selectio
             'Tip: write it like app = "main:app" under [render] in tiers.toml.'
         )
     parsed = parse_blueprint(text, filename)
-    work = _plan(parsed, target, selection)
+    work = _plan(parsed, target, selection, catalogue)
     if not work.splices:
         return ApplyResult(text, (), tuple(work.notes))
     new_text, starts = apply_splices(text, work.splices, filename)
-    verify(parsed, new_text, starts, work, lambda again: _plan(again, target, selection))
+    verify(parsed, new_text, starts, work, lambda again: _plan(again, target, selection, catalogue))
     changes = tuple(
         Change(c.field, c.old, c.new, line_col(new_text, starts[c.splice])[0], c.subject)
         for c in work.changes
@@ -124,8 +126,8 @@ def apply_tier(text: str, filename: str, target: TierTarget, selection: Selectio
 # Planning: decide every splice against the original text
 
 
-def _plan(parsed: Parsed, target: TierTarget, selection: Selection) -> Work:
-    work = Work(parsed)
+def _plan(parsed: Parsed, target: TierTarget, selection: Selection, catalogue: Catalogue) -> Work:
+    work = Work(parsed, catalogue)
     view = parsed.view
     web_view = choose_web_service(view, selection.service, parsed.filename)
     web = _entry_of(parsed.services, view.services, web_view)
@@ -153,7 +155,7 @@ def _set_plan(
 ) -> None:
     found = lookup(entry.node, "plan")
     current = None if found is None else text_of(found.value)
-    catalogue = load_catalogue()
+    catalogue = work.catalogue
     if found is not None and same_plan(catalogue, kind, current, new):
         return
     write_scalar(work, entry, "plan", current, new, subject, after)
@@ -163,7 +165,7 @@ def _set_plan(
 
 def _note_legacy_postgres(work: Work, subject: str, current: str | None, new: str) -> None:
     """Render creates no database on a legacy plan, and moves none from a current plan to one."""
-    catalogue = load_catalogue()
+    catalogue = work.catalogue
     plan = catalogue.find("postgres", new)
     if plan is None or not plan.legacy:
         return

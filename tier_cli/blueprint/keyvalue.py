@@ -16,7 +16,7 @@ from tier_cli.blueprint.nodes import lookup, text_of, where
 from tier_cli.blueprint.spans import is_empty
 from tier_cli.blueprint.splice import Op, Work, check_merge, check_shared
 from tier_cli.blueprint.view import KEYVALUE_TYPES, Entry, ServiceView, env_var
-from tier_cli.config.catalogue import load_catalogue, same_plan
+from tier_cli.config.catalogue import same_plan
 from tier_cli.errors import RefusedError
 from tier_cli.models import KeyValueTarget, leftover_keyvalue_note
 from tier_cli.notices import notice
@@ -39,7 +39,7 @@ def edit_keyvalue(
         _check_free_name(work, want.name)
     else:
         name, kind = chosen.name or want.name, chosen.type or "keyvalue"
-        if not same_plan(load_catalogue(), "keyvalue", chosen.plan or "starter", want.plan):
+        if not same_plan(work.catalogue, "keyvalue", chosen.plan or "starter", want.plan):
             work.notes.append(
                 notice(
                     "keyvalue-plan-differs",

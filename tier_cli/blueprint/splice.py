@@ -26,6 +26,7 @@ from tier_cli.blueprint.spans import (
     scalar_span,
 )
 from tier_cli.blueprint.view import Entry, Parsed, parse_blueprint
+from tier_cli.config.catalogue import Catalogue
 from tier_cli.errors import RefusedError, TierError
 from tier_cli.notices import Notice
 from tier_cli.textio import dominant_newline
@@ -63,8 +64,9 @@ class Op(NamedTuple):
 class Work:
     """What one planning pass over a parsed file decided: splices, changes, notes, data ops."""
 
-    def __init__(self, parsed: Parsed) -> None:
+    def __init__(self, parsed: Parsed, catalogue: Catalogue) -> None:
         self.parsed = parsed
+        self.catalogue = catalogue  # Render's plans: same_plan() and legacy status
         self.splices: list[Splice] = []
         self.changes: list[PendingChange] = []
         self.notes: list[Notice] = []
