@@ -294,6 +294,7 @@ def snapshot(
     from tier_cli import app as work
     from tier_cli.metrics.snapshot import append_history, write_snapshot
     from tier_cli.metrics.sources import MetricsSource, read_metrics, resolve_url
+    from tier_cli.numbers import quantity
 
     inputs = work.load_inputs(None, tiers, demo)
     source = MetricsSource(database_url, None, demo)
@@ -305,9 +306,7 @@ def snapshot(
     configured = inputs.beside_tiers(inputs.config.snapshot.path)
     path = output or configured
     work.write_with(write_snapshot, path, measured)
-    shown = ", ".join(
-        f"{k} {'unknown' if v is None else f'{v:g}'}" for k, v in measured.values.items()
-    )
+    shown = ", ".join(f"{k} {quantity(v)}" for k, v in measured.values.items())
     if not work.same_file(path, configured):  # -o elsewhere: a one-off, not the project's history
         sys.stderr.write(f"{path}: snapshot written ({shown})\n")
         return

@@ -18,6 +18,7 @@ from typing import NamedTuple
 from tier_cli.config.tiers import Tier, TierConfig
 from tier_cli.models import METRIC_NAMES, Metrics
 from tier_cli.notices import Notice, notice
+from tier_cli.numbers import quantity
 
 MB_PER_GB = 1024
 
@@ -32,7 +33,7 @@ class Reason(NamedTuple):
     rule: str  # "threshold", "still_slow", "storage", "held" (dead band), "below" (downgrade)
 
     def describe(self) -> str:
-        v, t = _num(self.value), _num(self.threshold)
+        v, t = quantity(self.value), quantity(self.threshold)
         if self.rule == "threshold":
             return f"{self.metric} {v} >= {t}: reaches {self.tier}"
         if self.rule == "still_slow":
@@ -101,7 +102,7 @@ def decide(metrics: Metrics, config: TierConfig, current: str | None) -> Decisio
             warnings.append(
                 notice(
                     "no-tier-above",
-                    f"slow_query_ms {_num(slow)} >= {_num(policy.still_slow_ms)} on "
+                    f"slow_query_ms {quantity(slow)} >= {quantity(policy.still_slow_ms)} on "
                     f"{tiers[cur].name}, the highest tier: there is no tier above it. Tip: find "
                     "the slow statements in pg_stat_statements and index them",
                 )
@@ -118,7 +119,7 @@ def decide(metrics: Metrics, config: TierConfig, current: str | None) -> Decisio
             warnings.append(
                 notice(
                     "storage-beyond-tiers",
-                    f"db_size_mb {_num(size)} is past every tier's storage "
+                    f"db_size_mb {quantity(size)} is past every tier's storage "
                     f"(x{policy.storage_share:g} share). Tip: raise storage_gb in {config.path}",
                     file=str(config.path),
                 )
@@ -140,8 +141,8 @@ def decide(metrics: Metrics, config: TierConfig, current: str | None) -> Decisio
         warnings.append(
             notice(
                 "beyond-capacity",
-                f"active_users {_num(active)} is beyond the {_num(capacity)} users the highest "
-                f"tier ({tiers[-1].name}) is said to carry. Tip: plan past the guide: more "
+                f"active_users {quantity(active)} is beyond the {quantity(capacity)} users the "
+                f"highest tier ({tiers[-1].name}) is said to carry. Tip: plan past the guide: more "
                 "instances (numInstances or scaling) and a larger database plan",
             )
         )
@@ -226,7 +227,3 @@ def _headroom(
             )
         )
     return tuple(rows)
-
-
-def _num(value: float) -> str:
-    return f"{value:,.0f}" if value >= 100 or value == int(value) else f"{value:,.2f}"

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import NamedTuple
 
 from tier_cli.config.catalogue import Catalogue, Kind
+from tier_cli.numbers import usd
 
 
 class CostLine(NamedTuple):
@@ -24,8 +25,8 @@ class Cost(NamedTuple):
         return sum(line.usd or 0.0 for line in self.lines)
 
     def describe(self) -> str:
-        parts = [f"{line.kind} {line.plan} {_usd(line.usd)}" for line in self.lines]
-        return f"{_usd(self.usd)}/month ({' + '.join(parts)})"
+        parts = [f"{line.kind} {line.plan} {usd(line.usd)}" for line in self.lines]
+        return f"{usd(self.usd)}/month ({' + '.join(parts)})"
 
 
 def price(
@@ -46,7 +47,3 @@ def monthly_cost(
     plans: list[tuple[Kind, str]],
 ) -> Cost:
     return Cost(tuple(CostLine(k, p, price(catalogue, overrides, k, p)) for k, p in plans))
-
-
-def _usd(value: float | None) -> str:
-    return "$?" if value is None else f"${value:g}"

@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 from tier_cli.config.tiers import Tier
 from tier_cli.models import Metrics
+from tier_cli.numbers import quantity
 
 MIN_POINTS = 3
 MIN_DAYS = 7.0
@@ -25,7 +26,9 @@ class Eta(NamedTuple):
     weeks: float
 
     def describe(self) -> str:
-        return f"{self.tier} in {_span(self.weeks)} ({self.metric} reaches {self.threshold:,.0f})"
+        return (
+            f"{self.tier} in {_span(self.weeks)} ({self.metric} reaches {quantity(self.threshold)})"
+        )
 
 
 class Trend(NamedTuple):

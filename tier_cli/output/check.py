@@ -11,7 +11,8 @@ from tier_cli.config.tiers import Tier
 from tier_cli.decide.recommendation import Recommendation
 from tier_cli.models import METRIC_NAMES
 from tier_cli.notices import Notice, unique
-from tier_cli.output.report import cost_line, fmt, recommendation_json
+from tier_cli.numbers import quantity
+from tier_cli.output.report import cost_line, recommendation_json
 
 
 class Difference(NamedTuple):
@@ -89,7 +90,7 @@ def verdict_markdown(v: Verdict) -> str:
         extra = "".join(f"\n- {w.text()}" for w in v.rec.guardrails)
         return f"### tier: `{v.render}` is on **{rec.target}**, in sync{extra}\n"
     rows = "\n".join(
-        f"| {name} | {fmt(rec.metrics.get(name))} | "
+        f"| {name} | {quantity(rec.metrics.get(name))} | "
         + " | ".join(_threshold(t, name) for t in v.tiers[1:])
         + " |"
         for name in METRIC_NAMES
@@ -109,7 +110,7 @@ def verdict_markdown(v: Verdict) -> str:
 
 def _threshold(tier: Tier, metric: str) -> str:
     value = tier.thresholds.get(metric)
-    return "" if value is None else fmt(value)
+    return "" if value is None else quantity(value)
 
 
 def _why(rec: Recommendation) -> str:

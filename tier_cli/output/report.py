@@ -12,6 +12,7 @@ from tier_cli.decide.advisor import Headroom, Reason
 from tier_cli.decide.costs import Cost
 from tier_cli.decide.recommendation import Recommendation
 from tier_cli.models import METRIC_NAMES
+from tier_cli.numbers import quantity
 
 if TYPE_CHECKING:
     from tier_cli.decide.trend import Trend
@@ -89,14 +90,6 @@ def _headroom_json(h: Headroom) -> dict[str, Any]:
     }
 
 
-def fmt(value: float | None) -> str:
-    if value is None:
-        return "unknown"
-    if value == int(value):
-        return f"{int(value):,}"
-    return f"{value:,.1f}"
-
-
 def cost_line(rec: Recommendation) -> str:
     after = rec.cost_after.describe()
     on = f"on {rec.target}" + (" (pinned)" if rec.pinned else "")
@@ -133,13 +126,13 @@ def print_recommendation(
         cells = []
         for tier in upper:
             threshold = tier.thresholds.get(name)
-            text = "" if threshold is None else fmt(threshold)
+            text = "" if threshold is None else quantity(threshold)
             if (name, tier.name) in reached and not plain:
                 text = f"[bold red]{text}[/]"
             elif (name, tier.name) in reached:
                 text += " *"
             cells.append(text)
-        shown = fmt(value)
+        shown = quantity(value)
         table.add_row(
             name,
             shown if value is not None or plain else f"[dim]{shown}[/]",
@@ -170,8 +163,8 @@ def print_recommendation(
     for h in rec.decision.headroom:
         if h.remaining is not None:
             console.print(
-                f"  headroom: {h.metric} {fmt(h.value)} of {fmt(h.threshold)} for {h.tier} "
-                f"({fmt(h.remaining)} to go)",
+                f"  headroom: {h.metric} {quantity(h.value)} of {quantity(h.threshold)} for "
+                f"{h.tier} ({quantity(h.remaining)} to go)",
                 markup=False,
             )
     console.print(cost_line(rec), markup=False)

@@ -8,6 +8,7 @@ from tier_cli.config.catalogue import Catalogue
 from tier_cli.config.tiers import Tier, TierConfig
 from tier_cli.decide.reality import reality_checks, tier_cost
 from tier_cli.notices import Notice, unique
+from tier_cli.numbers import quantity
 
 
 def tiers_json(config: TierConfig, catalogue: Catalogue) -> dict[str, Any]:
@@ -50,7 +51,7 @@ def print_tiers(config: TierConfig, catalogue: Catalogue, out: IO[str]) -> None:
     ):
         table.add_column(column)
     for t in config.tiers:
-        when = ", ".join(f"{m} >= {v:,.0f}" for m, v in t.thresholds.items()) or "(floor)"
+        when = ", ".join(f"{m} >= {quantity(v)}" for m, v in t.thresholds.items()) or "(floor)"
         cost = tier_cost(t, config, catalogue)
         table.add_row(
             t.name,
@@ -58,7 +59,7 @@ def print_tiers(config: TierConfig, catalogue: Catalogue, out: IO[str]) -> None:
             t.web_plan,
             t.database_plan,
             t.keyvalue_plan or "-",
-            "-" if t.price_usd is None else f"{t.price_usd:g}",
+            "-" if t.price_usd is None else quantity(t.price_usd),
             cost.describe(),
         )
     console.print(table)
