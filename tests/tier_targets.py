@@ -1,30 +1,24 @@
-"""The four tiers of the user's guide, as the editor tests use them."""
+"""The four tiers of the shipped tiers.toml (the guide's, on Render's current plans), as the editor
+and corpus tests use them: what `tier apply --tier NAME` writes with the file a user starts from."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tier_cli.config.catalogue import load_catalogue
-from tier_cli.models import KeyValueTarget, TierTarget
+from tier_cli.config.tiers import load_config
+from tier_cli.models import TierTarget
 
 CAT = load_catalogue()  # what the editor is given to compare plan names
 
-FREE_START = "uvicorn {app} --host 0.0.0.0 --port $PORT"
-STARTER_START = (
-    "gunicorn {app} --workers 2 --worker-class uvicorn.workers.UvicornWorker "
-    "--bind 0.0.0.0:$PORT --timeout 120"
-)
-PRO_START = (
-    "gunicorn {app} --workers 8 --worker-class uvicorn.workers.UvicornWorker "
-    "--bind 0.0.0.0:$PORT --timeout 120 --max-requests 1000 --max-requests-jitter 50"
-)
+SHIPPED = Path(__file__).resolve().parents[1] / "tiers.toml"
+_CONFIG = load_config(SHIPPED, CAT)
 
-TIERS: dict[str, TierTarget] = {
-    "free": TierTarget("free", "free", "free", FREE_START),
-    "starter": TierTarget("starter", "starter", "starter", STARTER_START),
-    "pro": TierTarget("pro", "pro", "pro", PRO_START),
-    "pro+redis": TierTarget(
-        "pro+redis", "pro", "pro", PRO_START, KeyValueTarget(name="cache", plan="starter")
-    ),
-}
+TIERS: dict[str, TierTarget] = {name: _CONFIG.target(name) for name in _CONFIG.names}
+
+FREE_START = TIERS["free"].start_template
+STARTER_START = TIERS["starter"].start_template
+PRO_START = TIERS["pro"].start_template
 
 
 def start(tier: str, app: str = "main:app") -> str:

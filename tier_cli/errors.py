@@ -32,6 +32,11 @@ class RefusedError(TierError):
     exit_code = 3
 
 
+class LegacyPlanRefused(RefusedError):
+    """The tier would move a database to a legacy Postgres plan Render no longer accepts (exit 3;
+    `tier check` reports it as the configuration problem it is, exit 2)."""
+
+
 class MetricsError(TierError):
     """Metrics could not be read: database unreachable, query failed, snapshot missing (exit 4)."""
 

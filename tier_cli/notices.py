@@ -29,6 +29,10 @@ CODES: dict[str, tuple[Severity, str]] = {
     # where render.yaml stands
     "unknown-plan": ("warning", "a plan in render.yaml that Render's catalogue does not know"),
     "no-matching-tier": ("warning", "render.yaml's plans match no tier of tiers.toml"),
+    "nearest-tier": (
+        "notice",
+        "a web plan no tier uses: placed on the nearest tier by CPU and RAM",
+    ),
     "database-off-tier": ("warning", "the database plan is not the web service tier's"),
     "leftover-keyvalue": ("notice", "a Key Value service the tier no longer needs (never deleted)"),
     # Render's reality against tiers.toml

@@ -7,7 +7,7 @@ from tier_targets import CAT, TIERS, start
 from yaml_parsers import yaml_parser  # noqa: F401 - the fixture, used through pytestmark
 
 from tier_cli.blueprint.editor import ApplyResult, Change, apply_file_bytes, apply_tier
-from tier_cli.errors import ConfigError, RefusedError, RenderFileError
+from tier_cli.errors import ConfigError, LegacyPlanRefused, RefusedError, RenderFileError
 from tier_cli.models import KeyValueTarget, Selection, TierTarget
 
 pytestmark = pytest.mark.usefixtures("yaml_parser")  # every test on the C and the pure parser
@@ -48,7 +48,7 @@ services:
     startCommand: {PRO}
 databases:
   - name: db
-    plan: pro
+    plan: pro-4gb
 """, id="two-space-indented-sequence"),
     pytest.param("""\
 services:
@@ -181,7 +181,7 @@ services:
 # the database
 databases:
   - name: db  # the only one
-    plan: starter
+    plan: basic-256mb
 # end
 """, id="comments-and-blank-lines"),
     pytest.param("""\
@@ -237,7 +237,7 @@ databases: [{name: db, plan: free}]
 services:
   - {{type: web, name: api, runtime: python, plan: pro, startCommand: {PRO}, envVars: [{REDIS}]}}
   - {{type: keyvalue, name: cache, plan: starter, ipAllowList: []}}
-databases: [{{name: db, plan: pro}}]
+databases: [{{name: db, plan: pro-4gb}}]
 """, id="flow-mappings"),
     pytest.param("""\
 services: [{type: web, name: api, runtime: python, startCommand: "uvicorn main:app"}]
@@ -340,7 +340,7 @@ services:
 databases:
   - databaseName: app
     name: db
-    plan: pro
+    plan: pro-4gb
     user: app
 """, id="missing-plan-keys"),
     pytest.param("""\
@@ -443,7 +443,7 @@ projects:
             ipAllowList: []
         databases:
           - name: db
-            plan: pro
+            plan: pro-4gb
 """, id="projects-environments"),
     pytest.param("""\
 services:
@@ -692,7 +692,7 @@ databases:
   - name: a
     plan: free
   - name: b
-    plan: starter
+    plan: basic-256mb
 """, id="named-service-and-database"),
     pytest.param("""\
 services:
@@ -703,7 +703,7 @@ services:
     startCommand: uvicorn main:app
 databases:
   - name: db
-    plan: Pro
+    plan: 1C-4G
 """, "pro", NO, f"""\
 services:
   - type: web
@@ -713,7 +713,7 @@ services:
     startCommand: {PRO}
 databases:
   - name: db
-    plan: Pro
+    plan: 1C-4G
 """, id="same-plan-other-spelling-kept"),
     pytest.param("""\
 defaults: &defaults
@@ -845,7 +845,7 @@ services:
     startCommand: "{PRO}"
 databases:
   - name: db
-    plan: pro
+    plan: pro_4gb
 """, "pro", id="alias-spelling"),
     pytest.param(
         "services:\r\n  - type: web\r\n    name: api\r\n    runtime: python\r\n"
@@ -1022,21 +1022,15 @@ def test_template_without_app() -> None:
 
 KEPT_OPTIONS = BASE.replace(FREE, "uvicorn main:app --host 0.0.0.0 --port $PORT --root-path /api")
 
-LEGACY_PRO_NOTE = (
-    "db plan `pro` is a legacy Render Postgres plan: Render no longer creates databases on it nor "
-    "moves one from current plan `free` to it, so it will likely reject this change. Tip: set "
-    "database_plan to a current plan (e.g. `pro-4gb`) in tiers.toml."
-)
-
 NOTES = [
     pytest.param(BASE.replace(FREE, "./start.sh"), "pro", NO, [
         "api startCommand `./start.sh` is not a uvicorn/gunicorn ASGI command tier can rewrite "
         "safely; left as is. "
-        'Tip: set app = "main:app" under [render] in tiers.toml to let tier write it.',
-        LEGACY_PRO_NOTE], id="unknown-command"),
+        'Tip: set app = "main:app" under [render] in tiers.toml to let tier write it.'],
+        id="unknown-command"),
     pytest.param(BASE.replace(f"    startCommand: {FREE}\n", ""), "pro", NO, [
         'api has no startCommand; left as is. Tip: set app = "main:app" under [render] in '
-        "tiers.toml to let tier write one.", LEGACY_PRO_NOTE], id="missing-command"),
+        "tiers.toml to let tier write one."], id="missing-command"),
     pytest.param(BASE.replace(FREE, "hypercorn main:app --bind 0.0.0.0:$PORT"), "free", NO, [
         "api ran hypercorn; the tier's template runs another server: check that it is in your "
         "requirements."], id="hypercorn-to-another-server"),
@@ -1044,12 +1038,6 @@ NOTES = [
         "api startCommand has options the tier's template does not carry (--root-path); left "
         "as is so that they are not lost. Tip: add them to start_command of the tiers in "
         "tiers.toml, and tier will write the command."], id="unmanaged-options-kept"),
-    pytest.param(BASE.replace("  - name: db\n    plan: free", "  - name: db\n    plan: basic-1gb"),
-                 "starter", NO, [
-        "db plan `starter` is a legacy Render Postgres plan: Render no longer creates databases "
-        "on it nor moves one from current plan `basic-1gb` to it, so it will likely reject this "
-        "change. Tip: set database_plan to a current plan (e.g. `basic-256mb`) in tiers.toml."],
-        id="legacy-postgres-from-a-current-plan"),
     pytest.param(f"""\
 services:
   - type: web
@@ -1127,7 +1115,7 @@ databases:
     assert [(c.describe(), c.line) for c in result.changes] == [
         ("api plan (not set) -> pro", 5),
         (f"api startCommand -> {PRO}", 6),
-        ("db plan free -> pro", 23),
+        ("db plan free -> pro-4gb", 23),
         ("api envVars REDIS_URL added", 12),
         ("cache keyvalue service added", 17),
     ]
@@ -1135,7 +1123,7 @@ databases:
     assert lines[4] == "    plan: pro"
     assert lines[11] == "      - key: REDIS_URL"
     assert lines[16] == "  - type: keyvalue"
-    assert lines[22] == "    plan: pro"
+    assert lines[22] == "    plan: pro-4gb"
     assert result.changes[0] == Change("plan", None, "pro", 5, "api")
 
 
@@ -1193,7 +1181,7 @@ def test_file_bytes_not_utf8() -> None:
 
 
 def test_keyvalue_target_name_and_plan_are_used() -> None:
-    target = TierTarget("x", "pro", "pro", "uvicorn {app}", KeyValueTarget("sessions", "1g"))
+    target = TierTarget("x", "pro", "pro-4gb", "uvicorn {app}", KeyValueTarget("sessions", "1g"))
     result = apply_tier(BASE, "render.yaml", target, NO, CAT)
     assert "  - type: keyvalue\n    name: sessions\n    plan: 1g\n    ipAllowList: []\n" in (
         result.text
@@ -1349,3 +1337,69 @@ services:
 @pytest.mark.parametrize(("text", "expected"), LAYOUT_CASES)
 def test_layouts_with_keyvalue(text: str, expected: str) -> None:
     assert run(text, "pro+redis").text == expected
+
+
+def _db(plan: str | None) -> str:
+    """BASE with the database on `plan` (no `plan:` key for None)."""
+    head, db = BASE.split("databases:\n")
+    return (
+        head
+        + "databases:\n"
+        + db.replace("    plan: free\n", "" if plan is None else f"    plan: {plan}\n")
+    )
+
+
+def _guide(db_plan: str) -> TierTarget:
+    """A tier as the guide wrote it: web plan pro, and a database plan that may be legacy."""
+    return TierTarget("guide", "pro", db_plan, PRO.replace("main:app", "{app}"))
+
+
+LEGACY_MOVES = [
+    pytest.param(_db("free"), "pro", "render.yaml:9:11:", "is on plan `free`", "pro-4gb",
+                 id="free-to-legacy-pro"),
+    pytest.param(_db("basic-256mb"), "starter", "render.yaml:9:11:", "is on plan `basic-256mb`",
+                 "basic-256mb", id="current-to-legacy-starter"),
+    pytest.param(_db("0.5c-1g"), "standard", "render.yaml:9:11:", "is on plan `0.5c-1g`",
+                 "basic-1gb", id="spec-id-to-legacy-standard"),
+    pytest.param(_db(None), "pro plus", "render.yaml:8:5:", "has no `plan:`", "pro-8gb",
+                 id="no-plan-key-to-legacy"),
+    pytest.param(_db("pro-64gb"), "pro", "render.yaml:9:11:", "is on plan `pro-64gb`", "pro-4gb",
+                 id="unpriced-current-to-legacy"),
+    pytest.param(_db("standard"), "starter", "render.yaml:9:11:", "is on legacy plan `standard`",
+                 "basic-256mb", id="legacy-to-another-legacy"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "legacy", "where", "on", "successor"), LEGACY_MOVES)
+def test_never_writes_a_legacy_postgres_plan(
+    text: str, legacy: str, where: str, on: str, successor: str
+) -> None:
+    with pytest.raises(LegacyPlanRefused) as info:
+        apply_tier(text, "render.yaml", _guide(legacy), NO, CAT)
+    message = str(info.value)
+    assert isinstance(info.value, RefusedError)  # exit 3 for `tier apply`
+    assert message.startswith(where), message
+    assert f"database db {on}; tier guide would write the legacy Postgres plan `{legacy}`" in (
+        message
+    )
+    assert f'Tip: set database_plan = "{successor}" for tier guide in tiers.toml' in message
+    assert "\n" not in message
+
+
+STAYS_ON_LEGACY = [
+    pytest.param("pro", "pro", id="legacy-pro-stays"),
+    pytest.param("Starter", "starter", id="legacy-starter-other-case-stays"),
+    pytest.param("pro_plus", "pro plus", id="legacy-pro-plus-api-spelling-stays"),
+]
+
+
+@pytest.mark.parametrize(("written", "tier_plan"), STAYS_ON_LEGACY)
+def test_a_database_already_on_the_legacy_plan_stays(written: str, tier_plan: str) -> None:
+    text = run(_db(written), "pro").text.replace("plan: pro-4gb", f"plan: {written}")
+    result = apply_tier(text, "render.yaml", _guide(tier_plan), NO, CAT)
+    assert result.text == text and result.changes == ()
+
+
+def test_legacy_moves_to_its_current_successor() -> None:
+    result = apply_tier(_db("pro"), "render.yaml", TIERS["pro"], NO, CAT)
+    assert ("db plan pro -> pro-4gb", 8) in [(c.describe(), c.line) for c in result.changes]

@@ -20,7 +20,8 @@ change, or a list or mapping to add to, that another entry shares through an anc
 value that comes from a merge key (`<<: *base`); a plan or startCommand that is a list or a
 mapping; envVars that is not a list; a `|+`/`>+` (keep) block scalar; lines to add after an
 unended block scalar on the file's last line (they would change its value); a new Key Value
-name another service already has; and any result that does not re-parse to exactly the
+name another service already has; a database plan that would become a legacy Postgres plan
+(LegacyPlanRefused: Render rejects it); and any result that does not re-parse to exactly the
 intended data, or that a second run would change again (see splice.verify).
 
 Where edits are spliced in, see splice.py; the Key Value part is keyvalue.py.
@@ -31,7 +32,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from tier_cli.blueprint.keyvalue import edit_keyvalue
-from tier_cli.blueprint.nodes import line_col, lookup, text_of
+from tier_cli.blueprint.nodes import line_col, lookup, text_of, where
 from tier_cli.blueprint.splice import Work, apply_splices, verify, write_scalar
 from tier_cli.blueprint.startcmd import (
     AppCommand,
@@ -50,7 +51,7 @@ from tier_cli.blueprint.view import (
     parse_blueprint,
 )
 from tier_cli.config.catalogue import Catalogue, Kind, same_plan
-from tier_cli.errors import ConfigError
+from tier_cli.errors import ConfigError, LegacyPlanRefused
 from tier_cli.models import Selection, TierTarget
 from tier_cli.notices import Notice, notice
 from tier_cli.textio import decode, encode
@@ -138,6 +139,7 @@ def _plan(parsed: Parsed, target: TierTarget, selection: Selection, catalogue: C
         _note_no_database(work, web_view)
     else:
         entry = _entry_of(parsed.databases, view.databases, database)
+        _refuse_legacy_postgres(work, entry, database.label, target.tier, target.database_plan)
         _set_plan(work, entry, database.label, target.database_plan, "postgres", ("name",))
     edit_keyvalue(work, web, web_view, target.keyvalue)
     return work
@@ -159,29 +161,34 @@ def _set_plan(
     if found is not None and same_plan(catalogue, kind, current, new):
         return
     write_scalar(work, entry, "plan", current, new, subject, after)
-    if kind == "postgres":
-        _note_legacy_postgres(work, subject, current, new)
 
 
-def _note_legacy_postgres(work: Work, subject: str, current: str | None, new: str) -> None:
-    """Render creates no database on a legacy plan, and moves none from a current plan to one."""
-    catalogue = work.catalogue
+def _refuse_legacy_postgres(work: Work, entry: Entry, subject: str, tier: str, new: str) -> None:
+    """tier never writes a legacy Postgres plan: Render creates no database on one and moves no
+    database from a current plan (free included) to one. Staying on it is fine (no write)."""
+    catalogue, filename = work.catalogue, work.filename
     plan = catalogue.find("postgres", new)
+    found = lookup(entry.node, "plan")
+    current = None if found is None else text_of(found.value)
     if plan is None or not plan.legacy:
         return
+    if found is not None and same_plan(catalogue, "postgres", current, new):
+        return
     now = catalogue.find("postgres", current)
-    if now is not None and now.legacy:
-        return  # legacy to legacy: what the file already does
-    move = f"from current plan `{now.name}` " if now is not None else ""
-    successor = f" (e.g. `{plan.successor}`)" if plan.successor else ""
-    work.notes.append(
-        notice(
-            "legacy-postgres-plan",
-            f"{subject} plan `{new}` is a legacy Render Postgres plan: Render no longer creates "
-            f"databases on it nor moves one {move}to it, so it will likely reject this change. "
-            f"Tip: set database_plan to a current plan{successor} in tiers.toml.",
-            file=work.filename,
-        )
+    if current is None:
+        on = "has no `plan:` (a new database gets basic-256mb)"
+    elif now is not None and now.legacy:
+        on = f"is on legacy plan `{current}`"
+    else:
+        on = f"is on plan `{current}`"
+    successor = catalogue.find("postgres", plan.successor) if plan.successor else None
+    use = f'database_plan = "{successor.name}"' if successor else "a current database_plan"
+    node = entry.node if found is None else found.value
+    raise LegacyPlanRefused(
+        f"{where(node, filename)}: database {subject} {on}; tier {tier} would write the legacy "
+        f"Postgres plan `{new}`, which Render no longer creates nor moves a database to, so it "
+        f"would reject the file. Tip: set {use} for tier {tier} in tiers.toml "
+        f"(the successor of `{plan.name}`)"
     )
 
 

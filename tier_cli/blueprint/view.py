@@ -26,6 +26,8 @@ class ServiceView(NamedTuple):
     database_ref: str | None  # fromDatabase.name of the DATABASE_URL env var
     path: str  # "services[2]", "projects[0].environments[1].services[0]"
     line: int  # 1-based line of the entry
+    num_instances: int | None = None  # `numInstances`; None when missing or not a whole number
+    scaling: tuple[int | None, int | None] | None = None  # (minInstances, maxInstances)
 
     @property
     def is_python_web(self) -> bool:
@@ -43,6 +45,8 @@ class DatabaseView(NamedTuple):
     plan: str | None
     path: str
     line: int
+    disk_size_gb: float | None = None  # `diskSizeGB`; None when missing or not a number
+    disk_grows: bool = False  # `storageAutoscalingEnabled: true`
 
     @property
     def label(self) -> str:
@@ -186,16 +190,35 @@ def _service(entry: Entry) -> ServiceView:
         database_ref=_database_ref(node),
         path=_path(entry.keys),
         line=node.start_mark.line + 1,
+        num_instances=_whole(_get(node, "numInstances")),
+        scaling=_scaling(node),
     )
 
 
 def _database(entry: Entry) -> DatabaseView:
+    disk = _get(entry.node, "diskSizeGB")
     return DatabaseView(
         name=_get(entry.node, "name"),
         plan=_get(entry.node, "plan"),
         path=_path(entry.keys),
         line=entry.node.start_mark.line + 1,
+        disk_size_gb=None if _whole(disk) is None else float(disk or 0),
+        disk_grows=(_get(entry.node, "storageAutoscalingEnabled") or "").lower() == "true",
     )
+
+
+def _whole(text: str | None) -> int | None:
+    """A count written in render.yaml (`2`, `"2"`); None for anything else."""
+    if text is None or not (text.strip().isascii() and text.strip().isdigit()):
+        return None
+    return int(text)
+
+
+def _scaling(service: MappingNode) -> tuple[int | None, int | None] | None:
+    found = lookup(service, "scaling")
+    if found is None or not isinstance(found.value, MappingNode):
+        return None
+    return _whole(_get(found.value, "minInstances")), _whole(_get(found.value, "maxInstances"))
 
 
 def env_var(service: MappingNode, key: str) -> MappingNode | None:

@@ -20,11 +20,12 @@ class Plan(NamedTuple):
     kind: Kind
     name: str
     aliases: tuple[str, ...]
-    usd: float
+    usd: float | None  # None: no source gives a price (shown as unknown, never as free)
     ram_mb: int
     cpu: float | None = None
     connections: int | None = None
-    storage_gb: float | None = None
+    storage_gb: float | None = None  # storage included in the price (free, legacy)
+    disk_gb: float | None = None  # default disk, billed per GB apart (current Postgres plans)
     legacy: bool = False
     successor: str | None = None
     confirmed: bool = True
@@ -39,6 +40,7 @@ class Catalogue(NamedTuple):
     as_of: str
     plans: tuple[Plan, ...]
     defaults: Mapping[str, str]
+    storage_usd_per_gb: float = 0.0  # Postgres disk on current plans, per GB and month
 
     def find(self, kind: Kind, name: str | None) -> Plan | None:
         """The plan a Blueprint value names (case and spacing tolerant), or None."""
@@ -70,7 +72,9 @@ def same_plan(catalogue: Catalogue, kind: Kind, a: str | None, b: str | None) ->
 
 
 def _norm(name: str) -> str:
-    return " ".join(name.strip().lower().replace("_", " ").split())
+    """`Pro Plus`, `pro_plus` and `pro-plus` are one spelling; so are `basic_256mb` and
+    `basic-256mb` (Render's API writes underscores where Blueprints write hyphens)."""
+    return " ".join(name.strip().lower().replace("_", " ").replace("-", " ").split())
 
 
 def _plan(kind: Kind, raw: Mapping[str, Any]) -> Plan:
@@ -78,11 +82,12 @@ def _plan(kind: Kind, raw: Mapping[str, Any]) -> Plan:
         kind=kind,
         name=raw["name"],
         aliases=tuple(raw.get("aliases", ())),
-        usd=float(raw["usd"]),
+        usd=None if raw.get("usd") is None else float(raw["usd"]),
         ram_mb=int(raw["ram_mb"]),
         cpu=raw.get("cpu"),
         connections=raw.get("connections"),
         storage_gb=raw.get("storage_gb"),
+        disk_gb=raw.get("disk_gb"),
         legacy=bool(raw.get("legacy", False)),
         successor=raw.get("successor"),
         confirmed=bool(raw.get("confirmed", True)),
@@ -95,4 +100,9 @@ def load_catalogue() -> Catalogue:
     text = (DATA / "render_plans.toml").read_text("utf-8")
     raw = tomllib.loads(text)
     plans = tuple(_plan(kind, entry) for kind in KINDS for entry in raw[kind])
-    return Catalogue(as_of=raw["as_of"], plans=plans, defaults=raw["defaults"])
+    return Catalogue(
+        as_of=raw["as_of"],
+        plans=plans,
+        defaults=raw["defaults"],
+        storage_usd_per_gb=float(raw["storage"]["postgres_usd_per_gb"]),
+    )

@@ -44,15 +44,19 @@ def _size_beliefs(tier: Tier, web: Plan, catalogue: Catalogue, at: str, file: st
         and (ram_mb is None or p.ram_mb == ram_mb)
         and (tier.web_cpu is None or p.cpu == tier.web_cpu)
     ]
-    match = f"; that is Render's `{fits[0].name}` (${fits[0].usd:g}/month)" if fits else ""
+    match = f"; that is Render's `{fits[0].name}` ({_month(fits[0])})" if fits else ""
     return [
         notice(
             "size-differs",
             f"{at}: {said}, but Render's web plan `{web.name}` has {web.cpu:g} CPU and "
-            f"{_gb(web.ram_mb)} RAM (${web.usd:g}/month){match}",
+            f"{_gb(web.ram_mb)} RAM ({_month(web)}){match}",
             file=file,
         )
     ]
+
+
+def _month(plan: Plan) -> str:
+    return "no known price" if plan.usd is None else f"${plan.usd:g}/month"
 
 
 def _gb(mb: int) -> str:
@@ -68,8 +72,7 @@ def reality_checks(tier: Tier, config: TierConfig, catalogue: Catalogue) -> list
     if db is not None and db.legacy:
         successor = catalogue.find("postgres", db.successor) if db.successor else None
         tip = (
-            f'set database_plan = "{successor.name}" (${successor.usd:g}/month) or another '
-            "current plan"
+            f'set database_plan = "{successor.name}" ({_month(successor)}) or another current plan'
             if successor
             else "choose a current Postgres plan"
         )

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from tier_cli.config.catalogue import Catalogue, Kind
-from tier_cli.config.tiers import TierConfig
+from tier_cli.config.catalogue import Catalogue
+from tier_cli.config.tiers import Tier, TierConfig
 from tier_cli.decide.advisor import Decision, change, decide
-from tier_cli.decide.costs import Cost, monthly_cost
+from tier_cli.decide.costs import Billed, Cost, bill
 from tier_cli.decide.placement import Placement
 from tier_cli.decide.reality import reality_checks, tier_cost
 from tier_cli.models import Metrics, leftover_keyvalue_note
@@ -93,17 +93,9 @@ def recommend(
             )
         )
     warnings = [*notes, *guardrails]
-    plans: list[tuple[Kind, str]] = [("web", tier.web_plan)]
-    if placement is None or placement.database is not None:
-        plans.append(("postgres", tier.database_plan))
-    if tier.keyvalue_plan:
-        plans.append(("keyvalue", tier.keyvalue_plan))
     if placement is not None:
         warnings.extend(placement.notes)
         if placement.keyvalue is not None and not tier.keyvalue_plan:
-            plans.append(
-                ("keyvalue", placement.keyvalue_plan or catalogue.default("keyvalue").name)
-            )
             warnings.append(leftover_keyvalue_note(placement.keyvalue))
     for metric in decision.unknown:
         why = metrics.labels.get(metric)
@@ -124,8 +116,30 @@ def recommend(
         pinned=pinned,
         placement=placement,
         cost_now=None if placement is None else placement.cost(config, catalogue),
-        cost_after=monthly_cost(catalogue, config.prices, plans),
+        cost_after=target_cost(tier, config, catalogue, placement),
         warnings=unique(warnings, config.ignore_warnings),
         change=change(None if current is None else config.rank(current), config.rank(tier.name)),
         guardrails=unique(guardrails, config.ignore_warnings),
+    )
+
+
+def target_cost(
+    tier: Tier, config: TierConfig, catalogue: Catalogue, placement: Placement | None
+) -> Cost:
+    """What Render would bill once render.yaml is on `tier`: the tier's plans on the file's own
+    instances and disk; an existing Key Value service keeps its plan (tier never changes it)."""
+    if placement is None:
+        return tier_cost(tier, config, catalogue)
+    now = placement.billed(catalogue)
+    return bill(
+        catalogue,
+        config.prices,
+        Billed(
+            web_plan=tier.web_plan,
+            instances=now.instances,
+            database_plan=None if now.database_plan is None else tier.database_plan,
+            disk_gb=now.disk_gb,
+            disk_grows=now.disk_grows,
+            keyvalue_plan=now.keyvalue_plan or tier.keyvalue_plan,
+        ),
     )
