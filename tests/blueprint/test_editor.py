@@ -1361,7 +1361,7 @@ LEGACY_MOVES = [
                  "basic-256mb", id="current-to-legacy-starter"),
     pytest.param(_db("0.5c-1g"), "standard", "render.yaml:9:11:", "is on plan `0.5c-1g`",
                  "basic-1gb", id="spec-id-to-legacy-standard"),
-    pytest.param(_db(None), "pro plus", "render.yaml:8:5:", "has no `plan:`", "pro-8gb",
+    pytest.param(_db(None), "pro plus", "render.yaml:8:5:", "has no `plan:` (a new database gets basic-256mb)", "pro-8gb",
                  id="no-plan-key-to-legacy"),
     pytest.param(_db("pro-64gb"), "pro", "render.yaml:9:11:", "is on plan `pro-64gb`", "pro-4gb",
                  id="unpriced-current-to-legacy"),
@@ -1402,4 +1402,4 @@ def test_a_database_already_on_the_legacy_plan_stays(written: str, tier_plan: st
 
 def test_legacy_moves_to_its_current_successor() -> None:
     result = apply_tier(_db("pro"), "render.yaml", TIERS["pro"], NO, CAT)
-    assert ("db plan pro -> pro-4gb", 8) in [(c.describe(), c.line) for c in result.changes]
+    assert ("db plan pro -> pro-4gb", 9) in [(c.describe(), c.line) for c in result.changes]

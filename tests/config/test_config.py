@@ -25,14 +25,23 @@ def test_shipped_tiers_follow_the_guide() -> None:
     }
     assert got == {
         "free": ("free", "free", {}, None, 0),
-        "starter": ("starter", "starter", {"active_users": 500, "concurrent_users": 25}, None, 14),
-        "pro": ("pro", "pro", {"active_users": 5000, "concurrent_users": 100}, None, 50),
-        "pro+redis": ("pro", "pro", {"active_users": 10000}, "starter", 57),
+        "starter": (
+            "starter",
+            "basic-256mb",  # the guide: "starter", a legacy plan; basic-256mb is its successor
+            {"active_users": 500, "concurrent_users": 25},
+            None,
+            14,
+        ),
+        "pro": ("pro", "pro-4gb", {"active_users": 5000, "concurrent_users": 100}, None, 50),
+        "pro+redis": ("pro", "pro-4gb", {"active_users": 10000}, "starter", 57),
     }
     assert config.tier("free").start_command == "uvicorn {app} --host 0.0.0.0 --port $PORT"
     assert config.tier("starter").start_command == (
-        "gunicorn {app} --workers 2 --worker-class uvicorn.workers.UvicornWorker "
+        "gunicorn {app} --workers 2 --worker-class uvicorn_worker.UvicornWorker "
         "--bind 0.0.0.0:$PORT --timeout 120"
+    )
+    assert config.tier("pro").start_command.startswith(
+        "gunicorn {app} --workers 5 --worker-class uvicorn_worker.UvicornWorker "
     )
     assert config.tier("pro").start_command.endswith("--max-requests 1000 --max-requests-jitter 50")
     assert config.tier("pro").start_command == config.tier("pro+redis").start_command

@@ -37,13 +37,20 @@ def blueprint(
 # (id, render.yaml text, expected tier, a note must contain)
 CASES = [
     ("free", blueprint("free"), "free", None),
-    ("starter", blueprint("starter", "starter"), "starter", None),
-    ("pro", blueprint("pro", "pro"), "pro", None),
-    ("pro+redis", blueprint("pro", "pro", keyvalue="keyvalue"), "pro+redis", None),
-    ("legacy-redis-type", blueprint("pro", "pro", keyvalue="redis"), "pro+redis", None),
-    ("2026-plan-id", blueprint("2c-4g", "pro"), "pro", None),
-    ("capitalised", blueprint("Starter", "starter"), "starter", None),
-    ("no-plan-key-is-starter", blueprint(None, "starter"), "starter", None),
+    ("starter", blueprint("starter", "basic-256mb"), "starter", None),
+    ("pro", blueprint("pro", "pro-4gb"), "pro", None),
+    ("pro+redis", blueprint("pro", "pro-4gb", keyvalue="keyvalue"), "pro+redis", None),
+    ("legacy-redis-type", blueprint("pro", "pro-4gb", keyvalue="redis"), "pro+redis", None),
+    ("2026-plan-id", blueprint("2c-4g", "1c-4g"), "pro", None),
+    ("api-spelling", blueprint("pro", "pro_4gb"), "pro", None),
+    ("capitalised", blueprint("Starter", "Basic-256MB"), "starter", None),
+    ("no-plan-key-is-starter", blueprint(None, None), "starter", None),
+    (
+        "legacy-db-is-not-the-tier-plan",
+        blueprint("pro", "pro"),
+        "pro",
+        "database db is on plan pro, not pro-4gb",
+    ),
     (
         "db-plan-differs",
         blueprint("starter", "basic-1gb"),
@@ -51,8 +58,32 @@ CASES = [
         "database db is on plan basic-1gb",
     ),
     ("no-database", blueprint("pro", database=False), "pro", None),
-    ("standard-matches-no-tier", blueprint("standard", "basic-1gb"), None, "matches no tier"),
+    # Plans no tier uses: the nearest tier by CPU and RAM (log scale), said in a note.
+    (
+        "standard-taken-as-pro",
+        blueprint("standard", "pro-4gb"),
+        "pro",
+        "tiers.toml uses web plan standard; taken as tier pro (web plan pro), the "
+        "nearest by CPU and RAM",
+    ),
+    ("pro-plus-taken-as-pro", blueprint("pro plus", "pro-4gb"), "pro", "taken as tier pro"),
+    (
+        "4c-8g-with-redis-taken-as-pro+redis",
+        blueprint("4c-8g", "pro-4gb", keyvalue="keyvalue"),
+        "pro+redis",
+        "taken as tier pro+redis",
+    ),
+    ("basic-1gb-db-web-decides", blueprint("starter", "basic-1gb"), "starter", "basic-1gb"),
     ("typo-plan", blueprint("prro", "pro"), None, "api plan 'prro' is not a Render web plan"),
+    ("typo-plan-matches-no-tier", blueprint("prro", "pro"), None, "matches no tier"),
+    (
+        "unknown-keyvalue-plan",
+        blueprint("pro", "pro-4gb", keyvalue="keyvalue").replace(
+            "cache\n    plan: starter", "cache\n    plan: 3g"
+        ),
+        "pro+redis",
+        "cache plan '3g' is not a Render keyvalue plan",
+    ),
 ]
 
 
@@ -68,10 +99,71 @@ def test_current_tier(text: str, tier: str | None, note: str | None) -> None:
         assert any(note in n.message for n in placement.notes), placement.notes
 
 
-def test_costs_count_defaults_and_key_value() -> None:
-    text = blueprint(None, None, keyvalue="keyvalue")
+def _cost(text: str) -> str:
     placement = place(read_blueprint(text, "render.yaml"), "render.yaml", Selection(), CONFIG, CAT)
-    cost = placement.cost(CONFIG, CAT)
-    assert cost.describe() == (
-        "$23/month (web starter $7 + postgres basic-256mb $6 + keyvalue starter $10)"
-    )
+    return placement.cost(CONFIG, CAT).describe()
+
+
+WEB = "services:\n  - type: web\n    name: api\n    runtime: python\n    plan: pro\n"
+
+# (id, render.yaml, the monthly cost as Render bills it)
+COSTS = [
+    (
+        "defaults-and-key-value",
+        blueprint(None, None, keyvalue="keyvalue"),
+        "$27.50/month (web starter $7 + postgres basic-256mb $6 + disk 15 GB $4.50 + keyvalue "
+        "starter $10)",
+    ),
+    ("free-has-no-disk-line", blueprint("free"), "$0/month (web free $0 + postgres free $0)"),
+    (
+        "legacy-includes-its-disk",
+        blueprint("pro", "pro"),
+        "$180/month (web pro $85 + postgres pro $95)",
+    ),
+    ("num-instances", WEB + "    numInstances: 3\n", "$255/month (web pro $85 x 3)"),
+    (
+        "scaling-range-overrides-num-instances",
+        WEB + "    numInstances: 3\n    scaling:\n      minInstances: 1\n      maxInstances: 4\n",
+        "$85-$340/month (web pro $85 x 1-4)",
+    ),
+    (
+        "scaling-without-max",
+        WEB + "    scaling:\n      minInstances: 2\n",
+        "$170/month (web pro $85 x 2)",
+    ),
+    (
+        "disk-size",
+        blueprint("pro", "pro-4gb") + "    diskSizeGB: 20\n",
+        "$146/month (web pro $85 + postgres pro-4gb $55 + disk 20 GB $6)",
+    ),
+    (
+        "disk-autoscaling-is-a-floor",
+        blueprint("pro", "pro-4gb") + "    storageAutoscalingEnabled: true\n",
+        "at least $170/month (web pro $85 + postgres pro-4gb $55 + disk 100 GB $30 or more)",
+    ),
+    (
+        "unpriced-plan-is-a-floor-not-free",
+        blueprint("pro", "pro-64gb"),
+        "at least $115/month (web pro $85 + postgres pro-64gb $? + disk 100 GB $30)",
+    ),
+    (
+        "unknown-plan-is-a-floor-not-free",
+        blueprint("2c-3g", "pro-4gb"),
+        "at least $85/month (web 2c-3g $? + postgres pro-4gb $55 + disk 100 GB $30)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "cost"), [c[1:] for c in COSTS], ids=[c[0] for c in COSTS])
+def test_costs_as_render_bills_them(text: str, cost: str) -> None:
+    assert _cost(text) == cost
+
+
+def test_price_overrides_are_kept(tmp_path: Path) -> None:
+    path = tmp_path / "tiers.toml"
+    text = (ROOT / "tiers.toml").read_text("utf-8")
+    path.write_text(text.replace("[prices.web]\n", "[prices.web]\npro = 80\n"), "utf-8")
+    config = load_config(path, CAT)
+    text = WEB + "    numInstances: 2\n"
+    placement = place(read_blueprint(text, "render.yaml"), "render.yaml", Selection(), config, CAT)
+    assert placement.cost(config, CAT).describe() == "$160/month (web pro $80 x 2)"

@@ -14,6 +14,19 @@ ROOT = Path(__file__).resolve().parents[2]
 CAT = load_catalogue()
 CONFIG = load_config(ROOT / "tiers.toml", CAT)
 
+# What the guide wrote, where the shipped file now differs (tiers.toml's comments say the same).
+GUIDE_AS_WRITTEN = (
+    (ROOT / "tiers.toml")
+    .read_text("utf-8")
+    .replace('database_plan = "basic-256mb"', 'database_plan = "starter"')
+    .replace('database_plan = "pro-4gb"', 'database_plan = "pro"')
+    .replace("uvicorn_worker.UvicornWorker", "uvicorn.workers.UvicornWorker")
+    .replace("--workers 5", "--workers 8")
+)
+
+# The warnings about what tier would write (not the guide's beliefs about prices and sizes).
+DEPLOY_BREAKERS = ("legacy Render Postgres plan", "workers on web plan", "deprecated")
+
 # (tier, fragments each warning list must contain, fragments it must not)
 CASES = [
     ("free", ["free Postgres expires 30 days after creation"], ["web_ram_gb", "price_usd"]),
@@ -22,24 +35,60 @@ CASES = [
         [
             "web_ram_gb = 2, but Render's web plan `starter` has 0.5 CPU and 512 MB RAM",
             "that is Render's `standard` ($25/month)",
-            "database_plan 'starter' is a legacy Render Postgres plan",
-            'database_plan = "basic-256mb"',
-            "uvicorn.workers.UvicornWorker, deprecated",
+            "price_usd says $14/month; Render's catalogue (2026-09-27) gives $17.50/month (web "
+            "starter $7 + postgres basic-256mb $6 + disk 15 GB $4.50)",
         ],
-        ["price_usd"],  # the guide's $14 is what the catalogue gives
+        DEPLOY_BREAKERS,
     ),
     (
         "pro",
         [
             "web_cpu = 4, web_ram_gb = 8, but Render's web plan `pro` has 2 CPU and 4 GB RAM",
             "that is Render's `pro plus` ($175/month)",
-            "price_usd says $50/month; Render's catalogue (2026-09-27) gives $180/month",
+            "price_usd says $50/month; Render's catalogue (2026-09-27) gives $170/month",
+        ],
+        DEPLOY_BREAKERS,
+    ),
+    (
+        "pro+redis",
+        [
+            "gives $180/month (web pro $85 + postgres pro-4gb $55 + disk 100 GB $30 + keyvalue "
+            "starter $10)"
+        ],
+        DEPLOY_BREAKERS,
+    ),
+]
+
+# The guide as written: each thing the shipped file changed is what tier warns about.
+GUIDE_CASES = [
+    (
+        "starter",
+        [
+            "database_plan 'starter' is a legacy Render Postgres plan",
+            'database_plan = "basic-256mb"',
+            "uvicorn.workers.UvicornWorker, deprecated",
+        ],
+    ),
+    (
+        "pro",
+        [
+            "database_plan 'pro' is a legacy Render Postgres plan",
             "8 workers on web plan pro (2 CPU) is above gunicorn's (2 x CPUs) + 1 = 5",
         ],
-        [],
     ),
-    ("pro+redis", ["gives $190/month (web pro $85 + postgres pro $95 + keyvalue starter $10)"], []),
 ]
+
+
+@pytest.mark.parametrize(("tier", "present"), GUIDE_CASES, ids=[c[0] for c in GUIDE_CASES])
+def test_the_guide_as_written_gets_the_warnings(
+    tmp_path: Path, tier: str, present: list[str]
+) -> None:
+    path = tmp_path / "tiers.toml"
+    path.write_text(GUIDE_AS_WRITTEN, "utf-8")
+    config = load_config(path, CAT)
+    text = " | ".join(reality_checks(config.tier(tier), config, CAT))
+    for fragment in present:
+        assert fragment in text
 
 
 @pytest.mark.parametrize(("tier", "present", "absent"), CASES, ids=[c[0] for c in CASES])
