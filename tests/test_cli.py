@@ -55,14 +55,28 @@ def test_recommend_json_from_a_snapshot(project: Path) -> None:
     assert data["recommended"] == "starter" and data["current"] == "free"
     assert data["metrics"] == {**STARTER_LOAD, "slow_query_ms": None}
     assert {r["metric"] for r in data["reasons"]} == {"active_users", "concurrent_users"}
-    assert data["monthly_cost"] == {
+    cost = data["monthly_cost"]
+    assert {k: v for k, v in cost.items() if not k.endswith("_cost")} == {
         "current": 0.0,
-        "recommended": 14.0,
-        "change": 14.0,
+        "recommended": 17.5,
+        "change": 17.5,
         "current_detail": "$0/month (web free $0 + postgres free $0)",
-        "recommended_detail": "$14/month (web starter $7 + postgres starter $7)",
+        "recommended_detail": "$17.50/month (web starter $7 + postgres basic-256mb $6 + disk 15 GB "
+        "$4.50)",
     }
-    assert any("legacy Render Postgres plan" in w["message"] for w in data["warnings"])
+    assert cost["recommended_cost"] == {
+        "usd": 17.5,
+        "max_usd": 17.5,
+        "at_least": False,
+        "unknown_prices": [],
+        "lines": [
+            {"part": "web", "plan": "starter", "usd": 7.0, "count": 1, "or_more": False},
+            {"part": "postgres", "plan": "basic-256mb", "usd": 6.0, "count": 1, "or_more": False},
+            {"part": "storage", "plan": "15 GB", "usd": 0.3, "count": 15, "or_more": False},
+        ],
+        "text": cost["recommended_detail"],
+    }
+    assert not any("legacy Render Postgres plan" in w["message"] for w in data["warnings"])
     assert any("slow_query_ms: unknown" in w["message"] for w in data["warnings"])
 
 
@@ -176,13 +190,9 @@ def test_apply_named_tier_then_again_is_a_no_op(project: Path) -> None:
     code, out, err = run("apply", "--tier", "pro")
     assert (code, out) == (0, "")
     assert err == (
-        "render.yaml: warning: db plan `pro` is a legacy Render Postgres plan: Render no longer "
-        "creates databases on it nor moves one from current plan `free` to it, so it will likely "
-        "reject this change. Tip: set database_plan to a current plan (e.g. `pro-4gb`) in "
-        "tiers.toml. [legacy-postgres-plan]\n"
-        "render.yaml: api plan free -> pro; api startCommand -> gunicorn main:app --workers 8 "
-        "--worker-class uvicorn.workers.UvicornWorker --bind 0.0.0.0:$PORT --timeout 120 "
-        "--max-requests 1000 --max-requests-jitter 50; db plan free -> pro\n"
+        "render.yaml: api plan free -> pro; api startCommand -> gunicorn main:app --workers 5 "
+        "--worker-class uvicorn_worker.UvicornWorker --bind 0.0.0.0:$PORT --timeout 120 "
+        "--max-requests 1000 --max-requests-jitter 50; db plan free -> pro-4gb\n"
     )
     after = (project / "render.yaml").read_bytes()
     changed = [
@@ -411,8 +421,9 @@ def test_tiers_table_shows_render_prices(project: Path) -> None:
     code, out, _ = run("tiers", "--json")
     tiers = {t["name"]: t for t in json.loads(out)["tiers"]}
     assert code == 0
-    assert (tiers["pro"]["price_usd"], tiers["pro"]["catalogue_usd"]) == (50, 180)
-    assert tiers["pro+redis"]["catalogue_usd"] == 190
+    # pro: web pro $85 + postgres pro-4gb $55 + its default disk, 100 GB at $0.30
+    assert (tiers["pro"]["price_usd"], tiers["pro"]["catalogue_usd"]) == (50, 170)
+    assert tiers["pro+redis"]["catalogue_usd"] == 180
     code, out, _ = run("tiers")
     assert code == 0 and "pro+redis" in out and "$180/month" in out
 
@@ -644,3 +655,86 @@ def test_apply_into_a_read_only_folder_exits_3(project: Path) -> None:
         project.chmod(0o755)
     assert code == 3 and "render.yaml: cannot be written" in err
     assert (project / "render.yaml").read_bytes() == EXAMPLE
+
+
+# --- database URLs as apps keep them, masking, a closed pipe --------------------------------------
+
+
+def _scheme(url: str, scheme: str) -> str:
+    return scheme + url.split("://", 1)[1]
+
+
+@pytest.mark.parametrize(
+    "scheme",
+    ["postgresql+asyncpg://", "postgresql+psycopg://", "postgres://", "POSTGRESQL+psycopg2://"],
+    ids=["asyncpg", "psycopg", "postgres", "psycopg2-upper-case"],
+)
+def test_driver_urls_are_accepted_silently(project: Path, pg_db: str, scheme: str) -> None:
+    _users(pg_db, active=600, online=5, idle=10)
+    code, out, err = run("recommend", "--json", env={"DATABASE_URL": _scheme(pg_db, scheme)})
+    assert (code, err) == (0, "")
+    data = json.loads(out)
+    assert data["metrics"]["active_users"] == 600
+    assert data["source"].startswith("postgresql://")
+    assert not any("scheme" in w or "driver" in w for w in data["warnings"])
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        pytest.param(
+            "postgresql://u:pw@db.example/app\n",
+            "tier: error: DATABASE_URL: the database URL ends with a newline. Tip: remove the "
+            "whitespace around it (a file read with $(cat ...) or a pasted line break often adds "
+            "one)\n",
+            id="trailing-newline",
+        ),
+        pytest.param(
+            " postgresql://u:pw@db.example/app",
+            "tier: error: DATABASE_URL: the database URL starts with whitespace. Tip: remove the "
+            "whitespace around it (a file read with $(cat ...) or a pasted line break often adds "
+            "one)\n",
+            id="leading-space",
+        ),
+        pytest.param(
+            "p",
+            "tier: error: the database URL is not a valid PostgreSQL URL. Tip: use "
+            "postgresql://USER:PASSWORD@HOST:PORT/DBNAME, with special characters "
+            "percent-encoded\n",
+            id="not-a-url-one-letter",
+        ),
+    ],
+)
+def test_bad_urls_give_one_legible_line(project: Path, url: str, message: str) -> None:
+    code, out, err = run("recommend", env={"DATABASE_URL": url})
+    assert (code, out, err) == (2, "", message)
+
+
+def test_a_one_letter_password_does_not_mangle_messages(project: Path) -> None:
+    """DATABASE_URL='p' once printed `Ti***: use ***ostgresql://...`."""
+    code, _, err = run("recommend", "--tiers", "none.toml", env={"DATABASE_URL": "p"})
+    assert (code, err) == (
+        2,
+        "tier: error: none.toml: not found. Tip: pass --tiers PATH, or run `tier init` to "
+        "write one\n",
+    )
+    code, _, err = run(
+        "recommend", env={"DATABASE_URL": "postgresql://u:p@127.0.0.1:1/app?connect_timeout=1"}
+    )
+    assert code == 4 and "Tip: check the host and port" in err and ":p@" not in err
+
+
+def test_a_closed_pipe_is_not_an_error(project: Path) -> None:
+    """`tier recommend | head -1`: the reader stops early; tier ends quietly with 0."""
+    snapshot(project / "m.json", **STARTER_LOAD)
+    for args in (["recommend", "--metrics", "m.json"], ["tiers", "--json"], ["tiers"]):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tier_cli", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=project,
+        )
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.close()  # before tier writes anything: its first write meets a closed pipe
+        err = proc.stderr.read()
+        assert (proc.wait(timeout=60), err) == (0, b""), args

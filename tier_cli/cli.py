@@ -22,6 +22,7 @@ from tier_cli.errors import (
     MetricsError,
     TierError,
     mask,
+    url_secrets,
 )
 
 if TYPE_CHECKING:
@@ -61,6 +62,9 @@ def guarded(fn: F) -> F:
             raise typer.Exit(exc.exit_code) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
+        except BrokenPipeError:  # `tier recommend | head -1`: the reader has all it wanted
+            _quiet_stdout()
+            raise typer.Exit(0) from None
         except Exception as exc:  # a bug: never let CI read it as "out of sync" (exit 1)
             if os.environ.get("TIER_DEBUG"):
                 raise
@@ -73,9 +77,22 @@ def guarded(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _quiet_stdout() -> None:
+    """Point stdout at the null device, so that the interpreter's last flush cannot fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # not a real file (a test's capture): nothing to flush
+        pass
+    finally:
+        os.close(devnull)
+
+
 def _masked(exc: Exception, kwargs: dict[str, Any]) -> str:
     """The exception's message without the password of --database-url or DATABASE_URL."""
-    return mask(str(exc), kwargs.get("database_url") or os.environ.get("DATABASE_URL"))
+    return mask(
+        str(exc), *url_secrets(kwargs.get("database_url") or os.environ.get("DATABASE_URL"))
+    )
 
 
 def _version(value: bool) -> None:
@@ -380,4 +397,11 @@ def _notes(path: str, notes: tuple[Notice, ...]) -> None:
 
 
 def main() -> None:
-    app(prog_name="tier")
+    try:
+        app(prog_name="tier")
+    except SystemExit as done:
+        try:
+            sys.stdout.flush()  # what is still buffered, while a closed pipe can be told apart
+        except BrokenPipeError:
+            _quiet_stdout()
+        raise done from None

@@ -49,10 +49,46 @@ _QUERY_PASSWORD = re.compile(r"(?P<head>[?&]password=)(?P<pw>[^&\s]*)", re.IGNOR
 
 
 def mask(text: str, *secrets: str | None) -> str:
-    """Hide passwords in URLs, key=value conninfo strings, and any given secret."""
+    """Hide passwords in URLs, key=value conninfo strings, and any given secret.
+
+    A secret is hidden where it stands on its own, not inside a longer word: a one-letter
+    password `p` is not cut out of `Tip` or `postgresql` (the rest of the message stays legible),
+    and the URL and key=value patterns below catch it where it is a password.
+    """
     for secret in secrets:
         if secret:
-            text = text.replace(secret, "***")
-    text = _URL_PASSWORD.sub(lambda m: m["head"] + "***", text)
+            text = _alone(secret).sub("***", text)
+    text = _URL_PASSWORD.sub(lambda m: m["head"] + _hidden(m["pw"]), text)
     text = _QUERY_PASSWORD.sub(lambda m: m["head"] + "***", text)
     return _KV_PASSWORD.sub(lambda m: m["head"] + "***", text)
+
+
+def _hidden(password: str) -> str:
+    """`***`, except for the placeholder of a tip (`postgresql://USER:PASSWORD@HOST`)."""
+    return password if password == "PASSWORD" else "***"
+
+
+def _alone(secret: str) -> re.Pattern[str]:
+    """`secret`, not preceded or followed by a letter or digit where its own end is one."""
+    head = r"(?<![0-9A-Za-z])" if secret[0].isalnum() else ""
+    tail = r"(?![0-9A-Za-z])" if secret[-1].isalnum() else ""
+    return re.compile(head + re.escape(secret) + tail)
+
+
+def url_secrets(url: str | None) -> tuple[str, ...]:
+    """The password of a database URL (or `key=value` conninfo string), as written and
+    percent-decoded: what to hide in a message. Nothing when it has none (`p` is not a URL)."""
+    if not url:
+        return ()
+    from urllib.parse import unquote, urlsplit
+
+    url = url.strip()
+    if "://" in url:
+        try:
+            password = urlsplit(url).password
+        except ValueError:
+            password = None
+    else:
+        found = _KV_PASSWORD.search(url)
+        password = found["pw"].strip("'") if found else None
+    return (password, unquote(password)) if password else ()

@@ -7,6 +7,7 @@ need them, so `tier check --metrics FILE` stays fast.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import NamedTuple
 
@@ -42,10 +43,33 @@ class MetricsSource(NamedTuple):
 
 
 def resolve_url(source: MetricsSource) -> str | None:
-    """--database-url, else DATABASE_URL (Render's convention); none when offline."""
+    """--database-url, else DATABASE_URL (Render's convention); none when offline.
+
+    A SQLAlchemy-style scheme (`postgresql+asyncpg://`, `postgresql+psycopg://`, what FastAPI apps
+    keep in DATABASE_URL) and `postgres://` become `postgresql://`, silently; whitespace around
+    the URL (a newline pasted with it) is a ConfigError that says so.
+    """
     if source.offline:
         return None
-    return source.database_url or os.environ.get("DATABASE_URL") or None
+    if source.database_url:
+        return clean_url(source.database_url, "--database-url")
+    env = os.environ.get("DATABASE_URL")
+    return clean_url(env, "DATABASE_URL") if env else None
+
+
+_DRIVER_SCHEME = re.compile(r"^postgres(?:ql)?(?:\+[A-Za-z0-9_]+)?://", re.IGNORECASE)
+
+
+def clean_url(url: str, given_by: str) -> str:
+    """`url` with the driver suffix of its scheme dropped; whitespace around it refused."""
+    if url != url.strip():
+        where = "ends" if url[-1:].isspace() else "starts"
+        what = "a newline" if "\n" in url or "\r" in url else "whitespace"
+        raise ConfigError(
+            f"{given_by}: the database URL {where} with {what}. Tip: remove the whitespace "
+            "around it (a file read with $(cat ...) or a pasted line break often adds one)"
+        )
+    return _DRIVER_SCHEME.sub("postgresql://", url, count=1)
 
 
 def read_metrics(

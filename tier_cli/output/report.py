@@ -18,12 +18,33 @@ if TYPE_CHECKING:
     from tier_cli.decide.trend import Trend
 
 
-def _usd(cost: Cost | None) -> float | None:
-    return None if cost is None else cost.usd
+def cost_json(cost: Cost | None) -> dict[str, Any] | None:
+    """A monthly cost: its lowest figure, its highest (a scaling range), whether it is a floor
+    ("at least": a plan without a known price, or a disk that grows), and the parts."""
+    if cost is None:
+        return None
+    return {
+        "usd": number(round(cost.at_least, 2)),
+        "max_usd": None if cost.high is None else number(round(cost.high, 2)),
+        "at_least": cost.floor,
+        "unknown_prices": list(cost.unknown),
+        "lines": [
+            {
+                "part": line.part,
+                "plan": line.plan,
+                "usd": line.usd,
+                "count": number(line.low) if line.low == line.high else [line.low, line.high],
+                "or_more": line.floor,
+            }
+            for line in cost.lines
+        ],
+        "text": cost.describe(),
+    }
 
 
 def recommendation_json(rec: Recommendation, trend: Trend | None = None) -> dict[str, Any]:
-    now, after = _usd(rec.cost_now), _usd(rec.cost_after)
+    now = None if rec.cost_now is None else rec.cost_now.usd
+    after = rec.cost_after.usd
     return {
         "recommended": rec.recommended,
         "current": rec.current,
@@ -43,9 +64,11 @@ def recommendation_json(rec: Recommendation, trend: Trend | None = None) -> dict
         "monthly_cost": {
             "current": now,
             "recommended": after,
-            "change": None if now is None or after is None else after - now,
+            "change": None if now is None or after is None else round(after - now, 2),
             "current_detail": None if rec.cost_now is None else rec.cost_now.describe(),
             "recommended_detail": rec.cost_after.describe(),
+            "current_cost": cost_json(rec.cost_now),
+            "recommended_cost": cost_json(rec.cost_after),
         },
         "warnings": [w.as_json() for w in rec.warnings],
         "trend": None
@@ -96,8 +119,14 @@ def cost_line(rec: Recommendation) -> str:
     if rec.cost_now is None:
         return f"monthly cost {on}: {after}"
     now, then = rec.cost_now.usd, rec.cost_after.usd
-    delta = "" if now is None or then is None else f" ({then - now:+,.0f} $/month)"
+    ranged = rec.cost_now.high != now or rec.cost_after.high != then
+    fewest = " at the fewest instances" if ranged else ""
+    delta = "" if now is None or then is None else f" ({_signed(then - now)} $/month{fewest})"
     return f"monthly cost: now {rec.cost_now.describe()} -> {on} {after}{delta}"
+
+
+def _signed(usd: float) -> str:
+    return f"{usd:+,.0f}" if usd == round(usd) else f"{usd:+,.2f}"
 
 
 def print_recommendation(
@@ -105,10 +134,9 @@ def print_recommendation(
 ) -> None:
     """Text report: a rich table on a terminal, plain ASCII when piped; NO_COLOR honoured."""
     from rich import box
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console(file=out, highlight=False, soft_wrap=True)
+    console = console_for(out)
     plain = not console.is_terminal
     if plain:
         console.width = max(console.width, 120)  # piped: no wrapping mid-cell
@@ -173,6 +201,23 @@ def print_recommendation(
     for warning in rec.warnings:
         label = f"{warning.severity}:"
         console.print((label if plain else f"[yellow]{label}[/]") + " " + _escape(warning.text()))
+
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+def console_for(out: IO[str]) -> Console:
+    """A rich console on `out` whose closed pipe (`tier recommend | head -1`) raises
+    BrokenPipeError for the CLI to end quietly with 0, instead of rich's own exit 1."""
+    from rich.console import Console
+
+    class _PipeConsole(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            raise BrokenPipeError
+
+    return _PipeConsole(file=out, highlight=False, soft_wrap=True)
 
 
 def _when(rec: Recommendation) -> str:

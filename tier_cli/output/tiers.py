@@ -34,10 +34,11 @@ def tiers_json(config: TierConfig, catalogue: Catalogue) -> dict[str, Any]:
 
 def print_tiers(config: TierConfig, catalogue: Catalogue, out: IO[str]) -> None:
     from rich import box
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console(file=out, highlight=False, soft_wrap=True)
+    from tier_cli.output.report import console_for
+
+    console = console_for(out)
     plain = not console.is_terminal
     table = Table(box=box.ASCII if plain else box.ROUNDED)
     for column in (
