@@ -258,11 +258,19 @@ def test_check_out_of_sync_exits_1_with_the_fix(project: Path) -> None:
     assert out.rstrip().endswith("Fix: tier apply --tier starter")
 
 
-def test_check_in_sync_exits_0_quietly(project: Path) -> None:
-    snapshot(project / "m.json", **STARTER_LOAD)
+def test_check_in_sync_exits_0_with_its_warnings(project: Path) -> None:
+    snapshot(project / "m.json", **STARTER_LOAD, slow_query_ms=40)
     assert run("apply", "--tier", "starter")[0] == 0
     code, out, err = run("check", "--metrics", "m.json")
-    assert (code, out, err) == (0, "render.yaml: on tier starter, in sync\n", "")
+    assert (code, err) == (0, "")
+    assert out == (
+        "render.yaml: on tier starter, in sync\n"
+        "warning: tiers.toml: tier starter: price_usd says $14/month; Render's catalogue "
+        "(2026-09-27) gives $17.50/month (web starter $7 + postgres basic-256mb $6 + disk 15 GB "
+        "$4.50)\n"
+        "warning: tiers.toml: tier starter: web_ram_gb = 2, but Render's web plan `starter` has "
+        "0.5 CPU and 512 MB RAM ($7/month); that is Render's `standard` ($25/month)\n"
+    )
 
 
 def test_check_json_and_github_and_summary(project: Path) -> None:
@@ -282,9 +290,9 @@ def test_check_json_and_github_and_summary(project: Path) -> None:
         env={"GITHUB_STEP_SUMMARY": str(project / "gh.md")},
     )
     assert code == 1
-    assert out.startswith(
-        "::error file=render.yaml,line=9,title=tier: not on starter::api plan free -> starter"
-    )
+    assert (
+        "::error file=render.yaml,line=9,title=tier%3A not on starter::api plan free -> starter"
+    ) in out
     for name in ("summary.md", "gh.md"):
         md = (project / name).read_text("utf-8")
         assert "| active_users | 812 | 500 | 5,000 | 10,000 |" in md

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
-from tier_cli.errors import ConfigError, TierError
+from tier_cli.errors import ConfigError, LegacyPlanRefused, MetricsError, TierError
 
 if TYPE_CHECKING:
     from tier_cli.blueprint.editor import ApplyResult
@@ -94,6 +94,14 @@ def evaluate(inputs: Inputs, request: MetricsRequest, service: str | None) -> Ev
     return Evaluation(data, rec)
 
 
+def measured(inputs: Inputs, evaluation: Evaluation) -> Evaluation:
+    """The evaluation, when its recommendation rests on at least one measured metric that a
+    threshold uses; else MetricsError (exit 4): `check` cannot tell, `apply` has no ground."""
+    if evaluation.rec.unmeasured(inputs.config):
+        raise MetricsError(evaluation.rec.unmeasured_message(inputs.config))
+    return evaluation
+
+
 def trend(inputs: Inputs, rec: Recommendation) -> Trend:
     from tier_cli.decide.trend import trend as growth
     from tier_cli.metrics.snapshot import read_history
@@ -127,7 +135,7 @@ def plan_apply(
         known_tier(config, tier)
         name, data = tier, read_render(inputs.render_path)
     else:
-        evaluation = evaluate(inputs, request, service)
+        evaluation = measured(inputs, evaluate(inputs, request, service))
         name, data = evaluation.rec.target, evaluation.data
     path = inputs.render_path
     new, result = apply_file_bytes(
@@ -149,16 +157,19 @@ def verdict(inputs: Inputs, evaluation: Evaluation, service: str | None) -> Verd
     from tier_cli.blueprint.editor import apply_file_bytes
     from tier_cli.output.check import Difference, Verdict
 
-    rec = evaluation.rec
+    rec = measured(inputs, evaluation).rec
     config = inputs.config
     path = str(inputs.render_path)
-    new, result = apply_file_bytes(
-        evaluation.data,
-        path,
-        config.target(rec.target),
-        config.selection(service),
-        inputs.catalogue,
-    )
+    try:
+        new, result = apply_file_bytes(
+            evaluation.data,
+            path,
+            config.target(rec.target),
+            config.selection(service),
+            inputs.catalogue,
+        )
+    except LegacyPlanRefused as exc:  # the fix is in tiers.toml, not in render.yaml: exit 2
+        raise ConfigError(str(exc)) from None
     fix = ["tier", "apply", "--tier", rec.target]
     if inputs.render_path != Path("render.yaml"):
         fix += ["--render", path]

@@ -77,6 +77,31 @@ def guarded(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def github_errors(fn: F) -> F:
+    """`--format github`: a failure (exit 2 to 5) is also an `::error` annotation on stdout, with
+    the same one line as stderr, so the Actions run shows why the check could not tell."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (typer.Exit, typer.Abort, KeyboardInterrupt, BrokenPipeError):
+            raise
+        except Exception as exc:
+            if kwargs.get("output") == "github":
+                from tier_cli.output.check import error_annotation
+
+                text = _masked(exc, kwargs)
+                if isinstance(exc, TierError):
+                    code = exc.exit_code
+                else:
+                    code, text = EXIT_INTERNAL, f"internal error: {type(exc).__name__}: {text}"
+                sys.stdout.write(error_annotation(text, code))
+            raise
+
+    return wrapper  # type: ignore[return-value]
+
+
 def _quiet_stdout() -> None:
     """Point stdout at the null device, so that the interpreter's last flush cannot fail again."""
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -239,6 +264,7 @@ def apply(
 
 @app.command(epilog=EXIT_HELP)
 @guarded
+@github_errors
 def check(
     database_url: DatabaseUrl = None,
     metrics: MetricsFile = None,

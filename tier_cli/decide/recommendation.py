@@ -15,7 +15,7 @@ from tier_cli.decide.advisor import Decision, change, decide
 from tier_cli.decide.costs import Billed, Cost, bill
 from tier_cli.decide.placement import Placement
 from tier_cli.decide.reality import reality_checks, tier_cost
-from tier_cli.models import Metrics, leftover_keyvalue_note
+from tier_cli.models import METRIC_NAMES, Metrics, leftover_keyvalue_note
 from tier_cli.notices import Notice, notice, unique
 
 
@@ -40,10 +40,36 @@ class Recommendation(NamedTuple):
     def needed(self) -> str:
         return self.decision.recommended
 
+    def unmeasured(self, config: TierConfig) -> tuple[str, ...]:
+        """The metrics the thresholds use, when not one of them was measured; else ().
+
+        Then the recommendation rests on nothing measured: `check` cannot say "in sync" and
+        `apply` has nothing to go by (both exit 4, naming these metrics)."""
+        used = threshold_metrics(config)
+        if any(self.metrics.get(m) is not None for m in used):
+            return ()
+        return used
+
+    def unmeasured_message(self, config: TierConfig) -> str:
+        why = ", ".join(
+            f"{m} ({self.metrics.labels.get(m) or 'unknown'})" for m in self.unmeasured(config)
+        )
+        return (
+            f"{self.metrics.source}: cannot tell which tier the app needs: no metric that a "
+            f"threshold in {config.path} uses was measured: {why}. Tip: measure them (`tier "
+            "snapshot` with DATABASE_URL set), or fix their SQL under [database.queries]"
+        )
+
     @property
     def target(self) -> str:
         """The tier render.yaml should be on: the pin, else the recommendation."""
         return self.pinned or self.recommended
+
+
+def threshold_metrics(config: TierConfig) -> tuple[str, ...]:
+    """The metrics any tier's thresholds use, in the order of METRIC_NAMES."""
+    used = {m for t in config.tiers for m in t.thresholds}
+    return tuple(m for m in METRIC_NAMES if m in used)
 
 
 def _cap(decision: Decision, config: TierConfig, catalogue: Catalogue) -> tuple[int, str | None]:

@@ -5,6 +5,7 @@ No decisions here: the verdict (in sync or not, which fields differ) comes in as
 
 from __future__ import annotations
 
+import re
 from typing import Any, NamedTuple
 
 from tier_cli.config.tiers import Tier
@@ -55,30 +56,41 @@ def verdict_json(v: Verdict) -> dict[str, Any]:
     return out
 
 
+def warnings_of(v: Verdict) -> tuple[Notice, ...]:
+    """Every warning of the run, once: the recommendation's, then the editor's own notes."""
+    return unique((*v.rec.warnings, *v.notes))
+
+
 def verdict_text(v: Verdict) -> str:
     rec = v.rec
+    warnings = [f"{w.severity}: {w.text()}" for w in warnings_of(v)]
     if v.in_sync:
-        lines = [f"{v.render}: on tier {rec.target}, in sync"]
-        lines += [_line(w) for w in v.rec.guardrails]
+        lines = [f"{v.render}: on tier {rec.target}, in sync", *warnings]
         return "\n".join(lines) + "\n"
     lines = [f"{v.render}: not on tier {rec.target} (now: {rec.current or 'no tier'}; {_why(rec)})"]
     lines += [f"  {v.render}:{d.line}: {d.text}" for d in v.differences]
     lines += [f"  - {r.describe()}" for r in rec.decision.reasons]
     lines.append(f"  {cost_line(rec)}")
-    lines += [_line(w) for w in unique((*rec.warnings, *v.notes))]
+    lines += warnings
     lines.append(f"Fix: {v.fix}")
     return "\n".join(lines) + "\n"
 
 
 def verdict_github(v: Verdict) -> str:
-    """Workflow commands: one error annotation per differing line; warnings for guardrails."""
-    out = [
-        f"::{w.severity} file={v.render},title=tier [{w.code}]::{_escape(w.message)}"
-        for w in v.rec.guardrails
-    ]
+    """Workflow commands: every warning as a `::warning` or `::notice` (on its file and line when
+    it has them, else on render.yaml), one `::error` per differing line, then the text."""
+    out = []
+    for w in warnings_of(v):
+        where = f"file={_property(w.file or v.render)}"
+        if w.line is not None:
+            where += f",line={w.line}"
+        out.append(
+            f"::{w.severity} {where},title={_property(f'tier [{w.code}]')}::{_escape(w.message)}"
+        )
     for d in v.differences:
         out.append(
-            f"::error file={v.render},line={d.line},title=tier: not on {v.rec.target}::"
+            f"::error file={_property(v.render)},line={d.line},"
+            f"title={_property(f'tier: not on {v.rec.target}')}::"
             + _escape(f"{d.text} ({_why(v.rec)}). Fix: {v.fix}")
         )
     return "".join(line + "\n" for line in out) + verdict_text(v)
@@ -86,9 +98,13 @@ def verdict_github(v: Verdict) -> str:
 
 def verdict_markdown(v: Verdict) -> str:
     rec = v.rec
+    warnings = "\n".join(f"- {w.severity}: {w.text()}" for w in warnings_of(v))
     if v.in_sync:
-        extra = "".join(f"\n- {w.text()}" for w in v.rec.guardrails)
-        return f"### tier: `{v.render}` is on **{rec.target}**, in sync{extra}\n"
+        return (
+            f"### tier: `{v.render}` is on **{rec.target}**, in sync\n\n"
+            f"**Cost**: {cost_line(rec)}\n"
+            + (f"\n**Warnings**\n\n{warnings}\n" if warnings else "")
+        )
     rows = "\n".join(
         f"| {name} | {quantity(rec.metrics.get(name))} | "
         + " | ".join(_threshold(t, name) for t in v.tiers[1:])
@@ -98,7 +114,6 @@ def verdict_markdown(v: Verdict) -> str:
     header = "| metric | value | " + " | ".join(t.name for t in v.tiers[1:]) + " |"
     rule = "|---|---:|" + "---:|" * len(v.tiers[1:])
     reasons = "\n".join(f"- {r.describe()}" for r in rec.decision.reasons) or "- (none)"
-    warnings = "\n".join(f"- {w.text()}" for w in unique((*rec.warnings, *v.notes)))
     return (
         f"### tier: `{v.render}` is not on **{rec.target}** (now: {rec.current or 'no tier'})\n\n"
         f"{header}\n{rule}\n{rows}\n\n**Reasons**\n\n{reasons}\n\n"
@@ -119,9 +134,23 @@ def _why(rec: Recommendation) -> str:
     return f"recommended: {rec.recommended}"
 
 
-def _line(w: Notice) -> str:
-    return f"{w.severity}: {w.text()}"
+_WHERE = re.compile(r"^(?P<file>[^\s:,]+):(?P<line>\d+)(?::\d+)?: ")
+
+
+def error_annotation(message: str, exit_code: int) -> str:
+    """`::error` for a run that could not tell (exits 2 to 5): on the file and line the message
+    starts with (`render.yaml:5:3: ...`), else without a place."""
+    found = _WHERE.match(message)
+    where = ""
+    if found:
+        where = f"file={_property(found['file'])},line={found['line']},"
+    return f"::error {where}title={_property(f'tier: exit {exit_code}')}::{_escape(message)}\n"
 
 
 def _escape(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _property(text: str) -> str:
+    """A value of an annotation's property (file=, title=): `:` and `,` would end it early."""
+    return _escape(text).replace(":", "%3A").replace(",", "%2C")
