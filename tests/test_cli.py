@@ -265,11 +265,12 @@ def test_check_in_sync_exits_0_with_its_warnings(project: Path) -> None:
     assert (code, err) == (0, "")
     assert out == (
         "render.yaml: on tier starter, in sync\n"
-        "warning: tiers.toml: tier starter: price_usd says $14/month; Render's catalogue "
+        "notice: tiers.toml: tier starter: price_usd says $14/month; Render's catalogue "
         "(2026-09-27) gives $17.50/month (web starter $7 + postgres basic-256mb $6 + disk 15 GB "
-        "$4.50)\n"
-        "warning: tiers.toml: tier starter: web_ram_gb = 2, but Render's web plan `starter` has "
-        "0.5 CPU and 512 MB RAM ($7/month); that is Render's `standard` ($25/month)\n"
+        "$4.50) [price-differs]\n"
+        "notice: tiers.toml: tier starter: web_ram_gb = 2, but Render's web plan `starter` has "
+        "0.5 CPU and 512 MB RAM ($7/month); that is Render's `standard` ($25/month) "
+        "[size-differs]\n"
     )
 
 

@@ -14,8 +14,9 @@ from tier_cli.cli import app
 from tier_cli.notices import CODES, Notice, notice, unique
 
 ROOT = Path(__file__).resolve().parents[1]
-# The shipped example (free tier) and a snapshot that calls for starter: the legacy-plan,
-# deprecated-worker and size warnings of the starter tier show in every format.
+# The shipped example (free tier) and a snapshot that calls for starter: the size warning of the
+# starter tier (the guide's 2 GB against Render's 512 MB) shows in every format; `apply`, which
+# makes no recommendation, shows its own notes (no database in the file: `no-database`).
 LOAD = {"users": 2400, "active_users": 812, "concurrent_users": 31, "db_size_mb": 120}
 
 
@@ -26,6 +27,8 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "m.json").write_text(
         json.dumps({"collected_at": "2026-11-24T09:00:00+00:00", "metrics": LOAD}), "utf-8"
     )
+    text = (tmp_path / "render.yaml").read_text("utf-8")
+    (tmp_path / "nodb.yaml").write_text(text[: text.index("\ndatabases:")] + "\n", "utf-8")
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -45,16 +48,28 @@ def ignore(project: Path, *codes: str) -> None:
     path.write_text(f"[warnings]\nignore = [{listed}]\n\n" + path.read_text("utf-8"), "utf-8")
 
 
+SIZE = "size-differs"
 COMMANDS = [
-    pytest.param(("recommend", "--metrics", "m.json"), "stdout", id="recommend-text"),
-    pytest.param(("recommend", "--metrics", "m.json", "--json"), "json", id="recommend-json"),
-    pytest.param(("check", "--metrics", "m.json"), "stdout", id="check-text"),
-    pytest.param(("check", "--metrics", "m.json", "--format", "json"), "json", id="check-json"),
-    pytest.param(("check", "--metrics", "m.json", "--format", "github"), "stdout", id="github"),
-    pytest.param(("check", "--metrics", "m.json", "--summary", "s.md"), "summary", id="summary"),
-    pytest.param(("apply", "--tier", "starter", "--dry-run"), "stderr", id="apply"),
-    pytest.param(("tiers",), "stdout", id="tiers-text"),
-    pytest.param(("tiers", "--json"), "tiers-json", id="tiers-json"),
+    pytest.param(("recommend", "--metrics", "m.json"), "stdout", SIZE, id="recommend-text"),
+    pytest.param(("recommend", "--metrics", "m.json", "--json"), "json", SIZE, id="recommend-json"),
+    pytest.param(("check", "--metrics", "m.json"), "stdout", SIZE, id="check-text"),
+    pytest.param(
+        ("check", "--metrics", "m.json", "--format", "json"), "json", SIZE, id="check-json"
+    ),
+    pytest.param(
+        ("check", "--metrics", "m.json", "--format", "github"), "stdout", SIZE, id="github"
+    ),
+    pytest.param(
+        ("check", "--metrics", "m.json", "--summary", "s.md"), "summary", SIZE, id="summary"
+    ),
+    pytest.param(
+        ("apply", "--tier", "starter", "--dry-run", "--render", "nodb.yaml"),
+        "stderr",
+        "no-database",
+        id="apply",
+    ),
+    pytest.param(("tiers",), "stdout", SIZE, id="tiers-text"),
+    pytest.param(("tiers", "--json"), "tiers-json", SIZE, id="tiers-json"),
 ]
 
 
@@ -70,17 +85,17 @@ def _codes(project: Path, args: tuple[str, ...], where: str) -> set[str]:
     return _codes_in(out if where == "stdout" else err)
 
 
-@pytest.mark.parametrize(("args", "where"), COMMANDS)
+@pytest.mark.parametrize(("args", "where", "shown"), COMMANDS)
 def test_every_output_shows_codes_and_ignore_removes_them(
-    project: Path, args: tuple[str, ...], where: str
+    project: Path, args: tuple[str, ...], where: str, shown: str
 ) -> None:
     before = _codes(project, args, where)
-    assert "legacy-postgres-plan" in before
+    assert shown in before
     (project / "s.md").unlink(missing_ok=True)
-    ignore(project, "legacy-postgres-plan")
+    ignore(project, shown)
     after = _codes(project, args, where)
-    assert "legacy-postgres-plan" not in after
-    assert after == before - {"legacy-postgres-plan"}
+    assert shown not in after
+    assert after == before - {shown}
 
 
 def test_json_warnings_are_objects_with_code_severity_message_line(project: Path) -> None:
@@ -91,8 +106,8 @@ def test_json_warnings_are_objects_with_code_severity_message_line(project: Path
         set(w) == {"code", "severity", "message", "file", "line"} for w in warnings
     )
     assert all(w["severity"] == CODES[w["code"]][0] for w in warnings)
-    legacy = next(w for w in warnings if w["code"] == "legacy-postgres-plan")
-    assert legacy["file"] == "tiers.toml" and "basic-256mb" in legacy["message"]
+    size = next(w for w in warnings if w["code"] == "size-differs")
+    assert size["file"] == "tiers.toml" and "web_ram_gb = 2" in size["message"]
 
 
 def test_github_annotations_use_the_severity(project: Path) -> None:
@@ -102,7 +117,11 @@ def test_github_annotations_use_the_severity(project: Path) -> None:
     )
     code, out, _ = run("check", "--metrics", "m.json", "--format", "github")
     assert code == 0
-    assert "::notice file=render.yaml,title=tier [tier-pinned]::pinned to free" in out
+    assert "::notice file=tiers.toml,title=tier [tier-pinned]::pinned to free" in out
+    assert "::notice file=tiers.toml,title=tier [price-differs]::tiers.toml: tier free" not in out
+    assert "::notice file=tiers.toml,title=tier [free-postgres-expires]::tiers.toml: tier free" in (
+        out
+    )
 
 
 @pytest.mark.parametrize(

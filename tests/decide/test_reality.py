@@ -86,7 +86,7 @@ def test_the_guide_as_written_gets_the_warnings(
     path = tmp_path / "tiers.toml"
     path.write_text(GUIDE_AS_WRITTEN, "utf-8")
     config = load_config(path, CAT)
-    text = " | ".join(reality_checks(config.tier(tier), config, CAT))
+    text = " | ".join(w.message for w in reality_checks(config.tier(tier), config, CAT))
     for fragment in present:
         assert fragment in text
 
