@@ -119,7 +119,9 @@ def cost_line(rec: Recommendation) -> str:
     if rec.cost_now is None:
         return f"monthly cost {on}: {after}"
     now, then = rec.cost_now.usd, rec.cost_after.usd
-    ranged = rec.cost_now.high != now or rec.cost_after.high != then
+    ranged = any(
+        c.high is not None and c.high != c.at_least for c in (rec.cost_now, rec.cost_after)
+    )
     fewest = " at the fewest instances" if ranged else ""
     delta = "" if now is None or then is None else f" ({_signed(then - now)} $/month{fewest})"
     return f"monthly cost: now {rec.cost_now.describe()} -> {on} {after}{delta}"
