@@ -61,8 +61,8 @@ def test_recommend_json_from_a_snapshot(project: Path) -> None:
         "recommended": 17.5,
         "change": 17.5,
         "current_detail": "$0/month (web free $0 + postgres free $0)",
-        "recommended_detail": "$17.50/month (web starter $7 + postgres basic-256mb $6 + disk 15 GB "
-        "$4.50)",
+        "recommended_detail": "$17.5/month (web starter $7 + postgres basic-256mb $6 + disk 15 GB "
+        "$4.5)",
     }
     assert cost["recommended_cost"] == {
         "usd": 17.5,
@@ -266,8 +266,8 @@ def test_check_in_sync_exits_0_with_its_warnings(project: Path) -> None:
     assert out == (
         "render.yaml: on tier starter, in sync\n"
         "notice: tiers.toml: tier starter: price_usd says $14/month; Render's catalogue "
-        "(2026-09-27) gives $17.50/month (web starter $7 + postgres basic-256mb $6 + disk 15 GB "
-        "$4.50) [price-differs]\n"
+        "(2026-09-27) gives $17.5/month (web starter $7 + postgres basic-256mb $6 + disk 15 GB "
+        "$4.5) [price-differs]\n"
         "notice: tiers.toml: tier starter: web_ram_gb = 2, but Render's web plan `starter` has "
         "0.5 CPU and 512 MB RAM ($7/month); that is Render's `standard` ($25/month) "
         "[size-differs]\n"

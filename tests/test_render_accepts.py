@@ -273,8 +273,8 @@ def _on(text: str, *lines: str) -> str:
 COSTS = [
     pytest.param(
         blueprint("free", "free"),
-        "monthly cost: now $0/month (web free $0 + postgres free $0) -> on starter $17.50/month "
-        "(web starter $7 + postgres basic-256mb $6 + disk 15 GB $4.50) (+17.50 $/month)",
+        "monthly cost: now $0/month (web free $0 + postgres free $0) -> on starter $17.5/month "
+        "(web starter $7 + postgres basic-256mb $6 + disk 15 GB $4.5) (+17.5 $/month)",
         (0, 0, False), (17.5, 17.5, False), id="free-to-starter-with-default-disk"),
     pytest.param(
         _on(blueprint("starter", "basic-256mb", start("starter")), "numInstances: 3")
@@ -286,22 +286,22 @@ COSTS = [
     pytest.param(
         _on(blueprint("starter", "basic-256mb", start("starter")),
             "scaling:", "  minInstances: 1", "  maxInstances: 4"),
-        "monthly cost: now $17.50-$38.50/month (web starter $7 x 1-4 + postgres basic-256mb $6 + "
-        "disk 15 GB $4.50) -> on starter $17.50-$38.50/month (web starter $7 x 1-4 + postgres "
-        "basic-256mb $6 + disk 15 GB $4.50) (+0 $/month at the fewest instances)",
+        "monthly cost: now $17.5-$38.5/month (web starter $7 x 1-4 + postgres basic-256mb $6 + "
+        "disk 15 GB $4.5) -> on starter $17.5-$38.5/month (web starter $7 x 1-4 + postgres "
+        "basic-256mb $6 + disk 15 GB $4.5) (+0 $/month at the fewest instances)",
         (17.5, 38.5, False), (17.5, 38.5, False), id="scaling-range"),
     pytest.param(
         blueprint("starter", "pro-64gb", start("starter")),
         "monthly cost: now at least $37/month (web starter $7 + postgres pro-64gb $? + disk "
-        "100 GB $30) -> on starter $17.50/month (web starter $7 + postgres basic-256mb $6 + disk "
-        "15 GB $4.50)",
+        "100 GB $30) -> on starter $17.5/month (web starter $7 + postgres basic-256mb $6 + disk "
+        "15 GB $4.5)",
         (37, None, True), (17.5, 17.5, False), id="unpriced-plan-is-a-floor"),
     pytest.param(
         blueprint("starter", "basic-256mb", start("starter"))
         .replace("    databaseName", "    storageAutoscalingEnabled: true\n    databaseName"),
-        "monthly cost: now at least $17.50/month (web starter $7 + postgres basic-256mb $6 + "
-        "disk 15 GB $4.50 or more) -> on starter at least $17.50/month (web starter $7 + postgres "
-        "basic-256mb $6 + disk 15 GB $4.50 or more) (+0 $/month)",
+        "monthly cost: now at least $17.5/month (web starter $7 + postgres basic-256mb $6 + "
+        "disk 15 GB $4.5 or more) -> on starter at least $17.5/month (web starter $7 + postgres "
+        "basic-256mb $6 + disk 15 GB $4.5 or more) (+0 $/month)",
         (17.5, None, True), (17.5, None, True), id="growing-disk-is-a-floor"),
 ]  # fmt: skip
 

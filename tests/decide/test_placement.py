@@ -111,7 +111,7 @@ COSTS = [
     (
         "defaults-and-key-value",
         blueprint(None, None, keyvalue="keyvalue"),
-        "$27.50/month (web starter $7 + postgres basic-256mb $6 + disk 15 GB $4.50 + keyvalue "
+        "$27.5/month (web starter $7 + postgres basic-256mb $6 + disk 15 GB $4.5 + keyvalue "
         "starter $10)",
     ),
     ("free-has-no-disk-line", blueprint("free"), "$0/month (web free $0 + postgres free $0)"),

@@ -35,8 +35,8 @@ CASES = [
         [
             "web_ram_gb = 2, but Render's web plan `starter` has 0.5 CPU and 512 MB RAM",
             "that is Render's `standard` ($25/month)",
-            "price_usd says $14/month; Render's catalogue (2026-09-27) gives $17.50/month (web "
-            "starter $7 + postgres basic-256mb $6 + disk 15 GB $4.50)",
+            "price_usd says $14/month; Render's catalogue (2026-09-27) gives $17.5/month (web "
+            "starter $7 + postgres basic-256mb $6 + disk 15 GB $4.5)",
         ],
         DEPLOY_BREAKERS,
     ),

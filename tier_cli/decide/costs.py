@@ -174,4 +174,3 @@ def monthly_cost(
             keyvalue_plan=next((p for k, p in plans if k == "keyvalue"), None),
         ),
     )
-

@@ -128,7 +128,7 @@ def cost_line(rec: Recommendation) -> str:
 
 
 def _signed(usd: float) -> str:
-    return f"{usd:+,.0f}" if usd == round(usd) else f"{usd:+,.2f}"
+    return ("-" if usd < 0 else "+") + quantity(abs(usd))
 
 
 def print_recommendation(
