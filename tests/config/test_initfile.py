@@ -65,3 +65,17 @@ def test_custom_sql_quotes_identifiers() -> None:
     text, _ = initial_tiers_toml(SchemaGuess('app."odd" name', "Last Seen", None))
     assert """users = 'SELECT count(*) FROM "app".""" in text
     assert '"Last Seen" >= now()' in text
+
+
+def test_init_writes_tiers_that_deploy_on_render(tmp_path: Path) -> None:
+    """What `tier init` writes names no legacy Postgres plan and no deprecated worker class."""
+    text, _ = initial_tiers_toml(None)
+    path = tmp_path / "tiers.toml"
+    path.write_text(text, "utf-8")
+    cat = load_catalogue()
+    config = load_config(path, cat)
+    for tier in config.tiers:
+        plan = cat.find("postgres", tier.database_plan)
+        assert plan is not None and not plan.legacy, tier.name
+        assert "uvicorn.workers.UvicornWorker" not in tier.start_command
+    assert text == (ROOT / "tiers.toml").read_text("utf-8")

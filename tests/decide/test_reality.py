@@ -107,3 +107,34 @@ def test_a_tier_that_matches_render_gets_no_size_warning(tmp_path: Path) -> None
     config = load_config(path, CAT)
     text = " | ".join(w.message for w in reality_checks(config.tier("starter"), config, CAT))
     assert "web_ram_gb" not in text
+
+
+# The warnings about what `tier apply` would write: none of them may fire for a shipped tier.
+WOULD_NOT_DEPLOY = {
+    "legacy-postgres-plan",
+    "workers-exceed-ram",
+    "workers-exceed-cpu",
+    "deprecated-worker-class",
+}
+
+
+@pytest.mark.parametrize("tier", CONFIG.names)
+def test_shipped_tiers_deploy_on_render(tier: str) -> None:
+    codes = {w.code for w in reality_checks(CONFIG.tier(tier), CONFIG, CAT)}
+    assert codes <= {"price-differs", "size-differs", "free-postgres-expires"}
+    assert not codes & WOULD_NOT_DEPLOY
+
+
+@pytest.mark.parametrize("tier", CONFIG.names)
+def test_the_guide_as_written_would_not_deploy(tmp_path: Path, tier: str) -> None:
+    path = tmp_path / "tiers.toml"
+    path.write_text(GUIDE_AS_WRITTEN, "utf-8")
+    config = load_config(path, CAT)
+    codes = {w.code for w in reality_checks(config.tier(tier), config, CAT)}
+    expected = {
+        "free": set(),
+        "starter": {"legacy-postgres-plan", "deprecated-worker-class"},
+        "pro": {"legacy-postgres-plan", "deprecated-worker-class", "workers-exceed-cpu"},
+        "pro+redis": {"legacy-postgres-plan", "deprecated-worker-class", "workers-exceed-cpu"},
+    }
+    assert codes & WOULD_NOT_DEPLOY == expected[tier]

@@ -1,4 +1,8 @@
-"""`tier init`: the guide's tiers.toml, with metric SQL fitted to a schema that was inspected."""
+"""`tier init`: the guide's tiers.toml, with metric SQL fitted to a schema that was inspected.
+
+The tiers are the shipped file's (tier_cli/data/tiers.toml, a copy of the repository's): the
+guide's thresholds, commands and web plans on Render's current Postgres plans and worker class.
+"""
 
 from __future__ import annotations
 
@@ -45,7 +49,10 @@ def initial_tiers_toml(guess: SchemaGuess | None) -> tuple[str, list[str]]:
     """The packaged tiers.toml; [database.queries] filled when the schema is not the default."""
     text = (DATA / "tiers.toml").read_text("utf-8")
     if guess is None:
-        return text, ["the guide's tiers; default SQL for the conventional schema (README)"]
+        return text, [
+            "the guide's tiers, on Render's current Postgres plans (README: What Render will "
+            "accept); default SQL for the conventional schema (README)"
+        ]
     notes = list(guess.notes)
     found = (guess.users_table, guess.last_seen_column, guess.created_column)
     if guess.users_table is None:
