@@ -47,10 +47,6 @@ class CostLine(NamedTuple):
     high: float = 1
     floor: bool = False  # this line can cost more than shown
 
-    @property
-    def kind(self) -> Part:
-        return self.part
-
     def describe(self) -> str:
         if self.part == "storage":
             return f"disk {self.plan} {usd(None if self.usd is None else self.usd * self.low)}" + (
