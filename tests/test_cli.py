@@ -15,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tier_cli.cli import app
+from tier_cli.models import DATA
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = (ROOT / "examples" / "render.yaml").read_bytes()
@@ -435,6 +436,26 @@ def test_tiers_table_shows_render_prices(project: Path) -> None:
     assert tiers["pro+redis"]["catalogue_usd"] == 180
     code, out, _ = run("tiers")
     assert code == 0 and "pro+redis" in out and "$180/month" in out
+
+
+@pytest.mark.parametrize("args", [[], ["--json"]], ids=["table", "json"])
+def test_tiers_without_a_tiers_toml_shows_the_bundled_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
+    bundled = run("tiers", "--tiers", str(DATA / "tiers.toml"), *args)
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run("tiers", *args)
+    assert (code, out) == (0, bundled[1]) and bundled[0] == 0
+    assert err == (
+        "tiers.toml: notice: not found; showing the tiers bundled with tier (the guide's). "
+        "Tip: run `tier init` to write your own, or pass --tiers PATH [bundled-tiers]\n"
+    )
+    assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+def test_tiers_with_a_named_missing_file_still_fails(project: Path) -> None:
+    code, out, err = run("tiers", "--tiers", "absent.toml")
+    assert (code, out) == (2, "") and "absent.toml: not found" in err
 
 
 def test_init_writes_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

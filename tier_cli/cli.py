@@ -366,9 +366,18 @@ def tiers_table(
 ) -> None:
     """The tier table: thresholds, plans and real monthly prices from Render's catalogue."""
     from tier_cli import app as work
+    from tier_cli.metrics.sources import default_file
+    from tier_cli.notices import notice
     from tier_cli.output.tiers import print_tiers, tiers_json
 
-    inputs = work.load_inputs(None, tiers)
+    path = default_file(tiers, "tiers.toml", "tiers.toml")
+    if tiers is None and path != Path("tiers.toml"):
+        message = (
+            "not found; showing the tiers bundled with tier (the guide's). Tip: run `tier init` "
+            "to write your own, or pass --tiers PATH"
+        )
+        _notes("tiers.toml", (notice("bundled-tiers", message),))
+    inputs = work.load_inputs(None, path)
     if as_json:
         sys.stdout.write(json.dumps(tiers_json(inputs.config, inputs.catalogue), indent=2) + "\n")
     else:

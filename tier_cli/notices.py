@@ -35,6 +35,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     ),
     "database-off-tier": ("warning", "the database plan is not the web service tier's"),
     "leftover-keyvalue": ("notice", "a Key Value service the tier no longer needs (never deleted)"),
+    # where the tiers come from
+    "bundled-tiers": ("notice", "no tiers.toml in the folder: tier shows the tiers it ships"),
     # Render's reality against tiers.toml
     "legacy-postgres-plan": ("warning", "a legacy Postgres plan: Render creates no database on it"),
     "free-postgres-expires": ("notice", "Render's free Postgres expires after 30 days"),
