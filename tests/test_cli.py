@@ -121,6 +121,7 @@ def test_recommend_on_a_terminal_uses_colour_unless_no_color(project: Path) -> N
         (["apply", "--tier", "enterprise"], 2, "--tier enterprise: no such tier"),
         (["apply", "--tier", "pro", "--metrics", "m.json"], 2, "--tier reads no metrics"),
         (["check", "--metrics", "m.json", "--format", "xml"], 2, "unknown format"),
+        (["apply", "--tier", "pro", "--summary", "s.md"], 2, "--summary reports the recomm"),
     ],
     ids=[
         "two-sources",
@@ -132,6 +133,7 @@ def test_recommend_on_a_terminal_uses_colour_unless_no_color(project: Path) -> N
         "unknown-tier",
         "tier-and-metrics",
         "bad-format",
+        "tier-and-summary",
     ],
 )
 def test_errors_are_one_line_with_their_exit_code(
@@ -300,6 +302,28 @@ def test_check_json_and_github_and_summary(project: Path) -> None:
         assert "| active_users | 812 | 500 | 5,000 | 10,000 |" in md
         assert "**Fix**: `tier apply --tier starter`" in md
         assert "```diff\n--- a/render.yaml" in md
+
+
+@pytest.mark.parametrize(
+    ("load", "flags", "changed"),
+    [
+        (STARTER_LOAD, [], True),
+        (STARTER_LOAD, ["--dry-run"], False),
+        ({"users": 40, "active_users": 12}, [], False),
+    ],
+    ids=["changes-render-yaml", "dry-run", "in-sync"],
+)
+def test_apply_summary_is_the_check_summary(
+    project: Path, load: dict[str, float], flags: list[str], changed: bool
+) -> None:
+    snapshot(project / "m.json", **load)
+    run("check", "--metrics", "m.json", "--summary", "check.md", env={"GITHUB_STEP_SUMMARY": ""})
+    code, _, _ = run("apply", "--metrics", "m.json", "--summary", "apply.md", *flags)
+    assert code == 0
+    expected = (project / "check.md").read_text("utf-8")
+    assert (project / "apply.md").read_text("utf-8") == expected
+    assert ((project / "render.yaml").read_bytes() != EXAMPLE) is changed
+    assert ("```diff" in expected) is (load is STARTER_LOAD)
 
 
 def test_check_pinned_passes_with_a_warning(project: Path) -> None:

@@ -119,6 +119,7 @@ class Applied(NamedTuple):
     before: bytes
     after: bytes
     result: ApplyResult
+    evaluation: Evaluation | None  # None for a named tier: no metrics read
 
 
 def plan_apply(
@@ -133,6 +134,7 @@ def plan_apply(
         if request.database_url or request.metrics or request.demo:
             raise ConfigError("--tier reads no metrics. Tip: drop the metrics flag, or drop --tier")
         known_tier(config, tier)
+        evaluation = None
         name, data = tier, read_render(inputs.render_path)
     else:
         evaluation = measured(inputs, evaluate(inputs, request, service))
@@ -141,7 +143,7 @@ def plan_apply(
     new, result = apply_file_bytes(
         data, str(path), config.target(name), config.selection(service), inputs.catalogue
     )
-    return Applied(path, data, new, _filtered(result, config))
+    return Applied(path, data, new, _filtered(result, config), evaluation)
 
 
 def _filtered(result: ApplyResult, config: TierConfig) -> ApplyResult:
@@ -150,8 +152,16 @@ def _filtered(result: ApplyResult, config: TierConfig) -> ApplyResult:
     return result._replace(notes=unique(result.notes, config.ignore_warnings))
 
 
-def verdict(inputs: Inputs, evaluation: Evaluation, service: str | None) -> Verdict:
-    """`tier check`'s answer: is render.yaml on the target tier, and if not, what differs."""
+def verdict(
+    inputs: Inputs,
+    evaluation: Evaluation,
+    service: str | None,
+    edit: tuple[bytes, ApplyResult] | None = None,
+) -> Verdict:
+    """`tier check`'s answer: is render.yaml on the target tier, and if not, what differs.
+
+    `edit` is the target tier's edit of evaluation.data when the caller made it already.
+    """
     import shlex
 
     from tier_cli.blueprint.editor import apply_file_bytes
@@ -161,7 +171,7 @@ def verdict(inputs: Inputs, evaluation: Evaluation, service: str | None) -> Verd
     config = inputs.config
     path = str(inputs.render_path)
     try:
-        new, result = apply_file_bytes(
+        new, result = edit or apply_file_bytes(
             evaluation.data,
             path,
             config.target(rec.target),

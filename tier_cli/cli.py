@@ -238,6 +238,15 @@ def apply(
     demo: Demo = False,
     offline: Offline = False,
     quiet: Quiet = False,
+    summary: Annotated[
+        Path | None,
+        typer.Option(
+            "--summary",
+            help="Append the Markdown report `tier check --summary` writes (metrics, reasons, "
+            "cost, the diff) to this file, e.g. a pull request's body.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Rewrite render.yaml to a tier: plans, startCommand, Key Value; nothing else changes.
 
@@ -249,8 +258,18 @@ def apply(
 
     inputs = work.load_inputs(render, tiers, demo)
     request = work.MetricsRequest(database_url, metrics, demo, offline)
+    if tier is not None and summary is not None:
+        raise ConfigError(
+            "--summary reports the recommendation, and --tier reads no metrics. "
+            "Tip: drop --summary, or drop --tier"
+        )
     applied = work.plan_apply(inputs, tier, request, service)
     path, result = applied.path, applied.result
+    if summary is not None and applied.evaluation is not None:
+        from tier_cli.output.check import verdict_markdown
+
+        verdict = work.verdict(inputs, applied.evaluation, service, (applied.after, result))
+        _append(summary, verdict_markdown(verdict))
     if not quiet:
         _notes(str(path), result.notes)
     if dry_run:
