@@ -563,6 +563,8 @@ def test_init_inspects_the_schema_and_writes_working_sql(project: Path, pg_db: s
 def test_shell_completion_script() -> None:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env["PYTHONPATH"] = str(ROOT)
+    # take the shell named below, not the one pytest was started from (`sh -c` is not supported)
+    env["_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION"] = "1"
     proc = subprocess.run(
         [sys.executable, "-m", "tier_cli", "--show-completion", "bash"],
         capture_output=True,
