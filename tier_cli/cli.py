@@ -383,7 +383,10 @@ def tiers_table(
     tiers: TiersPath = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print plain JSON on stdout.")] = False,
 ) -> None:
-    """The tier table: thresholds, plans and real monthly prices from Render's catalogue."""
+    """The tier table: thresholds, plans and real monthly prices from Render's catalogue.
+
+    Without a tiers.toml in the folder (and no --tiers), the tiers bundled with tier.
+    """
     from tier_cli import app as work
     from tier_cli.metrics.sources import default_file
     from tier_cli.notices import notice
