@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 import tempfile
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -79,13 +81,21 @@ def _server_is_gone(url: str) -> bool:
 
 
 @pytest.fixture
-def tmp_tempdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Make tempfile create its folders under tmp_path, to see what the demo leaves there."""
+def tmp_tempdir(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Make tempfile create its folders in a new folder, to see what the demo leaves there.
+
+    Not under tmp_path: as root, pgserver runs PostgreSQL as another user and opens the folders
+    above its data to it, and any pytest run as root sets pytest's tmp root back to 0700.
+    """
     with warnings.catch_warnings():  # pgserver keeps its lock in a tempfile folder: not this one
         warnings.simplefilter("ignore")
         import pgserver  # noqa: F401
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    return tmp_path
+    folder = Path(tempfile.mkdtemp(prefix="tier-demo-test-"))
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_demo_shape_and_metrics(tmp_tempdir: Path) -> None:
