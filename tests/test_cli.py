@@ -326,6 +326,31 @@ def test_apply_summary_is_the_check_summary(
     assert ("```diff" in expected) is (load is STARTER_LOAD)
 
 
+def test_check_summary_in_sync_still_shows_the_metrics(project: Path) -> None:
+    """What a weekly pull request that only refreshes the snapshot has for a body."""
+    snapshot(project / "m.json", users=40, active_users=12)
+    code, _, _ = run("check", "--metrics", "m.json", "--summary", "s.md")
+    assert code == 0
+    assert (project / "s.md").read_text("utf-8") == (
+        "### tier: `render.yaml` is on **free**, in sync\n"
+        "\n"
+        "| metric | value | starter | pro | pro+redis |\n"
+        "|---|---:|---:|---:|---:|\n"
+        "| users | 40 |  |  |  |\n"
+        "| active_users | 12 | 500 | 5,000 | 10,000 |\n"
+        "| concurrent_users | unknown | 25 | 100 |  |\n"
+        "| db_size_mb | unknown |  |  |  |\n"
+        "| slow_query_ms | unknown |  |  |  |\n"
+        "\n"
+        "**Reasons**\n"
+        "\n"
+        "- (none)\n"
+        "\n"
+        "**Cost**: monthly cost: now $0/month (web free $0 + postgres free $0) -> on free "
+        "$0/month (web free $0 + postgres free $0) (+0 $/month)\n"
+    )
+
+
 def test_check_pinned_passes_with_a_warning(project: Path) -> None:
     toml = (project / "tiers.toml").read_text("utf-8").replace('# pin = "starter"', 'pin = "free"')
     (project / "tiers.toml").write_text(toml, "utf-8")

@@ -99,12 +99,6 @@ def verdict_github(v: Verdict) -> str:
 def verdict_markdown(v: Verdict) -> str:
     rec = v.rec
     warnings = "\n".join(f"- {w.severity}: {w.text()}" for w in warnings_of(v))
-    if v.in_sync:
-        return (
-            f"### tier: `{v.render}` is on **{rec.target}**, in sync\n\n"
-            f"**Cost**: {cost_line(rec)}\n"
-            + (f"\n**Warnings**\n\n{warnings}\n" if warnings else "")
-        )
     rows = "\n".join(
         f"| {name} | {quantity(rec.metrics.get(name))} | "
         + " | ".join(_threshold(t, name) for t in v.tiers[1:])
@@ -114,10 +108,14 @@ def verdict_markdown(v: Verdict) -> str:
     header = "| metric | value | " + " | ".join(t.name for t in v.tiers[1:]) + " |"
     rule = "|---|---:|" + "---:|" * len(v.tiers[1:])
     reasons = "\n".join(f"- {r.describe()}" for r in rec.decision.reasons) or "- (none)"
+    facts = f"{header}\n{rule}\n{rows}\n\n**Reasons**\n\n{reasons}\n\n**Cost**: {cost_line(rec)}\n"
+    if v.in_sync:  # the metrics too: a weekly pull request may carry a new snapshot alone
+        return f"### tier: `{v.render}` is on **{rec.target}**, in sync\n\n{facts}" + (
+            f"\n**Warnings**\n\n{warnings}\n" if warnings else ""
+        )
     return (
         f"### tier: `{v.render}` is not on **{rec.target}** (now: {rec.current or 'no tier'})\n\n"
-        f"{header}\n{rule}\n{rows}\n\n**Reasons**\n\n{reasons}\n\n"
-        f"**Cost**: {cost_line(rec)}\n\n"
+        f"{facts}\n"
         + (f"**Warnings**\n\n{warnings}\n\n" if warnings else "")
         + f"**Fix**: `{v.fix}`\n\n```diff\n{v.diff}```\n"
     )
