@@ -348,6 +348,14 @@ def test_check_summary_in_sync_still_shows_the_metrics(project: Path) -> None:
         "\n"
         "**Cost**: monthly cost: now $0/month (web free $0 + postgres free $0) -> on free "
         "$0/month (web free $0 + postgres free $0) (+0 $/month)\n"
+        "\n"
+        "**Warnings**\n"
+        "\n"
+        "- notice: concurrent_users: unknown; it triggered nothing [unknown-metric]\n"
+        "- notice: db_size_mb: unknown; it triggered nothing [unknown-metric]\n"
+        "- notice: slow_query_ms: unknown; it triggered nothing [unknown-metric]\n"
+        "- notice: tiers.toml: tier free: Render's free Postgres expires 30 days after creation "
+        "(14-day grace) and has no backups [free-postgres-expires]\n"
     )
 
 

@@ -322,7 +322,8 @@ def test_check_workflow_step_as_written(
     assert [s.name for s in steps] == ["tier check"]
     (proc,) = runner.run(steps, checkout)
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert proc.stdout.startswith(
+    errors = [line for line in proc.stdout.splitlines() if line.startswith("::error ")]
+    assert errors[0].startswith(
         "::error file=render.yaml,line=9,title=tier: not on starter::api plan free -> starter"
     )
     assert "**Fix**: `tier apply --tier starter`" in runner.summary.read_text("utf-8")
