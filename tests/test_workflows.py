@@ -324,6 +324,6 @@ def test_check_workflow_step_as_written(
     assert proc.returncode == 1, proc.stdout + proc.stderr
     errors = [line for line in proc.stdout.splitlines() if line.startswith("::error ")]
     assert errors[0].startswith(
-        "::error file=render.yaml,line=9,title=tier: not on starter::api plan free -> starter"
+        "::error file=render.yaml,line=9,title=tier%3A not on starter::api plan free -> starter"
     )
     assert "**Fix**: `tier apply --tier starter`" in runner.summary.read_text("utf-8")

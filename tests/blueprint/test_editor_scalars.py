@@ -1,4 +1,4 @@
-"""yamlspans: finding a scalar's characters and writing a value in the old value's style."""
+"""spans: finding a scalar's characters and writing a value in the old value's style."""
 
 from __future__ import annotations
 

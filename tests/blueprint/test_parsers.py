@@ -1,4 +1,4 @@
-"""yamlnodes: the C parser (ruamel.yaml.clib) and the pure-Python one give the same trees.
+"""nodes: the C parser (ruamel.yaml.clib) and the pure-Python one give the same trees.
 
 tier parses with the C parser when it can be imported. These tests fail when it silently is
 not (on CPython ruamel.yaml.clib is a dependency), check that every kind of text the C parser

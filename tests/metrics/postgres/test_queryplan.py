@@ -1,4 +1,4 @@
-"""queryplan: Seq Scans found in EXPLAIN (FORMAT JSON, VERBOSE) output, and the advice text."""
+"""plans: Seq Scans found in EXPLAIN (FORMAT JSON, VERBOSE) output, and the advice text."""
 
 from __future__ import annotations
 

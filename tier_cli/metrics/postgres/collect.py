@@ -1,16 +1,16 @@
 """Read the metrics from PostgreSQL, safely: the modules that talk to a database are this one
-(the session) and metricreader.py (the queries, on this module's connection).
+(the session) and reader.py (the queries, on this module's connection).
 
 Safe on a production database:
 - The session is read-only (``default_transaction_read_only=on`` in the startup options, see
-  pgurl.py) and all queries run in one ``READ ONLY`` transaction that is rolled back at the end.
+  url.py) and all queries run in one ``READ ONLY`` transaction that is rolled back at the end.
 - Each metric query is sent alone as a prepared statement, so it cannot carry a second statement,
   and a query that ends the transaction (``COMMIT``) is refused before anything else runs.
 - ``statement_timeout`` guards every statement, the catalog lookups and EXPLAINs included; a
   timeout is a MetricsError that names the metric.
 - On big tables: ``users`` is the planner's estimate above ``estimate_above_rows``, the peak of
   concurrent users reads only the lookback through an index, and Metrics.advice says which index
-  would fix a default query that scans a big table or is slow (metricreader.py, queryplan.py).
+  would fix a default query that scans a big table or is slow (reader.py, plans.py).
 
 Custom queries (``[database.queries]`` in tiers.toml) replace a metric's default SQL, and win
 over ``[database.activity]`` for concurrent_users. A query returns one row with one column: a

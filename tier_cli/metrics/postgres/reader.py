@@ -1,14 +1,14 @@
-"""Read one metric after another on metrics.py's connection, inside its read-only transaction.
+"""Read one metric after another on collect.py's connection, inside its read-only transaction.
 
 A metric's SQL, best first: a custom query (``[database.queries]`` in tiers.toml: it wins over
 everything below, the peak included), the peak from ``[database.activity]`` for
-``concurrent_users`` (peak.py), the default SQL (metricsql.py).
+``concurrent_users`` (peak.py), the default SQL (sql.py).
 
 Default queries on big tables: ``users`` is the planner's estimate (``pg_class.reltuples``,
 labelled ``estimate (pg_class.reltuples)``) above ``estimate_above_rows``, and the exact count
 below it or when the table was never analyzed. The queries that an index makes fast are
 EXPLAINed first (no ANALYZE: nothing runs), and every default query on a table is timed, for the
-advice (queryplan.py). Every statement for a metric (catalog lookup, EXPLAIN, the query) goes
+advice (plans.py). Every statement for a metric (catalog lookup, EXPLAIN, the query) goes
 through :meth:`MetricReader.run`, so that a failure, a statement timeout included, names it.
 """
 

@@ -1,7 +1,7 @@
 """The SQL tier runs by default, one query per metric, the catalog lookup beside it, and the
 parameters a query gets.
 
-Pure: metricreader.py runs it. The peak of concurrent users, when an activity table is
+Pure: reader.py runs it. The peak of concurrent users, when an activity table is
 configured, is in peak.py.
 """
 

@@ -1,6 +1,6 @@
 """Database URLs: tier's safety settings added, a public form for messages, passwords masked.
 
-Pure: nothing here opens a connection (metrics.py does, with :func:`connection_params`).
+Pure: nothing here opens a connection (collect.py does, with :func:`connection_params`).
 
 - ``statement_timeout``, ``connect_timeout`` and ``application_name`` come from ``[database]`` in
   tiers.toml; ``default_transaction_read_only`` is on and ``jit`` off (metric queries are short;
