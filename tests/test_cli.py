@@ -12,6 +12,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from dates import RECENT
 from typer.testing import CliRunner
 
 from tier_cli.cli import app
@@ -21,9 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = (ROOT / "examples" / "render.yaml").read_bytes()
 
 
-def snapshot(
-    path: Path, collected_at: str = "2026-11-24T09:00:00+00:00", **metrics: float | None
-) -> Path:
+def snapshot(path: Path, collected_at: str = RECENT, **metrics: float | None) -> Path:
     path.write_text(json.dumps({"collected_at": collected_at, "metrics": metrics}), "utf-8")
     return path
 
@@ -640,7 +639,7 @@ def test_check_says_a_leftover_key_value_once(project: Path) -> None:
 @pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity", "1e400"])
 def test_non_finite_snapshot_values_exit_4(project: Path, value: str) -> None:
     (project / "m.json").write_text(
-        '{"collected_at": "2026-11-24T09:00:00+00:00", "metrics": {"active_users": ' + value + "}}",
+        '{"collected_at": "' + RECENT + '", "metrics": {"active_users": ' + value + "}}",
         "utf-8",
     )
     for command in ("recommend", "check"):

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from dates import RECENT
 from typer.testing import CliRunner
 
 from tier_cli.cli import app
@@ -24,9 +25,7 @@ LOAD = {"users": 2400, "active_users": 812, "concurrent_users": 31, "db_size_mb"
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     shutil.copy(ROOT / "examples" / "render.yaml", tmp_path / "render.yaml")
     shutil.copy(ROOT / "tiers.toml", tmp_path / "tiers.toml")
-    (tmp_path / "m.json").write_text(
-        json.dumps({"collected_at": "2026-11-24T09:00:00+00:00", "metrics": LOAD}), "utf-8"
-    )
+    (tmp_path / "m.json").write_text(json.dumps({"collected_at": RECENT, "metrics": LOAD}), "utf-8")
     text = (tmp_path / "render.yaml").read_text("utf-8")
     (tmp_path / "nodb.yaml").write_text(text[: text.index("\ndatabases:")] + "\n", "utf-8")
     monkeypatch.chdir(tmp_path)

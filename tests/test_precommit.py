@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from dates import RECENT
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -46,9 +47,7 @@ def user_repo(tmp_path: Path, active_users: int) -> Path:
     shutil.copy(ROOT / "examples" / "render.yaml", repo / "render.yaml")
     shutil.copy(ROOT / "tiers.toml", repo / "tiers.toml")
     (repo / ".tier" / "metrics.json").write_text(
-        json.dumps(
-            {"collected_at": "2026-11-24T09:00:00+00:00", "metrics": {"active_users": active_users}}
-        ),
+        json.dumps({"collected_at": RECENT, "metrics": {"active_users": active_users}}),
         "utf-8",
     )
     git(repo, "init", "-q")
