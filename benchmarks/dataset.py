@@ -13,6 +13,11 @@ setseed(0.42) so that two builds of the same size hold the same data relative to
   360 days ago, or NULL for every fifth of those; created_at is before the first event.
 - The README's indexes: users (last_seen_at) and activity (at, user_id), plus the primary keys;
   then VACUUM ANALYZE, as autovacuum would do in time.
+- ``orders``: "random" is the table ``activity`` above (events in random time order on disk);
+  "time" is ``activity_by_time``, the same events stored in time order, as an append-only table
+  lies on disk, with its (at, user_id) index and no primary key. With both, activity_by_time is a
+  sorted copy of activity (the same rows); with "time" alone (the 10x build, where two copies do
+  not fit on the disk), the generator's rows are inserted sorted and activity is not built.
 """
 
 from __future__ import annotations
@@ -30,15 +35,21 @@ CREATE TABLE users (
     created_at timestamptz NOT NULL,
     last_seen_at timestamptz
 );
-CREATE TABLE activity (
+"""
+
+ACTIVITY_TABLE = """
+CREATE TABLE {table} (
     id bigint GENERATED ALWAYS AS IDENTITY,
     user_id bigint NOT NULL,
     at timestamptz NOT NULL
-);
+)
 """
 
+BY_TIME = "activity_by_time"
+BY_TIME_COPY = f"INSERT INTO {BY_TIME} (user_id, at) SELECT user_id, at FROM activity ORDER BY at"
+
 ACTIVITY = """
-INSERT INTO activity (user_id, at)
+INSERT INTO {table} (user_id, at)
 SELECT s.user_id, s.start + make_interval(secs => k * 50 + 40 * random())
 FROM (
     SELECT r.user_id,
@@ -54,8 +65,10 @@ FROM (
         SELECT date_trunc('day', now(), 'UTC') - make_interval(days => r.age_days)
                + make_interval(secs => r.day_secs) AS start
     ) AS c
+    {where}
 ) AS s,
 generate_series(0, 4) AS k
+{order}
 """
 
 USERS = """
@@ -66,7 +79,7 @@ SELECT i,
        coalesce(m.last_at, CASE WHEN i %% 5 <> 0
                                 THEN now() - make_interval(days => 91 + (i * 7) %% 270) END)
 FROM generate_series(1, %(users)s) AS i
-LEFT JOIN (SELECT user_id, max(at) AS last_at FROM activity GROUP BY user_id) AS m
+LEFT JOIN (SELECT user_id, max(at) AS last_at FROM {table} GROUP BY user_id) AS m
        ON m.user_id = i
 """
 
@@ -75,23 +88,58 @@ INDEXES = (
     "CREATE INDEX ON users (last_seen_at)",
     "CREATE INDEX ON activity (at, user_id)",
 )
+BY_TIME_INDEX = f"CREATE INDEX ON {BY_TIME} (at, user_id)"
 
 
-def build(url: str, users: int, events: int, say: Callable[[str], None]) -> dict[str, float]:
-    """Create and fill the tables at ``url``; the seconds each step took."""
+def build(
+    url: str,
+    users: int,
+    events: int,
+    say: Callable[[str], None],
+    orders: tuple[str, ...] = ("random",),
+    recent_days: int | None = None,
+) -> dict[str, float]:
+    """Create and fill the tables at ``url``; the seconds each step took.
+
+    ``recent_days``: keep only the sessions of the last ``recent_days`` days (the generator still
+    draws all ``events / 5`` sessions, so the kept ones are exactly those of the full build).
+    """
     steps: dict[str, float] = {}
+    random_order = "random" in orders
+    first = "activity" if random_order else BY_TIME
+    generate = ACTIVITY.format(
+        table=first,
+        order="" if random_order else "ORDER BY 2",
+        where="" if recent_days is None else f"WHERE r.age_days < {int(recent_days)}",
+    )
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("SET synchronous_commit = off")
         conn.execute("SET maintenance_work_mem = '512MB'")
         conn.execute("SET work_mem = '256MB'")
         conn.execute(SCHEMA)
+        for table in ("activity", BY_TIME) if random_order else (BY_TIME,):
+            conn.execute(ACTIVITY_TABLE.format(table=table))
         conn.execute("SELECT setseed(0.42)")
+        kept = "" if recent_days is None else f", only those of the last {recent_days} days"
         todo: list[tuple[str, str, dict[str, int] | None]] = [
-            (f"activity: {events:,} rows", ACTIVITY, {"users": users, "sessions": events // 5}),
-            (f"users: {users:,} rows", USERS, {"users": users}),
-            *((statement, statement, None) for statement in INDEXES),
-            ("VACUUM ANALYZE", "VACUUM ANALYZE users, activity", None),
+            (
+                f"{first}: {events:,} rows{kept}",
+                generate,
+                {"users": users, "sessions": events // 5},
+            ),
+            (f"users: {users:,} rows", USERS.format(table=first), {"users": users}),
+            *((s, s, None) for s in (INDEXES if random_order else INDEXES[1:2])),
         ]
+        if "time" in orders:
+            if random_order:
+                todo.append((f"{BY_TIME}: the same rows in time order", BY_TIME_COPY, None))
+            todo.append((BY_TIME_INDEX, BY_TIME_INDEX, None))
+        tables = [
+            "users",
+            *(["activity"] if random_order else []),
+            *([BY_TIME] if "time" in orders else []),
+        ]
+        todo.append(("VACUUM ANALYZE", f"VACUUM ANALYZE {', '.join(tables)}", None))
         for name, statement, params in todo:
             say(f"  {name} ...")
             started = time.perf_counter()

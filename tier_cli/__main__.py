@@ -1,3 +1,3 @@
-from tier_cli.cli import main
+from tier_cli.launch import main
 
 main()

@@ -6,6 +6,7 @@ Heavy modules (psycopg, rich, ruamel.yaml) are imported inside the commands that
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import os
@@ -15,6 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
+from typer.main import get_command_name
+from typer.models import CommandInfo
 
 from tier_cli import __version__
 from tier_cli.errors import (
@@ -453,12 +456,25 @@ def _notes(path: str, notes: tuple[Notice, ...]) -> None:
         sys.stderr.write(f"{path}: {note.severity}: {note.text()}\n")
 
 
-def main() -> None:
+def main(command: str | None = None) -> None:
+    """Run the app; given the invoked ``command``, an app that holds only it (launch.py)."""
+    only = [c for c in app.registered_commands if command and _command_name(c) == command]
+    runner = app
+    if only and "_TIER_COMPLETE" not in os.environ:  # not click's shell completion
+        runner = copy.copy(app)  # the same settings and root callback; the original untouched
+        runner.registered_commands = only
     try:
-        app(prog_name="tier")
+        runner(prog_name="tier")
     except SystemExit as done:
         try:
             sys.stdout.flush()  # what is still buffered, while a closed pipe can be told apart
         except BrokenPipeError:
             _quiet_stdout()
         raise done from None
+
+
+def _command_name(command: CommandInfo) -> str:
+    if command.name:
+        return command.name
+    assert command.callback is not None
+    return get_command_name(command.callback.__name__)

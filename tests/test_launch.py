@@ -1,0 +1,159 @@
+"""The fast start (launch.py) prints and writes exactly what the plain start does.
+
+Every case runs `python -m tier_cli` twice in a fresh copy of the same project: once as users
+run it (the garbage collector off, only the invoked command built) and once with
+TIER_PLAIN_START=1 (the collector on, every command built). The exit code, stdout, stderr and
+every file of the project must be the same.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+STARTER_LOAD = {"users": 2400, "active_users": 812, "concurrent_users": 31, "db_size_mb": 120}
+SMALL_LOAD = {"users": 10, "active_users": 10, "concurrent_users": 1, "db_size_mb": 5}
+
+Setup = Callable[[Path], None]
+
+
+def _metrics(load: dict[str, float]) -> Setup:
+    def setup(folder: Path) -> None:
+        snapshot = {"collected_at": "2026-11-24T09:00:00+00:00", "metrics": load}
+        (folder / "m.json").write_text(json.dumps(snapshot), "utf-8")
+
+    return setup
+
+
+def _tiers(old: str, new: str) -> Setup:
+    def setup(folder: Path) -> None:
+        text = (folder / "tiers.toml").read_text("utf-8")
+        assert old in text
+        (folder / "tiers.toml").write_text(text.replace(old, new), "utf-8")
+
+    return setup
+
+
+def _render(old: bytes, new: bytes) -> Setup:
+    def setup(folder: Path) -> None:
+        data = (folder / "render.yaml").read_bytes()
+        assert old in data
+        (folder / "render.yaml").write_bytes(data.replace(old, new))
+
+    return setup
+
+
+STARTER = _metrics(STARTER_LOAD)
+CASES: list[tuple[str, list[Setup], list[str], int]] = [
+    # (id, setup steps, arguments, the exit code both must give)
+    ("out-of-sync", [STARTER], ["check", "--metrics", "m.json"], 1),
+    ("in-sync", [_metrics(SMALL_LOAD)], ["check", "--metrics", "m.json"], 0),
+    ("json", [STARTER], ["check", "--metrics", "m.json", "--format", "json"], 1),
+    (
+        "github-and-summary",
+        [STARTER],
+        ["check", "--metrics", "m.json", "--format", "github", "--summary", "s.md"],
+        1,
+    ),
+    ("offline", [STARTER], ["check", "--offline", "--metrics", "m.json"], 1),
+    (
+        "pinned",
+        [STARTER, _tiers('# pin = "starter"', 'pin = "free"')],
+        ["check", "--metrics", "m.json"],
+        0,
+    ),
+    (
+        "outgrown-cap",
+        [_metrics({"active_users": 20_000}), _tiers('# max_tier = "pro"', 'max_tier = "starter"')],
+        ["check", "--metrics", "m.json", "--format", "json"],
+        1,
+    ),
+    (
+        "extra-options",
+        [_metrics(SMALL_LOAD), _render(b"--port $PORT\n", b"--port $PORT --proxy-headers\n")],
+        ["check", "--metrics", "m.json"],
+        0,
+    ),
+    ("bad-format", [STARTER], ["check", "--metrics", "m.json", "--format", "xml"], 2),
+    ("no-snapshot", [], ["check", "--metrics", "absent.json"], 4),
+    ("non-finite", [_metrics({"active_users": float("inf")})], ["check", "--metrics", "m.json"], 4),
+    (
+        "bad-yaml",
+        [STARTER, _render(b"services:", b"services: [")],
+        ["check", "--metrics", "m.json"],
+        3,
+    ),
+    ("unknown-option", [STARTER], ["check", "--metrics", "m.json", "--colour"], 2),
+    ("check-help", [], ["check", "--help"], 0),
+    ("help", [], ["--help"], 0),
+    ("no-command", [], [], 2),
+    ("version", [], ["--version"], 0),
+    ("unknown-command", [], ["chek"], 2),
+    ("apply", [], ["apply", "--tier", "pro+redis"], 0),
+    ("apply-dry-run", [STARTER], ["apply", "--metrics", "m.json", "--dry-run"], 0),
+    ("tiers-json", [], ["tiers", "--json"], 0),
+]
+
+
+def _run(folder: Path, args: list[str], plain: bool) -> tuple[int, str, str, dict[str, bytes]]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TIER_PLAIN_START")}
+    env["PYTHONPATH"] = str(ROOT)
+    env["COLUMNS"] = "100"  # click wraps help text to the terminal's width
+    env.pop("GITHUB_STEP_SUMMARY", None)
+    if plain:
+        env["TIER_PLAIN_START"] = "1"
+    proc = subprocess.run(
+        [sys.executable, "-m", "tier_cli", *args],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    files = {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+    return proc.returncode, proc.stdout, proc.stderr, files
+
+
+@pytest.mark.parametrize(
+    ("setup", "args", "code"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_fast_start_prints_and_writes_what_the_plain_start_does(
+    tmp_path: Path, setup: list[Setup], args: list[str], code: int
+) -> None:
+    results = []
+    for plain in (False, True):
+        folder = tmp_path / ("plain" if plain else "fast")
+        folder.mkdir()
+        shutil.copy(ROOT / "examples" / "render.yaml", folder / "render.yaml")
+        shutil.copy(ROOT / "tiers.toml", folder / "tiers.toml")
+        for step in setup:
+            step(folder)
+        results.append(_run(folder, args, plain))
+    fast, plain_result = results
+    assert fast[0] == code, fast[2][-500:]
+    assert fast == plain_result
+
+
+def test_the_fast_start_is_on_unless_turned_off() -> None:
+    """The cases above compare two different starts: the collector's state tells them apart."""
+    probe = "import gc, sys, tier_cli.launch as l; sys.argv = ['tier', '--version']; "
+    probe += "import atexit; atexit.register(lambda: print(gc.isenabled())); l.main()"
+    states = []
+    for plain in (False, True):
+        env = {k: v for k, v in os.environ.items() if k != "TIER_PLAIN_START"}
+        env["PYTHONPATH"] = str(ROOT)
+        if plain:
+            env["TIER_PLAIN_START"] = "1"
+        proc = subprocess.run(
+            [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=False
+        )
+        states.append(proc.stdout.split()[-1])
+    assert states == ["False", "True"]
