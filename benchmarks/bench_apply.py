@@ -1,22 +1,43 @@
 """Time apply_tier on a generated render.yaml with 500 services, on both YAML parsers.
 
-Run: python benchmarks/bench_apply.py [--services N] [--repeat R]
+Run: python benchmarks/bench_apply.py [--services N] [--repeat R] [--goal]
 Prints, for services with and without env vars, the file size, then for each parser (the C
 parser of ruamel.yaml.clib, which tier uses when it is installed, and ruamel.yaml's pure-Python
 one) the min and median seconds per apply_tier for a tier that changes the web service's plan
 and startCommand and the database plan and adds a Key Value service, and the fastest single
 parse of the same text (apply_tier parses twice: once to find, once to check).
+
+With --goal (run.py runs it): the goal of `tier apply` to pro+redis on big files, with the
+garbage collector off as the `tier` process runs (launch.py) and, for comparison, on:
+
+- time(5,000 services) / time(500 services) <= 11: apply_tier, paired runs (500, 5,000, 500,
+  5,000, ...), the median of the ratios;
+- apply_tier at 5,000 services <= 0.2 times a naive ruamel.yaml round trip of the same text
+  (``YAML().load`` then ``YAML().dump``, what tier refuses to do: it re-indents and re-wraps),
+  paired, the median of the ratios;
+- the whole `tier apply --tier pro+redis` process on the 5,000-service file: its time and its
+  peak memory (the child's maximum resident set size), fast start and TIER_PLAIN_START=1.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
+import io
+import os
+import resource
+import shutil
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
 from tier_cli.blueprint import nodes as yamlnodes
 from tier_cli.blueprint.editor import apply_tier
@@ -94,11 +115,121 @@ LABELS: dict[yamlnodes.Parser, str] = {
 }
 
 
+SMALL, BIG = 500, 5_000
+RATIO_GOAL, NAIVE_GOAL = 11.0, 0.2
+
+
+@contextmanager
+def collector(enabled: bool) -> Iterator[None]:
+    was = gc.isenabled()
+    gc.enable() if enabled else gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable() if was else gc.disable()
+
+
+def _once(action: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def naive_round_trip(text: str) -> str:
+    from ruamel.yaml import YAML
+
+    yaml = YAML()
+    out = io.StringIO()
+    yaml.dump(yaml.load(text), out)
+    return out.getvalue()
+
+
+def _apply(text: str) -> Callable[[], object]:
+    return lambda: apply_tier(text, "render.yaml", PRO_REDIS, Selection())
+
+
+def whole_process(text: str, plain: bool) -> tuple[float, float]:
+    """`tier apply --tier pro+redis` on ``text``: (seconds, peak resident MiB) of the process."""
+    with tempfile.TemporaryDirectory(prefix="tier-apply-") as folder:
+        (Path(folder) / "render.yaml").write_text(text, "utf-8")
+        shutil.copy(ROOT / "tiers.toml", Path(folder) / "tiers.toml")
+        env = {k: v for k, v in os.environ.items() if k != "TIER_PLAIN_START"}
+        env["PYTHONPATH"] = str(ROOT)
+        if plain:
+            env["TIER_PLAIN_START"] = "1"
+        argv = [sys.executable, "-m", "tier_cli", "apply", "--tier", "pro+redis"]
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, cwd=folder, env=env, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        assert os.waitstatus_to_exitcode(status) == 0, proc.stderr.read() if proc.stderr else ""
+        if proc.stderr:
+            proc.stderr.close()
+        proc.returncode = 0
+        assert (Path(folder) / "render.yaml").read_text("utf-8") != text
+    return seconds, usage.ru_maxrss / 1024  # KiB on Linux
+
+
+def goal(pairs: int, say: Callable[[str], None]) -> bool:
+    """Goal 2 of the benchmarks: print the figures and PASS/FAIL; True when both pass."""
+    small, big = blueprint(SMALL), blueprint(BIG)
+    say(
+        f"  {SMALL} services: {small.count(chr(10)):,} lines; {BIG:,} services: "
+        f"{big.count(chr(10)):,} lines, {len(big.encode()):,} bytes; {pairs} pairs each"
+    )
+    passed = True
+    for enabled in (False, True):
+        label = "collector on (TIER_PLAIN_START=1)" if enabled else "collector off (as tier runs)"
+        with collector(enabled):
+            _apply(small)(), _apply(big)()  # warm-up
+            ratios, smalls, bigs = [], [], []
+            for _ in range(pairs):
+                smalls.append(_once(_apply(small)))
+                bigs.append(_once(_apply(big)))
+                ratios.append(bigs[-1] / smalls[-1])
+            ratio = statistics.median(ratios)
+            ok = ratio <= RATIO_GOAL
+            say(
+                f"  apply_tier, {label}: {SMALL} services {statistics.median(smalls):.3f} s, "
+                f"{BIG:,} services {statistics.median(bigs):.3f} s; time ratio {ratio:.1f} "
+                f"(goal <= {RATIO_GOAL:g}) {'' if enabled else ('PASS' if ok else 'FAIL')}"
+            )
+            passed = passed and (ok or enabled)
+    with collector(False):
+        naive_round_trip(small)
+        ratios, naive = [], []
+        for _ in range(max(3, pairs // 2)):
+            took = _once(_apply(big))
+            naive.append(_once(lambda: naive_round_trip(big)))
+            ratios.append(took / naive[-1])
+    ratio = statistics.median(ratios)
+    ok = ratio <= NAIVE_GOAL
+    say(
+        f"  naive ruamel.yaml round trip (load + dump) of {BIG:,} services: "
+        f"{statistics.median(naive):.3f} s; apply_tier / round trip {ratio:.3f} "
+        f"(goal <= {NAIVE_GOAL:g}) {'PASS' if ok else 'FAIL'}"
+    )
+    for plain in (False, True):
+        runs = [whole_process(big, plain) for _ in range(3)]
+        label = "TIER_PLAIN_START=1" if plain else "fast start"
+        say(
+            f"  whole `tier apply --tier pro+redis` on {BIG:,} services, {label}: "
+            f"{statistics.median(r[0] for r in runs):.2f} s, peak memory "
+            f"{max(r[1] for r in runs):.0f} MiB"
+        )
+    return passed and ok
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--services", type=int, default=500)
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--goal", action="store_true", help="the 500 / 5,000 services goal")
     args = parser.parse_args()
+    if args.goal:
+        print("## tier apply on big files")
+        print(f"  goal 2: {'PASS' if goal(args.repeat, print) else 'FAIL'}")
+        return
     parsers: list[yamlnodes.Parser] = ["c", "pure"]
     if not yamlnodes.c_parser_available():
         print("ruamel.yaml.clib is not installed: only the pure-Python parser is timed")

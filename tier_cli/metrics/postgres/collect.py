@@ -3,7 +3,9 @@
 
 Safe on a production database:
 - The session is read-only (``default_transaction_read_only=on`` in the startup options, see
-  url.py) and all queries run in one ``READ ONLY`` transaction that is rolled back at the end.
+  url.py) and all queries run in one ``REPEATABLE READ READ ONLY`` transaction that is rolled
+  back at the end. The peak of a big lookback also reads on a second session of the same kind,
+  on the first one's snapshot (peak.py).
 - Each metric query is sent alone as a prepared statement, so it cannot carry a second statement,
   and a query that ends the transaction (``COMMIT``) is refused before anything else runs.
 - ``statement_timeout`` guards every statement, the catalog lookups and EXPLAINs included; a
@@ -69,7 +71,9 @@ def collect(url: str, settings: DatabaseSettings) -> Metrics:
     try:
         with _read_only_session(params, settings, source, password) as conn:
             row = conn.execute("SELECT now()").fetchone()
-            reader = MetricReader(conn, settings, password)
+            reader = MetricReader(
+                conn, settings, password, lambda: _connect(params, settings, source, password)
+            )
             readings = {name: reader.read(name) for name in METRIC_NAMES}
     except psycopg.Error as exc:
         failure = MetricsError(
@@ -108,10 +112,14 @@ def inspect_schema(url: str, settings: DatabaseSettings | None = None) -> Schema
 def _read_only_session(
     params: dict[str, Any], settings: DatabaseSettings, source: str, password: str
 ) -> Iterator[psycopg.Connection[Any]]:
-    """A connection inside a READ ONLY transaction, rolled back and closed at the end."""
+    """A connection inside a READ ONLY transaction, rolled back and closed at the end.
+
+    REPEATABLE READ: every metric reads one snapshot, which the split peak shares with its
+    second session (peak.py). A read-only transaction never fails to serialize.
+    """
     conn = _connect(params, settings, source, password)
     try:
-        conn.execute("BEGIN READ ONLY")
+        conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         yield conn
     finally:
         try:

@@ -17,6 +17,14 @@ Two forms of the same query; both give the same answer:
 - :data:`ONE_PASS_SQL` when the planner would scan the table sequentially for every window (no
   index): one pass over the table with a hash of (window, user).
 
+On a big lookback (the planner estimates more than :data:`SPLIT_ABOVE_ROWS` events in it) the
+windows are split in :data:`PARTS` runs of consecutive windows, :func:`part_params`, read at the
+same time on two read-only sessions that see one snapshot: the metrics transaction is
+``REPEATABLE READ READ ONLY``, it exports its snapshot (``pg_export_snapshot()``) and a second
+read-only session imports it (``SET TRANSACTION SNAPSHOT``) and reads the later windows, with
+the first session's ``now()`` passed in. Every window is in exactly one part and each part
+gives its best window under the same order, so the best of the parts is the serial answer.
+
 The identifiers come from tiers.toml and are quoted (``psycopg.sql.Identifier``); ``table`` may be
 schema-qualified (``public.events``): it is split on dots, so a name with a dot in it cannot be
 named here.
@@ -24,7 +32,7 @@ named here.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from psycopg import sql
@@ -35,10 +43,10 @@ WINDOWS_SQL = """
 SELECT w.tier_window, c.tier_users
 FROM generate_series(
          to_timestamp(
-             floor(date_part('epoch', now() - make_interval(days => %(lookback_days)s))
+             floor(date_part('epoch', {now} - make_interval(days => %(lookback_days)s))
                    / %(window_s)s::int) * %(window_s)s::int
          ),
-         now(),
+         {now},
          make_interval(secs => %(window_s)s::int)
      ) AS w (tier_window)
 CROSS JOIN LATERAL (
@@ -46,8 +54,8 @@ CROSS JOIN LATERAL (
     FROM {table}
     WHERE {time} >= w.tier_window
       AND {time} < w.tier_window + make_interval(secs => %(window_s)s::int)
-      AND {time} >= now() - make_interval(days => %(lookback_days)s) AND {time} <= now()
-) AS c
+      AND {time} >= {now} - make_interval(days => %(lookback_days)s) AND {time} <= {now}
+) AS c{part}
 ORDER BY c.tier_users DESC, w.tier_window DESC
 LIMIT 1
 """
@@ -79,13 +87,71 @@ def index_columns(activity: ActivitySource) -> list[str]:
     return [activity.time_column, activity.user_column]
 
 
-def peak_query(activity: ActivitySource, *, one_pass: bool = False) -> sql.Composed:
-    """:data:`WINDOWS_SQL` (or :data:`ONE_PASS_SQL`) for this activity table, quoted."""
+PART = (
+    "\nWHERE w.tier_window >= %(part_from)s::timestamptz"
+    " AND w.tier_window < %(part_to)s::timestamptz"
+)
+"""A part of the windows, for the split form: ``part_from <= window start < part_to``."""
+
+SPLIT_ABOVE_ROWS = 2_000_000
+"""Split the windows over two sessions above this many events in the lookback (estimated)."""
+
+PARTS = 2
+
+LOOKBACK_ROWS_SQL = "EXPLAIN (FORMAT JSON) SELECT 1 FROM {table} WHERE {time} >= {since}"
+
+
+def peak_query(
+    activity: ActivitySource, *, one_pass: bool = False, part: bool = False
+) -> sql.Composed:
+    """:data:`WINDOWS_SQL` (or :data:`ONE_PASS_SQL`) for this activity table, quoted.
+
+    ``part``: the windows of one part only, and ``now()`` passed in as ``%(now)s`` (the split
+    form; the parameters come from :func:`part_params`).
+    """
+    now = sql.SQL("%(now)s::timestamptz" if part else "now()")
     return sql.SQL(ONE_PASS_SQL if one_pass else WINDOWS_SQL).format(
         table=sql.Identifier(*table_parts(activity)),
         user=sql.Identifier(activity.user_column),
         time=sql.Identifier(activity.time_column),
+        now=now,
+        part=sql.SQL(PART if part else ""),
     )
+
+
+def lookback_rows_query(activity: ActivitySource) -> sql.Composed:
+    """The plan of a count of the lookback's events: its top node's rows are the estimate."""
+    return sql.SQL(LOOKBACK_ROWS_SQL).format(
+        table=sql.Identifier(*table_parts(activity)),
+        time=sql.Identifier(activity.time_column),
+        since=sql.SQL("now() - make_interval(days => %(lookback_days)s)"),
+    )
+
+
+def part_params(activity: ActivitySource, now: datetime, parts: int) -> list[dict[str, Any]]:
+    """The parameters of ``parts`` parts: runs of consecutive windows, about as many in each.
+
+    The boundaries fall on window starts; the first part starts at -infinity and the last ends
+    at infinity, so that every window is in exactly one part whatever the rounding.
+    """
+    window = activity.window_minutes * 60
+    since = (now - timedelta(days=activity.lookback_days)).timestamp()
+    first = int(since // window) * window
+    count = int((now.timestamp() - first) // window) + 1
+    cuts = [
+        datetime.fromtimestamp(first + window * (count * k // parts), UTC) for k in range(1, parts)
+    ]
+    bounds: list[datetime | str] = ["-infinity", *cuts, "infinity"]
+    return [
+        {**peak_params(activity), "now": now, "part_from": bounds[k], "part_to": bounds[k + 1]}
+        for k in range(parts)
+    ]
+
+
+def best(rows: list[tuple[datetime, int] | None]) -> tuple[datetime, int] | None:
+    """The serial answer from the parts' answers: most users, then the latest window."""
+    found = [row for row in rows if row is not None]
+    return max(found, key=lambda row: (row[1], row[0])) if found else None
 
 
 def peak_params(activity: ActivitySource) -> dict[str, Any]:

@@ -15,6 +15,9 @@ through :meth:`MetricReader.run`, so that a failure, a statement timeout include
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from typing import Any, NamedTuple
 
 import psycopg
@@ -49,11 +52,18 @@ class MetricReader:
     """Reads metrics on ``conn``, which is inside a READ ONLY transaction."""
 
     def __init__(
-        self, conn: psycopg.Connection[Any], settings: DatabaseSettings, password: str
+        self,
+        conn: psycopg.Connection[Any],
+        settings: DatabaseSettings,
+        password: str,
+        helper: Callable[[], psycopg.Connection[Any]] | None = None,
     ) -> None:
+        """``helper`` opens a second read-only session for the split peak (peak.py); with
+        None the peak is always read on ``conn`` alone."""
         self.conn = conn
         self.settings = settings
         self.password = password
+        self.helper = helper
 
     def read(self, name: str) -> Reading:
         custom = self.settings.queries.get(name)
@@ -110,13 +120,70 @@ class MetricReader:
         # A Seq Scan in the window-by-window plan would be repeated for every window.
         scans = seq_scans(explained[0] if explained else None)
         started = time.perf_counter()
-        query = peak.peak_query(activity, one_pass=bool(scans))
-        row = self.run(name, query, params, expected, prepare=True).fetchone()
+        row: tuple[datetime, int] | None
+        if not scans and self._big_lookback(activity, expected):
+            row = self._peak_split(activity, expected)
+        else:
+            query = peak.peak_query(activity, one_pass=bool(scans))
+            row = self.run(name, query, params, expected, prepare=True).fetchone()
         at, users = row if row and row[1] else (None, 0)
         tip = f"shorten lookback_days under {where}, or VACUUM ANALYZE {table.text}"
         scanned = (table.schema, table.name) in scans
         found = self._advice(name, table, scanned, started, tip)
         return Reading(float(users), peak.peak_label(activity, at), found)
+
+    def _big_lookback(self, activity: ActivitySource, expected: Expected) -> bool:
+        """A helper session can be opened and the planner expects a big lookback."""
+        if self.helper is None:
+            return False
+        query = peak.lookback_rows_query(activity)
+        found = self.run("concurrent_users", query, peak.peak_params(activity), expected)
+        plan = found.fetchone()
+        rows = plan[0][0]["Plan"]["Plan Rows"] if plan else 0
+        return bool(rows > peak.SPLIT_ABOVE_ROWS)
+
+    def _peak_split(
+        self, activity: ActivitySource, expected: Expected
+    ) -> tuple[datetime, int] | None:
+        """The peak read in parts at once, on this session and a helper session that imports
+        this transaction's snapshot (peak.py); None when no part has a window."""
+        name = "concurrent_users"
+        # Not in a savepoint: PostgreSQL exports no snapshot from a subtransaction (standbys
+        # export since PostgreSQL 10).
+        found = self.run(name, "SELECT now(), pg_export_snapshot()", None, expected).fetchone()
+        assert found is not None
+        now, exported = found[0], sql.Literal(found[1])
+        parts = peak.part_params(activity, now, peak.PARTS)
+        query = peak.peak_query(activity, part=True)
+        assert self.helper is not None
+        helper = self.helper()
+        try:
+            try:
+                helper.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                helper.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(exported))
+            except psycopg.Error as exc:
+                failure = query_failure(exc, name, self.settings, self.password, expected)
+                raise failure from None
+            with ThreadPoolExecutor(1) as pool:
+                theirs = pool.submit(self._part, helper, query, parts[1:], expected)
+                mine = self.run(name, query, parts[0], expected, prepare=True).fetchone()
+                rows = [mine, *theirs.result()]
+        finally:
+            helper.close()  # its transaction only read: closing rolls it back
+        return peak.best(rows)
+
+    def _part(
+        self,
+        conn: psycopg.Connection[Any],
+        query: sql.Composed,
+        parts: list[dict[str, Any]],
+        expected: Expected,
+    ) -> list[Any]:
+        try:
+            return [conn.execute(query, part, prepare=True).fetchone() for part in parts]
+        except psycopg.Error as exc:
+            failure = query_failure(exc, "concurrent_users", self.settings, self.password, expected)
+        raise failure  # outside the except block: nothing from psycopg is chained
 
     def _advice(
         self, name: str, table: TableInfo, scanned: bool, started: float, tip: str
