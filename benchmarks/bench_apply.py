@@ -25,7 +25,6 @@ import argparse
 import gc
 import io
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -39,10 +38,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tier_cli.blueprint import nodes as yamlnodes
-from tier_cli.blueprint.editor import apply_tier
-from tier_cli.config.catalogue import load_catalogue
-from tier_cli.models import KeyValueTarget, Selection, TierTarget
+from tier_cli.blueprint import nodes as yamlnodes  # noqa: E402
+from tier_cli.blueprint.editor import apply_tier  # noqa: E402
+from tier_cli.config.catalogue import load_catalogue  # noqa: E402
+from tier_cli.models import KeyValueTarget, Selection, TierTarget  # noqa: E402
 
 CATALOGUE = load_catalogue()
 
@@ -145,7 +144,7 @@ def naive_round_trip(text: str) -> str:
 
 
 def _apply(text: str) -> Callable[[], object]:
-    return lambda: apply_tier(text, "render.yaml", PRO_REDIS, Selection())
+    return lambda: apply_tier(text, "render.yaml", PRO_REDIS, Selection(), CATALOGUE)
 
 
 def whole_process(text: str, plain: bool) -> tuple[float, float]:

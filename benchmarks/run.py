@@ -1,26 +1,39 @@
-"""Benchmark tier on a big database: metric collection, its plans, and whole CLI runs.
+"""Benchmark tier: the three speed goals, metric collection on a big database, its plans, CLI runs.
 
-Run: python benchmarks/run.py [--users N] [--events M] [--repeat R] [--cli-runs C] [--quick]
+Run: python benchmarks/run.py [--scales 1,2,10] [--data-dir DIR] [--repeat R] [--cli-runs C]
+                              [--start-pairs P] [--apply-pairs A] [--venv DIR] [--quick]
 
-Starts an embedded PostgreSQL (pgserver) in a temporary folder, builds the dataset of
-benchmarks/dataset.py (default 1,000,000 users and 20,000,000 activity rows: about 2 minutes and
-3 GB of disk on 2 cores; --quick: 100,000 users and 2,000,000 rows), then prints, as min and
-median milliseconds of R repetitions:
+Starts an embedded PostgreSQL (pgserver), builds the datasets of benchmarks/dataset.py (scale k:
+k x 1,000,000 users and k x 20,000,000 activity rows, stored twice: in random order and in time
+order; from 5x up only the events of the last 9 days are generated, see below), then prints:
 
-1. tier: collect() from connect to rollback, and each metric read alone in one transaction
-   (catalog lookup, EXPLAIN and query), with [database.activity] set to activity(user_id, at).
+1. tier on the first scale's dataset: collect() from connect to rollback, and each metric read
+   alone in one transaction (catalog lookup, EXPLAIN and query), with [database.activity] set to
+   activity(user_id, at); min and median milliseconds of R repetitions.
 2. The naive baseline on the same data and indexes: plain count(*), count(*) WHERE last_seen_at,
-   and the peak as count(DISTINCT user_id) GROUP BY 5-minute window over 7 days, each on an open
-   connection (connecting is not timed: compare them with tier's per-metric figures).
+   and the peak as count(DISTINCT user_id) GROUP BY 5-minute window over 7 days.
 3. The plans: how each query reads users and activity, and that no tier query scans activity
    sequentially.
 4. Whole processes (a cold interpreter each run, median of C runs): `tier check --metrics FILE`
    and `tier recommend --database-url URL --json` beside `python -c "import typer"` and the eager
    imports `python -c "import typer, rich, psycopg, ruamel.yaml"`.
-5. collect() again once the two recommended indexes are dropped: the one-pass fallback of the
-   peak, and the advice that names the missing indexes.
+5. collect() again once the two recommended indexes are dropped (then they are rebuilt).
+6. Goal 1, start-up (bench_start.py): `tier check --metrics FILE` in sync and out of sync
+   against `python -c "import typer"`, tier installed normally in a virtualenv of its own, P
+   paired runs, median of the ratios; PASS when <= 1.5.
+7. Goal 2, `tier apply` on big files (bench_apply.py --goal): 5,000 against 500 services (<= 11)
+   and against a naive ruamel.yaml round trip (<= 0.2), A pairs; peak memory at 5,000.
+8. Goal 3, the peak at every scale (peak_scale.py): rows in the lookback, serial and split
+   (two read-only sessions on one snapshot) wall and server CPU time, cost per lookback row,
+   split = serial; collect() with the default 5 s statement timeout on the largest; 10x
+   measured or projected; PASS when inside 5 s.
 
-The server and its folder are removed at the end. Not part of the test suite.
+With --data-dir DIR the server's folder is kept and its datasets reused by the next run (a
+dataset is built once: 1x about 5 minutes on 2 busy cores and 4 GB of disk); without, a temporary
+folder is removed at the end. The full 10x table (200 M events, about 30 GB) takes longer to
+build than this machine allows; from 5x up the generator draws every session of the full table
+and keeps those of the last 9 days, which are exactly the full table's rows in the lookback: the
+peak reads only those, through the index. Not part of the test suite.
 """
 
 from __future__ import annotations
@@ -34,21 +47,23 @@ import subprocess
 import sys
 import tempfile
 import time
-import warnings
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import bench_apply  # noqa: E402
+import bench_start  # noqa: E402
+import peak_scale  # noqa: E402
 import psycopg  # noqa: E402
-from dataset import build, facts  # noqa: E402
+from dataset import INDEXES, facts  # noqa: E402
 from psycopg import sql  # noqa: E402
 from psycopg.conninfo import make_conninfo  # noqa: E402
+from server import ensure, server  # noqa: E402
 
-from tier_cli import peak  # noqa: E402
+from tier_cli.metrics.postgres import peak  # noqa: E402
 from tier_cli.metrics.postgres.collect import collect  # noqa: E402
 from tier_cli.metrics.postgres.plans import seq_scans  # noqa: E402
 from tier_cli.metrics.postgres.reader import MetricReader  # noqa: E402
@@ -77,61 +92,95 @@ NAIVE = {
 WIDTH = 50
 
 
+RECENT_ONLY_FROM = 5  # scales from here on keep only the last RECENT_DAYS days of events
+RECENT_DAYS = 9
+
+
 def main() -> None:
     args = _arguments()
-    folder = Path(tempfile.mkdtemp(prefix="tier-bench-"))
+    folder = args.data_dir or Path(tempfile.mkdtemp(prefix="tier-bench-"))
+    folder.mkdir(parents=True, exist_ok=True)
     try:
-        with _server(folder) as url:
-            _run(url, args, folder)
+        with server(folder) as urls:
+            _run(urls, args, folder)
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        if args.data_dir is None:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--users", type=int, default=1_000_000)
-    parser.add_argument("--events", type=int, default=20_000_000)
+    parser.add_argument(
+        "--scales", default="1", help="dataset sizes, comma-separated: 1,2,10 (default 1)"
+    )
+    parser.add_argument("--data-dir", type=Path, help="keep the server here; reuse its datasets")
     parser.add_argument("--repeat", type=int, default=5, help="repetitions of each query")
     parser.add_argument("--cli-runs", type=int, default=7, help="runs of each command")
-    parser.add_argument("--quick", action="store_true", help="100,000 users, 2,000,000 events")
+    parser.add_argument("--start-pairs", type=int, default=30, help="goal 1: pairs of runs")
+    parser.add_argument("--apply-pairs", type=int, default=5, help="goal 2: pairs of runs")
+    parser.add_argument("--venv", type=Path, help="goal 1: reuse (or create) this virtualenv")
+    parser.add_argument("--quick", action="store_true", help="scale 0.1, fewer runs")
     args = parser.parse_args()
+    args.scales = [float(k) for k in args.scales.split(",")]
     if args.quick:
-        args.users, args.events = 100_000, 2_000_000
+        args.scales, args.start_pairs, args.apply_pairs, args.repeat = [0.1], 10, 3, 3
     return args
 
 
-@contextmanager
-def _server(folder: Path) -> Iterator[str]:
-    with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
-        warnings.simplefilter("ignore")
-        from pgserver import postgres_server
-
-        server = postgres_server.get_server(folder / "pgdata", cleanup_mode="stop")
-    try:
-        yield str(server.get_uri())
-    finally:
-        server.cleanup()
-
-
-def _run(url: str, args: argparse.Namespace, folder: Path) -> None:
-    cores = os.cpu_count()
-    with psycopg.connect(url) as conn:
-        version = conn.execute("SHOW server_version").fetchone()
+def _dataset(urls: Callable[[str], str], scale: float) -> str:
+    """The URL of the dataset of ``scale``, built unless the server already holds it."""
+    recent = scale >= RECENT_ONLY_FROM
+    name = f"scale_{scale:g}x".replace(".", "_") + ("_recent" if recent else "")
+    users, events = int(scale * 1_000_000), int(scale * 20_000_000)
     print(
-        f"PostgreSQL {version[0] if version else '?'} (pgserver), {cores} cores, Python "
-        f"{sys.version.split()[0]}; {args.repeat} repetitions, {args.cli_runs} CLI runs"
+        f"\n## Dataset {scale:g}x: {users:,} users, {events:,} activity rows"
+        + (f", only those of the last {RECENT_DAYS} days kept" if recent else "")
     )
-    print(f"\n## Build: {args.users:,} users, {args.events:,} activity rows")
     started = time.perf_counter()
-    build(url, args.users, args.events, print)
-    print(f"  total: {time.perf_counter() - started:.0f} s")
-    print("\n## The data")
+    url = ensure(
+        urls, name, users, events, ("random", "time"), print, RECENT_DAYS if recent else None
+    )
+    print(f"  ready in {time.perf_counter() - started:.0f} s")
+    return url
+
+
+def _run(urls: Callable[[str], str], args: argparse.Namespace, folder: Path) -> None:
+    cores = os.cpu_count()
+    with psycopg.connect(urls("postgres")) as conn:
+        version = conn.execute("SHOW server_version").fetchone()
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(
+        f"PostgreSQL {version[0] if version else '?'} (pgserver), {cores} cores (load average "
+        f"{load}), Python {sys.version.split()[0]}; {args.repeat} repetitions, "
+        f"{args.cli_runs} CLI runs"
+    )
+    datasets = {scale: _dataset(urls, scale) for scale in args.scales}
+    url = datasets[args.scales[0]]
+    print(f"\n## The data ({args.scales[0]:g}x)")
     for name, value in facts(url).items():
         print(f"  {name:<40} {value:>12,}")
     _metrics(url, args.repeat)
     _plans(url)
     _cli(url, args.cli_runs, folder)
     _without_indexes(url, args.repeat)
+    goals = {}
+    print("\n## Goal 1: tier check --metrics FILE against python -c 'import typer'")
+    goals[1] = bench_start.measure(args.venv, args.start_pairs, print)
+    print("\n## Goal 2: tier apply on 500 and 5,000 services")
+    goals[2] = bench_apply.goal(args.apply_pairs, print)
+    print("\n## Goal 3: the peak at every scale, serial and split (2 sessions, one snapshot)")
+    measured = {
+        scale: peak_scale.measure(url, f"{scale:g}x", args.repeat, print)
+        for scale, url in datasets.items()
+    }
+    largest = max(datasets)
+    for order, table in peak_scale.ORDERS.items():
+        outcome = peak_scale.default_timeout(datasets[largest], table)
+        print(f"  collect() at {largest:g}x, {order} order, default statement timeout: {outcome}")
+    goals[3] = peak_scale.verdict(measured, print)
+    print(f"\n## Goals (load average now {', '.join(f'{x:.1f}' for x in os.getloadavg())})")
+    for number, ok in goals.items():
+        print(f"  goal {number}: {'PASS' if ok else 'FAIL'}")
 
 
 def _metrics(url: str, repeat: int) -> None:
@@ -207,7 +256,8 @@ def _show(name: str, seconds: list[float]) -> None:
 
 
 def _without_indexes(url: str, repeat: int) -> None:
-    """collect() once the README's indexes are dropped: the fallback and the advice."""
+    """collect() once the README's indexes are dropped: the fallback and the advice; then the
+    indexes are built again (the dataset may be kept for the next run)."""
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("DROP INDEX users_last_seen_at_idx, activity_at_user_id_idx")
     settings = DatabaseSettings(activity=ACTIVITY, statement_timeout_ms=120_000)
@@ -217,6 +267,10 @@ def _without_indexes(url: str, repeat: int) -> None:
     print(f"  concurrent_users: {metrics.get('concurrent_users'):,.0f} (the same peak, one pass)")
     for line in metrics.advice:
         print(f"  advice: {line}")
+    with psycopg.connect(url, autocommit=True) as conn:
+        for statement in INDEXES[1:]:
+            conn.execute(statement)
+        conn.execute("ANALYZE users, activity")
 
 
 def _plans(url: str) -> None:
