@@ -141,6 +141,47 @@ def report(results: dict[str, Figures], runs: int) -> bool:
     return passed
 
 
+CHECK_PATH = (
+    "tier_cli.cli, tier_cli.app, tier_cli.blueprint.editor, tier_cli.blueprint.view, "
+    "tier_cli.output.check, tier_cli.decide.recommendation, tier_cli.decide.placement, "
+    "tier_cli.metrics.sources, tier_cli.metrics.snapshot, tier_cli.config.tiers, "
+    "tier_cli.config.catalogue, shlex"
+)
+
+
+def breakdown(python: Path, folder: Path, cache: Path, runs: int) -> None:
+    """Where `tier check` spends its CPU beyond `import typer`: each step adds to the one
+    before (the collector off, as tier runs); the median CPU time of ``runs`` rounds, relative
+    to `python -c "import typer"`."""
+    env = environment(cache, False)
+    head = "import gc; gc.disable(); import typer, json, tomllib"
+    steps = {
+        "python -c 'import typer' (the collector on)": [str(python), "-c", "import typer"],
+        "+ collector off, json, tomllib": [str(python), "-c", head],
+        "+ ruamel.yaml": [str(python), "-c", f"{head}, ruamel.yaml"],
+        "+ tier's modules on the check path": [
+            str(python),
+            "-c",
+            f"{head}, ruamel.yaml, {CHECK_PATH}",
+        ],
+        "tier check --metrics FILE (out of sync)": [
+            str(python.parent / "tier"),
+            "check",
+            "--metrics",
+            "out-of-sync.json",
+        ],
+    }
+    codes = dict.fromkeys(steps, 0) | {"tier check --metrics FILE (out of sync)": 1}
+    cpu: dict[str, list[float]] = {name: [] for name in steps}
+    for _ in range(runs):
+        for name, argv in steps.items():
+            cpu[name].append(timed(argv, folder, env, codes[name])[1])
+    base = statistics.median(cpu["python -c 'import typer' (the collector on)"])
+    print(f"  CPU time by step, median of {runs} rounds, relative to import typer:")
+    for name, times in cpu.items():
+        print(f"    {name:<48} {statistics.median(times) / base:5.2f}x")
+
+
 def measure(venv: Path | None, runs: int, say: Callable[[str], None]) -> bool:
     with tempfile.TemporaryDirectory(prefix="tier-start-") as scratch:
         work = Path(scratch)
@@ -156,7 +197,10 @@ def measure(venv: Path | None, runs: int, say: Callable[[str], None]) -> bool:
             check=True,
         ).stdout.split()
         say(f"  Python {version[0]}, typer {version[1]}, tier installed in {python.parent.parent}")
-        return report(paired(python, project(work / "project"), work / "pycache", runs), runs)
+        folder, cache = project(work / "project"), work / "pycache"
+        passed = report(paired(python, folder, cache, runs), runs)
+        breakdown(python, folder, cache, max(5, runs // 2))
+        return passed
 
 
 def main() -> None:
