@@ -30,6 +30,7 @@ import psycopg
 from psycopg.conninfo import make_conninfo
 
 from tier_cli.errors import MetricsError
+from tier_cli.metrics.postgres import peak
 from tier_cli.metrics.postgres.collect import collect
 from tier_cli.metrics.postgres.reader import MetricReader
 from tier_cli.metrics.postgres.url import connection_params
@@ -80,9 +81,14 @@ def read_peak(url: str, table: str, split: bool) -> tuple[Any, float, float]:
         pid = conn.info.backend_pid
         conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         reader = MetricReader(conn, settings, "", helper if split else None)
+        threshold = peak.SPLIT_ABOVE_ROWS
+        peak.SPLIT_ABOVE_ROWS = -1  # the split form at every size (collect(): above 2 M rows)
         before = _cpu(pid)
         started = time.perf_counter()
-        reading = reader.read("concurrent_users")
+        try:
+            reading = reader.read("concurrent_users")
+        finally:
+            peak.SPLIT_ABOVE_ROWS = threshold
         wall = time.perf_counter() - started
         cpu = _cpu(pid) - before + sum(helpers)
         conn.execute("ROLLBACK")
