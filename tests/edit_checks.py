@@ -17,7 +17,7 @@ TARGET_KEYS = ("plan", "startCommand")
 # block scalar lines of a start command, and blank separators.
 NEW_LINE = re.compile(
     r"^\s*(?:-\s+)?(?:plan:|startCommand:|envVars:|key: REDIS_URL|fromService:|"
-    r"type: (?:keyvalue|redis)|name: |property: connectionString|ipAllowList: \[\]|\{)"
+    r"type: (?:keyvalue|redis)|name: |region: |property: connectionString|ipAllowList: \[\]|\{)"
     r"|^\s*$|gunicorn |uvicorn |hypercorn |^\s*cd "
 )
 
@@ -66,6 +66,9 @@ def check_data(old: str, new: str, web: str, database: str | None, keyvalue: str
     assert new_env[: len(old_env)] == old_env
     assert all(item.get("key") == "REDIS_URL" for item in new_env[len(old_env) :])
     assert masked(before, web, database, None) == masked(after, web, database, added)
+    region = {s.get("name"): s.get("region") for s in _entries(after, "services")}
+    if added in region:  # a new Key Value service is in the web service's region
+        assert region[added] == region[web]
 
 
 def _env(data: Any, web: str) -> list[Any]:

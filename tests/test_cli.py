@@ -35,6 +35,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A folder like a user's repository: render.yaml (free tier) and tiers.toml."""
     (tmp_path / "render.yaml").write_bytes(EXAMPLE)
     shutil.copy(ROOT / "tiers.toml", tmp_path / "tiers.toml")
+    (tmp_path / "requirements.txt").write_text("fastapi\nuvicorn\ngunicorn\n", "utf-8")
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -678,8 +679,11 @@ def test_options_tier_does_not_manage_are_never_dropped(project: Path) -> None:
     code, out, _ = run("check", "--metrics", "m.json")
     assert code == 0 and "in sync" in out  # extra options are not a difference
     code, _, err = run("apply", "--tier", "starter")
-    assert code == 0 and "(--proxy-headers, --root-path); left as is" in err
-    assert b"--proxy-headers --root-path /api\n" in (project / "render.yaml").read_bytes()
+    assert code == 0 and "keeps uvicorn and its options, with the tier's worker count" in err
+    after = (project / "render.yaml").read_bytes()
+    assert b"--proxy-headers --root-path /api --workers 2\n" in after
+    code, out, _ = run("check", "--metrics", "m.json")  # on the free tier: a single worker
+    assert code == 1 and "--proxy-headers --root-path /api\n" in out.replace(" --workers 2", "")
 
 
 def test_a_bug_exits_5_not_1(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -15,11 +15,14 @@ from typing import TYPE_CHECKING, NamedTuple, TypeVar
 from tier_cli.errors import ConfigError, LegacyPlanRefused, MetricsError, TierError
 
 if TYPE_CHECKING:
+    from tier_cli.blueprint.deps import Declared
     from tier_cli.blueprint.editor import ApplyResult
+    from tier_cli.blueprint.view import Parsed
     from tier_cli.config.catalogue import Catalogue
     from tier_cli.config.tiers import TierConfig
     from tier_cli.decide.recommendation import Recommendation
     from tier_cli.decide.trend import Trend
+    from tier_cli.models import Selection
     from tier_cli.output.check import Verdict
 
 
@@ -68,30 +71,30 @@ class Evaluation(NamedTuple):
 
     data: bytes  # render.yaml's bytes as read
     rec: Recommendation
+    parsed: Parsed | None = None  # the same bytes parsed, for apply and check to reuse
 
 
 def evaluate(inputs: Inputs, request: MetricsRequest, service: str | None) -> Evaluation:
     from datetime import UTC, datetime
 
-    from tier_cli.blueprint.view import read_blueprint
+    from tier_cli.blueprint.editor import parse_file
     from tier_cli.decide.placement import place
     from tier_cli.decide.recommendation import recommend
     from tier_cli.metrics.snapshot import stale_warning
     from tier_cli.metrics.sources import MetricsSource, read_metrics, read_render
-    from tier_cli.textio import decode
 
     config = inputs.config
     source = MetricsSource(request.database_url, request.metrics, request.demo, request.offline)
     source.check()
     data = read_render(inputs.render_path)
     name = str(inputs.render_path)
-    view = read_blueprint(decode(data, name).text, name)
-    placement = place(view, name, config.selection(service), config, inputs.catalogue)
+    parsed = parse_file(data, name)
+    placement = place(parsed.view, name, config.selection(service), config, inputs.catalogue)
     committed = None if request.demo else inputs.beside_tiers(config.snapshot.path)
     measured = read_metrics(source, config.database, committed)
     stale = stale_warning(measured, config.snapshot.max_age_days, datetime.now(UTC))
     rec = recommend(measured, config, inputs.catalogue, placement, notes=(stale,) if stale else ())
-    return Evaluation(data, rec)
+    return Evaluation(data, rec, parsed)
 
 
 def measured(inputs: Inputs, evaluation: Evaluation) -> Evaluation:
@@ -136,12 +139,15 @@ def plan_apply(
         known_tier(config, tier)
         evaluation = None
         name, data = tier, read_render(inputs.render_path)
+        parsed = _parsed_or_none(data, str(inputs.render_path))
     else:
         evaluation = measured(inputs, evaluate(inputs, request, service))
-        name, data = evaluation.rec.target, evaluation.data
+        name, data, parsed = evaluation.rec.target, evaluation.data, evaluation.parsed
     path = inputs.render_path
+    selection = config.selection(service)
+    declared = read_dependencies(path, parsed, selection)
     new, result = apply_file_bytes(
-        data, str(path), config.target(name), config.selection(service), inputs.catalogue
+        data, str(path), config.target(name), selection, inputs.catalogue, declared, parsed
     )
     return Applied(path, data, new, _filtered(result, config), evaluation)
 
@@ -170,13 +176,17 @@ def verdict(
     rec = measured(inputs, evaluation).rec
     config = inputs.config
     path = str(inputs.render_path)
+    selection = config.selection(service)
+    declared = read_dependencies(inputs.render_path, evaluation.parsed, selection)
     try:
         new, result = edit or apply_file_bytes(
             evaluation.data,
             path,
             config.target(rec.target),
-            config.selection(service),
+            selection,
             inputs.catalogue,
+            declared,
+            evaluation.parsed,
         )
     except LegacyPlanRefused as exc:  # the fix is in tiers.toml, not in render.yaml: exit 2
         raise ConfigError(str(exc)) from None
@@ -197,6 +207,34 @@ def verdict(
         notes=_filtered(result, config).notes,
         tiers=config.tiers,
     )
+
+
+def _parsed_or_none(data: bytes, name: str) -> Parsed | None:
+    from tier_cli.blueprint.editor import parse_file
+
+    try:
+        return parse_file(data, name)
+    except TierError:
+        return None  # apply_file_bytes raises it again, after its own checks
+
+
+def read_dependencies(path: Path, parsed: Parsed | None, selection: Selection) -> Declared | None:
+    """What the web service's build installs, read from the files beside render.yaml (bounded,
+    never outside its folder: textio.read_project_file); None without a web service to read
+    it for (the editor then reports what is wrong with the file)."""
+    from tier_cli.blueprint.deps import install_steps, read_declared
+    from tier_cli.blueprint.view import choose_web_service
+    from tier_cli.textio import read_project_file
+
+    if parsed is None:
+        return None
+    try:
+        web = choose_web_service(parsed.view, selection.service, str(path))
+    except TierError:
+        return None
+    folder = path.parent
+    steps = install_steps(web.root_dir, web.build_command)
+    return read_declared(steps, lambda relative: read_project_file(folder, relative))
 
 
 def known_tier(config: TierConfig, name: str) -> None:

@@ -48,6 +48,16 @@ CODES: dict[str, tuple[Severity, str]] = {
     # what tier apply did or left alone
     "start-command-kept": ("warning", "a startCommand tier cannot rewrite safely was left as is"),
     "server-changed": ("notice", "the startCommand now runs another server than before"),
+    "start-command-own-workers": (
+        "notice",
+        "the startCommand keeps its server and options; only its worker count is the tier's",
+    ),
+    "start-option-default": ("notice", "an option was not written: the new server's default"),
+    "dependencies-unknown": (
+        "warning",
+        "the new startCommand runs a package tier could not find in the build's dependencies",
+    ),
+    "keyvalue-region-differs": ("warning", "the Key Value service is in another region"),
     "no-database": ("notice", "no database plan was written (none declared, or none chosen)"),
     "keyvalue-plan-differs": ("notice", "an existing Key Value service is on another plan"),
 }

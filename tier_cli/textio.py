@@ -119,3 +119,35 @@ def unified_diff(old: bytes, new: bytes, name: str) -> str:
     return "".join(
         line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines
     )
+
+
+PROJECT_FILE_LIMIT = 4 * 1024 * 1024  # a requirements file or a lock file; uv.lock can be big
+
+
+def read_project_file(folder: Path, relative: str, limit: int = PROJECT_FILE_LIMIT) -> str | None:
+    """The text of `relative` inside `folder`, or None when it is missing or must not be read.
+
+    Bounded: a regular file only (no FIFO, device or folder), at most `limit` bytes, UTF-8; and
+    never outside `folder`: an absolute path, `..` or a symlink leading out gives None.
+    """
+    if not relative or relative.startswith("/") or "\0" in relative:
+        return None
+    try:
+        base = folder.resolve(strict=True)
+        path = (base / relative).resolve(strict=True)
+        path.relative_to(base)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except (OSError, ValueError, RuntimeError):
+        return None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+        os.close(fd)
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        return None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None

@@ -1024,9 +1024,10 @@ KEPT_OPTIONS = BASE.replace(FREE, "uvicorn main:app --host 0.0.0.0 --port $PORT 
 
 NOTES = [
     pytest.param(BASE.replace(FREE, "./start.sh"), "pro", NO, [
-        "api startCommand `./start.sh` is not a uvicorn/gunicorn ASGI command tier can rewrite "
-        "safely; left as is. "
-        'Tip: set app = "main:app" under [render] in tiers.toml to let tier write it.'],
+        "api startCommand `./start.sh` does not run a server tier knows (uvicorn, gunicorn, "
+        "hypercorn, fastapi run) as its last command; left as is. "
+        "Tip: end it with the server itself (`... && uvicorn main:app ...`; what comes before is "
+        "kept as written), and tier will set the tier's worker count."],
         id="unknown-command"),
     pytest.param(BASE.replace(f"    startCommand: {FREE}\n", ""), "pro", NO, [
         'api has no startCommand; left as is. Tip: set app = "main:app" under [render] in '
@@ -1034,10 +1035,9 @@ NOTES = [
     pytest.param(BASE.replace(FREE, "hypercorn main:app --bind 0.0.0.0:$PORT"), "free", NO, [
         "api ran hypercorn; the tier's template runs another server: check that it is in your "
         "requirements."], id="hypercorn-to-another-server"),
-    pytest.param(KEPT_OPTIONS, "free", NO, [
-        "api startCommand has options the tier's template does not carry (--root-path); left "
-        "as is so that they are not lost. Tip: add them to start_command of the tiers in "
-        "tiers.toml, and tier will write the command."], id="unmanaged-options-kept"),
+    pytest.param(KEPT_OPTIONS, "pro", NO, [
+        "api startCommand keeps uvicorn and its options, with the tier's worker count, because "
+        "--root-path cannot be carried to gunicorn."], id="unmanaged-options-kept"),
     pytest.param(f"""\
 services:
   - type: web

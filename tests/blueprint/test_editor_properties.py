@@ -20,7 +20,7 @@ from tier_targets import CAT, TIERS
 from yaml_parsers import on_both
 
 from tier_cli.blueprint.editor import apply_file_bytes
-from tier_cli.blueprint.startcmd import find_app
+from tier_cli.blueprint.startcmd import find_app, parse_start, parse_template
 from tier_cli.config.catalogue import load_catalogue, same_plan
 from tier_cli.errors import RefusedError
 from tier_cli.models import Selection
@@ -182,12 +182,15 @@ def _check_targets(new: str, tier: str, old: str) -> None:
     assert same_plan(catalogue, "web", web["plan"], target.web_plan)
     (old_web,) = [s for s in load(old)["services"] if s["name"] == "api"]
     app = find_app(old_web["startCommand"])
-    if app is None:
+    tier_cmd = parse_template(target.start_template)
+    new_cmd = parse_start(web["startCommand"])
+    if parse_start(old_web["startCommand"]) is None:
         assert web["startCommand"] == old_web["startCommand"]
-    else:
-        assert (
-            web["startCommand"].rstrip("\n").endswith(target.start_template.replace("{app}", app))
-        )
+    elif app is not None and target.start_template.replace("{app}", app) in web["startCommand"]:
+        pass  # the tier's command, with what it carried
+    else:  # the command's own server, with the tier's worker count
+        assert new_cmd is not None and tier_cmd is not None
+        assert new_cmd.workers == tier_cmd.workers
     for database in data.get("databases") or []:
         assert same_plan(catalogue, "postgres", database["plan"], target.database_plan)
     kinds = [s["type"] for s in data["services"]]

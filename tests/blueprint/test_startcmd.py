@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 
 from tier_cli.blueprint.startcmd import (
-    AppCommand,
     find_app,
     find_prefix,
     is_app,
     parse_start,
+    plan_start,
     render_command,
+    set_workers,
 )
 
 UNDERSTOOD = [
@@ -32,8 +33,10 @@ UNDERSTOOD = [
     pytest.param(
         "uvicorn --reload --proxy-headers main:app", "main:app", "", id="uvicorn-flags-first"
     ),
-    pytest.param("python -m uvicorn main:app --port $PORT", "main:app", "", id="python-m"),
-    pytest.param("python3.12 -m uvicorn main:app", "main:app", "", id="python3.12-m"),
+    pytest.param(
+        "python -m uvicorn main:app --port $PORT", "main:app", "python -m ", id="python-m"
+    ),
+    pytest.param("python3.12 -m uvicorn main:app", "main:app", "python3.12 -m ", id="python3.12-m"),
     pytest.param(
         "gunicorn main:app -k uvicorn.workers.UvicornWorker", "main:app", "", id="gunicorn-k"
     ),
@@ -76,7 +79,7 @@ UNDERSTOOD = [
     pytest.param(
         "python -m gunicorn mysite.asgi:application -k uvicorn.workers.UvicornWorker",
         "mysite.asgi:application",
-        "",
+        "python -m ",
         id="python-m-gunicorn",
     ),
     pytest.param("hypercorn main:app --bind 0.0.0.0:$PORT", "main:app", "", id="hypercorn"),
@@ -153,7 +156,6 @@ NOT_UNDERSTOOD = [
     pytest.param("uvicorn", id="uvicorn-no-app"),
     pytest.param("uvicorn main:app other:app", id="two-apps"),
     pytest.param("uvicorn main:app --port", id="option-without-value"),
-    pytest.param("python init_db.py && uvicorn main:app", id="command-before"),
     pytest.param("uvicorn main:app && echo done", id="command-after"),
     pytest.param("uvicorn main:app; echo done", id="semicolon"),
     pytest.param("uvicorn main:app | tee log", id="pipe"),
@@ -161,9 +163,6 @@ NOT_UNDERSTOOD = [
     pytest.param("uvicorn $(cat app.txt)", id="command-substitution"),
     pytest.param("uvicorn `cat app.txt`", id="backticks"),
     pytest.param("uvicorn 'main:app", id="unbalanced-quote"),
-    pytest.param(
-        "poetry run alembic upgrade head\npoetry run uvicorn app.main:app", id="two-lines"
-    ),
     pytest.param("cd backend uvicorn main:app", id="folded-cd"),
     pytest.param(".venv/bin/uvicorn main:app", id="path-qualified-server"),
     pytest.param("uv run --frozen uvicorn main:app", id="runner-options"),
@@ -172,17 +171,28 @@ NOT_UNDERSTOOD = [
 ]
 
 
+# Servers tier knows, whose app it cannot move to another server: it sets their worker count.
+APP_STAYS = {
+    "gunicorn-wsgi", "gunicorn-gthread", "gunicorn-chdir", "gunicorn-config-file",
+    "uvicorn-app-dir", "uvicorn-no-attribute", "two-apps",
+}  # fmt: skip
+
+
 @pytest.mark.parametrize("command", NOT_UNDERSTOOD)
-def test_not_understood(command: str | None) -> None:
-    assert parse_start(command) is None
+def test_not_understood(command: str | None, request: pytest.FixtureRequest) -> None:
     assert find_app(command) is None
+    parsed = parse_start(command)
+    if request.node.callspec.id in APP_STAYS:
+        assert parsed is not None and parsed.app is None
+    else:
+        assert parsed is None
 
 
 PREFIXES = [
     pytest.param(None, "", id="none"),
     pytest.param("./start.sh", "", id="script"),
     pytest.param("cd backend && ./start.sh", "cd backend && ", id="cd-then-script"),
-    pytest.param("uv run python -m bin.serve", "uv run ", id="runner-then-other"),
+    pytest.param("uv run python -m bin.serve", "uv run python -m ", id="runner-then-other"),
     pytest.param("cd 'my app' && python main.py", "cd 'my app' && ", id="quoted-dir"),
 ]
 
@@ -244,7 +254,7 @@ def test_rendered_command_is_understood_again(template: str, server: str, comman
     assert parsed is not None
     again = parse_start(render_command(template, parsed.app, parsed.prefix))
     assert again is not None
-    assert again._replace(options=()) == AppCommand(parsed.app, parsed.prefix, server)
+    assert (again.app, again.prefix, again.server) == (parsed.app, parsed.prefix, server)
 
 
 OPTIONS = [
@@ -259,4 +269,162 @@ OPTIONS = [
 @pytest.mark.parametrize(("command", "options"), OPTIONS)
 def test_option_names_as_written(command: str, options: tuple[str, ...]) -> None:
     parsed = parse_start(command)
-    assert parsed is not None and parsed.options == options
+    assert parsed is not None and parsed.option_names == options
+
+
+# --- prefixes: everything before the server is kept byte for byte --------------------------------
+
+PREFIX_KEPT = [
+    pytest.param("python init_db.py && uvicorn main:app", "python init_db.py && ", id="command"),
+    pytest.param("alembic upgrade head; uvicorn main:app", "alembic upgrade head; ",
+                 id="semicolon"),
+    pytest.param("poetry run alembic upgrade head\npoetry run uvicorn app.main:app",
+                 "poetry run alembic upgrade head\npoetry run ", id="two-lines"),
+    pytest.param("python -c 'a && b' && uvicorn main:app", "python -c 'a && b' && ",
+                 id="operator-in-quotes"),
+    pytest.param("echo $(date && true) && uvicorn main:app", "echo $(date && true) && ",
+                 id="operator-in-substitution"),
+    pytest.param("make db || true && uvicorn main:app", "make db || true && ", id="or-before"),
+    pytest.param("exec uvicorn main:app", "exec ", id="exec"),
+    pytest.param("A='x y' B=2 uv run python3 -m uvicorn main:app", "A='x y' B=2 uv run python3 -m ",
+                 id="assignments-runner-python-m"),
+    pytest.param("worker & uvicorn main:app", "worker & ", id="background"),
+    pytest.param("fastapi run", "", id="fastapi-run-bare"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("command", "prefix"), PREFIX_KEPT)
+def test_prefix_kept(command: str, prefix: str) -> None:
+    parsed = parse_start(command)
+    assert parsed is not None and parsed.prefix == prefix
+    assert find_prefix(command) == prefix
+    assert parsed.prefix + parsed.body + parsed.suffix == command
+
+
+SERVER_LAST_ONLY = [
+    pytest.param("uvicorn main:app || echo failed", id="or-after"),
+    pytest.param("setup || uvicorn main:app", id="only-if-setup-fails"),
+    pytest.param("cat x | uvicorn main:app", id="reads-a-pipe"),
+    pytest.param("uvicorn main:app 2>&1 | tee log", id="piped"),
+    pytest.param("python init_db.py && 'uvicorn main:app", id="unbalanced"),
+    pytest.param("fastapi dev main.py", id="fastapi-dev"),
+    pytest.param("echo $(uvicorn main:app", id="open-substitution"),
+]
+
+
+@pytest.mark.parametrize("command", SERVER_LAST_ONLY)
+def test_server_must_be_the_last_command_run_whatever_happens(command: str) -> None:
+    assert parse_start(command) is None
+
+
+# --- the worker count, set in place --------------------------------------------------------------
+
+WORKERS = [
+    pytest.param("uvicorn main:app --port $PORT", "4", "uvicorn main:app --port $PORT --workers 4",
+                 id="uvicorn-added"),
+    pytest.param("gunicorn a.wsgi", "4", "gunicorn a.wsgi -w 4", id="gunicorn-added"),
+    pytest.param("gunicorn -w 2 -b :$PORT a.wsgi", "8", "gunicorn -w 8 -b :$PORT a.wsgi",
+                 id="short-in-place"),
+    pytest.param("gunicorn -w2 a.wsgi", "8", "gunicorn -w8 a.wsgi", id="glued"),
+    pytest.param("uvicorn m:a --workers=2 --port 1", "8", "uvicorn m:a --workers=8 --port 1",
+                 id="equals"),
+    pytest.param("cd x && fastapi run a.py --workers 2", "4",
+                 "cd x && fastapi run a.py --workers 4", id="fastapi-prefix-kept"),
+    pytest.param("uvicorn m:a --workers 2 --port 1", None, "uvicorn m:a --port 1", id="removed"),
+    pytest.param("uvicorn m:a --port 1", None, "uvicorn m:a --port 1", id="none-to-remove"),
+    pytest.param("uvicorn m:a  # serve", "2", "uvicorn m:a --workers 2  # serve",
+                 id="added-before-a-comment"),
+    pytest.param("hypercorn m:a  -w 2  # two", "4", "hypercorn m:a  -w 4  # two",
+                 id="comment-kept"),
+    pytest.param("gunicorn a.wsgi --workers $WEB_CONCURRENCY", "{workers}",
+                 "gunicorn a.wsgi --workers {workers}", id="any-spelling"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("command", "workers", "expected"), WORKERS)
+def test_set_workers(command: str, workers: str | None, expected: str) -> None:
+    parsed = parse_start(command)
+    assert parsed is not None
+    assert set_workers(parsed, workers) == expected
+    again = parse_start(expected)
+    assert again is not None and again.workers == workers
+
+
+# --- plan_start: the tier's command, or the current server with the tier's worker count -----------
+
+UVW = "gunicorn {app} -w 4 -k uvicorn_worker.UvicornWorker -b 0.0.0.0:$PORT"
+OLD = "gunicorn {app} --workers 2 --worker-class uvicorn.workers.UvicornWorker --timeout 120"
+UVI = "uvicorn {app} --host 0.0.0.0 --port $PORT"
+ALL = frozenset({"fastapi", "uvicorn", "gunicorn", "uvicorn-worker"})
+PLANS = [
+    # (current, template, installed, command written, kept because, dropped)
+    pytest.param("uvicorn main:app --port 1", UVW, ALL,
+                 "gunicorn main:app -w 4 -k uvicorn_worker.UvicornWorker -b 0.0.0.0:$PORT",
+                 None, (), id="template"),
+    pytest.param("uvicorn main:app --proxy-headers --loop auto --http auto", UVW, ALL,
+                 "gunicorn main:app -w 4 -k uvicorn_worker.UvicornWorker -b 0.0.0.0:$PORT",
+                 None, ("--proxy-headers", "--loop", "--http"), id="defaults-dropped"),
+    pytest.param("uvicorn main:app --loop uvloop", UVW, ALL,
+                 "uvicorn main:app --loop uvloop --workers 4",
+                 "--loop cannot be carried to gunicorn", (), id="loop-choice-kept"),
+    pytest.param("uvicorn main:app --backlog 64 --limit-max-requests 500", OLD, ALL,
+                 "gunicorn main:app --workers 2 --worker-class uvicorn.workers.UvicornWorker "
+                 "--timeout 120 --backlog 64", None, (), id="max-requests-is-the-tiers"),
+    pytest.param("uvicorn main:app --no-proxy-headers", UVW, ALL,
+                 "uvicorn main:app --no-proxy-headers --workers 4",
+                 "--no-proxy-headers cannot be carried to gunicorn", (), id="not-carried"),
+    pytest.param("uvicorn main:app", UVW, frozenset({"uvicorn", "gunicorn"}),
+                 "uvicorn main:app --workers 4", "uvicorn-worker is not installed", (),
+                 id="worker-package-missing"),
+    pytest.param("gunicorn main:app -k uvicorn.workers.UvicornWorker -w 2", UVW,
+                 frozenset({"gunicorn", "uvicorn"}),
+                 "gunicorn main:app -k uvicorn.workers.UvicornWorker -w 4",
+                 "uvicorn-worker is not installed", (), id="deprecated-worker-kept-if-no-package"),
+    pytest.param("uvicorn main:app", UVW, None,
+                 "gunicorn main:app -w 4 -k uvicorn_worker.UvicornWorker -b 0.0.0.0:$PORT",
+                 None, (), id="not-known-written"),
+    pytest.param("gunicorn main:app -k uvicorn_worker.UvicornWorker --keep-alive 9 "
+                 "--log-level info --preload", UVI, frozenset(),
+                 "gunicorn main:app -k uvicorn_worker.UvicornWorker --keep-alive 9 "
+                 "--log-level info --preload", "--preload cannot be carried to uvicorn", (),
+                 id="gunicorn-only-option"),
+    pytest.param("gunicorn main:app -k uvicorn_worker.UvicornWorker -w 3 --keep-alive 9",
+                 UVI, frozenset(),
+                 "uvicorn main:app --host 0.0.0.0 --port $PORT --timeout-keep-alive 9",
+                 None, (), id="back-to-uvicorn-carries"),
+    pytest.param("uvicorn main:app --root-path /api", UVI, frozenset(),
+                 "uvicorn main:app --host 0.0.0.0 --port $PORT --root-path /api", None, (),
+                 id="same-server-carries-everything"),
+    pytest.param("python -m uvicorn main:app --port 1", OLD, ALL,
+                 "python -m gunicorn main:app --workers 2 --worker-class "
+                 "uvicorn.workers.UvicornWorker --timeout 120", None, (), id="python-m-kept"),
+    pytest.param("./start.sh", UVW, ALL, None, None, (), id="script-left-alone"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("current", "template", "installed", "command", "why", "dropped"), PLANS)
+def test_plan_start(
+    current: str,
+    template: str,
+    installed: frozenset[str] | None,
+    command: str | None,
+    why: str | None,
+    dropped: tuple[str, ...],
+) -> None:
+    plan = plan_start(current, template, None, installed)
+    assert (plan.command, plan.own_workers, plan.dropped) == (command, why, dropped)
+    if command is not None:  # a second run writes the same
+        assert plan_start(command, template, None, installed).command == command
+
+
+@pytest.mark.parametrize(
+    ("current", "template", "refused"),
+    [
+        ("uvicorn main:app --reload --root-path /x", UVW, True),
+        ("fastapi run --reload", UVW, True),
+        ("uvicorn main:app --reload --root-path /x", UVI, False),
+    ],
+)
+def test_reload_runs_one_process(current: str, template: str, refused: bool) -> None:
+    plan = plan_start(current, template, None, ALL)
+    assert (plan.refused is not None) is refused

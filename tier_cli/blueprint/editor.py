@@ -31,17 +31,11 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from tier_cli.blueprint.deps import Declared
 from tier_cli.blueprint.keyvalue import edit_keyvalue
 from tier_cli.blueprint.nodes import line_col, lookup, text_of, where
 from tier_cli.blueprint.splice import Work, apply_splices, verify, write_scalar
-from tier_cli.blueprint.startcmd import (
-    AppCommand,
-    find_prefix,
-    is_app,
-    option_names,
-    parse_start,
-    render_command,
-)
+from tier_cli.blueprint.startcmd import StartPlan, is_app, parse_start, plan_start
 from tier_cli.blueprint.view import (
     Entry,
     Parsed,
@@ -51,14 +45,18 @@ from tier_cli.blueprint.view import (
     parse_blueprint,
 )
 from tier_cli.config.catalogue import Catalogue, Kind, same_plan
-from tier_cli.errors import ConfigError, LegacyPlanRefused
+from tier_cli.errors import ConfigError, LegacyPlanRefused, RefusedError
 from tier_cli.models import Selection, TierTarget
 from tier_cli.notices import Notice, notice
 from tier_cli.textio import decode, encode
 
 _PLAN_AFTER = ("type", "name", "runtime", "env")
 _START_AFTER = (*_PLAN_AFTER, "plan", "buildCommand")
-_TIP_APP = 'Tip: set app = "main:app" under [render] in tiers.toml to let tier write it.'
+# Never "replace it": a tip must not lose a step of the user's command.
+_TIP_LAST = (
+    "Tip: end it with the server itself (`... && uvicorn main:app ...`; what comes before is "
+    "kept as written), and tier will set the tier's worker count."
+)
 
 
 class Change(NamedTuple):
@@ -88,18 +86,41 @@ class ApplyResult(NamedTuple):
 
 
 def apply_file_bytes(
-    data: bytes, filename: str, target: TierTarget, selection: Selection, catalogue: Catalogue
+    data: bytes,
+    filename: str,
+    target: TierTarget,
+    selection: Selection,
+    catalogue: Catalogue,
+    declared: Declared | None = None,
+    parsed: Parsed | None = None,
 ) -> tuple[bytes, ApplyResult]:
-    """apply_tier on the file's bytes; BOM, line endings and final newline come back as is."""
+    """apply_tier on the file's bytes; BOM, line endings and final newline come back as is.
+
+    `parsed`: the same bytes already parsed (parse_file), so that a caller that also read the
+    file's services parses it once."""
     decoded = decode(data, filename)
-    result = apply_tier(decoded.text, filename, target, selection, catalogue)
+    result = apply_tier(decoded.text, filename, target, selection, catalogue, declared, parsed)
     return encode(result.text, decoded), result
 
 
+def parse_file(data: bytes, filename: str) -> Parsed:
+    """render.yaml's bytes parsed as apply_file_bytes parses them (RenderFileError if not)."""
+    return parse_blueprint(decode(data, filename).text, filename)
+
+
 def apply_tier(
-    text: str, filename: str, target: TierTarget, selection: Selection, catalogue: Catalogue
+    text: str,
+    filename: str,
+    target: TierTarget,
+    selection: Selection,
+    catalogue: Catalogue,
+    declared: Declared | None = None,
+    parsed: Parsed | None = None,
 ) -> ApplyResult:
-    """The Blueprint text rewritten to `target`, with what changed and notes for the user."""
+    """The Blueprint text rewritten to `target`, with what changed and notes for the user.
+
+    `declared`: what the web service's build installs (deps.py), read by the caller; None
+    when not looked up (then a new server is written without that check)."""
     if "{app}" not in target.start_template:
         raise ConfigError(
             f"tier `{target.tier}`: the start command template has no {{app}}. "
@@ -110,12 +131,19 @@ def apply_tier(
             f"app `{selection.app}` is not a `module:attribute` ASGI app. "
             'Tip: write it like app = "main:app" under [render] in tiers.toml.'
         )
-    parsed = parse_blueprint(text, filename)
-    work = _plan(parsed, target, selection, catalogue)
+    if parsed is None or parsed.text != text:
+        parsed = parse_blueprint(text, filename)
+    work = _plan(parsed, target, selection, catalogue, declared)
     if not work.splices:
         return ApplyResult(text, (), tuple(work.notes))
     new_text, starts = apply_splices(text, work.splices, filename)
-    verify(parsed, new_text, starts, work, lambda again: _plan(again, target, selection, catalogue))
+    verify(
+        parsed,
+        new_text,
+        starts,
+        work,
+        lambda again: _plan(again, target, selection, catalogue, declared),
+    )
     changes = tuple(
         Change(c.field, c.old, c.new, line_col(new_text, starts[c.splice])[0], c.subject)
         for c in work.changes
@@ -127,13 +155,19 @@ def apply_tier(
 # Planning: decide every splice against the original text
 
 
-def _plan(parsed: Parsed, target: TierTarget, selection: Selection, catalogue: Catalogue) -> Work:
+def _plan(
+    parsed: Parsed,
+    target: TierTarget,
+    selection: Selection,
+    catalogue: Catalogue,
+    declared: Declared | None,
+) -> Work:
     work = Work(parsed, catalogue)
     view = parsed.view
     web_view = choose_web_service(view, selection.service, parsed.filename)
     web = _entry_of(parsed.services, view.services, web_view)
     _set_plan(work, web, web_view.label, target.web_plan, "web", _PLAN_AFTER)
-    _set_start(work, web, web_view, target.start_template, selection.app)
+    _set_start(work, web, web_view, target.start_template, selection.app, declared)
     database = choose_database(view, web_view, selection.database)
     if database is None:
         _note_no_database(work, web_view)
@@ -193,74 +227,110 @@ def _refuse_legacy_postgres(work: Work, entry: Entry, subject: str, tier: str, n
 
 
 def _set_start(
-    work: Work, web: Entry, view: ServiceView, template: str, app_override: str | None
+    work: Work,
+    web: Entry,
+    view: ServiceView,
+    template: str,
+    app_override: str | None,
+    declared: Declared | None,
 ) -> None:
+    """Write the tier's startCommand, or the current one with the tier's worker count.
+
+    Never half a tier: a command whose worker count tier cannot set is refused (RefusedError)
+    when the tier runs more than one worker; one it does not understand is left as is."""
     found = lookup(web.node, "startCommand")
     current = None if found is None else text_of(found.value)
-    understood = parse_start(current)
-    app = app_override or (understood.app if understood else None)
-    if app is None:
+    complete = declared is not None and declared.unknown is None
+    installed = declared.packages if complete and declared is not None else None
+    plan = plan_start(current, template, app_override, installed)
+    label = view.label
+    line = None if found is None else found.value.start_mark.line + 1
+    if plan.refused is not None:
+        at = where(found.value if found else web.node, work.filename)
+        raise RefusedError(
+            f"{at}: startCommand of `{label}` cannot reach the tier's worker count: "
+            f"{plan.refused}. Tip: write the startCommand for this tier by hand, or pick a "
+            "tier with one worker."
+        )
+    if plan.command is None:
         if current is None or not current.strip():
             what = "has no startCommand" if current is None else "has an empty startCommand"
-            work.notes.append(
-                notice(
-                    "start-command-kept",
-                    f'{view.label} {what}; left as is. Tip: set app = "main:app" under '
-                    "[render] in tiers.toml to let tier write one.",
-                    file=work.filename,
-                )
+            _say(
+                work,
+                "start-command-kept",
+                f'{label} {what}; left as is. Tip: set app = "main:app" under '
+                "[render] in tiers.toml to let tier write one.",
             )
         else:
-            work.notes.append(
-                notice(
-                    "start-command-kept",
-                    f"{view.label} startCommand `{_one_line(current)}` is not a uvicorn/gunicorn "
-                    f"ASGI command tier can rewrite safely; left as is. {_TIP_APP}",
-                    file=work.filename,
-                )
-            )
-        return
-    prefix = understood.prefix if understood else find_prefix(current)
-    desired = render_command(template, app, prefix)
-    if current is not None and current.rstrip() == desired.rstrip():
-        return
-    if understood is not None and understood.server == "hypercorn" and "hypercorn" not in template:
-        work.notes.append(
-            notice(
-                "server-changed",
-                f"{view.label} ran hypercorn; the tier's template runs another server: check that "
-                "it is in your requirements.",
-                file=work.filename,
-            )
-        )
-    kept = _unmanaged_options(understood, template)
-    if kept:
-        work.notes.append(
-            notice(
+            _say(
+                work,
                 "start-command-kept",
-                f"{view.label} startCommand has options the tier's template does not carry "
-                f"({', '.join(kept)}); left as is so that they are not lost. Tip: add them to "
-                "start_command of the tiers in tiers.toml, and tier will write the command.",
-                file=work.filename,
+                f"{label} startCommand `{_one_line(current)}` does not run a server tier knows "
+                f"(uvicorn, gunicorn, hypercorn, fastapi run) as its last command; left as "
+                f"is. {_TIP_LAST}",
+                line,
             )
-        )
         return
-    write_scalar(work, web, "startCommand", current, desired, view.label, _START_AFTER)
+    if current is not None and current.rstrip() == plan.command.rstrip():
+        _note_kept(work, label, plan, current, declared, line)
+        return
+    before = parse_start(current)
+    if before is not None and before.server == "hypercorn" and "hypercorn" not in template:
+        _say(
+            work,
+            "server-changed",
+            f"{label} ran hypercorn; the tier's template runs another server: check that "
+            "it is in your requirements.",
+            line,
+        )
+    _note_kept(work, label, plan, plan.command, declared, line)
+    for option in plan.dropped:
+        _say(
+            work,
+            "start-option-default",
+            f"{label} startCommand: {option} is not written: the tier's server does so by default.",
+            line,
+        )
+    missing = sorted(plan.needs - declared.packages) if declared is not None else []
+    if missing and declared is not None and declared.unknown is not None:
+        _say(
+            work,
+            "dependencies-unknown",
+            f"{label} startCommand now runs {', '.join(missing)}: tier could not tell whether "
+            f"the build installs it ({declared.unknown}). Tip: check it does, e.g. "
+            f"{declared.fix_for(missing)}.",
+            line,
+        )
+    write_scalar(work, web, "startCommand", current, plan.command, label, _START_AFTER)
 
 
-# What the guide's templates set: a startCommand may differ in these and still be rewritten.
-_MANAGED_OPTIONS = frozenset(
-    {"--host", "--port", "--bind", "-b", "--workers", "-w", "--worker-class", "-k",
-     "--timeout", "-t", "--max-requests", "--max-requests-jitter", "--factory"}
-)  # fmt: skip
+def _note_kept(
+    work: Work,
+    label: str,
+    plan: StartPlan,
+    command: str,
+    declared: Declared | None,
+    line: int | None,
+) -> None:
+    """Say in one line that the server was kept, with only its worker count set, and why."""
+    if plan.own_workers is None:
+        return
+    cmd = parse_start(command)
+    server = cmd.server if cmd is not None else "its server"
+    tip = ""
+    if plan.missing and declared is not None:
+        tip = f" Tip: {declared.fix_for(list(plan.missing))} to let tier write the tier's command."
+    _say(
+        work,
+        "start-command-own-workers",
+        f"{label} startCommand keeps {server} and its options, with the tier's worker count, "
+        f"because {plan.own_workers}.{tip}",
+        line,
+    )
 
 
-def _unmanaged_options(understood: AppCommand | None, template: str) -> list[str]:
-    """Options of the current command that neither the template nor the guide's tiers set."""
-    if understood is None:
-        return []
-    carried = set(option_names(template.split())) | _MANAGED_OPTIONS
-    return sorted({o for o in understood.options if o not in carried})
+def _say(work: Work, code: str, message: str, line: int | None = None) -> None:
+    work.notes.append(notice(code, message, file=work.filename, line=line))
 
 
 def _note_no_database(work: Work, web: ServiceView) -> None:

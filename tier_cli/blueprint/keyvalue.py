@@ -3,8 +3,9 @@
 An existing `type: keyvalue` service, or one of the deprecated `type: redis`, counts: then no
 service is added (and its plan is left alone, with a note when it differs from the tier's), and
 REDIS_URL is wired to that service under its real name and type. An existing REDIS_URL env var
-is never touched. A tier without Key Value notes the service REDIS_URL points at, and never
-deletes it.
+is never touched. The new service gets the web service's `region` (none when it has none:
+both then are in Render's default region); an existing one in another region is noted. A tier
+without Key Value notes the service REDIS_URL points at, and never deletes it.
 """
 
 from __future__ import annotations
@@ -52,7 +53,19 @@ def edit_keyvalue(
     if env_var(web.node, "REDIS_URL") is None:
         _add_redis_url(work, web, web_view.label, name, kind)
     if chosen is None:
-        _add_keyvalue_service(work, web, want)
+        _add_keyvalue_service(work, web, want, web_view.region)
+    elif (chosen.region or "oregon") != (web_view.region or "oregon"):
+        work.notes.append(
+            notice(
+                "keyvalue-region-differs",
+                f"Key Value service `{name}` is in region {chosen.region or 'oregon (default)'} "
+                f"and {web_view.label} in {web_view.region or 'oregon (default)'}: the internal "
+                "connection string only works within one region. Tip: create the Key Value "
+                "service in the web service's region (Render cannot move a service to another "
+                "region).",
+                file=work.filename,
+            )
+        )
 
 
 def _wired_keyvalue(service: MappingNode) -> str | None:
@@ -158,13 +171,16 @@ def _add_redis_url(work: Work, web: Entry, subject: str, name: str, kind: str) -
     work.ops.append(Op((*web.keys, "envVars"), None, value_data(item)))
 
 
-def _add_keyvalue_service(work: Work, web: Entry, want: KeyValueTarget) -> None:
+def _add_keyvalue_service(work: Work, web: Entry, want: KeyValueTarget, region: str | None) -> None:
+    """After the web service's list's last item; in the web service's region (Render's internal
+    connection string only reaches a Key Value in the same region; the default is oregon)."""
     check_shared(work, web.trail[:-1], "services", want.name)
     head: Pairs = (("type", "keyvalue"), ("name", want.name))
     first = web.seq.value[-1]
     if isinstance(first, MappingNode) and first.value and text_of(first.value[0][0]) == "name":
         head = head[::-1]
-    item: Pairs = (*head, ("plan", want.plan), ("ipAllowList", []))
+    placed: Pairs = (("region", region),) if region else ()
+    item: Pairs = (*head, *placed, ("plan", want.plan), ("ipAllowList", []))
     splice = work.insertion(
         lambda: append_item(
             work.text,

@@ -1,30 +1,29 @@
-"""Understand a Render startCommand well enough to find the ASGI app it serves.
+"""Understand a Render startCommand: the server it runs, the app, its options, what comes before.
 
 What is understood, and nothing else (anything else gives None, and tier leaves it alone):
 
-1. An optional *prefix*, kept word for word in the rewritten command, made of, in order:
-   - any number of `cd DIR && ` or `cd DIR` + line break (a `|` block scalar);
-   - any number of environment assignments `NAME=value ` (unquoted values only);
-   - at most one runner: `uv run `, `poetry run ` or `pipenv run ` (optionally with a path,
-     as in `/opt/render/.local/bin/uv run `), with no options of its own.
-2. The server, as a bare name or as `python -m NAME` (`python3`, `python3.12`, ...):
-   - `uvicorn APP [options]` - APP must be `module:attribute`; with `--factory` the app is
-     returned as `module:attribute()`, the form gunicorn uses for factories;
-   - `hypercorn APP [options]`;
-   - `gunicorn [options] APP [options]` only with an ASGI worker: `-k X`, `-kX`,
-     `--worker-class X` or `--worker-class=X` where X is `uvicorn.workers.UvicornWorker`,
-     `uvicorn.workers.UvicornH11Worker`, `uvicorn_worker.UvicornWorker` or
-     `uvicorn_worker.UvicornH11Worker`. A bare module (`main`) means gunicorn's default
-     attribute, so `main:application` is returned. Plain gunicorn is WSGI: None.
-3. Options are words starting with `-`; known flags take no value, `--opt=value` carries its
-   own, any other option takes the next word. Exactly one positional word must be left: the
-   app, `module.sub:attr` or `module:factory(...)`.
+1. A *prefix*, kept byte for byte in the rewritten command: every command before the last one
+   (`python init_db.py && `, `alembic upgrade head; `, `cd backend && `, a line of a `|` block
+   scalar), then, before the server itself, environment assignments `NAME=value `, `exec `, one
+   runner (`uv run `, `poetry run `, `pipenv run `, with an optional path, no options of its
+   own) and `python -m ` (`python3`, `python3.12`, ...). The last command must run after the
+   others whatever they return: a `||` or `|` before it gives None.
+2. The server, as a bare name: `uvicorn`, `gunicorn`, `hypercorn`, or `fastapi run` (the FastAPI
+   CLI). Its options are words starting with `-`; known flags take no value, `--opt=value` and
+   `-w4` carry their own, any other option takes the next word.
+3. The app, when it can be moved to another server (`Command.app`, else None):
+   - uvicorn and hypercorn: exactly one positional word, `module:attribute` (with uvicorn's
+     `--factory`, returned as `module:attribute()`, the form gunicorn uses for factories);
+   - gunicorn with an ASGI worker (`-k`/`--worker-class` `uvicorn.workers.UvicornWorker`,
+     `uvicorn_worker.UvicornWorker` or their H11 variants); a bare module means `:application`;
+   - never for plain (WSGI) gunicorn, `fastapi run` (it finds the app from a path), nor with an
+     option that changes where the app is imported from or that loads a config file (`--chdir`,
+     `--app-dir`, `--pythonpath`, `-c`, `--config`): such commands keep their server, and tier
+     sets only their own worker count (see `set_workers`).
 
-Refused (None): shell operators after the prefix (`&&`, `;`, `|`, redirections, `$(...)`,
-backticks), several command lines, options that change where the app is imported from
-(`--chdir`, `--app-dir`, `--pythonpath`, `--root-path` is fine) or that load a config file
-(`-c`, `--config`), path-qualified servers (`.venv/bin/uvicorn`), scripts (`./start.sh`,
-`bash run.sh`), `python main.py`, `streamlit run ...`, and an empty command.
+Refused (None): shell operators in the server's own command (`&&` after it, `|`, redirections,
+`$(...)`, backticks), path-qualified servers (`.venv/bin/uvicorn`), scripts (`./start.sh`),
+`python main.py`, `fastapi dev`, and an empty command.
 """
 
 from __future__ import annotations
@@ -33,74 +32,316 @@ import re
 import shlex
 from typing import NamedTuple
 
-_PREFIX = re.compile(
+_PEEL = re.compile(
     r"""
-    (?:[ \t]*cd[ \t]+(?:'[^'\n]*'|"[^"\n]*"|[^\s;&|'"]+)[ \t]*(?:&&[ \t]*|\r?\n\s*))*
-    (?:[A-Za-z_][A-Za-z0-9_]*=[^\s;&|'"`$()]*[ \t]+)*
+    (?:[A-Za-z_][A-Za-z0-9_]*=(?:'[^'\n]*'|"[^"\n]*"|[^\s;&|'"`$()])*[ \t]+)*
+    (?:exec[ \t]+)?
     (?:(?:[^\s;&|'"]*/)?(?:uv|poetry|pipenv)[ \t]+run[ \t]+)?
+    (?:python(?:3(?:\.\d+)?)?[ \t]+-m[ \t]+)?
     """,
     re.VERBOSE,
 )
 _APP = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*(?:\([^()]*\))?")
 _MODULE = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
 _PYTHON = re.compile(r"python(?:3(?:\.\d+)?)?")
-_SERVERS = ("uvicorn", "gunicorn", "hypercorn")
-_ASGI_WORKERS = frozenset(
+SERVERS = ("uvicorn", "gunicorn", "hypercorn", "fastapi")
+ASGI_WORKERS = frozenset(
     f"{module}.{cls}"
     for module in ("uvicorn.workers", "uvicorn_worker")
     for cls in ("UvicornWorker", "UvicornH11Worker")
 )
 _FLAGS = frozenset(
     {
-        # uvicorn
+        # uvicorn (and fastapi run)
         "--reload", "--factory", "--proxy-headers", "--no-proxy-headers", "--use-colors",
         "--no-use-colors", "--access-log", "--no-access-log", "--server-header",
         "--no-server-header", "--date-header", "--no-date-header", "--reset-contextvars",
+        "--verbose", "-v", "--no-reload",
         # gunicorn
         "--preload", "-D", "--daemon", "-R", "--enable-stdio-inheritance", "--capture-output",
         "--reuse-port", "--no-sendfile", "--check-config", "--print-config", "--spew",
         "--strip-header-spaces", "--suppress-ragged-eofs", "--do-handshake-on-connect",
         "--disable-redirect-access-to-syslog", "--reload-extra-file-ignore",
         # hypercorn
-        "--debug", "--verbose",
+        "--debug",
     }
 )  # fmt: skip
-_REFUSED_OPTIONS = frozenset({"--chdir", "--app-dir", "--pythonpath", "-c", "--config"})
+_IMPORT_OPTIONS = frozenset({"--chdir", "--app-dir", "--pythonpath", "-c", "--config"})
+# Another spelling of the same option, per server: the long name is the one compared.
+_ALIASES = {
+    "gunicorn": {"-w": "--workers", "-k": "--worker-class", "-b": "--bind", "-t": "--timeout"},
+    "hypercorn": {"-w": "--workers", "-k": "--worker-class", "-b": "--bind"},
+    "fastapi": {"-e": "--entrypoint", "-v": "--verbose"},
+}
 
 
-class AppCommand(NamedTuple):
-    """A startCommand that serves an ASGI app: the app, and the prefix to keep."""
+class Option(NamedTuple):
+    """One option as written: its name, its value (None for a flag) and where its words are."""
 
-    app: str  # "main:app", "app.api:application", "src.main:create_app()"
-    prefix: str  # "", "cd backend && ", "cd backend\n", "uv run "
-    server: str  # "uvicorn", "gunicorn" or "hypercorn"
-    options: tuple[str, ...] = ()  # option names as written: ("--host", "--port", "-w")
+    name: str  # as written: "-w", "--log-level"
+    value: str | None  # unquoted; None for a flag
+    start: int  # offset of its first word in Command.body
+    end: int  # end of its last word in Command.body
 
 
-def parse_start(command: str | None) -> AppCommand | None:
-    """The ASGI app a startCommand serves, with its prefix; None if it is not understood."""
+class Command(NamedTuple):
+    """A startCommand that runs a Python web server."""
+
+    prefix: str  # kept byte for byte: "", "cd backend && ", "python init_db.py && ", "uv run "
+    server: str  # "uvicorn", "gunicorn", "hypercorn" or "fastapi"
+    app: str | None  # "main:app", "src.main:create_app()"; None: the app cannot be moved
+    options: tuple[Option, ...] = ()
+    body: str = ""  # the server's own command, from the server's name to the last word
+    worker_class: str | None = None  # gunicorn's -k / --worker-class
+    suffix: str = ""  # after the last word: a `# comment`, kept by set_workers
+
+    @property
+    def option_names(self) -> tuple[str, ...]:
+        return tuple(o.name for o in self.options)
+
+    def long(self, name: str) -> str:
+        """The long spelling of an option of this server (`-w` -> `--workers`)."""
+        return _ALIASES.get(self.server, {}).get(name, name)
+
+    def find(self, name: str) -> Option | None:
+        """The last option with this (long) name: the one the server uses."""
+        found = [o for o in self.options if self.long(o.name) == name]
+        return found[-1] if found else None
+
+    @property
+    def workers(self) -> str | None:
+        option = self.find("--workers")
+        return None if option is None else option.value
+
+
+def parse_start(command: str | None) -> Command | None:
+    """The server command a startCommand runs, with its prefix; None if it is not understood."""
     if not command or not command.strip():
         return None
-    prefix = find_prefix(command)
-    rest = command[len(prefix) :].replace("\\\r\n", " ").replace("\\\n", " ").strip()
-    if not rest or "\n" in rest or "\r" in rest or "`" in rest or "$(" in rest:
+    start = last_command_start(command)
+    if start is None:
         return None
-    try:
-        lexer = shlex.shlex(rest, posix=True, punctuation_chars=";&|<>()")
-        lexer.whitespace_split = True
-        words = list(lexer)
-    except ValueError:  # unbalanced quotes
+    peel = _PEEL.match(command, start)
+    prefix_end = peel.end() if peel else start
+    prefix = command[:prefix_end]
+    rest = command[prefix_end:].rstrip()
+    spans = _word_spans(rest)
+    if spans is None or not spans:
         return None
-    if any(w and set(w) <= set(";&|<>()") for w in words):
+    body, suffix = rest[: spans[-1][1]], rest[spans[-1][1] :]
+    words: list[str] = []
+    for a, b in spans:
+        raw = body[a:b]
+        if any(ch in raw for ch in "`") or "$(" in raw:
+            return None
+        if set(raw) <= set(";&|<>()") or re.search(r"(?<!\\)[;&|<>()]", _unquoted(raw)):
+            return None
+        try:
+            split = shlex.split(raw, comments=False, posix=True)
+        except ValueError:
+            return None
+        words.append(split[0] if split else "")
+    server = words[0]
+    if server not in SERVERS:
         return None
-    if len(words) >= 3 and _PYTHON.fullmatch(words[0]) and words[1] == "-m":
-        words = words[2:]
-    if not words or words[0] not in _SERVERS:
+    first = 1
+    if server == "fastapi":
+        if words[1:2] != ["run"]:
+            return None
+        first = 2
+    parsed = _options(words, spans, first)
+    if parsed is None:
         return None
-    app = _app(words[0], words[1:])
-    if app is None:
+    options, positional = parsed
+    configured = any(o.name in ("-c", "--config") for o in options)
+    if server != "fastapi" and not positional and not configured:
+        return None  # no app: not a command that serves anything
+    cmd = Command(prefix, server, None, tuple(options), body, suffix=suffix)
+    worker = cmd.find("--worker-class")
+    cmd = cmd._replace(worker_class=None if worker is None else worker.value)
+    return cmd._replace(app=_app(cmd, positional))
+
+
+def find_app(command: str | None) -> str | None:
+    """The ASGI app (`module:attr`) a startCommand serves, or None if not understood."""
+    parsed = parse_start(command)
+    return None if parsed is None else parsed.app
+
+
+def find_prefix(command: str | None) -> str:
+    """What is kept before the server: earlier commands, assignments, a runner ('' if none).
+
+    Found even when the server is not understood, so that `app =` can reuse it.
+    """
+    if not command:
+        return ""
+    start = last_command_start(command)
+    if start is None:
+        return ""
+    peel = _PEEL.match(command, start)
+    return command[: peel.end() if peel else start]
+
+
+def last_command_start(command: str) -> int | None:
+    """Offset where the last shell command starts (after `&&`, `;`, `&` or a line break and
+    the blanks that follow); None when it runs only if another fails or reads a pipe (`||`,
+    `|`), or the quotes do not close."""
+    i, start, quote, depth = 0, 0, "", 0
+    text = command.rstrip()
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if quote:
+            if ch == "\\" and quote == '"':
+                i += 2
+                continue
+            if ch == quote:
+                quote = ""
+            i += 1
+            continue
+        if ch == "\\":
+            i += 2
+            continue
+        if ch in "'\"`":
+            quote = ch
+            i += 1
+            continue
+        if text.startswith("$(", i):
+            depth += 1
+            i += 2
+            continue
+        if ch == ")" and depth:
+            depth -= 1
+            i += 1
+            continue
+        if depth:
+            i += 1
+            continue
+        if ch == "#" and (i == 0 or text[i - 1] in " \t\n"):
+            while i < n and text[i] != "\n":
+                i += 1
+            continue
+        if text.startswith("||", i) or (ch == "|" and not text.startswith("|&", i)):
+            end = i + (2 if text.startswith("||", i) else 1)
+            if text[end:].strip() and _separator_after(text, end) is None:
+                return None  # the last command is behind || or |
+            i = end
+            continue
+        if text.startswith("&&", i) or ch in ";\n" or (ch == "&" and _lone_ampersand(text, i)):
+            i += 2 if text.startswith("&&", i) else 1
+            while i < n and text[i] in " \t\r\n":
+                i += 1
+            start = i
+            continue
+        i += 1
+    if quote or depth:
         return None
-    return AppCommand(app=app, prefix=prefix, server=words[0], options=option_names(words[1:]))
+    return start
+
+
+def _separator_after(text: str, i: int) -> int | None:
+    """Whether a `&&`, `;` or line break follows position i (outside quotes)."""
+    tail = text[i:]
+    for sep in ("&&", ";", "\n"):
+        if sep in tail:
+            return i + tail.index(sep)
+    return None
+
+
+def _lone_ampersand(text: str, i: int) -> bool:
+    """A `&` that puts a command in the background (not `&&`, `>&`, `&>`, `|&`)."""
+    before = text[i - 1] if i else ""
+    after = text[i + 1] if i + 1 < len(text) else ""
+    return before not in ">&|<" and after not in ">&"
+
+
+def _unquoted(word: str) -> str:
+    """The word with quoted parts blanked, to look for shell operators outside quotes."""
+    return re.sub(r"'[^']*'|\"(?:\\.|[^\"\\])*\"|\\.", "_", word)
+
+
+def _word_spans(body: str) -> list[tuple[int, int]] | None:
+    """(start, end) of each shell word of one command; a line continuation is a blank.
+    None: an unbalanced quote, a second command line, or a comment that is not at the end."""
+    spans: list[tuple[int, int]] = []
+    i, n = 0, len(body)
+    while i < n:
+        if body[i] in " \t":
+            i += 1
+            continue
+        if body.startswith("\\\n", i) or body.startswith("\\\r\n", i):
+            i += 2 if body[i + 1] == "\n" else 3
+            continue
+        if body[i] in "\r\n":
+            return None
+        if body[i] == "#":
+            return spans if "\n" not in body[i:] else None
+        start, quote = i, ""
+        while i < n:
+            ch = body[i]
+            if quote:
+                if ch == "\\" and quote == '"':
+                    i += 2
+                    continue
+                if ch == quote:
+                    quote = ""
+            elif ch in "'\"":
+                quote = ch
+            elif ch == "\\":
+                if body.startswith("\\\n", i) or body.startswith("\\\r\n", i):
+                    break
+                i += 2
+                continue
+            elif ch in " \t\r\n":
+                break
+            i += 1
+        if quote:
+            return None
+        spans.append((start, min(i, n)))
+    return spans
+
+
+def _options(
+    words: list[str], spans: list[tuple[int, int]], first: int
+) -> tuple[list[Option], list[str]] | None:
+    options: list[Option] = []
+    positional: list[str] = []
+    i = first
+    while i < len(words):
+        word, (start, end) = words[i], spans[i]
+        i += 1
+        if not word.startswith("-") or word == "-":
+            positional.append(word)
+            continue
+        name, has_value, value = word.partition("=")
+        if not word.startswith("--") and len(word) > 2:  # -w4, -kuvicorn.workers.UvicornWorker
+            name, has_value, value = word[:2], "=", word[2:]
+        if has_value:
+            options.append(Option(name, value, start, end))
+        elif name in _FLAGS:
+            options.append(Option(name, None, start, end))
+        else:
+            if i >= len(words):
+                return None
+            options.append(Option(name, words[i], start, spans[i][1]))
+            i += 1
+    return options, positional
+
+
+def _app(cmd: Command, positional: list[str]) -> str | None:
+    if cmd.server == "fastapi" or len(positional) != 1:
+        return None
+    if any(o.name in _IMPORT_OPTIONS for o in cmd.options):
+        return None
+    app = positional[0]
+    if cmd.server == "gunicorn":
+        if cmd.worker_class not in ASGI_WORKERS:
+            return None
+        if _MODULE.fullmatch(app):
+            app += ":application"
+    elif cmd.find("--factory") is not None:
+        app += "()" if "(" not in app else ""
+    return app if is_app(app) else None
 
 
 def option_names(words: list[str]) -> tuple[str, ...]:
@@ -112,23 +353,6 @@ def option_names(words: list[str]) -> tuple[str, ...]:
         elif word.startswith("-") and word != "-":
             names.append(word[:2])
     return tuple(names)
-
-
-def find_app(command: str | None) -> str | None:
-    """The ASGI app (`module:attr`) a startCommand serves, or None if not understood."""
-    parsed = parse_start(command)
-    return None if parsed is None else parsed.app
-
-
-def find_prefix(command: str | None) -> str:
-    """The leading `cd DIR && ` / env assignments / runner part of a command ('' if none).
-
-    Found even when the rest is not understood, so that `--app`/`app =` can reuse it.
-    """
-    if not command:
-        return ""
-    match = _PREFIX.match(command)
-    return match.group(0) if match else ""
 
 
 def render_command(template: str, app: str, prefix: str = "") -> str:
@@ -148,44 +372,229 @@ def render_command(template: str, app: str, prefix: str = "") -> str:
     return prefix + template.replace("{app}", filled)
 
 
+def parse_template(template: str) -> Command | None:
+    """The tier's template as a Command (its `{app}` stands for `main:app`)."""
+    return parse_start(template.replace("{app}", "main:app"))
+
+
+def set_workers(cmd: Command, workers: str | None) -> str:
+    """The server's own command (prefix included) with its worker count set to `workers`.
+
+    The worker option is edited where it is (`-w 2` -> `-w 8`, `--workers=2` -> `--workers=8`),
+    or added at the end; `workers` None removes it (the server's default: $WEB_CONCURRENCY,
+    else 1). Every other byte stays.
+    """
+    body, end = cmd.body, cmd.suffix
+    option = cmd.find("--workers")
+    if option is None:
+        if workers is None:
+            return cmd.prefix + body + end
+        name = "-w" if cmd.server == "gunicorn" else "--workers"
+        return f"{cmd.prefix}{body} {name} {workers}{end}"
+    if workers is None:
+        start = option.start
+        while start and body[start - 1] in " \t":
+            start -= 1
+        return cmd.prefix + body[:start] + body[option.end :] + end
+    raw = body[option.start : option.end]
+    if raw.startswith("--") and "=" in raw:
+        new = f"{raw.partition('=')[0]}={workers}"
+    elif not raw.startswith("--") and len(raw.split()[0]) > 2:  # -w4
+        new = f"{raw[:2]}{workers}"
+    else:
+        new = f"{option.name} {workers}"
+    return cmd.prefix + body[: option.start] + new + body[option.end :] + end
+
+
 def is_app(text: str) -> bool:
     """True for `module:attr`, `pkg.module:attr` and `module:factory()` spellings."""
     return _APP.fullmatch(text) is not None
 
 
-def _app(server: str, args: list[str]) -> str | None:
-    positional: list[str] = []
-    worker: str | None = None
-    factory = False
-    i = 0
-    while i < len(args):
-        word = args[i]
-        i += 1
-        if not word.startswith("-") or word == "-":
-            positional.append(word)
+# ------------------------------------------------------------------------------------------
+# Rewriting a command to the tier's template
+
+# Options of one server that another carries with the same meaning: (from, to) -> {long name:
+# the target's name, or DEFAULT when the target already behaves so}. gunicorn here runs an
+# ASGI worker (uvicorn_worker.UvicornWorker, or uvicorn.workers.UvicornWorker): the worker builds
+# uvicorn's Config from gunicorn's settings: timeout_keep_alive = --keep-alive,
+# limit_max_requests = --max-requests, forwarded_allow_ips = --forwarded-allow-ips, backlog =
+# --backlog, the uvicorn loggers take gunicorn's --log-level; proxy_headers is left at uvicorn's
+# default (on), loop and http at "auto". Everything else (--root-path, --no-proxy-headers,
+# --no-access-log, --env-file, ...) has no gunicorn setting the worker reads.
+DEFAULT = ""
+_CARRY: dict[tuple[str, str], dict[str, str]] = {
+    ("uvicorn", "gunicorn"): {
+        "--forwarded-allow-ips": "--forwarded-allow-ips",
+        "--log-level": "--log-level",
+        "--timeout-keep-alive": "--keep-alive",
+        "--limit-max-requests": "--max-requests",
+        "--backlog": "--backlog",
+        "--proxy-headers": DEFAULT,
+    },
+    ("gunicorn", "uvicorn"): {
+        "--forwarded-allow-ips": "--forwarded-allow-ips",
+        "--log-level": "--log-level",
+        "--keep-alive": "--timeout-keep-alive",
+        "--backlog": "--backlog",
+    },
+}
+# Values that only one side knows: uvicorn's `--log-level trace`, its `--loop`/`--http` choices.
+_ONLY_AUTO = {"--loop", "--http"}
+_GUNICORN_LEVELS = frozenset({"debug", "info", "warning", "error", "critical"})
+
+# What a tier decides: the current command's value never survives a rewrite.
+MANAGED = frozenset(
+    {"--host", "--port", "--bind", "--workers", "--worker-class", "--timeout", "--max-requests",
+     "--max-requests-jitter", "--factory"}
+)  # fmt: skip
+_SERVER_PACKAGE = {
+    "uvicorn": "uvicorn",
+    "gunicorn": "gunicorn",
+    "hypercorn": "hypercorn",
+    "fastapi": "fastapi-cli",
+}
+
+
+class StartPlan(NamedTuple):
+    """What to write as the startCommand, and what to tell the user about it."""
+
+    command: str | None  # None: leave the startCommand as it is
+    own_workers: str | None = None  # why the server was kept (only its worker count set)
+    dropped: tuple[str, ...] = ()  # options not written: the new server's default already
+    needs: frozenset[str] = frozenset()  # packages the new command runs that the old did not
+    missing: tuple[str, ...] = ()  # of those, the ones not installed (why the server was kept)
+    refused: str | None = None  # why the tier's worker count cannot be reached
+
+
+def packages(cmd: Command) -> frozenset[str]:
+    """The distributions a command runs (`uvicorn-worker` for `uvicorn_worker.UvicornWorker`)."""
+    found = {_SERVER_PACKAGE[cmd.server]}
+    worker = cmd.worker_class or ""
+    if worker.startswith("uvicorn_worker."):
+        found |= {"uvicorn-worker", "uvicorn"}
+    elif worker.startswith("uvicorn.workers."):
+        found.add("uvicorn")
+    return frozenset(found)
+
+
+def plan_start(
+    current: str | None,
+    template: str,
+    app: str | None = None,
+    installed: frozenset[str] | None = None,
+) -> StartPlan:
+    """The startCommand for a tier's `template`, from the current command.
+
+    `app` is the ASGI app to use (tiers.toml's `app`), else the current command's. `installed`:
+    the distributions the service's build installs (None: not known). The tier's command is
+    written when the current command's options can all be carried (or are the new server's
+    default) and it needs nothing that is not installed; otherwise the current server is kept
+    with all its options, and only its own worker count is set to the tier's.
+    """
+    tier = parse_template(template)
+    cmd = parse_start(current)
+    if cmd is None:
+        if app is None:
+            return StartPlan(None)
+        return StartPlan(render_command(template, app, find_prefix(current)))
+    app = app or cmd.app
+    needs = frozenset() if tier is None else packages(tier) - _implied(packages(cmd))
+    if app is None:
+        return _own_workers(cmd, tier, _why_not_movable(cmd))
+    carried, dropped, blocked = _carry(cmd, tier, template)
+    if blocked:
+        target = tier.server if tier else "the tier's server"
+        return _own_workers(cmd, tier, f"{_join(blocked)} cannot be carried to {target}")
+    missing = sorted(needs - installed) if installed is not None else []
+    if missing:
+        why = f"{_join(missing)} {'is' if len(missing) == 1 else 'are'} not installed"
+        return _own_workers(cmd, tier, why, tuple(missing))
+    new = render_command(template, app, cmd.prefix)
+    return StartPlan(" ".join([new, *carried]), dropped=dropped, needs=needs)
+
+
+def _own_workers(
+    cmd: Command, tier: Command | None, why: str, missing: tuple[str, ...] = ()
+) -> StartPlan:
+    """The command's own server and options, with the tier's worker count, if that works."""
+    refused = _refusal(cmd, tier)
+    if refused is not None:
+        return StartPlan(None, refused=refused)
+    return StartPlan(set_workers_of(cmd, tier), own_workers=why, missing=missing)
+
+
+def set_workers_of(cmd: Command, tier: Command | None) -> str:
+    """set_workers with the tier's worker count (None without a readable template)."""
+    return set_workers(cmd, None if tier is None else tier.workers)
+
+
+def _refusal(cmd: Command, tier: Command | None) -> str | None:
+    """Why the tier's worker count cannot be reached with this command's own server."""
+    workers = None if tier is None else tier.workers
+    reload = cmd.find("--reload") is not None and cmd.server in ("uvicorn", "fastapi")
+    if reload and workers not in (None, "1"):
+        return f"{cmd.server} --reload runs a single process, whatever --workers says"
+    return None
+
+
+def _why_not_movable(cmd: Command) -> str:
+    if cmd.server == "fastapi":
+        return "fastapi run finds the app from a path, not an import string"
+    imports = [o.name for o in cmd.options if o.name in _IMPORT_OPTIONS]
+    if imports:
+        return f"{imports[0]} changes how the app is found"
+    if cmd.server == "gunicorn" and cmd.worker_class not in ASGI_WORKERS:
+        return "gunicorn runs it without an ASGI worker class"
+    return "its app is not a `module:attribute` import string"
+
+
+def _implied(found: frozenset[str]) -> frozenset[str]:
+    extra = {"gunicorn", "uvicorn"} if "uvicorn-worker" in found else set()
+    return found | extra
+
+
+def _carry(
+    cmd: Command, tier: Command | None, template: str
+) -> tuple[list[str], tuple[str, ...], list[str]]:
+    """(options to append, in the target's spelling; options dropped as the target's default;
+    options that cannot be carried)."""
+    if tier is None:
+        names = set(option_names(template.split()))
+        blocked_names = [o.name for o in cmd.options if o.name not in names | MANAGED]
+        return [], (), sorted(set(blocked_names))
+    in_template = {tier.long(o.name) for o in tier.options}
+    same = cmd.server == tier.server
+    table = _CARRY.get((cmd.server, tier.server), {})
+    carried: list[str] = []
+    dropped: list[str] = []
+    blocked: list[str] = []
+    for option in cmd.options:
+        name = cmd.long(option.name)
+        if name in MANAGED or (same and name in in_template):
             continue
-        name, has_value, value = word.partition("=")
-        if not word.startswith("--") and len(word) > 2:  # -w4, -kuvicorn.workers.UvicornWorker
-            name, has_value, value = word[:2], "=", word[2:]
-        if name in _REFUSED_OPTIONS:
-            return None
-        if name == "--factory":
-            factory = True
-        if not has_value and name not in _FLAGS:
-            if i >= len(args):
-                return None
-            value = args[i]
-            i += 1
-        if name in ("-k", "--worker-class"):
-            worker = value
-    if len(positional) != 1:
-        return None
-    app = positional[0]
-    if server == "gunicorn":
-        if worker not in _ASGI_WORKERS:
-            return None
-        if _MODULE.fullmatch(app):
-            app += ":application"
-    elif factory:
-        app += "()" if "(" not in app else ""
-    return app if is_app(app) else None
+        target = name if same else table.get(name)
+        auto = name in _ONLY_AUTO and option.value == "auto" and tier.server == "gunicorn"
+        if target is None and auto and (tier.worker_class or "").endswith(".UvicornWorker"):
+            target = DEFAULT
+        if target == "--log-level" and not same and option.value not in _GUNICORN_LEVELS:
+            target = None
+        if target is None:
+            blocked.append(option.name)
+        elif target == DEFAULT:
+            dropped.append(option.name)
+        elif target in in_template or target in MANAGED:
+            continue  # the tier sets it
+        else:
+            raw = cmd.body[option.start : option.end]
+            if same:
+                carried.append(raw)
+            elif option.value is None:
+                carried.append(target)
+            else:
+                carried.append(f"{target} {shlex.quote(option.value)}")
+    return carried, tuple(dropped), sorted(set(blocked), key=blocked.index)
+
+
+def _join(names: list[str]) -> str:
+    return ", ".join(names)

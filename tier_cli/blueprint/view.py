@@ -28,6 +28,9 @@ class ServiceView(NamedTuple):
     line: int  # 1-based line of the entry
     num_instances: int | None = None  # `numInstances`; None when missing or not a whole number
     scaling: tuple[int | None, int | None] | None = None  # (minInstances, maxInstances)
+    root_dir: str | None = None
+    build_command: str | None = None
+    region: str | None = None
 
     @property
     def is_python_web(self) -> bool:
@@ -192,6 +195,9 @@ def _service(entry: Entry) -> ServiceView:
         line=node.start_mark.line + 1,
         num_instances=_whole(_get(node, "numInstances")),
         scaling=_scaling(node),
+        root_dir=_get(node, "rootDir"),
+        build_command=_get(node, "buildCommand"),
+        region=_get(node, "region"),
     )
 
 

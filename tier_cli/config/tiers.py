@@ -405,6 +405,9 @@ def _activity(r: _Reader, raw: Mapping[str, Any]) -> ActivitySource | None:
     return ActivitySource(table, user, time, values["lookback_days"], values["window_minutes"])
 
 
+_DEFAULT_KEYVALUE: str = RenderSettings._field_defaults["keyvalue_name"]  # not the class attr
+
+
 def _render(r: _Reader, raw: Mapping[str, Any]) -> RenderSettings:
     at = "render"
     r.keys(raw, at, {"service", "database", "app", "keyvalue_name"})
@@ -415,7 +418,7 @@ def _render(r: _Reader, raw: Mapping[str, Any]) -> RenderSettings:
         service=r.string(raw, at, "service"),
         database=r.string(raw, at, "database"),
         app=app,
-        keyvalue_name=r.string(raw, at, "keyvalue_name") or RenderSettings.keyvalue_name,
+        keyvalue_name=r.string(raw, at, "keyvalue_name") or _DEFAULT_KEYVALUE,
     )
 
 
