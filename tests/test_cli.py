@@ -35,7 +35,8 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A folder like a user's repository: render.yaml (free tier) and tiers.toml."""
     (tmp_path / "render.yaml").write_bytes(EXAMPLE)
     shutil.copy(ROOT / "tiers.toml", tmp_path / "tiers.toml")
-    (tmp_path / "requirements.txt").write_text("fastapi\nuvicorn\ngunicorn\n", "utf-8")
+    servers = "fastapi\nuvicorn\ngunicorn\nuvicorn-worker\n"  # what the shipped tiers run
+    (tmp_path / "requirements.txt").write_text(servers, "utf-8")
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
