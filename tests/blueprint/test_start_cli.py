@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 import pytest
+from dates import RECENT
 from typer.testing import CliRunner
 
 from tier_cli.cli import app
@@ -210,7 +211,7 @@ def run(folder: Path, *args: str) -> tuple[int, str, str]:
 
 
 def _check_in_sync(folder: Path, tier: str) -> None:
-    metrics = {"collected_at": "2026-11-29T09:00:00+00:00", "metrics": {"users": LOAD[tier]}}
+    metrics = {"collected_at": RECENT, "metrics": {"users": LOAD[tier]}}
     metrics["metrics"]["active_users"] = LOAD[tier]
     (folder / "m.json").write_text(json.dumps(metrics), "utf-8")
     code, out, _ = run(folder, "check", "--metrics", "m.json")
