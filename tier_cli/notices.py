@@ -50,6 +50,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "server-changed": ("notice", "the startCommand now runs another server than before"),
     "no-database": ("notice", "no database plan was written (none declared, or none chosen)"),
     "keyvalue-plan-differs": ("notice", "an existing Key Value service is on another plan"),
+    "field-overridden": ("warning", "a field the tier writes makes Render ignore another one"),
 }
 
 

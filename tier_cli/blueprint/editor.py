@@ -1,11 +1,14 @@
 """Rewrite render.yaml to a tier: parse to find, splice to edit, check before returning.
 
-What is edited, and nothing else:
+What is edited is one table, RULES (plus a row per managed web field, see `rules`), and nothing
+else:
 - the web service's `plan` and `startCommand` (the tier's template, filled with the ASGI app
   found in the current command, or with `selection.app`; a `cd DIR &&` / runner prefix stays);
 - the chosen database's `plan`;
 - for a tier with Key Value: a `type: keyvalue` service (unless a `keyvalue` or legacy `redis`
-  service already exists) and a `REDIS_URL` env var on the web service (unless it has one).
+  service already exists) and a `REDIS_URL` env var on the web service (unless it has one);
+- the web service fields tiers set under [tier.web] (`scaling`, ...): written for a tier that
+  sets them, removed for one that does not (fields.py).
 
 A plan that is the same plan under another spelling (`2c-4g` and `pro`) is left alone. A missing
 `plan:` goes in as one line right after the last of the entry's `type:`/`name:`/`runtime:`/
@@ -29,8 +32,10 @@ Where edits are spliced in, see splice.py; the Key Value part is keyvalue.py.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import Literal, NamedTuple
 
+from tier_cli.blueprint.fields import set_web_field
 from tier_cli.blueprint.keyvalue import edit_keyvalue
 from tier_cli.blueprint.nodes import line_col, lookup, text_of, where
 from tier_cli.blueprint.splice import Work, apply_splices, verify, write_scalar
@@ -43,6 +48,7 @@ from tier_cli.blueprint.startcmd import (
     render_command,
 )
 from tier_cli.blueprint.view import (
+    DatabaseView,
     Entry,
     Parsed,
     ServiceView,
@@ -71,6 +77,8 @@ class Change(NamedTuple):
     subject: str  # the service or database name
 
     def describe(self) -> str:
+        if self.new is None:
+            return f"{self.subject} {self.field} removed"
         if self.field == "service":
             return f"{self.subject} {self.new} service added"
         if self.field == "envVars":
@@ -127,21 +135,81 @@ def apply_tier(
 # Planning: decide every splice against the original text
 
 
+class Place(NamedTuple):
+    """An entry a rule edits: the web service or the database, as node and as view."""
+
+    entry: Entry
+    view: ServiceView | DatabaseView
+    web: ServiceView  # the web service (the Key Value rule wires REDIS_URL to it)
+    app: str | None  # Selection.app: the ASGI app when the startCommand cannot be read
+
+
+class Rule(NamedTuple):
+    """One field a tier sets: where it lives, where a missing key goes, how it is written."""
+
+    entry: Literal["web", "database"]  # the web service, or the database it uses
+    key: str  # "plan", "startCommand", "services" (the Key Value service), "scaling", ...
+    after: tuple[str, ...]  # a missing key goes after the last of these keys the entry has
+    write: Callable[[Work, Place, Rule, TierTarget], None]
+
+
+def _write_web_plan(work: Work, place: Place, rule: Rule, target: TierTarget) -> None:
+    _set_plan(work, place.entry, place.view.label, target.web_plan, "web", rule.after)
+
+
+def _write_database_plan(work: Work, place: Place, rule: Rule, target: TierTarget) -> None:
+    label = place.view.label
+    _refuse_legacy_postgres(work, place.entry, label, target.tier, target.database_plan)
+    _set_plan(work, place.entry, label, target.database_plan, "postgres", rule.after)
+
+
+def _write_start(work: Work, place: Place, rule: Rule, target: TierTarget) -> None:
+    _set_start(work, place.entry, place.web, target.start_template, place.app)
+
+
+def _write_keyvalue(work: Work, place: Place, rule: Rule, target: TierTarget) -> None:
+    edit_keyvalue(work, place.entry, place.web, target.keyvalue)
+
+
+def _write_web_field(work: Work, place: Place, rule: Rule, target: TierTarget) -> None:
+    """A [tier.web] field: after `plan:`, or where `plan:` goes when the service has none."""
+    node = place.entry.node
+    own_plan = any(getattr(k, "value", None) == "plan" for k, _ in node.value)
+    after = rule.after if own_plan else _PLAN_AFTER
+    set_web_field(work, place.entry, place.view.label, target, rule.key, after)
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("web", "plan", _PLAN_AFTER, _write_web_plan),
+    Rule("web", "startCommand", _START_AFTER, _write_start),
+    Rule("database", "plan", ("name",), _write_database_plan),
+    Rule("web", "services", (), _write_keyvalue),  # a Key Value service, REDIS_URL on the web
+)
+
+
+def rules(target: TierTarget) -> tuple[Rule, ...]:
+    """RULES, then one row per web field some tier sets (in the order tiers.toml sets them)."""
+    fields = dict.fromkeys((*target.managed, *target.web))
+    return RULES + tuple(Rule("web", key, ("plan",), _write_web_field) for key in fields)
+
+
 def _plan(parsed: Parsed, target: TierTarget, selection: Selection, catalogue: Catalogue) -> Work:
     work = Work(parsed, catalogue)
     view = parsed.view
     web_view = choose_web_service(view, selection.service, parsed.filename)
     web = _entry_of(parsed.services, view.services, web_view)
-    _set_plan(work, web, web_view.label, target.web_plan, "web", _PLAN_AFTER)
-    _set_start(work, web, web_view, target.start_template, selection.app)
+    places: dict[str, Place | None] = {"web": Place(web, web_view, web_view, selection.app)}
     database = choose_database(view, web_view, selection.database)
     if database is None:
+        places["database"] = None
         _note_no_database(work, web_view)
     else:
         entry = _entry_of(parsed.databases, view.databases, database)
-        _refuse_legacy_postgres(work, entry, database.label, target.tier, target.database_plan)
-        _set_plan(work, entry, database.label, target.database_plan, "postgres", ("name",))
-    edit_keyvalue(work, web, web_view, target.keyvalue)
+        places["database"] = Place(entry, database, web_view, selection.app)
+    for rule in rules(target):
+        place = places[rule.entry]
+        if place is not None:
+            rule.write(work, place, rule, target)
     return work
 
 
