@@ -4,6 +4,7 @@ and corpus tests use them: what `tier apply --tier NAME` writes with the file a 
 from __future__ import annotations
 
 from pathlib import Path
+from types import MappingProxyType
 
 from tier_cli.config.catalogue import load_catalogue
 from tier_cli.config.tiers import load_config
@@ -24,3 +25,15 @@ PRO_START = TIERS["pro"].start_template
 def start(tier: str, app: str = "main:app") -> str:
     """The startCommand a tier writes for `app`."""
     return TIERS[tier].start_template.replace("{app}", app)
+
+
+# The scale-out example of tiers.toml: pro+redis on 2 to 6 instances. With it, `scaling` is a
+# managed field: every tier of SCALED writes it (scale-out) or removes it (the others).
+SCALING = MappingProxyType({"minInstances": 2, "maxInstances": 6, "targetCPUPercent": 70})
+_MANAGED = ("scaling",)
+SCALED: dict[str, TierTarget] = {
+    **{name: target._replace(managed=_MANAGED) for name, target in TIERS.items()},
+    "scale-out": TIERS["pro+redis"]._replace(
+        tier="scale-out", web=MappingProxyType({"scaling": SCALING}), managed=_MANAGED
+    ),
+}

@@ -188,9 +188,12 @@ RULES: tuple[Rule, ...] = (
 
 
 def rules(target: TierTarget) -> tuple[Rule, ...]:
-    """RULES, then one row per web field some tier sets (in the order tiers.toml sets them)."""
+    """RULES with a row per web field some tier sets (in tiers.toml's order) before the Key
+    Value row: lines added at one place come in row order, and a web field belongs to the web
+    service, above a Key Value service added after it."""
     fields = dict.fromkeys((*target.managed, *target.web))
-    return RULES + tuple(Rule("web", key, ("plan",), _write_web_field) for key in fields)
+    web = tuple(Rule("web", key, ("plan",), _write_web_field) for key in fields)
+    return (*RULES[:-1], *web, RULES[-1])
 
 
 def _plan(parsed: Parsed, target: TierTarget, selection: Selection, catalogue: Catalogue) -> Work:

@@ -129,12 +129,15 @@ def _check_render_rules(work: Work, web: Entry, subject: str, target: TierTarget
 
 
 def _nested_flow(service: MappingNode) -> bool:
-    """True when the first non-empty mapping nested in the service is written flow style."""
-    stack: list[Node] = [v for _, v in reversed(service.value)]
+    """True when the first non-empty mapping held by a key inside the service (a list item is
+    not one: `- key: A` is block whatever its values are) is written flow style."""
+    stack: list[Node] = [service]
     while stack:
         node = stack.pop()
-        if isinstance(node, MappingNode) and node.value:
-            return bool(node.flow_style)
+        if isinstance(node, MappingNode):
+            for _, value in node.value:
+                if isinstance(value, MappingNode) and value.value:
+                    return bool(value.flow_style)
         stack.extend(reversed([c for c in children(node) if not isinstance(c, ScalarNode)]))
     return False
 
