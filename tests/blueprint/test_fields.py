@@ -51,7 +51,8 @@ def test_the_rules_table_has_a_row_per_field() -> None:
 
 # (input, target, expected whole file)
 WRITES = [
-    pytest.param(f"""\
+    pytest.param(
+        f"""\
 services:
   - type: web
     name: api
@@ -59,7 +60,9 @@ services:
     plan: pro  # the web plan
     # the command
     startCommand: {PRO_CMD}
-""", "scale", f"""\
+""",
+        "scale",
+        f"""\
 services:
   - type: web
     name: api
@@ -71,8 +74,11 @@ services:
       targetCPUPercent: 70
     # the command
     startCommand: {PRO_CMD}
-""", id="block-after-plan"),
-    pytest.param(f"""\
+""",
+        id="block-after-plan",
+    ),
+    pytest.param(
+        f"""\
 services:
 - type: web
   startCommand: {PRO_CMD}
@@ -82,7 +88,9 @@ services:
   envVars:
   - key: A
     value: b
-""", "scale", f"""\
+""",
+        "scale",
+        f"""\
 services:
 - type: web
   startCommand: {PRO_CMD}
@@ -96,8 +104,11 @@ services:
   envVars:
   - key: A
     value: b
-""", id="block-unindented-list-after-plan-wherever-it-is"),
-    pytest.param(f"""\
+""",
+        id="block-unindented-list-after-plan-wherever-it-is",
+    ),
+    pytest.param(
+        f"""\
 services:
     -   type: web
         name: api
@@ -107,7 +118,9 @@ services:
         envVars:
             -   key: X
                 value: "1"
-""", "scale", f"""\
+""",
+        "scale",
+        f"""\
 services:
     -   type: web
         name: api
@@ -121,16 +134,24 @@ services:
         envVars:
             -   key: X
                 value: "1"
-""", id="four-space-indentation"),
-    pytest.param(f"""\
+""",
+        id="four-space-indentation",
+    ),
+    pytest.param(
+        f"""\
 services:
   - {{type: web, name: api, runtime: python, plan: pro, startCommand: "{PRO_CMD}"}}
-""", "scale", f"""\
+""",
+        "scale",
+        f"""\
 services:
   - {{type: web, name: api, runtime: python, plan: pro, scaling: {{minInstances: 2, \
 maxInstances: 6, targetCPUPercent: 70}}, startCommand: "{PRO_CMD}"}}
-""", id="flow-service"),
-    pytest.param(f"""\
+""",
+        id="flow-service",
+    ),
+    pytest.param(
+        f"""\
 services:
   - type: web
     name: api
@@ -140,7 +161,9 @@ services:
     envVars:
       - key: DATABASE_URL
         fromDatabase: {{name: db, property: connectionString}}
-""", "scale", f"""\
+""",
+        "scale",
+        f"""\
 services:
   - type: web
     name: api
@@ -151,14 +174,19 @@ services:
     envVars:
       - key: DATABASE_URL
         fromDatabase: {{name: db, property: connectionString}}
-""", id="flow-like-the-services-nested-mappings"),
-    pytest.param(f"""\
+""",
+        id="flow-like-the-services-nested-mappings",
+    ),
+    pytest.param(
+        f"""\
 services:
   - type: web
     name: api
     runtime: python
     startCommand: {PRO_CMD}
-""", "scale", f"""\
+""",
+        "scale",
+        f"""\
 services:
   - type: web
     name: api
@@ -169,8 +197,11 @@ services:
       maxInstances: 6
       targetCPUPercent: 70
     startCommand: {PRO_CMD}
-""", id="no-plan-key-both-go-where-plan-goes"),
-    pytest.param(f"""\
+""",
+        id="no-plan-key-both-go-where-plan-goes",
+    ),
+    pytest.param(
+        f"""\
 services:
   - type: web
     name: api
@@ -182,7 +213,9 @@ services:
       maxInstances: "3"  # quoted
       targetMemoryPercent: 80
     startCommand: {PRO_CMD}
-""", "scale", f"""\
+""",
+        "scale",
+        f"""\
 services:
   - type: web
     name: api
@@ -194,8 +227,11 @@ services:
       maxInstances: 6  # quoted
       targetCPUPercent: 70
     startCommand: {PRO_CMD}
-""", id="existing-block-replaced-in-place-key-by-key"),
-    pytest.param(f"""\
+""",
+        id="existing-block-replaced-in-place-key-by-key",
+    ),
+    pytest.param(
+        f"""\
 services:
   - type: web
     name: api
@@ -203,7 +239,9 @@ services:
     plan: pro
     scaling: {{maxInstances: 3, minInstances: 1, targetCPUPercent: 50}}  # c
     startCommand: {PRO_CMD}
-""", "scale", f"""\
+""",
+        "scale",
+        f"""\
 services:
   - type: web
     name: api
@@ -211,8 +249,11 @@ services:
     plan: pro
     scaling: {{maxInstances: 6, minInstances: 2, targetCPUPercent: 70}}  # c
     startCommand: {PRO_CMD}
-""", id="existing-flow-replaced-in-place"),
-    pytest.param(f"""\
+""",
+        id="existing-flow-replaced-in-place",
+    ),
+    pytest.param(
+        f"""\
 services:
   - type: web
     name: api
@@ -220,7 +261,9 @@ services:
     plan: pro
     scaling:
     startCommand: {PRO_CMD}
-""", "scale", f"""\
+""",
+        "scale",
+        f"""\
 services:
   - type: web
     name: api
@@ -231,8 +274,11 @@ services:
       maxInstances: 6
       targetCPUPercent: 70
     startCommand: {PRO_CMD}
-""", id="existing-empty-value-rewritten"),
-    pytest.param(f"""\
+""",
+        id="existing-empty-value-rewritten",
+    ),
+    pytest.param(
+        f"""\
 services:
   - type: web
     name: api
@@ -241,7 +287,9 @@ services:
     scaling:
       targetMemoryPercent: 60
     startCommand: {PRO_CMD}
-""", "scale", f"""\
+""",
+        "scale",
+        f"""\
 services:
   - type: web
     name: api
@@ -252,26 +300,34 @@ services:
       maxInstances: 6
       targetCPUPercent: 70
     startCommand: {PRO_CMD}
-""", id="no-key-in-common-rewritten-whole"),
-    pytest.param(f"""\
+""",
+        id="no-key-in-common-rewritten-whole",
+    ),
+    pytest.param(
+        f"""\
 services:
   - type: web
     name: api
     runtime: python
     plan: pro
     startCommand: {PRO_CMD}
-""", "pro", f"""\
+""",
+        "pro",
+        f"""\
 services:
   - type: web
     name: api
     runtime: python
     plan: pro
     startCommand: {PRO_CMD}
-""", id="pro-has-nothing-to-remove"),
+""",
+        id="pro-has-nothing-to-remove",
+    ),
 ]
 
 REMOVES = [
-    pytest.param(f"""\
+    pytest.param(
+        f"""\
 services:
   - type: web
     name: api
@@ -285,7 +341,8 @@ services:
       targetCPUPercent: 70  # on its last line: goes with it
     # after the value: stays
     startCommand: {PRO_CMD}
-""", f"""\
+""",
+        f"""\
 services:
   - type: web
     name: api
@@ -294,8 +351,11 @@ services:
     # Render autoscaling (a comment above the key stays)
     # after the value: stays
     startCommand: {PRO_CMD}
-""", id="block-with-comments"),
-    pytest.param(f"""\
+""",
+        id="block-with-comments",
+    ),
+    pytest.param(
+        f"""\
 services:
   - type: web
     name: api
@@ -303,23 +363,31 @@ services:
     plan: pro
     scaling: {{minInstances: 2, maxInstances: 6, targetCPUPercent: 70}}
     startCommand: {PRO_CMD}
-""", f"""\
+""",
+        f"""\
 services:
   - type: web
     name: api
     runtime: python
     plan: pro
     startCommand: {PRO_CMD}
-""", id="flow-value"),
-    pytest.param(f"""\
+""",
+        id="flow-value",
+    ),
+    pytest.param(
+        f"""\
 services:
   - {{type: web, name: api, runtime: python, plan: pro, scaling: {{minInstances: 2}}, \
 startCommand: "{PRO_CMD}"}}
-""", f"""\
+""",
+        f"""\
 services:
   - {{type: web, name: api, runtime: python, plan: pro, startCommand: "{PRO_CMD}"}}
-""", id="flow-service"),
-    pytest.param(f"""\
+""",
+        id="flow-service",
+    ),
+    pytest.param(
+        f"""\
 services:
   - scaling:
       minInstances: 2
@@ -329,15 +397,19 @@ services:
     runtime: python
     plan: pro
     startCommand: {PRO_CMD}
-""", f"""\
+""",
+        f"""\
 services:
   - type: web
     name: api
     runtime: python
     plan: pro
     startCommand: {PRO_CMD}
-""", id="first-key-of-the-item-next-key-moves-up"),
-    pytest.param(f"""\
+""",
+        id="first-key-of-the-item-next-key-moves-up",
+    ),
+    pytest.param(
+        f"""\
 services:
   - type: web
     name: api
@@ -346,14 +418,18 @@ services:
     startCommand: {PRO_CMD}
     scaling:
       minInstances: 2
-      maxInstances: 6""", f"""\
+      maxInstances: 6""",
+        f"""\
 services:
   - type: web
     name: api
     runtime: python
     plan: pro
-    startCommand: {PRO_CMD}""", id="last-line-without-final-newline"),
-    pytest.param(f"""\
+    startCommand: {PRO_CMD}""",
+        id="last-line-without-final-newline",
+    ),
+    pytest.param(
+        f"""\
 services:
   - type: web
     name: api
@@ -361,14 +437,17 @@ services:
     plan: pro
     scaling:
     startCommand: {PRO_CMD}
-""", f"""\
+""",
+        f"""\
 services:
   - type: web
     name: api
     runtime: python
     plan: pro
     startCommand: {PRO_CMD}
-""", id="empty-value"),
+""",
+        id="empty-value",
+    ),
 ]
 
 
@@ -418,7 +497,8 @@ def test_changes_describe_what_changed() -> None:
         ("api scaling.targetCPUPercent (not set) -> 70", 9),
         ("api scaling.extra removed", 10),
     ]
-    fresh = run(text.replace("    scaling:\n      minInstances: 1\n", "    x:\n      y: 1\n"), "scale")
+    unscaled = text.replace("    scaling:\n      minInstances: 1\n", "    x:\n      y: 1\n")
+    fresh = run(unscaled, "scale")
     assert [c.describe() for c in fresh.changes] == [
         "api scaling (not set) -> {minInstances: 2, maxInstances: 6, targetCPUPercent: 70}"
     ]
@@ -462,12 +542,14 @@ def test_scalars_lists_and_nested_mappings_of_any_field() -> None:
     again = apply_tier(out.text, "render.yaml", OTHER_FIELDS, NO)
     assert again.text == out.text and again.changes == ()
     back = apply_tier(out.text, "render.yaml", PRO._replace(managed=OTHER_FIELDS.managed), NO)
-    assert back.text == text.replace("    autoDeploy: 'yes'\n    domains:\n      - old.example\n", "")
+    unset = "    autoDeploy: 'yes'\n    domains:\n      - old.example\n"
+    assert back.text == text.replace(unset, "")
 
 
 # (input, target, where, what)
 REFUSED = [
-    pytest.param(f"""\
+    pytest.param(
+        f"""\
 services:
   - type: web
     name: api
@@ -477,9 +559,14 @@ services:
     disk:
       name: data
       mountPath: /data
-""", "scale", "render.yaml:7:5", "Render does not autoscale a service with a disk",
-        id="scaling-with-a-disk"),
-    pytest.param(f"""\
+""",
+        "scale",
+        "render.yaml:7:5",
+        "Render does not autoscale a service with a disk",
+        id="scaling-with-a-disk",
+    ),
+    pytest.param(
+        f"""\
 x-base: &base
   scaling: {{minInstances: 2, maxInstances: 6, targetCPUPercent: 70}}
 services:
@@ -489,8 +576,14 @@ services:
     runtime: python
     plan: pro
     startCommand: {PRO_CMD}
-""", "pro", "render.yaml:4:5", "comes from the merge key", id="removal-through-a-merge-key"),
-    pytest.param(f"""\
+""",
+        "pro",
+        "render.yaml:4:5",
+        "comes from the merge key",
+        id="removal-through-a-merge-key",
+    ),
+    pytest.param(
+        f"""\
 services:
   - type: web
     name: api
@@ -502,7 +595,12 @@ services:
     name: jobs
     runtime: python
     scaling: *s
-""", "scale", "render.yaml:6:14", "another entry reuses", id="shared-through-an-anchor"),
+""",
+        "scale",
+        "render.yaml:6:14",
+        "another entry reuses",
+        id="shared-through-an-anchor",
+    ),
 ]
 
 
@@ -518,7 +616,7 @@ def test_refuses(text: str, target: str, where: str, what: str) -> None:
 def test_scaling_on_a_free_plan_is_a_config_error() -> None:
     free = SCALE._replace(web_plan="free")
     with pytest.raises(ConfigError, match=r"sets scaling on the free web plan.*Tip: give"):
-        apply_tier(f"services:\n  - type: web\n    name: api\n    runtime: python\n", "r", free, NO)
+        apply_tier("services:\n  - type: web\n    name: api\n    runtime: python\n", "r", free, NO)
 
 
 def test_num_instances_beside_scaling_is_a_note() -> None:
