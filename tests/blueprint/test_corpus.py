@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 from edit_checks import check_data, check_lines, load
-from tier_targets import CAT, TIERS
+from tier_targets import CAT, SCALED, TIERS
 from yaml_parsers import on_both
 
 from tier_cli.blueprint.editor import apply_file_bytes
 from tier_cli.blueprint.view import choose_database, choose_web_service, read_blueprint
-from tier_cli.errors import ConfigError, RenderFileError, TierError
+from tier_cli.errors import ConfigError, RefusedError, RenderFileError, TierError
 from tier_cli.models import Selection
 from tier_cli.textio import decode
 
@@ -105,3 +105,55 @@ def test_corpus_covers_the_hard_cases() -> None:
     assert any("projects:" in t for t in texts.values())
     assert any("env: python" in t for t in texts.values())
     assert any(not t.endswith("\n") for t in texts.values())
+
+
+# Every trip from a start tier to another tier and back, with scale-out (its `scaling` managed
+# by every tier). A trip through a Key Value tier from one without comes back with the Key
+# Value service (tier never deletes one), so those trips start from a Key Value tier only.
+def _trips() -> list[tuple[str, str]]:
+    return [
+        (start, away)
+        for start in SCALED
+        for away in SCALED
+        if away != start and (SCALED[away].keyvalue is None or SCALED[start].keyvalue)
+    ]
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.name[:48] for p in FILES])
+def test_corpus_round_trips(path: Path) -> None:
+    data = path.read_bytes()
+    if isinstance(_outcome(data, "render.yaml"), type):
+        return  # not a file tier edits: test_corpus_file checks its error
+    on: dict[str, bytes] = {}
+    for tier, target in SCALED.items():
+        try:
+            on[tier], _ = apply_file_bytes(data, "render.yaml", target, Selection())
+        except RefusedError as exc:
+            assert tier == "scale-out" and "Render does not autoscale a service with a disk" in str(
+                exc
+            )
+    trips = 0
+    for start, away in _trips():
+        if start not in on or away not in on:
+            continue
+        there, _ = apply_file_bytes(on[start], "render.yaml", SCALED[away], Selection())
+        back, _ = apply_file_bytes(there, "render.yaml", SCALED[start], Selection())
+        assert back == on[start], f"{start} -> {away} -> {start}"
+        trips += 1
+    assert trips >= 7
+
+
+def test_corpus_has_a_web_service_with_a_disk() -> None:
+    """scale-out is refused on it (Render does not autoscale a service with a disk)."""
+    if not FILES:
+        pytest.skip("no corpus")
+    refused = 0
+    for path in FILES:
+        data = path.read_bytes()
+        if isinstance(_outcome(data, "render.yaml"), type):
+            continue
+        try:
+            apply_file_bytes(data, "render.yaml", SCALED["scale-out"], Selection())
+        except RefusedError:
+            refused += 1
+    assert refused >= 1

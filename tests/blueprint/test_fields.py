@@ -635,3 +635,19 @@ def test_num_instances_beside_scaling_is_a_note() -> None:
     removed = apply_tier(text, "render.yaml", managed, NO)
     assert "numInstances" not in removed.text
     assert not any("numInstances" in n for n in removed.notes)
+
+
+def test_free_starter_pro_free_gives_back_the_file_with_its_comments() -> None:
+    text = (
+        "services:\n  - type: web\n    name: api\n    runtime: python\n"
+        "    plan: free  # c\n"
+        f"    startCommand: {start('free')}    # four spaces\n"
+        "databases:\n  - name: db\n    plan: free # one space\n"
+    )
+    current = text
+    for tier in ("starter", "pro", "free"):
+        current = apply_tier(current, "render.yaml", TIERS[tier], NO).text
+        assert "plan: " + TIERS[tier].web_plan + "  # c\n" in current
+        assert "    # four spaces\n" in current
+        assert f"plan: {TIERS[tier].database_plan} # one space\n" in current
+    assert current == text
