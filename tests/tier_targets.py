@@ -37,3 +37,15 @@ SCALED: dict[str, TierTarget] = {
         tier="scale-out", web=MappingProxyType({"scaling": SCALING}), managed=_MANAGED
     ),
 }
+
+
+SHIPPED_TOML = (Path(__file__).resolve().parents[1] / "tiers.toml").read_text("utf-8")
+
+
+def with_scale_out(text: str = SHIPPED_TOML) -> str:
+    """tiers.toml text with its commented scale-out example turned on (a fifth tier)."""
+    lines = text.split("\n")
+    start = lines.index("# [[tier]]")
+    end = next(i for i in range(start, len(lines)) if lines[i].startswith("# ---"))
+    lines[start:end] = [line.removeprefix("#").removeprefix(" ") for line in lines[start:end]]
+    return "\n".join(lines)

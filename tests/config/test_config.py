@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from tier_targets import with_scale_out
 
 from tier_cli.config.catalogue import load_catalogue
 from tier_cli.config.tiers import load_config
@@ -57,15 +58,6 @@ def test_packaged_copy_is_the_shipped_file() -> None:
 def _edit(old: str, new: str, count: int = 1) -> str:
     assert old in SHIPPED, old
     return SHIPPED.replace(old, new, count)
-
-
-def with_scale_out(text: str = SHIPPED) -> str:
-    """The shipped file with its commented scale-out example turned on."""
-    lines = text.split("\n")
-    start = lines.index("# [[tier]]")
-    end = next(i for i in range(start, len(lines)) if lines[i].startswith("# ---"))
-    lines[start:end] = [line.removeprefix("#").removeprefix(" ") for line in lines[start:end]]
-    return "\n".join(lines)
 
 
 SCALE_OUT = with_scale_out()

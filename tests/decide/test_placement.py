@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tier_targets import with_scale_out
 
 from tier_cli.blueprint.view import read_blueprint
 from tier_cli.config.catalogue import load_catalogue
@@ -167,3 +168,46 @@ def test_price_overrides_are_kept(tmp_path: Path) -> None:
     text = WEB + "    numInstances: 2\n"
     placement = place(read_blueprint(text, "render.yaml"), "render.yaml", Selection(), config, CAT)
     assert placement.cost(config, CAT).describe() == "$160/month (web pro $80 x 2)"
+
+
+SCALING = "    scaling:\n      minInstances: 2\n      maxInstances: 6\n      targetCPUPercent: 70\n"
+
+
+def scaled(text: str, scaling: str = SCALING) -> str:
+    return text.replace("    startCommand:", scaling + "    startCommand:", 1)
+
+
+# (id, render.yaml text, tier with the scale-out example on)
+SCALE_OUT_CASES = [
+    ("pro-without-scaling", blueprint("pro", "pro"), "pro"),
+    ("pro+redis-without-scaling", blueprint("pro", "pro", keyvalue="keyvalue"), "pro+redis"),
+    ("scale-out", scaled(blueprint("pro", "pro", keyvalue="keyvalue")), "scale-out"),
+    (
+        "scale-out-flow-style",
+        scaled(
+            blueprint("pro", "pro", keyvalue="keyvalue"),
+            "    scaling: {targetCPUPercent: 70, maxInstances: 6, minInstances: 0x2}\n",
+        ),
+        "scale-out",
+    ),
+    (
+        "other-scaling-is-still-the-scaling-tier",
+        scaled(
+            blueprint("pro", "pro", keyvalue="keyvalue"),
+            "    scaling: {minInstances: 1, maxInstances: 2}\n",
+        ),
+        "scale-out",
+    ),
+    ("scaling-on-starter-matches-the-plan", scaled(blueprint("starter", "starter")), "starter"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "tier"), [c[1:] for c in SCALE_OUT_CASES], ids=[c[0] for c in SCALE_OUT_CASES]
+)
+def test_managed_fields_tell_tiers_apart(tmp_path: Path, text: str, tier: str) -> None:
+    path = tmp_path / "tiers.toml"
+    path.write_text(with_scale_out(), "utf-8")
+    config = load_config(path, CAT)
+    placement = place(read_blueprint(text, "render.yaml"), "render.yaml", Selection(), config, CAT)
+    assert placement.tier == tier

@@ -40,7 +40,7 @@ from tier_cli.blueprint.insert import (
     scalar_text,
     value_data,
 )
-from tier_cli.blueprint.nodes import STR, children, lookup, to_data, where
+from tier_cli.blueprint.nodes import STR, Data, children, lookup, to_data, where
 from tier_cli.blueprint.spans import ScalarSpan, SpanError, after_colon, scalar_span
 from tier_cli.blueprint.splice import (
     REMOVED,
@@ -287,32 +287,34 @@ def _span(work: Work, node: ScalarNode, key: Node, name: str, subject: str) -> S
 
 
 def _same(node: Node, want: Value) -> bool:
+    return same_data(to_data(node), want)
+
+
+def same_data(data: Data, want: Value) -> bool:
+    """True when a value's data picture (nodes.to_data) means what the tier wants: the same
+    strings, numbers by value (`0x10` is 16), booleans in any YAML spelling, lists item by item,
+    mappings key by key with no other key."""
     if isinstance(want, str | int | float):
-        return isinstance(node, ScalarNode) and _same_scalar(node, want)
+        return isinstance(data, tuple) and len(data) == 2 and _same_scalar(*data, want)
     if isinstance(want, list):
         return (
-            isinstance(node, SequenceNode)
-            and len(node.value) == len(want)
-            and all(_same(n, w) for n, w in zip(node.value, want, strict=True))
+            isinstance(data, list)
+            and len(data) == len(want)
+            and all(same_data(d, w) for d, w in zip(data, want, strict=True))
         )
-    if not isinstance(node, MappingNode) or len(node.value) != len(want):
+    if not isinstance(data, dict) or len(data) != len(want):
         return False
-    for key, item in want:
-        found = lookup(node, key)
-        if found is None or found.merge_key is not None or not _same(found.value, item):
-            return False
-    return True
+    return all((STR, key) in data and same_data(data[(STR, key)], item) for key, item in want)
 
 
-def _same_scalar(node: ScalarNode, want: str | int | float) -> bool:
-    tag, text = str(node.tag), str(node.value)
+def _same_scalar(tag: str, text: str, want: str | int | float) -> bool:
     if isinstance(want, str):
         return tag == STR and text == want
     if isinstance(want, bool):
         return tag == BOOL and text.lower() == ("true" if want else "false")
     if isinstance(want, int):
         return tag == INT and _number(text, int) == want
-    return tag == FLOAT and _number(text, float) == want
+    return tag in (FLOAT, INT) and _number(text, float) == want
 
 
 def _number(text: str, kind: type[int] | type[float]) -> float | None:

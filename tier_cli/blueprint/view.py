@@ -7,11 +7,23 @@ keys (`<<: *base`) as YAML defines them; `runtime` falls back to the older `env:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import NamedTuple
 
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from tier_cli.blueprint.nodes import compose, lookup, shared_nodes, text_of, where
+from tier_cli.blueprint.nodes import (
+    MERGE,
+    STR,
+    Data,
+    compose,
+    lookup,
+    shared_nodes,
+    text_of,
+    to_data,
+    where,
+)
 from tier_cli.errors import ConfigError, RenderFileError
 
 KEYVALUE_TYPES = ("keyvalue", "redis")  # `redis` is the deprecated name of `keyvalue`
@@ -28,6 +40,7 @@ class ServiceView(NamedTuple):
     line: int  # 1-based line of the entry
     num_instances: int | None = None  # `numInstances`; None when missing or not a whole number
     scaling: tuple[int | None, int | None] | None = None  # (minInstances, maxInstances)
+    fields: Mapping[str, Data] = MappingProxyType({})  # every key but envVars: its data picture
 
     @property
     def is_python_web(self) -> bool:
@@ -192,7 +205,27 @@ def _service(entry: Entry) -> ServiceView:
         line=node.start_mark.line + 1,
         num_instances=_whole(_get(node, "numInstances")),
         scaling=_scaling(node),
+        fields=_fields(node),
     )
+
+
+def _fields(node: MappingNode) -> Mapping[str, Data]:
+    """The service's keys (merged ones too) and what they mean, envVars left out (the biggest,
+    and no tier sets it): placement compares the fields tiers set with them."""
+    names: list[str] = []
+    for key, value in node.value:
+        if isinstance(key, ScalarNode) and str(key.tag) == STR:
+            names.append(str(key.value))
+        elif isinstance(key, ScalarNode) and str(key.tag) == MERGE:
+            for source in value.value if isinstance(value, SequenceNode) else [value]:
+                if isinstance(source, MappingNode):
+                    names.extend(_fields(source))
+    out: dict[str, Data] = {}
+    for name in dict.fromkeys(names):
+        found = lookup(node, name) if name != "envVars" else None
+        if found is not None:
+            out[name] = to_data(found.value)
+    return MappingProxyType(out)
 
 
 def _database(entry: Entry) -> DatabaseView:

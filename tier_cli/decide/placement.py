@@ -1,4 +1,6 @@
-"""Which tier render.yaml is on now, read from the web service's and the database's plans."""
+"""Which tier render.yaml is on now, read from the web service's and the database's plans, the
+Key Value service, and the web service fields tiers set ([tier.web]: `scaling` tells scale-out
+from pro, both on web plan pro)."""
 
 from __future__ import annotations
 
@@ -6,6 +8,8 @@ import math
 from collections.abc import Callable
 from typing import NamedTuple
 
+from tier_cli.blueprint.fields import same_data, to_value
+from tier_cli.blueprint.nodes import Data
 from tier_cli.blueprint.view import BlueprintView, choose_database, choose_web_service
 from tier_cli.config.catalogue import Catalogue, Kind, same_plan
 from tier_cli.config.tiers import Tier, TierConfig
@@ -96,6 +100,9 @@ def place(
         candidates = _narrow(
             candidates, lambda t: same_plan(catalogue, "postgres", t.database_plan, db_plan)
         )
+    for field in config.managed:
+        candidates = _narrow(candidates, _sets(field, web.fields.get(field), values=False))
+        candidates = _narrow(candidates, _sets(field, web.fields.get(field), values=True))
     tier = candidates[0] if candidates else None
     shown = web.plan if web.plan is not None else f"{web_plan} (no plan key: Render's default)"
     if tier is not None and nearest:
@@ -178,6 +185,16 @@ def _nearest(tiers: tuple[Tier, ...], catalogue: Catalogue, web_plan: str) -> li
         ):
             best.append(tier)
     return best
+def _sets(field: str, have: Data | None, *, values: bool) -> Callable[[Tier], bool]:
+    """A filter: the tier sets `field` exactly when the file has it (and, with `values`, to
+    what the file says)."""
+
+    def keep(tier: Tier) -> bool:
+        if field not in tier.web:
+            return have is None
+        return have is not None and (not values or same_data(have, to_value(tier.web[field])))
+
+    return keep
 
 
 def _narrow(tiers: list[Tier], keep: Callable[[Tier], bool]) -> list[Tier]:
