@@ -69,7 +69,8 @@ def test_apply_scale_out_then_pro_writes_and_removes_the_block(project: Path) ->
     assert scaled.count(SCALING) == 1
     plan_line = b"    plan: pro  # free -> starter -> pro, as the app grows\n"
     assert plan_line + SCALING in scaled
-    assert "api scaling (not set) -> {minInstances: 2, maxInstances: 6, targetCPUPercent: 70}" in err
+    block = "{minInstances: 2, maxInstances: 6, targetCPUPercent: 70}"
+    assert f"api scaling (not set) -> {block}" in err
     assert "cache keyvalue service added" in err
     assert run("apply", "--tier", "scale-out") == (0, "", "")  # idempotent
     assert path.read_bytes() == scaled
