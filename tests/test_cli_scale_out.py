@@ -51,6 +51,7 @@ def test_tiers_shows_the_fifth_tier(project: Path) -> None:
         "scaling": {"minInstances": 2, "maxInstances": 6, "targetCPUPercent": 70}
     }
     assert tiers[2]["web"] == {}
+    assert (tiers[3]["catalogue_usd"], tiers[4]["catalogue_usd"]) == (190, 275)  # 2 instances
     code, out, _ = run("tiers")
     assert code == 0
     (row,) = [line for line in out.splitlines() if line.startswith("| scale-out ")]

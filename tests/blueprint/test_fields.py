@@ -626,15 +626,16 @@ def test_num_instances_beside_scaling_is_a_note() -> None:
     )
     result = run(text, "scale")
     assert "    numInstances: 2\n" in result.text
-    assert any(
+    (note,) = [n for n in result.notes if n.code == "field-overridden"]
+    assert note.message.startswith(
         "api has numInstances (line 6) beside scaling: Render's autoscaling overrides "
-        "numInstances" in n
-        for n in result.notes
+        "numInstances, which it then ignores. Tip: remove numInstances from render.yaml"
     )
+    assert (note.severity, note.line) == ("warning", 6)
     managed = SCALE._replace(managed=("scaling", "numInstances"))
     removed = apply_tier(text, "render.yaml", managed, NO)
     assert "numInstances" not in removed.text
-    assert not any("numInstances" in n for n in removed.notes)
+    assert not [n for n in removed.notes if n.code == "field-overridden"]
 
 
 def test_free_starter_pro_free_gives_back_the_file_with_its_comments() -> None:

@@ -54,6 +54,14 @@ class Tier(NamedTuple):
     web_ram_gb: float | None = None
     web: Mapping[str, FieldValue] = _EMPTY_FIELDS  # [tier.web]: other web service fields
 
+    @property
+    def web_instances(self) -> int:
+        """Web instances billed at least: scaling's minInstances, else numInstances, else 1."""
+        scaling = self.web.get("scaling")
+        count = scaling.get("minInstances") if isinstance(scaling, Mapping) else None
+        count = self.web.get("numInstances") if count is None else count
+        return count if isinstance(count, int) and not isinstance(count, bool) else 1
+
 
 class Policy(NamedTuple):
     """How the advisor turns readings into a tier ([decision])."""
