@@ -127,7 +127,7 @@ def test_corpus_round_trips(path: Path) -> None:
     on: dict[str, bytes] = {}
     for tier, target in SCALED.items():
         try:
-            on[tier], _ = apply_file_bytes(data, "render.yaml", target, Selection())
+            on[tier], _ = apply_file_bytes(data, "render.yaml", target, Selection(), CAT)
         except RefusedError as exc:
             assert tier == "scale-out" and "Render does not autoscale a service with a disk" in str(
                 exc
@@ -136,8 +136,8 @@ def test_corpus_round_trips(path: Path) -> None:
     for start, away in _trips():
         if start not in on or away not in on:
             continue
-        there, _ = apply_file_bytes(on[start], "render.yaml", SCALED[away], Selection())
-        back, _ = apply_file_bytes(there, "render.yaml", SCALED[start], Selection())
+        there, _ = apply_file_bytes(on[start], "render.yaml", SCALED[away], Selection(), CAT)
+        back, _ = apply_file_bytes(there, "render.yaml", SCALED[start], Selection(), CAT)
         assert back == on[start], f"{start} -> {away} -> {start}"
         trips += 1
     assert trips >= 7
@@ -153,7 +153,7 @@ def test_corpus_has_a_web_service_with_a_disk() -> None:
         if isinstance(_outcome(data, "render.yaml"), type):
             continue
         try:
-            apply_file_bytes(data, "render.yaml", SCALED["scale-out"], Selection())
+            apply_file_bytes(data, "render.yaml", SCALED["scale-out"], Selection(), CAT)
         except RefusedError:
             refused += 1
     assert refused >= 1

@@ -229,10 +229,10 @@ def test_any_trip_back_to_the_start_tier_gives_back_the_bytes(
     data, _ = generated
     start, path = trip
     try:
-        on_start, _ = apply_file_bytes(data, "render.yaml", ROUND[start], Selection())
+        on_start, _ = apply_file_bytes(data, "render.yaml", ROUND[start], Selection(), CAT)
         current = on_start
         for tier in [*path, start]:
-            current, _ = apply_file_bytes(current, "render.yaml", ROUND[tier], Selection())
+            current, _ = apply_file_bytes(current, "render.yaml", ROUND[tier], Selection(), CAT)
     except RefusedError as exc:  # the one refusal generated files can meet
         assert "ends inside the block scalar" in str(exc)
         assert not data.endswith(b"\n")

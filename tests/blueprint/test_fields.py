@@ -9,7 +9,7 @@ from __future__ import annotations
 from types import MappingProxyType
 
 import pytest
-from tier_targets import PRO_START, SCALING, TIERS, start
+from tier_targets import CAT, PRO_START, SCALING, TIERS, start
 from yaml_parsers import yaml_parser  # noqa: F401 - the fixture, used through pytestmark
 
 from tier_cli.blueprint.editor import ApplyResult, apply_file_bytes, apply_tier, rules
@@ -29,8 +29,8 @@ NO = Selection()
 
 
 def run(text: str, target: str) -> ApplyResult:
-    result = apply_tier(text, "render.yaml", TARGETS[target], NO)
-    again = apply_tier(result.text, "render.yaml", TARGETS[target], NO)
+    result = apply_tier(text, "render.yaml", TARGETS[target], NO, CAT)
+    again = apply_tier(result.text, "render.yaml", TARGETS[target], NO, CAT)
     assert again.text == result.text, "a second run changed the file again"
     assert again.changes == ()
     return result
@@ -473,14 +473,14 @@ def test_crlf_file_in_and_out() -> None:
         "services:\r\n  - type: web\r\n    name: api\r\n    runtime: python\r\n"
         f"    plan: pro  # c\r\n    startCommand: {PRO_CMD}\r\n"
     )
-    scaled, result = apply_file_bytes(base.encode(), "render.yaml", SCALE, NO)
+    scaled, result = apply_file_bytes(base.encode(), "render.yaml", SCALE, NO, CAT)
     assert scaled.decode() == base.replace(
         "# c\r\n",
         "# c\r\n    scaling:\r\n      minInstances: 2\r\n      maxInstances: 6\r\n"
         "      targetCPUPercent: 70\r\n",
     )
     assert [(c.field, c.line) for c in result.changes] == [("scaling", 6)]
-    back, _ = apply_file_bytes(scaled, "render.yaml", PRO, NO)
+    back, _ = apply_file_bytes(scaled, "render.yaml", PRO, NO, CAT)
     assert back == base.encode()
 
 
@@ -529,7 +529,7 @@ def test_scalars_lists_and_nested_mappings_of_any_field() -> None:
         "    domains:\n      - old.example\n"
         f"    startCommand: {PRO_CMD}\n"
     )
-    out = apply_tier(text, "render.yaml", OTHER_FIELDS, NO)
+    out = apply_tier(text, "render.yaml", OTHER_FIELDS, NO, CAT)
     assert out.text == (
         "services:\n  - type: web\n    name: api\n    runtime: python\n    plan: pro\n"
         '    healthCheckPath: "/health: ok"\n'
@@ -539,9 +539,9 @@ def test_scalars_lists_and_nested_mappings_of_any_field() -> None:
         "    domains:\n      - a.example\n      - b.example\n"
         f"    startCommand: {PRO_CMD}\n"
     )
-    again = apply_tier(out.text, "render.yaml", OTHER_FIELDS, NO)
+    again = apply_tier(out.text, "render.yaml", OTHER_FIELDS, NO, CAT)
     assert again.text == out.text and again.changes == ()
-    back = apply_tier(out.text, "render.yaml", PRO._replace(managed=OTHER_FIELDS.managed), NO)
+    back = apply_tier(out.text, "render.yaml", PRO._replace(managed=OTHER_FIELDS.managed), NO, CAT)
     unset = "    autoDeploy: 'yes'\n    domains:\n      - old.example\n"
     assert back.text == text.replace(unset, "")
 
@@ -607,7 +607,7 @@ services:
 @pytest.mark.parametrize(("text", "target", "where", "what"), REFUSED)
 def test_refuses(text: str, target: str, where: str, what: str) -> None:
     with pytest.raises(RefusedError) as info:
-        apply_tier(text, "render.yaml", TARGETS[target], NO)
+        apply_tier(text, "render.yaml", TARGETS[target], NO, CAT)
     assert str(info.value).startswith(where + ":"), str(info.value)
     assert what in str(info.value)
     assert "Tip:" in str(info.value)
@@ -616,7 +616,9 @@ def test_refuses(text: str, target: str, where: str, what: str) -> None:
 def test_scaling_on_a_free_plan_is_a_config_error() -> None:
     free = SCALE._replace(web_plan="free")
     with pytest.raises(ConfigError, match=r"sets scaling on the free web plan.*Tip: give"):
-        apply_tier("services:\n  - type: web\n    name: api\n    runtime: python\n", "r", free, NO)
+        apply_tier(
+            "services:\n  - type: web\n    name: api\n    runtime: python\n", "r", free, NO, CAT
+        )
 
 
 def test_num_instances_beside_scaling_is_a_note() -> None:
@@ -633,7 +635,7 @@ def test_num_instances_beside_scaling_is_a_note() -> None:
     )
     assert (note.severity, note.line) == ("warning", 6)
     managed = SCALE._replace(managed=("scaling", "numInstances"))
-    removed = apply_tier(text, "render.yaml", managed, NO)
+    removed = apply_tier(text, "render.yaml", managed, NO, CAT)
     assert "numInstances" not in removed.text
     assert not [n for n in removed.notes if n.code == "field-overridden"]
 
@@ -647,7 +649,7 @@ def test_free_starter_pro_free_gives_back_the_file_with_its_comments() -> None:
     )
     current = text
     for tier in ("starter", "pro", "free"):
-        current = apply_tier(current, "render.yaml", TIERS[tier], NO).text
+        current = apply_tier(current, "render.yaml", TIERS[tier], NO, CAT).text
         assert "plan: " + TIERS[tier].web_plan + "  # c\n" in current
         assert "    # four spaces\n" in current
         assert f"plan: {TIERS[tier].database_plan} # one space\n" in current

@@ -52,7 +52,6 @@ from tier_cli.blueprint.splice import (
     write_scalar,
 )
 from tier_cli.blueprint.view import Entry
-from tier_cli.config.catalogue import load_catalogue
 from tier_cli.config.webfields import CONFLICTS, NOT_ON_FREE
 from tier_cli.errors import ConfigError, RefusedError
 from tier_cli.models import FieldValue, TierTarget
@@ -96,7 +95,7 @@ def set_web_field(
 
 
 def _check_render_rules(work: Work, web: Entry, subject: str, target: TierTarget, key: str) -> None:
-    plan = load_catalogue().find("web", target.web_plan)
+    plan = work.catalogue.find("web", target.web_plan)
     if key in NOT_ON_FREE and plan is not None and plan.name == "free":
         raise ConfigError(
             f"tier `{target.tier}` sets {key} on the free web plan, which Render does not "
