@@ -33,7 +33,7 @@ Where edits are spliced in, see splice.py; the Key Value part is keyvalue.py.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from tier_cli.blueprint.fields import set_web_field
 from tier_cli.blueprint.keyvalue import edit_keyvalue
@@ -58,7 +58,7 @@ from tier_cli.blueprint.view import (
 )
 from tier_cli.config.catalogue import Catalogue, Kind, same_plan
 from tier_cli.errors import ConfigError, LegacyPlanRefused
-from tier_cli.models import Selection, TierTarget
+from tier_cli.models import FieldValue, KeyValueTarget, Selection, TierTarget
 from tier_cli.notices import Notice, notice
 from tier_cli.textio import decode, encode
 
@@ -136,63 +136,68 @@ def apply_tier(
 
 
 class Place(NamedTuple):
-    """An entry a rule edits: the web service or the database, as node and as view."""
+    """An entry a rule edits (the web service or the database, as node and as view), and what
+    every rule may need besides its value."""
 
     entry: Entry
     view: ServiceView | DatabaseView
     web: ServiceView  # the web service (the Key Value rule wires REDIS_URL to it)
     app: str | None  # Selection.app: the ASGI app when the startCommand cannot be read
+    target: TierTarget  # the whole tier (Render's rules compare fields with each other)
 
 
 class Rule(NamedTuple):
-    """One field a tier sets: where it lives, where a missing key goes, how it is written."""
+    """One field a tier sets: which entry, which key, where a missing key goes, how its value
+    comes from the tier, and the function that makes the file say it."""
 
     entry: Literal["web", "database"]  # the web service, or the database it uses
     key: str  # "plan", "startCommand", "services" (the Key Value service), "scaling", ...
     after: tuple[str, ...]  # a missing key goes after the last of these keys the entry has
-    write: Callable[[Work, Place, Rule, TierTarget], None]
+    value: Callable[[TierTarget], Any]  # None for a web field: this tier removes it
+    write: Callable[[Work, Place, Rule, Any], None]
 
 
-def _write_web_plan(work: Work, place: Place, rule: Rule, target: TierTarget) -> None:
-    _set_plan(work, place.entry, place.view.label, target.web_plan, "web", rule.after)
+def _write_plan(work: Work, place: Place, rule: Rule, plan: str) -> None:
+    kind: Kind = "web" if rule.entry == "web" else "postgres"
+    if kind == "postgres":
+        _refuse_legacy_postgres(work, place.entry, place.view.label, place.target.tier, plan)
+    _set_plan(work, place.entry, place.view.label, plan, kind, rule.after)
 
 
-def _write_database_plan(work: Work, place: Place, rule: Rule, target: TierTarget) -> None:
-    label = place.view.label
-    _refuse_legacy_postgres(work, place.entry, label, target.tier, target.database_plan)
-    _set_plan(work, place.entry, label, target.database_plan, "postgres", rule.after)
+def _write_start(work: Work, place: Place, rule: Rule, template: str) -> None:
+    _set_start(work, place.entry, place.web, template, place.app)
 
 
-def _write_start(work: Work, place: Place, rule: Rule, target: TierTarget) -> None:
-    _set_start(work, place.entry, place.web, target.start_template, place.app)
+def _write_keyvalue(work: Work, place: Place, rule: Rule, want: KeyValueTarget | None) -> None:
+    edit_keyvalue(work, place.entry, place.web, want)
 
 
-def _write_keyvalue(work: Work, place: Place, rule: Rule, target: TierTarget) -> None:
-    edit_keyvalue(work, place.entry, place.web, target.keyvalue)
-
-
-def _write_web_field(work: Work, place: Place, rule: Rule, target: TierTarget) -> None:
+def _write_web_field(work: Work, place: Place, rule: Rule, want: FieldValue | None) -> None:
     """A [tier.web] field: after `plan:`, or where `plan:` goes when the service has none."""
     node = place.entry.node
     own_plan = any(getattr(k, "value", None) == "plan" for k, _ in node.value)
     after = rule.after if own_plan else _PLAN_AFTER
-    set_web_field(work, place.entry, place.view.label, target, rule.key, after)
+    set_web_field(work, place.entry, place.view.label, place.target, rule.key, want, after)
 
 
 RULES: tuple[Rule, ...] = (
-    Rule("web", "plan", _PLAN_AFTER, _write_web_plan),
-    Rule("web", "startCommand", _START_AFTER, _write_start),
-    Rule("database", "plan", ("name",), _write_database_plan),
-    Rule("web", "services", (), _write_keyvalue),  # a Key Value service, REDIS_URL on the web
+    Rule("web", "plan", _PLAN_AFTER, lambda t: t.web_plan, _write_plan),
+    Rule("web", "startCommand", _START_AFTER, lambda t: t.start_template, _write_start),
+    Rule("database", "plan", ("name",), lambda t: t.database_plan, _write_plan),
+    # a Key Value service after the web service's list, and REDIS_URL in its envVars
+    Rule("web", "services", (), lambda t: t.keyvalue, _write_keyvalue),
 )
+
+
+def _web_field(key: str) -> Rule:
+    return Rule("web", key, ("plan",), lambda t: t.web.get(key), _write_web_field)
 
 
 def rules(target: TierTarget) -> tuple[Rule, ...]:
     """RULES with a row per web field some tier sets (in tiers.toml's order) before the Key
     Value row: lines added at one place come in row order, and a web field belongs to the web
     service, above a Key Value service added after it."""
-    fields = dict.fromkeys((*target.managed, *target.web))
-    web = tuple(Rule("web", key, ("plan",), _write_web_field) for key in fields)
+    web = tuple(_web_field(key) for key in dict.fromkeys((*target.managed, *target.web)))
     return (*RULES[:-1], *web, RULES[-1])
 
 
@@ -201,18 +206,18 @@ def _plan(parsed: Parsed, target: TierTarget, selection: Selection, catalogue: C
     view = parsed.view
     web_view = choose_web_service(view, selection.service, parsed.filename)
     web = _entry_of(parsed.services, view.services, web_view)
-    places: dict[str, Place | None] = {"web": Place(web, web_view, web_view, selection.app)}
+    places: dict[str, Place | None] = {"web": Place(web, web_view, web_view, selection.app, target)}
     database = choose_database(view, web_view, selection.database)
     if database is None:
         places["database"] = None
         _note_no_database(work, web_view)
     else:
         entry = _entry_of(parsed.databases, view.databases, database)
-        places["database"] = Place(entry, database, web_view, selection.app)
+        places["database"] = Place(entry, database, web_view, selection.app, target)
     for rule in rules(target):
         place = places[rule.entry]
         if place is not None:
-            rule.write(work, place, rule, target)
+            rule.write(work, place, rule, rule.value(target))
     return work
 
 

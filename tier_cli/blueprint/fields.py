@@ -84,10 +84,10 @@ def set_web_field(
     subject: str,
     target: TierTarget,
     key: str,
+    want: FieldValue | None,
     after: tuple[str, ...],
 ) -> None:
-    """Make the web service's `key` what `target` says: its value, or absent."""
-    want = target.web.get(key)
+    """Make the web service's `key` say `want` (what `target` sets), or remove it (None)."""
     if want is not None:
         _check_render_rules(work, web, subject, target, key)
     at = _At(web.node, web.seq, web.keys, web.trail, "", _nested_flow(web.node))
