@@ -150,7 +150,7 @@ def test_corpus_has_a_web_service_with_a_disk() -> None:
     refused = 0
     for path in FILES:
         data = path.read_bytes()
-        if isinstance(_outcome(data, "render.yaml"), type):
+        if b"disk:" not in data or isinstance(_outcome(data, "render.yaml"), type):
             continue
         try:
             apply_file_bytes(data, "render.yaml", SCALED["scale-out"], Selection(), CAT)

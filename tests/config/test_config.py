@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from types import MappingProxyType
+from typing import Any
 
 import pytest
 from tier_targets import with_scale_out
 
 from tier_cli.config.catalogue import load_catalogue
-from tier_cli.config.tiers import load_config
+from tier_cli.config.tiers import Tier, load_config
 from tier_cli.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -346,6 +348,8 @@ def test_scale_out_example_loads_as_a_fifth_tier(tmp_path: Path) -> None:
     assert config.target("scale-out").managed == ("scaling",)
     assert config.target("pro").web == {} and config.target("pro").managed == ("scaling",)
     assert config.tier("pro").web == {}
+    assert (scale_out.web_instances, scale_out.max_web_instances) == (2, 6)
+    assert (config.tier("pro").web_instances, config.tier("pro").max_web_instances) == (1, 1)
 
 
 def test_web_field_values_keep_their_toml_types(tmp_path: Path) -> None:
@@ -409,3 +413,17 @@ def test_warnings_ignore_is_read(tmp_path: Path) -> None:
     text = (ROOT / "tiers.toml").read_text("utf-8")
     path.write_text('[warnings]\nignore = ["price-differs", "size-differs"]\n\n' + text, "utf-8")
     assert load_config(path, CAT).ignore_warnings == {"price-differs", "size-differs"}
+
+
+@pytest.mark.parametrize(
+    ("web", "least", "most"),
+    [
+        ({}, 1, 1),
+        ({"numInstances": 3}, 3, 3),
+        ({"scaling": MappingProxyType({"minInstances": 2, "maxInstances": 6})}, 2, 6),
+    ],
+    ids=["one", "num-instances", "scaling"],
+)
+def test_web_instances(web: dict[str, Any], least: int, most: int) -> None:
+    tier = Tier("t", "pro", "pro", "uvicorn {app}", {}, web=MappingProxyType(web))
+    assert (tier.web_instances, tier.max_web_instances) == (least, most)

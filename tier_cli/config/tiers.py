@@ -62,6 +62,15 @@ class Tier(NamedTuple):
         count = self.web.get("numInstances") if count is None else count
         return count if isinstance(count, int) and not isinstance(count, bool) else 1
 
+    @property
+    def max_web_instances(self) -> int:
+        """Web instances at most (each opens its own database connections): scaling's
+        maxInstances, else numInstances, else 1."""
+        scaling = self.web.get("scaling")
+        count = scaling.get("maxInstances") if isinstance(scaling, Mapping) else None
+        count = self.web.get("numInstances") if count is None else count
+        return count if isinstance(count, int) and not isinstance(count, bool) else 1
+
 
 class Policy(NamedTuple):
     """How the advisor turns readings into a tier ([decision])."""
