@@ -16,14 +16,17 @@ from dataclasses import dataclass
 from edit_checks import check_data, check_lines, load
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tier_targets import CAT, SCALED, TIERS
+from tier_targets import CAT, SCALED, SCALING, TIERS
 from yaml_parsers import on_both
 
 from tier_cli.blueprint.editor import apply_file_bytes
 from tier_cli.blueprint.startcmd import find_app
 from tier_cli.config.catalogue import load_catalogue, same_plan
 from tier_cli.errors import RefusedError
-from tier_cli.models import Selection
+from tier_cli.models import Selection, TierTarget
+
+# The guide's four tiers (managing no web field), and the same with scale-out (managing scaling).
+EVERY = {**TIERS, **{f"{name} (scaling managed)": t for name, t in SCALED.items()}}
 
 COMMANDS = [
     "uvicorn main:app --host 0.0.0.0 --port $PORT",
@@ -64,7 +67,10 @@ def _scalar(value: str, style: str, pad: str) -> str:
 
 @st.composite
 def blueprints(
-    draw: st.DrawFn, web_plans: list[str] = WEB_PLANS, db_plans: list[str] = DB_PLANS
+    draw: st.DrawFn,
+    web_plans: list[str] = WEB_PLANS,
+    db_plans: list[str] = DB_PLANS,
+    scaling: bool = True,
 ) -> tuple[bytes, Layout]:
     layout = Layout(
         indent=draw(st.sampled_from([2, 4])),
@@ -109,6 +115,8 @@ def blueprints(
             fields.append(("startCommand", draw(st.sampled_from(COMMANDS))))
         if kind == "redis":
             fields.append(("ipAllowList", "[]"))
+        if kind in ("web", "worker") and scaling and draw(st.integers(0, 2)) == 0:
+            fields.append(("scaling", draw(st.sampled_from(["block", "flow"]))))
         order = draw(st.permutations(range(1, len(fields))))
         fields = [fields[0], *(fields[i] for i in order)]
         for index, (key, value) in enumerate(fields):
@@ -118,6 +126,13 @@ def blueprints(
                 text = _scalar(value, style, body_pad + ind)
                 tail = "" if style.startswith(("literal", "folded")) else eol()
                 lines.extend(f"{head}{key}: {text}{tail}".split("\n"))
+            elif key == "scaling" and value == "block":
+                lines.append(f"{head}{key}:{eol()}")
+                lines.append(f"{body_pad}{ind}minInstances: 1{eol()}")
+                comment()
+                lines.append(f"{body_pad}{ind}maxInstances: 3")
+            elif key == "scaling":
+                lines.append(f"{head}{key}: {{minInstances: 1, maxInstances: 3}}{eol()}")
             elif key == "plan":
                 style = draw(st.sampled_from(["plain", "single", "double"]))
                 lines.append(f"{head}{key}: {_scalar(value, style, '')}{eol()}")
@@ -143,22 +158,19 @@ def blueprints(
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(blueprints(), st.sampled_from(list(TIERS)))
+@given(blueprints(), st.sampled_from(list(EVERY)))
 def test_only_targets_change_and_second_run_is_a_no_op(
     generated: tuple[bytes, Layout], tier: str
 ) -> None:
     data, layout = generated
+    target = EVERY[tier]
     try:
-        out, _ = on_both(
-            lambda: apply_file_bytes(data, "render.yaml", TIERS[tier], Selection(), CAT)
-        )
+        out, _ = on_both(lambda: apply_file_bytes(data, "render.yaml", target, Selection(), CAT))
     except RefusedError as exc:  # the one refusal generated files can meet
         assert "ends inside the block scalar" in str(exc)
         assert not data.endswith(b"\n")
         return
-    again, second = on_both(
-        lambda: apply_file_bytes(out, "render.yaml", TIERS[tier], Selection(), CAT)
-    )
+    again, second = on_both(lambda: apply_file_bytes(out, "render.yaml", target, Selection(), CAT))
     assert again == out and second.changes == ()
     assert out.startswith(b"\xef\xbb\xbf") == layout.bom
     old, new = data.decode("utf-8-sig"), out.decode("utf-8-sig")
@@ -169,15 +181,14 @@ def test_only_targets_change_and_second_run_is_a_no_op(
         assert "\r" not in new
     assert load(new)["services"]
     database = "db" if "databases:" in old else None
-    check_lines(old, new, "api", database)
-    keyvalue = TIERS[tier].keyvalue
-    check_data(old, new, "api", database, keyvalue.name if keyvalue else None)
-    _check_targets(new, tier, old)
+    check_lines(old, new, "api", database, target.managed)
+    keyvalue = target.keyvalue
+    check_data(old, new, "api", database, keyvalue.name if keyvalue else None, target.managed)
+    _check_targets(new, target, old)
 
 
-def _check_targets(new: str, tier: str, old: str) -> None:
+def _check_targets(new: str, target: TierTarget, old: str) -> None:
     """The targets hold what the tier says (a command tier cannot read is left alone)."""
-    target = TIERS[tier]
     catalogue = load_catalogue()
     data = load(new)
     (web,) = [s for s in data["services"] if s["name"] == "api"]
@@ -192,6 +203,12 @@ def _check_targets(new: str, tier: str, old: str) -> None:
         )
     for database in data.get("databases") or []:
         assert same_plan(catalogue, "postgres", database["plan"], target.database_plan)
+    if "scaling" in target.web:
+        assert web["scaling"] == dict(SCALING)
+    elif "scaling" in target.managed:
+        assert "scaling" not in web
+    else:
+        assert web.get("scaling") == old_web.get("scaling")
     kinds = [s["type"] for s in data["services"]]
     if target.keyvalue is not None:
         assert kinds.count("keyvalue") + kinds.count("redis") >= 1
@@ -222,7 +239,7 @@ def trips(draw: st.DrawFn) -> tuple[str, list[str]]:
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(blueprints(ROUND_WEB_PLANS, ROUND_DB_PLANS), trips())
+@given(blueprints(ROUND_WEB_PLANS, ROUND_DB_PLANS, scaling=False), trips())
 def test_any_trip_back_to_the_start_tier_gives_back_the_bytes(
     generated: tuple[bytes, Layout], trip: tuple[str, list[str]]
 ) -> None:

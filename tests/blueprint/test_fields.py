@@ -448,6 +448,26 @@ services:
 """,
         id="empty-value",
     ),
+    pytest.param(
+        f"""\
+services:
+  - type: web
+    name: api
+    runtime: python
+    plan: pro
+    startCommand: {PRO_CMD}
+
+    scaling:
+      minInstances: 2""",
+        f"""\
+services:
+  - type: web
+    name: api
+    runtime: python
+    plan: pro
+    startCommand: {PRO_CMD}""",
+        id="blank-lines-before-it-at-the-end-without-final-newline",
+    ),
 ]
 
 
@@ -654,3 +674,24 @@ def test_free_starter_pro_free_gives_back_the_file_with_its_comments() -> None:
         assert "    # four spaces\n" in current
         assert f"plan: {TIERS[tier].database_plan} # one space\n" in current
     assert current == text
+
+
+def test_removal_and_key_value_lines_added_after_the_same_last_key() -> None:
+    text = (
+        "services:\n  - type: web\n    name: api\n    runtime: python\n    plan: pro\n"
+        f"    startCommand: {PRO_CMD}\n    scaling: {{minInstances: 2}}  # c\n"
+    )
+    redis = TIERS["pro+redis"]._replace(managed=MANAGED)
+    result = apply_tier(text, "render.yaml", redis, NO, CAT)
+    assert result.text == (
+        "services:\n  - type: web\n    name: api\n    runtime: python\n    plan: pro\n"
+        f"    startCommand: {PRO_CMD}\n"
+        "    envVars:\n      - key: REDIS_URL\n        fromService:\n          type: keyvalue\n"
+        "          name: cache\n          property: connectionString\n"
+        "  - type: keyvalue\n    name: cache\n    plan: starter\n    ipAllowList: []\n"
+    )
+    assert [(c.describe(), c.line) for c in result.changes] == [
+        ("api scaling removed", 7),
+        ("api envVars REDIS_URL added", 7),
+        ("cache keyvalue service added", 13),
+    ]

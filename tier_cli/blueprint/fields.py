@@ -41,7 +41,7 @@ from tier_cli.blueprint.insert import (
     value_data,
 )
 from tier_cli.blueprint.nodes import STR, Data, children, lookup, to_data, where
-from tier_cli.blueprint.spans import ScalarSpan, SpanError, after_colon, scalar_span
+from tier_cli.blueprint.spans import ScalarSpan, SpanError, after_colon, break_at, scalar_span
 from tier_cli.blueprint.splice import (
     REMOVED,
     Op,
@@ -244,7 +244,10 @@ def _remove(work: Work, at: _At, index: int, name: str, subject: str) -> None:
             f"{where(key, work.filename)}: cannot remove {name} of `{subject}` safely ({exc}). "
             f"Tip: move {name} below another key of `{subject}`, then run tier again."
         ) from None
-    work.add(Splice(start, end, ""), (name, _show_node(node), None, subject))
+    # A span that starts with the line break before the key ends before its own: the change
+    # is reported on the line after it, where the removed lines were.
+    skip = len(break_at(work.text, end)) if work.text.startswith(("\n", "\r"), start) else 0
+    work.add(Splice(start, end, "", skip), (name, _show_node(node), None, subject))
     work.ops.append(Op(at.keys, str(key.value), REMOVED))
 
 

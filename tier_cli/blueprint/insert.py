@@ -297,13 +297,19 @@ def _blank_between(text: str, before: Node, after: Node, dash_col: int) -> bool:
     return any(line.strip() == "" for line in lines[1:-1])
 
 
+def _break_before(text: str, pos: int) -> int:
+    """The length of the line break just before `pos` (0 at the start of the text)."""
+    return 2 if text.endswith("\r\n", 0, pos) else (1 if pos > 0 else 0)
+
+
 def pair_span(text: str, mapping: MappingNode, index: int) -> tuple[int, int]:
     """The characters to delete to remove the `index`-th pair of `mapping`, nothing else.
 
     Block style: the key's line through the last line of its value, with the comments on those
     lines and between them; full-line comments above the key or after the value stay. When the
     key shares its line with a list item's dash (`- scaling:`), the next key moves up to the
-    dash. The last line of a file without a final line break takes the break before it along.
+    dash. The mapping's last pair takes the line break before it instead of its own (and, at
+    the end of a file without a final line break, the blank lines before it).
     Flow style: the pair and one comma beside it. Raises SpanError when that cannot be done
     cleanly (the only pair of a list item, a complex `? key`).
     """
@@ -321,10 +327,18 @@ def pair_span(text: str, mapping: MappingNode, index: int) -> tuple[int, int]:
     if head.strip(" ") == "":
         eol = line_end(text, end)
         br = break_at(text, eol)
-        if br or start == 0:
+        if start == 0 or (br and index + 1 < len(mapping.value)):
             return start, eol + len(br)
-        before = 2 if text.endswith("\r\n", 0, start) else 1  # the last line: take its break
-        return start - before, eol
+        # The last pair: take the line break before it instead of its own, so that lines
+        # added after the mapping's last key (at `eol`) still have a place to go. At the end
+        # of a file without a final line break, blank lines before it go too: the file still
+        # ends without one.
+        while not br and start > 0:
+            prev = line_start(text, start - _break_before(text, start))
+            if prev == start or text[prev:start].strip():
+                break
+            start = prev
+        return start - _break_before(text, start), eol
     if head.strip(" ").strip("-").strip(" ") == "" and index + 1 < len(mapping.value):
         return int(key.start_mark.index), int(mapping.value[index + 1][0].start_mark.index)
     line = key.start_mark.line + 1
