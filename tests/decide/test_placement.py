@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import MappingProxyType
+from typing import Any
 
 import pytest
 from tier_targets import with_scale_out
@@ -10,7 +12,8 @@ from tier_targets import with_scale_out
 from tier_cli.blueprint.view import read_blueprint
 from tier_cli.config.catalogue import load_catalogue
 from tier_cli.config.tiers import load_config
-from tier_cli.decide.placement import place
+from tier_cli.decide.costs import Instances
+from tier_cli.decide.placement import place, tier_instances
 from tier_cli.models import Selection
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -211,3 +214,33 @@ def test_managed_fields_tell_tiers_apart(tmp_path: Path, text: str, tier: str) -
     config = load_config(path, CAT)
     placement = place(read_blueprint(text, "render.yaml"), "render.yaml", Selection(), config, CAT)
     assert placement.tier == tier
+
+
+_FILE = WEB + "    numInstances: 3\n    scaling:\n      minInstances: 1\n      maxInstances: 4\n"
+_SCALE = {"scaling": MappingProxyType({"minInstances": 2, "maxInstances": 6})}
+
+# (id, the tier's [tier.web], managed fields, render.yaml or None, web instances billed after)
+TIER_INSTANCES = [
+    ("tier-scaling-wins", _SCALE, ("scaling",), _FILE, Instances(2, 6)),
+    ("tier-num-instances", {"numInstances": 2}, ("numInstances",), _FILE, Instances(2, 2)),
+    ("managed-scaling-removed-num-kept", {}, ("scaling",), _FILE, Instances(3, 3)),
+    ("both-managed-both-removed", {}, ("scaling", "numInstances"), _FILE, Instances(1, 1)),
+    ("unmanaged-the-file-keeps-its-own", {}, (), _FILE, Instances(1, 4)),
+    ("no-file", _SCALE, ("scaling",), None, Instances(2, 6)),
+    ("no-file-no-fields", {}, (), None, Instances(1, 1)),
+]
+
+
+@pytest.mark.parametrize(
+    ("web", "managed", "text", "expected"),
+    [c[1:] for c in TIER_INSTANCES],
+    ids=[c[0] for c in TIER_INSTANCES],
+)
+def test_tier_instances(
+    web: dict[str, Any], managed: tuple[str, ...], text: str | None, expected: Instances
+) -> None:
+    tier = CONFIG.tier("pro")._replace(web=MappingProxyType(web))
+    now = None
+    if text is not None:
+        now = place(read_blueprint(text, "render.yaml"), "render.yaml", Selection(), CONFIG, CAT)
+    assert tier_instances(tier, managed, now) == expected

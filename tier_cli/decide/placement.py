@@ -5,7 +5,7 @@ from pro, both on web plan pro)."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
 from tier_cli.blueprint.fields import same_data, to_value
@@ -35,6 +35,8 @@ class Placement(NamedTuple):
     disk_gb: float | None = None  # the database's diskSizeGB
     disk_grows: bool = False  # the database's storageAutoscalingEnabled
     taken_as: str | None = None  # set when no tier uses the web plan: the nearest tier by size
+    num_instances: int | None = None  # `numInstances` as written (see ServiceView)
+    scaling: tuple[int | None, int | None] | None = None  # (minInstances, maxInstances)
 
     def effective_plans(self, catalogue: Catalogue) -> list[tuple[Kind, str]]:
         """The plans Render applies, defaults included (a missing service plan is starter)."""
@@ -149,6 +151,8 @@ def place(
         tier=None if tier is None else tier.name,
         notes=tuple(notes),
         instances=instances(web.num_instances, web.scaling),
+        num_instances=web.num_instances,
+        scaling=web.scaling,
         disk_gb=None if db is None else db.disk_size_gb,
         disk_grows=db is not None and db.disk_grows,
         taken_as=tier.name if tier is not None and nearest else None,
@@ -163,6 +167,21 @@ def instances(num: int | None, scaling: tuple[int | None, int | None] | None) ->
         return Instances(low, max(low, high if high is not None else low))
     n = num if num is not None and num > 0 else 1
     return Instances(n, n)
+
+
+def tier_instances(tier: Tier, managed: tuple[str, ...], now: Placement | None) -> Instances:
+    """The web instances Render bills once render.yaml is on `tier`: what the tier sets under
+    [tier.web] (`scaling`, `numInstances`), else what the file keeps: its own values, minus the
+    managed fields the tier removes."""
+    scaling = tier.web.get("scaling")
+    if isinstance(scaling, Mapping):
+        return Instances(tier.web_instances, max(tier.web_instances, tier.max_web_instances))
+    if "numInstances" in tier.web:
+        return Instances(tier.web_instances, tier.web_instances)
+    if now is None:
+        return Instances()
+    num = None if "numInstances" in managed else now.num_instances
+    return instances(num, None if "scaling" in managed else now.scaling)
 
 
 def _nearest(tiers: tuple[Tier, ...], catalogue: Catalogue, web_plan: str) -> list[Tier]:
