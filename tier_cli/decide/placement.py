@@ -204,6 +204,8 @@ def _nearest(tiers: tuple[Tier, ...], catalogue: Catalogue, web_plan: str) -> li
         ):
             best.append(tier)
     return best
+
+
 def _sets(field: str, have: Data | None, *, values: bool) -> Callable[[Tier], bool]:
     """A filter: the tier sets `field` exactly when the file has it (and, with `values`, to
     what the file says)."""
