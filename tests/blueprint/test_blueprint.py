@@ -48,10 +48,11 @@ def test_full_view() -> None:
         services=(
             ServiceView(
                 "api", "web", "python", "free", "uvicorn main:app", "db", "services[0]", 3,
-                api.fields,
+                fields=api.fields,
             ),
             ServiceView(
-                "jobs", "worker", "python", None, None, None, "services[1]", 13, jobs.fields
+                "jobs", "worker", "python", None, None, None, "services[1]", 13,
+                fields=jobs.fields,
             ),
         ),
         databases=(DatabaseView("db", "basic-256mb", "databases[0]", 17),),

@@ -468,6 +468,28 @@ services:
     startCommand: {PRO_CMD}""",
         id="blank-lines-before-it-at-the-end-without-final-newline",
     ),
+    pytest.param(
+        f"""\
+services:
+  - type: web
+    name: api
+    runtime: python
+    plan: pro
+    startCommand: |
+      {PRO_CMD}
+    scaling:
+      minInstances: 2""",
+        f"""\
+services:
+  - type: web
+    name: api
+    runtime: python
+    plan: pro
+    startCommand: |
+      {PRO_CMD}
+""",
+        id="after-a-block-scalar-at-the-end-without-final-newline-keeps-its-break",
+    ),
 ]
 
 

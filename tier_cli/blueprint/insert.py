@@ -22,6 +22,7 @@ from tier_cli.blueprint.spans import (
     after_colon,
     break_at,
     content_end,
+    ending_block,
     ends_open_block,
     is_empty,
     line_end,
@@ -309,7 +310,8 @@ def pair_span(text: str, mapping: MappingNode, index: int) -> tuple[int, int]:
     lines and between them; full-line comments above the key or after the value stay. When the
     key shares its line with a list item's dash (`- scaling:`), the next key moves up to the
     dash. The mapping's last pair takes the line break before it instead of its own (and, at
-    the end of a file without a final line break, the blank lines before it).
+    the end of a file without a final line break, the blank lines before it, unless they end
+    a block scalar's value: then the file ends with that line break).
     Flow style: the pair and one comma beside it. Raises SpanError when that cannot be done
     cleanly (the only pair of a list item, a complex `? key`).
     """
@@ -333,6 +335,8 @@ def pair_span(text: str, mapping: MappingNode, index: int) -> tuple[int, int]:
         # added after the mapping's last key (at `eol`) still have a place to go. At the end
         # of a file without a final line break, blank lines before it go too: the file still
         # ends without one.
+        if not br and index > 0 and ending_block(text, mapping.value[index - 1][1]):
+            return start, eol  # the break before is the end of a block scalar's value
         while not br and start > 0:
             prev = line_start(text, start - _break_before(text, start))
             if prev == start or text[prev:start].strip():
