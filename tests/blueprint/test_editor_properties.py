@@ -174,7 +174,10 @@ def test_only_targets_change_and_second_run_is_a_no_op(
     assert again == out and second.changes == ()
     assert out.startswith(b"\xef\xbb\xbf") == layout.bom
     old, new = data.decode("utf-8-sig"), out.decode("utf-8-sig")
-    assert new.endswith(layout.newline) == old.endswith(layout.newline)
+    if new.endswith(layout.newline) != old.endswith(layout.newline):
+        # lines removed at the unended end of a file keep the break ending a block scalar
+        assert not old.endswith(layout.newline)
+        assert "scaling" in target.managed and "scaling" not in target.web
     if layout.newline == "\r\n":
         assert new.count("\n") == new.count("\r\n")
     else:
