@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from dates import RECENT
 from tier_targets import with_scale_out
 from typer.testing import CliRunner
 
@@ -94,7 +95,7 @@ def test_apply_dry_run_shows_the_block(project: Path) -> None:
 
 
 def test_check_compares_the_managed_fields(project: Path) -> None:
-    load = {"collected_at": "2026-11-30T09:00:00+00:00", "metrics": {"concurrent_users": 400}}
+    load = {"collected_at": RECENT, "metrics": {"concurrent_users": 400}}
     (project / "m.json").write_text(json.dumps(load), "utf-8")
     assert run("apply", "--tier", "scale-out")[0] == 0
     code, out, _ = run("check", "--metrics", "m.json")
