@@ -310,6 +310,35 @@ services:
     name: api
     runtime: python
     plan: pro
+    scaling:
+      minInstances: >-
+        1
+      maxInstances: !!int 6
+      targetCPUPercent: '70'
+    startCommand: {PRO_CMD}
+""",
+        "scale",
+        f"""\
+services:
+  - type: web
+    name: api
+    runtime: python
+    plan: pro
+    scaling:
+      minInstances: 2
+      maxInstances: !!int 6
+      targetCPUPercent: 70
+    startCommand: {PRO_CMD}
+""",
+        id="a-block-scalar-number-rewritten-a-quoted-one-unquoted-a-tagged-one-kept",
+    ),
+    pytest.param(
+        f"""\
+services:
+  - type: web
+    name: api
+    runtime: python
+    plan: pro
     startCommand: {PRO_CMD}
 """,
         "pro",

@@ -170,10 +170,13 @@ def _set(
         entry = Entry(at.node, at.seq, at.keys, at.trail)
         old = _show_node(node)
         write_scalar(work, entry, key, old, want, subject, after, field=name)
-    elif is_scalar(want) and isinstance(node, ScalarNode) and node.style not in ("|", ">"):
+    elif (
+        isinstance(want, int | float)  # a number or boolean: written bare, over any quotes
+        and isinstance(node, ScalarNode)
+        and node.style not in ("|", ">")
+    ):
         span = _span(work, node, found.key, name, subject)
-        flow_parent = bool(at.node.flow_style)
-        text = span.lead + scalar_text(want, flow=flow_parent)  # type: ignore[arg-type]
+        text = span.lead + scalar_text(want, flow=bool(at.node.flow_style))
         work.add(Splice(span.start, span.end, text), (name, _show_node(node), flow(want), subject))
         work.ops.append(Op(at.keys, key, value_data(want)))
     else:
