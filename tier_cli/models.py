@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
-from typing import NamedTuple
+from typing import NamedTuple, Union
 
 from tier_cli.notices import Notice, notice
 
@@ -67,6 +67,11 @@ class KeyValueTarget(NamedTuple):
     plan: str
 
 
+# A Blueprint value a tier sets ([tier.web] in tiers.toml): a TOML scalar, a list (tuple) or a
+# mapping (insertion-ordered, read-only).
+FieldValue = Union[str, int, float, bool, tuple["FieldValue", ...], Mapping[str, "FieldValue"]]  # noqa: UP007
+
+
 class TierTarget(NamedTuple):
     """What render.yaml should say for one tier."""
 
@@ -75,6 +80,8 @@ class TierTarget(NamedTuple):
     database_plan: str
     start_template: str  # contains "{app}", filled with the ASGI app from the current startCommand
     keyvalue: KeyValueTarget | None = None
+    web: Mapping[str, FieldValue] = MappingProxyType({})  # other web service fields it sets
+    managed: tuple[str, ...] = ()  # web fields some tier sets: removed when this one does not
 
 
 class Selection(NamedTuple):

@@ -60,6 +60,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "keyvalue-region-differs": ("warning", "the Key Value service is in another region"),
     "no-database": ("notice", "no database plan was written (none declared, or none chosen)"),
     "keyvalue-plan-differs": ("notice", "an existing Key Value service is on another plan"),
+    "field-overridden": ("warning", "a field the tier writes makes Render ignore another one"),
 }
 
 

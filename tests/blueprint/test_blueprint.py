@@ -43,13 +43,46 @@ databases:
 
 def test_full_view() -> None:
     view = read_blueprint(FULL, "render.yaml")
+    api, jobs = view.services
     assert view == BlueprintView(
         services=(
-            ServiceView("api", "web", "python", "free", "uvicorn main:app", "db", "services[0]", 3),
-            ServiceView("jobs", "worker", "python", None, None, None, "services[1]", 13),
+            ServiceView(
+                "api", "web", "python", "free", "uvicorn main:app", "db", "services[0]", 3,
+                fields=api.fields,
+            ),
+            ServiceView(
+                "jobs", "worker", "python", None, None, None, "services[1]", 13,
+                fields=jobs.fields,
+            ),
         ),
         databases=(DatabaseView("db", "basic-256mb", "databases[0]", 17),),
+    )  # fmt: skip
+    str_ = "tag:yaml.org,2002:str"
+    assert dict(api.fields) == {  # every key but envVars, as data
+        "type": (str_, "web"),
+        "name": (str_, "api"),
+        "runtime": (str_, "python"),
+        "plan": (str_, "free"),
+        "startCommand": (str_, "uvicorn main:app"),
+    }
+    assert dict(jobs.fields) == {
+        "type": (str_, "worker"),
+        "name": (str_, "jobs"),
+        "env": (str_, "python"),
+    }
+
+
+def test_fields_come_through_merge_keys() -> None:
+    text = (
+        "x: &base\n  scaling: {minInstances: 2}\n  plan: pro\n"
+        "services:\n  - <<: *base\n    type: web\n    name: api\n    plan: starter\n"
     )
+    (api,) = read_blueprint(text, "render.yaml").services
+    assert list(api.fields) == ["scaling", "plan", "type", "name"]  # in file order
+    assert api.fields["plan"] == ("tag:yaml.org,2002:str", "starter")
+    assert api.fields["scaling"] == {
+        ("tag:yaml.org,2002:str", "minInstances"): ("tag:yaml.org,2002:int", "2")
+    }
 
 
 PROJECTS = """\

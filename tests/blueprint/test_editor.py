@@ -189,16 +189,31 @@ services:
   - type: web
     name: api
     runtime: python
-    plan: starter  # a comment at column 19
+    plan: starter  # the gap before the comment is kept
     startCommand: uvicorn main:app
 """, "pro", NO, f"""\
 services:
   - type: web
     name: api
     runtime: python
-    plan: pro      # a comment at column 19
+    plan: pro  # the gap before the comment is kept
     startCommand: {PRO}
-""", id="eol-comment-keeps-column-when-shorter"),
+""", id="eol-comment-keeps-its-gap-when-shorter"),
+    pytest.param("""\
+services:
+  - type: web
+    name: api
+    runtime: python
+    plan: free    # a wide gap, kept as it is
+    startCommand: uvicorn main:app
+""", "pro", NO, f"""\
+services:
+  - type: web
+    name: api
+    runtime: python
+    plan: pro    # a wide gap, kept as it is
+    startCommand: {PRO}
+""", id="eol-comment-keeps-its-gap-when-longer"),
     pytest.param("""\
 services:
   - type: web

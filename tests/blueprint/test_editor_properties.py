@@ -16,14 +16,17 @@ from dataclasses import dataclass
 from edit_checks import check_data, check_lines, load
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tier_targets import CAT, TIERS
+from tier_targets import CAT, SCALED, SCALING, TIERS
 from yaml_parsers import on_both
 
 from tier_cli.blueprint.editor import apply_file_bytes
 from tier_cli.blueprint.startcmd import find_app, parse_start, parse_template
 from tier_cli.config.catalogue import load_catalogue, same_plan
 from tier_cli.errors import RefusedError
-from tier_cli.models import Selection
+from tier_cli.models import Selection, TierTarget
+
+# The guide's four tiers (managing no web field), and the same with scale-out (managing scaling).
+EVERY = {**TIERS, **{f"{name} (scaling managed)": t for name, t in SCALED.items()}}
 
 COMMANDS = [
     "uvicorn main:app --host 0.0.0.0 --port $PORT",
@@ -63,7 +66,12 @@ def _scalar(value: str, style: str, pad: str) -> str:
 
 
 @st.composite
-def blueprints(draw: st.DrawFn) -> tuple[bytes, Layout]:
+def blueprints(
+    draw: st.DrawFn,
+    web_plans: list[str] = WEB_PLANS,
+    db_plans: list[str] = DB_PLANS,
+    scaling: bool = True,
+) -> tuple[bytes, Layout]:
     layout = Layout(
         indent=draw(st.sampled_from([2, 4])),
         seq_indented=draw(st.booleans()),
@@ -102,11 +110,13 @@ def blueprints(draw: st.DrawFn) -> tuple[bytes, Layout]:
         elif kind == "node-web":
             fields.append(("runtime", "node"))
         if draw(st.booleans()):
-            fields.append(("plan", draw(st.sampled_from(WEB_PLANS))))
+            fields.append(("plan", draw(st.sampled_from(web_plans))))
         if kind == "web":
             fields.append(("startCommand", draw(st.sampled_from(COMMANDS))))
         if kind == "redis":
             fields.append(("ipAllowList", "[]"))
+        if kind in ("web", "worker") and scaling and draw(st.integers(0, 2)) == 0:
+            fields.append(("scaling", draw(st.sampled_from(["block", "flow"]))))
         order = draw(st.permutations(range(1, len(fields))))
         fields = [fields[0], *(fields[i] for i in order)]
         for index, (key, value) in enumerate(fields):
@@ -116,6 +126,13 @@ def blueprints(draw: st.DrawFn) -> tuple[bytes, Layout]:
                 text = _scalar(value, style, body_pad + ind)
                 tail = "" if style.startswith(("literal", "folded")) else eol()
                 lines.extend(f"{head}{key}: {text}{tail}".split("\n"))
+            elif key == "scaling" and value == "block":
+                lines.append(f"{head}{key}:{eol()}")
+                lines.append(f"{body_pad}{ind}minInstances: 1{eol()}")
+                comment()
+                lines.append(f"{body_pad}{ind}maxInstances: 3")
+            elif key == "scaling":
+                lines.append(f"{head}{key}: {{minInstances: 1, maxInstances: 3}}{eol()}")
             elif key == "plan":
                 style = draw(st.sampled_from(["plain", "single", "double"]))
                 lines.append(f"{head}{key}: {_scalar(value, style, '')}{eol()}")
@@ -134,48 +151,47 @@ def blueprints(draw: st.DrawFn) -> tuple[bytes, Layout]:
         lines.append("databases:")
         lines.append(f"{key_pad}name: db")
         if draw(st.booleans()):
-            lines.append(f"{body_pad}plan: {draw(st.sampled_from(DB_PLANS))}{eol()}")
+            lines.append(f"{body_pad}plan: {draw(st.sampled_from(db_plans))}{eol()}")
     text = layout.newline.join(lines) + (layout.newline if layout.final_newline else "")
     data = text.encode()
     return (b"\xef\xbb\xbf" + data if layout.bom else data), layout
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(blueprints(), st.sampled_from(list(TIERS)))
+@given(blueprints(), st.sampled_from(list(EVERY)))
 def test_only_targets_change_and_second_run_is_a_no_op(
     generated: tuple[bytes, Layout], tier: str
 ) -> None:
     data, layout = generated
+    target = EVERY[tier]
     try:
-        out, _ = on_both(
-            lambda: apply_file_bytes(data, "render.yaml", TIERS[tier], Selection(), CAT)
-        )
+        out, _ = on_both(lambda: apply_file_bytes(data, "render.yaml", target, Selection(), CAT))
     except RefusedError as exc:  # the one refusal generated files can meet
         assert "ends inside the block scalar" in str(exc)
         assert not data.endswith(b"\n")
         return
-    again, second = on_both(
-        lambda: apply_file_bytes(out, "render.yaml", TIERS[tier], Selection(), CAT)
-    )
+    again, second = on_both(lambda: apply_file_bytes(out, "render.yaml", target, Selection(), CAT))
     assert again == out and second.changes == ()
     assert out.startswith(b"\xef\xbb\xbf") == layout.bom
     old, new = data.decode("utf-8-sig"), out.decode("utf-8-sig")
-    assert new.endswith(layout.newline) == old.endswith(layout.newline)
+    if new.endswith(layout.newline) != old.endswith(layout.newline):
+        # lines removed at the unended end of a file keep the break ending a block scalar
+        assert not old.endswith(layout.newline)
+        assert "scaling" in target.managed and "scaling" not in target.web
     if layout.newline == "\r\n":
         assert new.count("\n") == new.count("\r\n")
     else:
         assert "\r" not in new
     assert load(new)["services"]
     database = "db" if "databases:" in old else None
-    check_lines(old, new, "api", database)
-    keyvalue = TIERS[tier].keyvalue
-    check_data(old, new, "api", database, keyvalue.name if keyvalue else None)
-    _check_targets(new, tier, old)
+    check_lines(old, new, "api", database, target.managed)
+    keyvalue = target.keyvalue
+    check_data(old, new, "api", database, keyvalue.name if keyvalue else None, target.managed)
+    _check_targets(new, target, old)
 
 
-def _check_targets(new: str, tier: str, old: str) -> None:
+def _check_targets(new: str, target: TierTarget, old: str) -> None:
     """The targets hold what the tier says (a command tier cannot read is left alone)."""
-    target = TIERS[tier]
     catalogue = load_catalogue()
     data = load(new)
     (web,) = [s for s in data["services"] if s["name"] == "api"]
@@ -193,7 +209,55 @@ def _check_targets(new: str, tier: str, old: str) -> None:
         assert new_cmd.workers == tier_cmd.workers
     for database in data.get("databases") or []:
         assert same_plan(catalogue, "postgres", database["plan"], target.database_plan)
+    if "scaling" in target.web:
+        assert web["scaling"] == dict(SCALING)
+    elif "scaling" in target.managed:
+        assert "scaling" not in web
+    else:
+        assert web.get("scaling") == old_web.get("scaling")
     kinds = [s["type"] for s in data["services"]]
     if target.keyvalue is not None:
         assert kinds.count("keyvalue") + kinds.count("redis") >= 1
         assert [e for e in web["envVars"] if e["key"] == "REDIS_URL"]
+
+
+# Round trips: plans spelled as the tiers spell them (`2c-4g` is left as written when the tier
+# says `pro`, so a trip away and back writes `pro`: not the same bytes, on purpose).
+ROUND_WEB_PLANS = ["free", "starter", "standard", "pro"]
+ROUND_DB_PLANS = ["free", "basic-256mb", "starter", "pro"]
+# Tiers, and the scale-out tier without Key Value: tier never deletes a Key Value service, so a
+# trip through a Key Value tier gives back the bytes only when the start tier has one too.
+ROUND = {**SCALED, "scale-out-solo": SCALED["scale-out"]._replace(keyvalue=None)}
+
+
+def reachable(start: str) -> list[str]:
+    """The tiers a trip from `start` may pass through and still come back byte for byte."""
+    if ROUND[start].keyvalue is not None:
+        return list(ROUND)
+    return [name for name, target in ROUND.items() if target.keyvalue is None]
+
+
+@st.composite
+def trips(draw: st.DrawFn) -> tuple[str, list[str]]:
+    start = draw(st.sampled_from(list(ROUND)))
+    path = draw(st.lists(st.sampled_from(reachable(start)), min_size=1, max_size=5))
+    return start, path
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(blueprints(ROUND_WEB_PLANS, ROUND_DB_PLANS, scaling=False), trips())
+def test_any_trip_back_to_the_start_tier_gives_back_the_bytes(
+    generated: tuple[bytes, Layout], trip: tuple[str, list[str]]
+) -> None:
+    data, _ = generated
+    start, path = trip
+    try:
+        on_start, _ = apply_file_bytes(data, "render.yaml", ROUND[start], Selection(), CAT)
+        current = on_start
+        for tier in [*path, start]:
+            current, _ = apply_file_bytes(current, "render.yaml", ROUND[tier], Selection(), CAT)
+    except RefusedError as exc:  # the one refusal generated files can meet
+        assert "ends inside the block scalar" in str(exc)
+        assert not data.endswith(b"\n")
+        return
+    assert current == on_start, f"{start} -> {' -> '.join(path)} -> {start}"

@@ -322,7 +322,7 @@ def test_server_must_be_the_last_command_run_whatever_happens(command: str) -> N
 WORKERS = [
     pytest.param("uvicorn main:app --port $PORT", "4", "uvicorn main:app --port $PORT --workers 4",
                  id="uvicorn-added"),
-    pytest.param("gunicorn a.wsgi", "4", "gunicorn a.wsgi -w 4", id="gunicorn-added"),
+    pytest.param("gunicorn a.wsgi", "4", "gunicorn a.wsgi --workers 4", id="gunicorn-added"),
     pytest.param("gunicorn -w 2 -b :$PORT a.wsgi", "8", "gunicorn -w 8 -b :$PORT a.wsgi",
                  id="short-in-place"),
     pytest.param("gunicorn -w2 a.wsgi", "8", "gunicorn -w8 a.wsgi", id="glued"),
@@ -330,7 +330,13 @@ WORKERS = [
                  id="equals"),
     pytest.param("cd x && fastapi run a.py --workers 2", "4",
                  "cd x && fastapi run a.py --workers 4", id="fastapi-prefix-kept"),
-    pytest.param("uvicorn m:a --workers 2 --port 1", None, "uvicorn m:a --port 1", id="removed"),
+    # the default (None): removed when written as tier adds it, else set to 1, so trips reverse
+    pytest.param("uvicorn m:a --port 1 --workers 2", None, "uvicorn m:a --port 1", id="removed"),
+    pytest.param("uvicorn m:a --workers 2 --port 1", None, "uvicorn m:a --workers 1 --port 1",
+                 id="set-to-one-in-the-middle"),
+    pytest.param("gunicorn a.wsgi -w 4", None, "gunicorn a.wsgi -w 1", id="set-to-one-short"),
+    pytest.param("gunicorn a.wsgi --workers=4", None, "gunicorn a.wsgi --workers=1",
+                 id="set-to-one-equals"),
     pytest.param("uvicorn m:a --port 1", None, "uvicorn m:a --port 1", id="none-to-remove"),
     pytest.param("uvicorn m:a  # serve", "2", "uvicorn m:a --workers 2  # serve",
                  id="added-before-a-comment"),
@@ -347,7 +353,10 @@ def test_set_workers(command: str, workers: str | None, expected: str) -> None:
     assert parsed is not None
     assert set_workers(parsed, workers) == expected
     again = parse_start(expected)
-    assert again is not None and again.workers == workers
+    assert again is not None
+    # the default count is no option, or 1 where the user's own spelling stays
+    assert again.workers == workers or (workers is None and again.workers == "1")
+    assert set_workers(again, workers) == expected  # a second run changes nothing
 
 
 # --- plan_start: the tier's command, or the current server with the tier's worker count -----------

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from types import MappingProxyType
+from typing import Any
 
 import pytest
+from tier_targets import with_scale_out
 
 from tier_cli.config.catalogue import load_catalogue
-from tier_cli.config.tiers import load_config
+from tier_cli.config.tiers import Tier, load_config
 from tier_cli.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,6 +60,14 @@ def test_packaged_copy_is_the_shipped_file() -> None:
 def _edit(old: str, new: str, count: int = 1) -> str:
     assert old in SHIPPED, old
     return SHIPPED.replace(old, new, count)
+
+
+SCALE_OUT = with_scale_out()
+
+
+def _web(table: str, where: str = "# targetCPUPercent = 70\n") -> str:
+    """The scale-out file with `table` (TOML text) after its [tier.web.scaling] table."""
+    return with_scale_out(_edit(where, where + table))
 
 
 ACTIVITY = '[database.activity]\ntable = "activity"\nuser_column = "user_id"\ntime_column = "at"\n'
@@ -222,6 +233,85 @@ BROKEN = [
         r"prices\.web\.turbo: unknown web plan",
     ),
     (
+        "web-plan-field",
+        _web("[tier.web.plan]\nx = 1\n"),
+        r"tier\[scale-out\]\.web\.plan: is not a field a tier may set.*Tip: set web_plan",
+    ),
+    (
+        "web-start-command",
+        _web('[tier.web]\nstartCommand = "x"\n'),
+        r"web\.startCommand: is not a field a tier may set.*Tip: set start_command",
+    ),
+    (
+        "web-unknown-field",
+        _web("[tier.web.autoscaling]\nmin = 1\n"),
+        r"tier\[scale-out\]\.web\.autoscaling: is not a Render web service field.*scaling",
+    ),
+    (
+        "web-date",
+        _web("[tier.web.previews]\nexpireAfter = 2026-11-30\n"),
+        r"web\.previews\.expireAfter: is a date or time.*Tip: write it in quotes",
+    ),
+    (
+        "web-empty-table",
+        _web("[tier.web.buildFilter]\n"),
+        r"web\.buildFilter: is an empty table",
+    ),
+    (
+        "web-infinite",
+        _web("[tier.web.disk]\nsizeGB = inf\n"),
+        r"web\.disk\.sizeGB: inf is not a number Render accepts",
+    ),
+    (
+        "scaling-on-free",
+        _edit(
+            "(checked vs Render)\n",
+            "(checked vs Render)\n[tier.web.scaling]\nminInstances = 1\nmaxInstances = 2\n"
+            "targetCPUPercent = 50\n",
+        ),
+        r"tier\[free\]\.web\.scaling: Render offers no scaling on the free web plan",
+    ),
+    (
+        "scaling-unknown-key",
+        with_scale_out(_edit("# targetCPUPercent = 70", "# targetCPUPercent = 70\n# cpu = 3")),
+        r"web\.scaling\.cpu: unknown scaling key",
+    ),
+    (
+        "scaling-min-above-max",
+        with_scale_out(_edit("# minInstances = 2", "# minInstances = 9")),
+        r"web\.scaling\.maxInstances: 6 is below minInstances 9",
+    ),
+    (
+        "scaling-no-max",
+        with_scale_out(_edit("# maxInstances = 6", "# ")),
+        r"web\.scaling\.maxInstances: is missing",
+    ),
+    (
+        "scaling-no-target",
+        with_scale_out(_edit("# targetCPUPercent = 70", "# ")),
+        r"tier\[scale-out\]\.web\.scaling: has no target",
+    ),
+    (
+        "scaling-target-above-90",
+        with_scale_out(_edit("# targetCPUPercent = 70", "# targetCPUPercent = 95")),
+        r"web\.scaling\.targetCPUPercent: must be a whole number from 1 to 90, got 95",
+    ),
+    (
+        "scaling-quoted-number",
+        with_scale_out(_edit("# minInstances = 2", '# minInstances = "2"')),
+        r"web\.scaling\.minInstances: must be a whole number of 1 or more, got '2'",
+    ),
+    (
+        "scaling-with-num-instances",
+        _web("[tier.web]\nnumInstances = 3\n"),
+        r"tier\[scale-out\]\.web\.numInstances: Render's autoscaling overrides numInstances",
+    ),
+    (
+        "scaling-with-disk",
+        _web('[tier.web.disk]\nname = "data"\nmountPath = "/data"\n'),
+        r"web\.disk: Render does not autoscale a service with a disk",
+    ),
+    (
         "storage-shrinks",
         _edit("storage_gb = 256\nprice_usd = 57", "storage_gb = 2\nprice_usd = 57"),
         r"tier\[pro\+redis\]\.storage_gb: 2 is below tier pro's 256",
@@ -240,6 +330,41 @@ def test_broken_tiers_toml_fails_with_one_line(tmp_path: Path, text: str, patter
     assert message.startswith(f"{path}: ")
     assert re.search(pattern, message), message
     assert "Tip:" in message or "invalid TOML" in message
+
+
+def test_scale_out_example_loads_as_a_fifth_tier(tmp_path: Path) -> None:
+    path = tmp_path / "tiers.toml"
+    path.write_text(SCALE_OUT, "utf-8")
+    config = load_config(path, CAT)
+    assert config.names == ("free", "starter", "pro", "pro+redis", "scale-out")
+    scale_out = config.tier("scale-out")
+    assert dict(scale_out.web["scaling"]) == {  # type: ignore[arg-type]
+        "minInstances": 2,
+        "maxInstances": 6,
+        "targetCPUPercent": 70,
+    }
+    assert config.managed == ("scaling",)
+    assert config.target("scale-out").web == scale_out.web
+    assert config.target("scale-out").managed == ("scaling",)
+    assert config.target("pro").web == {} and config.target("pro").managed == ("scaling",)
+    assert config.tier("pro").web == {}
+    assert (scale_out.web_instances, scale_out.max_web_instances) == (2, 6)
+    assert (config.tier("pro").web_instances, config.tier("pro").max_web_instances) == (1, 1)
+
+
+def test_web_field_values_keep_their_toml_types(tmp_path: Path) -> None:
+    extra = (
+        '[tier.web]\nhealthCheckPath = "/healthz"\nautoDeploy = false\n'
+        'domains = ["a.example", "b.example"]\n\n'
+        '[tier.web.buildFilter]\npaths = ["src/**"]\n'
+    )
+    path = tmp_path / "tiers.toml"
+    path.write_text(_web(extra), "utf-8")
+    web = load_config(path, CAT).tier("scale-out").web
+    assert list(web) == ["scaling", "healthCheckPath", "autoDeploy", "domains", "buildFilter"]
+    assert web["autoDeploy"] is False
+    assert web["domains"] == ("a.example", "b.example")
+    assert dict(web["buildFilter"]) == {"paths": ("src/**",)}  # type: ignore[arg-type]
 
 
 def test_missing_and_non_utf8_files(tmp_path: Path) -> None:
@@ -288,3 +413,17 @@ def test_warnings_ignore_is_read(tmp_path: Path) -> None:
     text = (ROOT / "tiers.toml").read_text("utf-8")
     path.write_text('[warnings]\nignore = ["price-differs", "size-differs"]\n\n' + text, "utf-8")
     assert load_config(path, CAT).ignore_warnings == {"price-differs", "size-differs"}
+
+
+@pytest.mark.parametrize(
+    ("web", "least", "most"),
+    [
+        ({}, 1, 1),
+        ({"numInstances": 3}, 3, 3),
+        ({"scaling": MappingProxyType({"minInstances": 2, "maxInstances": 6})}, 2, 6),
+    ],
+    ids=["one", "num-instances", "scaling"],
+)
+def test_web_instances(web: dict[str, Any], least: int, most: int) -> None:
+    tier = Tier("t", "pro", "pro", "uvicorn {app}", {}, web=MappingProxyType(web))
+    assert (tier.web_instances, tier.max_web_instances) == (least, most)

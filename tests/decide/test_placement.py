@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import MappingProxyType
+from typing import Any
 
 import pytest
+from tier_targets import with_scale_out
 
 from tier_cli.blueprint.view import read_blueprint
 from tier_cli.config.catalogue import load_catalogue
 from tier_cli.config.tiers import load_config
-from tier_cli.decide.placement import place
+from tier_cli.decide.costs import Instances
+from tier_cli.decide.placement import place, tier_instances
 from tier_cli.models import Selection
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -167,3 +171,76 @@ def test_price_overrides_are_kept(tmp_path: Path) -> None:
     text = WEB + "    numInstances: 2\n"
     placement = place(read_blueprint(text, "render.yaml"), "render.yaml", Selection(), config, CAT)
     assert placement.cost(config, CAT).describe() == "$160/month (web pro $80 x 2)"
+
+
+SCALING = "    scaling:\n      minInstances: 2\n      maxInstances: 6\n      targetCPUPercent: 70\n"
+
+
+def scaled(text: str, scaling: str = SCALING) -> str:
+    return text.replace("    startCommand:", scaling + "    startCommand:", 1)
+
+
+# (id, render.yaml text, tier with the scale-out example on)
+SCALE_OUT_CASES = [
+    ("pro-without-scaling", blueprint("pro", "pro"), "pro"),
+    ("pro+redis-without-scaling", blueprint("pro", "pro", keyvalue="keyvalue"), "pro+redis"),
+    ("scale-out", scaled(blueprint("pro", "pro", keyvalue="keyvalue")), "scale-out"),
+    (
+        "scale-out-flow-style",
+        scaled(
+            blueprint("pro", "pro", keyvalue="keyvalue"),
+            "    scaling: {targetCPUPercent: 70, maxInstances: 6, minInstances: 0x2}\n",
+        ),
+        "scale-out",
+    ),
+    (
+        "other-scaling-is-still-the-scaling-tier",
+        scaled(
+            blueprint("pro", "pro", keyvalue="keyvalue"),
+            "    scaling: {minInstances: 1, maxInstances: 2}\n",
+        ),
+        "scale-out",
+    ),
+    ("scaling-on-starter-matches-the-plan", scaled(blueprint("starter", "starter")), "starter"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "tier"), [c[1:] for c in SCALE_OUT_CASES], ids=[c[0] for c in SCALE_OUT_CASES]
+)
+def test_managed_fields_tell_tiers_apart(tmp_path: Path, text: str, tier: str) -> None:
+    path = tmp_path / "tiers.toml"
+    path.write_text(with_scale_out(), "utf-8")
+    config = load_config(path, CAT)
+    placement = place(read_blueprint(text, "render.yaml"), "render.yaml", Selection(), config, CAT)
+    assert placement.tier == tier
+
+
+_FILE = WEB + "    numInstances: 3\n    scaling:\n      minInstances: 1\n      maxInstances: 4\n"
+_SCALE = {"scaling": MappingProxyType({"minInstances": 2, "maxInstances": 6})}
+
+# (id, the tier's [tier.web], managed fields, render.yaml or None, web instances billed after)
+TIER_INSTANCES = [
+    ("tier-scaling-wins", _SCALE, ("scaling",), _FILE, Instances(2, 6)),
+    ("tier-num-instances", {"numInstances": 2}, ("numInstances",), _FILE, Instances(2, 2)),
+    ("managed-scaling-removed-num-kept", {}, ("scaling",), _FILE, Instances(3, 3)),
+    ("both-managed-both-removed", {}, ("scaling", "numInstances"), _FILE, Instances(1, 1)),
+    ("unmanaged-the-file-keeps-its-own", {}, (), _FILE, Instances(1, 4)),
+    ("no-file", _SCALE, ("scaling",), None, Instances(2, 6)),
+    ("no-file-no-fields", {}, (), None, Instances(1, 1)),
+]
+
+
+@pytest.mark.parametrize(
+    ("web", "managed", "text", "expected"),
+    [c[1:] for c in TIER_INSTANCES],
+    ids=[c[0] for c in TIER_INSTANCES],
+)
+def test_tier_instances(
+    web: dict[str, Any], managed: tuple[str, ...], text: str | None, expected: Instances
+) -> None:
+    tier = CONFIG.tier("pro")._replace(web=MappingProxyType(web))
+    now = None
+    if text is not None:
+        now = place(read_blueprint(text, "render.yaml"), "render.yaml", Selection(), CONFIG, CAT)
+    assert tier_instances(tier, managed, now) == expected

@@ -1,11 +1,14 @@
 """Rewrite render.yaml to a tier: parse to find, splice to edit, check before returning.
 
-What is edited, and nothing else:
+What is edited is one table, RULES (plus a row per managed web field, see `rules`), and nothing
+else:
 - the web service's `plan` and `startCommand` (the tier's template, filled with the ASGI app
   found in the current command, or with `selection.app`; a `cd DIR &&` / runner prefix stays);
 - the chosen database's `plan`;
 - for a tier with Key Value: a `type: keyvalue` service (unless a `keyvalue` or legacy `redis`
-  service already exists) and a `REDIS_URL` env var on the web service (unless it has one).
+  service already exists) and a `REDIS_URL` env var on the web service (unless it has one);
+- the web service fields tiers set under [tier.web] (`scaling`, ...): written for a tier that
+  sets them, removed for one that does not (fields.py).
 
 A plan that is the same plan under another spelling (`2c-4g` and `pro`) is left alone. A missing
 `plan:` goes in as one line right after the last of the entry's `type:`/`name:`/`runtime:`/
@@ -29,14 +32,17 @@ Where edits are spliced in, see splice.py; the Key Value part is keyvalue.py.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import Any, Literal, NamedTuple
 
 from tier_cli.blueprint.deps import Declared
+from tier_cli.blueprint.fields import set_web_field
 from tier_cli.blueprint.keyvalue import edit_keyvalue
 from tier_cli.blueprint.nodes import line_col, lookup, text_of, where
 from tier_cli.blueprint.splice import Work, apply_splices, verify, write_scalar
 from tier_cli.blueprint.startcmd import StartPlan, is_app, parse_start, plan_start
 from tier_cli.blueprint.view import (
+    DatabaseView,
     Entry,
     Parsed,
     ServiceView,
@@ -46,7 +52,7 @@ from tier_cli.blueprint.view import (
 )
 from tier_cli.config.catalogue import Catalogue, Kind, same_plan
 from tier_cli.errors import ConfigError, LegacyPlanRefused, RefusedError
-from tier_cli.models import Selection, TierTarget
+from tier_cli.models import FieldValue, KeyValueTarget, Selection, TierTarget
 from tier_cli.notices import Notice, notice
 from tier_cli.textio import decode, encode
 
@@ -69,6 +75,8 @@ class Change(NamedTuple):
     subject: str  # the service or database name
 
     def describe(self) -> str:
+        if self.new is None:
+            return f"{self.subject} {self.field} removed"
         if self.field == "service":
             return f"{self.subject} {self.new} service added"
         if self.field == "envVars":
@@ -155,6 +163,73 @@ def apply_tier(
 # Planning: decide every splice against the original text
 
 
+class Place(NamedTuple):
+    """An entry a rule edits (the web service or the database, as node and as view), and what
+    every rule may need besides its value."""
+
+    entry: Entry
+    view: ServiceView | DatabaseView
+    web: ServiceView  # the web service (the Key Value rule wires REDIS_URL to it)
+    app: str | None  # Selection.app: the ASGI app when the startCommand cannot be read
+    target: TierTarget  # the whole tier (Render's rules compare fields with each other)
+    declared: Declared | None  # what the web service's build installs (deps.py), if read
+
+
+class Rule(NamedTuple):
+    """One field a tier sets: which entry, which key, where a missing key goes, how its value
+    comes from the tier, and the function that makes the file say it."""
+
+    entry: Literal["web", "database"]  # the web service, or the database it uses
+    key: str  # "plan", "startCommand", "services" (the Key Value service), "scaling", ...
+    after: tuple[str, ...]  # a missing key goes after the last of these keys the entry has
+    value: Callable[[TierTarget], Any]  # None for a web field: this tier removes it
+    write: Callable[[Work, Place, Rule, Any], None]
+
+
+def _write_plan(work: Work, place: Place, rule: Rule, plan: str) -> None:
+    kind: Kind = "web" if rule.entry == "web" else "postgres"
+    if kind == "postgres":
+        _refuse_legacy_postgres(work, place.entry, place.view.label, place.target.tier, plan)
+    _set_plan(work, place.entry, place.view.label, plan, kind, rule.after)
+
+
+def _write_start(work: Work, place: Place, rule: Rule, template: str) -> None:
+    _set_start(work, place.entry, place.web, template, place.app, place.declared)
+
+
+def _write_keyvalue(work: Work, place: Place, rule: Rule, want: KeyValueTarget | None) -> None:
+    edit_keyvalue(work, place.entry, place.web, want)
+
+
+def _write_web_field(work: Work, place: Place, rule: Rule, want: FieldValue | None) -> None:
+    """A [tier.web] field: after `plan:`, or where `plan:` goes when the service has none."""
+    node = place.entry.node
+    own_plan = any(getattr(k, "value", None) == "plan" for k, _ in node.value)
+    after = rule.after if own_plan else _PLAN_AFTER
+    set_web_field(work, place.entry, place.view.label, place.target, rule.key, want, after)
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("web", "plan", _PLAN_AFTER, lambda t: t.web_plan, _write_plan),
+    Rule("web", "startCommand", _START_AFTER, lambda t: t.start_template, _write_start),
+    Rule("database", "plan", ("name",), lambda t: t.database_plan, _write_plan),
+    # a Key Value service after the web service's list, and REDIS_URL in its envVars
+    Rule("web", "services", (), lambda t: t.keyvalue, _write_keyvalue),
+)
+
+
+def _web_field(key: str) -> Rule:
+    return Rule("web", key, ("plan",), lambda t: t.web.get(key), _write_web_field)
+
+
+def rules(target: TierTarget) -> tuple[Rule, ...]:
+    """RULES with a row per web field some tier sets (in tiers.toml's order) before the Key
+    Value row: lines added at one place come in row order, and a web field belongs to the web
+    service, above a Key Value service added after it."""
+    web = tuple(_web_field(key) for key in dict.fromkeys((*target.managed, *target.web)))
+    return (*RULES[:-1], *web, RULES[-1])
+
+
 def _plan(
     parsed: Parsed,
     target: TierTarget,
@@ -166,16 +241,20 @@ def _plan(
     view = parsed.view
     web_view = choose_web_service(view, selection.service, parsed.filename)
     web = _entry_of(parsed.services, view.services, web_view)
-    _set_plan(work, web, web_view.label, target.web_plan, "web", _PLAN_AFTER)
-    _set_start(work, web, web_view, target.start_template, selection.app, declared)
+    places: dict[str, Place | None] = {
+        "web": Place(web, web_view, web_view, selection.app, target, declared)
+    }
     database = choose_database(view, web_view, selection.database)
     if database is None:
+        places["database"] = None
         _note_no_database(work, web_view)
     else:
         entry = _entry_of(parsed.databases, view.databases, database)
-        _refuse_legacy_postgres(work, entry, database.label, target.tier, target.database_plan)
-        _set_plan(work, entry, database.label, target.database_plan, "postgres", ("name",))
-    edit_keyvalue(work, web, web_view, target.keyvalue)
+        places["database"] = Place(entry, database, web_view, selection.app, target, declared)
+    for rule in rules(target):
+        place = places[rule.entry]
+        if place is not None:
+            rule.write(work, place, rule, rule.value(target))
     return work
 
 

@@ -1,7 +1,8 @@
 """New YAML lines written in the file's own style: a key in a mapping, an item in a list.
 
-A new value is described as plain Python (`Value`): a string, a tuple of (key, value) pairs for
-a mapping, or a list of mappings. It is written block or flow style to match its neighbours,
+A new value is described as plain Python (`Value`): a scalar (string, integer, float, boolean),
+a tuple of (key, value) pairs for a mapping, or a list. It is written block or flow style to
+match its neighbours,
 indented like its siblings, with the file's own step for nested mappings and its own sequence
 indentation (`key:\\n  - item` or `key:\\n- item`). Lines are added after the last line of an
 existing node, never inside one; a line break is copied from the line it follows.
@@ -21,6 +22,7 @@ from tier_cli.blueprint.spans import (
     after_colon,
     break_at,
     content_end,
+    ending_block,
     ends_open_block,
     is_empty,
     line_end,
@@ -28,8 +30,13 @@ from tier_cli.blueprint.spans import (
     plain_or_quoted,
 )
 
+Scalar = Union[str, int, float, bool]  # noqa: UP007
 Pairs = tuple[tuple[str, "Value"], ...]
-Value = Union[str, Pairs, list[Pairs]]  # noqa: UP007 - a forward-referenced alias
+Value = Union[Scalar, Pairs, list["Value"]]  # noqa: UP007 - a forward-referenced alias
+
+BOOL = "tag:yaml.org,2002:bool"
+INT = "tag:yaml.org,2002:int"
+FLOAT = "tag:yaml.org,2002:float"
 
 
 class Layout(NamedTuple):
@@ -84,18 +91,37 @@ class Insertion(NamedTuple):
     skip: int = 0
 
 
+def is_scalar(value: Value) -> bool:
+    return isinstance(value, str | int | float)  # bool is an int
+
+
+def scalar_text(value: Scalar, *, flow: bool) -> str:
+    """How a new scalar is written: `true`/`false`, a bare number, a plain or quoted string."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    return plain_or_quoted(value, flow=flow)
+
+
 def value_data(value: Value) -> Data:
     """The data picture (see yamlnodes.to_data) the written value reads back as."""
     if isinstance(value, str):
         return (STR, value)
+    if isinstance(value, bool):
+        return (BOOL, scalar_text(value, flow=False))
+    if isinstance(value, int):
+        return (INT, repr(value))
+    if isinstance(value, float):
+        return (FLOAT, repr(value))
     if isinstance(value, list):
         return [value_data(item) for item in value]
     return {(STR, key): value_data(item) for key, item in value}
 
 
 def flow(value: Value) -> str:
-    if isinstance(value, str):
-        return plain_or_quoted(value, flow=True)
+    if isinstance(value, str | int | float):
+        return scalar_text(value, flow=True)
     if isinstance(value, list):
         return "[" + ", ".join(flow(item) for item in value) + "]"
     return "{" + ", ".join(f"{key}: {flow(item)}" for key, item in value) + "}"
@@ -106,17 +132,27 @@ def block(pairs: Pairs, col: int, layout: Layout, *, flow_nested: bool = False) 
     lines = []
     pad = " " * col
     for key, value in pairs:
-        if isinstance(value, str):
-            lines.append(f"{pad}{key}: {plain_or_quoted(value, flow=False)}")
+        if isinstance(value, str | int | float):
+            lines.append(f"{pad}{key}: {scalar_text(value, flow=False)}")
         elif not value or flow_nested:
             lines.append(f"{pad}{key}: {flow(value)}")
-        elif isinstance(value, list):
-            lines.append(f"{pad}{key}:")
-            for item in value:
-                lines.extend(block_item(item, col + layout.seq_offset, 1, layout))
         else:
             lines.append(f"{pad}{key}:")
-            lines.extend(block(value, col + layout.step, layout))
+            lines.extend(block_value(value, col, layout))
+    return lines
+
+
+def block_value(value: Pairs | list[Value], key_col: int, layout: Layout) -> list[str]:
+    """The lines under `key:` (at column `key_col`) holding a non-empty list or mapping."""
+    if not isinstance(value, list):
+        return block(value, key_col + layout.step, layout)
+    lines: list[str] = []
+    dash_col = key_col + layout.seq_offset
+    for item in value:
+        if isinstance(item, tuple) and item:
+            lines.extend(block_item(item, dash_col, 1, layout))
+        else:  # a scalar, or an empty or nested collection: one flow line
+            lines.append(" " * dash_col + "- " + flow(item))
     return lines
 
 
@@ -156,9 +192,11 @@ def insert_pair(
     layout: Layout,
     newline: str,
     rewritten: frozenset[int] = frozenset(),
+    flow_nested: bool = False,
 ) -> Insertion:
     """A new `key: value` in `mapping`, right after the last of the `after` keys it has
-    (by position in the file), else after its last key."""
+    (by position in the file), else after its last key; a list or mapping value is written
+    flow style in a flow mapping or when `flow_nested`, else as block lines."""
     pairs = [
         (k, v) for k, v in mapping.value if isinstance(k, ScalarNode) and k.value in after
     ] or list(mapping.value[-1:])
@@ -168,7 +206,8 @@ def insert_pair(
         return Insertion(end, f", {key}: {flow(value)}")
     _check_open_block(text, anchor_value, end, rewritten)
     col = mapping.value[0][0].start_mark.column
-    return _after_line(text, end, block(((key, value),), col, layout), newline, blank=False)
+    lines = block(((key, value),), col, layout, flow_nested=flow_nested)
+    return _after_line(text, end, lines, newline, blank=False)
 
 
 def fill_empty(
@@ -177,7 +216,8 @@ def fill_empty(
     """Items for a list key written with nothing after it (`envVars:`)."""
     colon = after_colon(text, key)
     if flow_parent:
-        return Insertion(colon, " " + flow(items))
+        value: list[Value] = list(items)
+        return Insertion(colon, " " + flow(value))
     lines = [
         line
         for item in items
@@ -256,3 +296,54 @@ def _blank_between(text: str, before: Node, after: Node, dash_col: int) -> bool:
     gap = text[end : line_start(text, after.start_mark.index)]
     lines = gap.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     return any(line.strip() == "" for line in lines[1:-1])
+
+
+def _break_before(text: str, pos: int) -> int:
+    """The length of the line break just before `pos` (0 at the start of the text)."""
+    return 2 if text.endswith("\r\n", 0, pos) else (1 if pos > 0 else 0)
+
+
+def pair_span(text: str, mapping: MappingNode, index: int) -> tuple[int, int]:
+    """The characters to delete to remove the `index`-th pair of `mapping`, nothing else.
+
+    Block style: the key's line through the last line of its value, with the comments on those
+    lines and between them; full-line comments above the key or after the value stay. When the
+    key shares its line with a list item's dash (`- scaling:`), the next key moves up to the
+    dash. The mapping's last pair takes the line break before it instead of its own (and, at
+    the end of a file without a final line break, the blank lines before it, unless they end
+    a block scalar's value: then the file ends with that line break).
+    Flow style: the pair and one comma beside it. Raises SpanError when that cannot be done
+    cleanly (the only pair of a list item, a complex `? key`).
+    """
+    key, value = mapping.value[index]
+    end = pair_end(text, key, value)
+    if mapping.flow_style:
+        if index > 0:
+            before_key, before_value = mapping.value[index - 1]
+            return pair_end(text, before_key, before_value), end
+        if len(mapping.value) > 1:
+            return int(key.start_mark.index), int(mapping.value[1][0].start_mark.index)
+        return int(key.start_mark.index), end
+    start = line_start(text, key.start_mark.index)
+    head = text[start : key.start_mark.index]
+    if head.strip(" ") == "":
+        eol = line_end(text, end)
+        br = break_at(text, eol)
+        if start == 0 or (br and index + 1 < len(mapping.value)):
+            return start, eol + len(br)
+        # The last pair: take the line break before it instead of its own, so that lines
+        # added after the mapping's last key (at `eol`) still have a place to go. At the end
+        # of a file without a final line break, blank lines before it go too: the file still
+        # ends without one.
+        if not br and index > 0 and ending_block(text, mapping.value[index - 1][1]):
+            return start, eol  # the break before is the end of a block scalar's value
+        while not br and start > 0:
+            prev = line_start(text, start - _break_before(text, start))
+            if prev == start or text[prev:start].strip():
+                break
+            start = prev
+        return start - _break_before(text, start), eol
+    if head.strip(" ").strip("-").strip(" ") == "" and index + 1 < len(mapping.value):
+        return int(key.start_mark.index), int(mapping.value[index + 1][0].start_mark.index)
+    line = key.start_mark.line + 1
+    raise SpanError(f"the key at line {line} shares its line with `{head.strip()}`")

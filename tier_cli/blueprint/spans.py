@@ -203,6 +203,12 @@ def ends_open_block(text: str, node: Node, end: int) -> ScalarNode | None:
     keeps its final line break (`|`, `>`, `|+`): a line added after it would change its value."""
     if line_end(text, end) != len(text):
         return None
+    return ending_block(text, node)
+
+
+def ending_block(text: str, node: Node) -> ScalarNode | None:
+    """The block scalar `node` ends with, when it keeps its final line break (`|`, `>`, `|+`,
+    not `|-`): that break is part of its value."""
     last = node
     while not isinstance(last, ScalarNode):
         if getattr(last, "flow_style", False) or not last.value:

@@ -18,10 +18,8 @@ from ruamel.yaml.nodes import Node, ScalarNode
 from tier_cli.blueprint.insert import Insertion, Layout, insert_pair
 from tier_cli.blueprint.nodes import STR, Data, first_difference, lookup, to_data, where
 from tier_cli.blueprint.spans import (
-    ScalarSpan,
     SpanError,
     is_empty,
-    line_end,
     render_scalar,
     scalar_span,
 )
@@ -51,8 +49,12 @@ class PendingChange(NamedTuple):
     splice: int  # index into Work.splices
 
 
+REMOVED = ("removed",)  # Op.value: take `key` out of its mapping
+
+
 class Op(NamedTuple):
-    """The data change a splice is meant to make: set `key` in a mapping, or append to a list."""
+    """The data change a splice is meant to make: set `key` in a mapping (or remove it, with
+    the value REMOVED), or append to a list."""
 
     path: tuple[str | int, ...]
     key: str | None  # None: append `value` to the list at `path`
@@ -143,8 +145,12 @@ def write_scalar(
     new: str,
     subject: str,
     after: tuple[str, ...],
+    field: str | None = None,
 ) -> None:
-    """Replace the value of `key` in the entry, or insert the key if it is missing."""
+    """Replace the value of `key` in the entry, or insert the key if it is missing.
+
+    `field` names the change in the report when it is not `key` (`scaling.minInstances`)."""
+    field = field or key
     found = lookup(entry.node, key)
     if found is None:
         check_shared(work, entry.trail, key, subject)
@@ -162,7 +168,7 @@ def write_scalar(
             key,
             subject,
         )
-        work.add(splice, (key, None, new, subject))
+        work.add(splice, (field, None, new, subject))
         work.ops.append(Op(entry.keys, key, (STR, new)))
         return
     check_merge(work, found.merge_key, key, subject)
@@ -185,28 +191,13 @@ def write_scalar(
             f"{where(at, work.filename)}: cannot locate the text of {key} of "
             f"`{subject}` safely ({exc}). Tip: write it as a plain `{key}: VALUE` line."
         ) from None
-    replacement += _keep_comment_column(work.text, span, replacement)
     work.rewritten.add(id(found.value))
     work.add(
         Splice(span.start, span.end, replacement),
-        (key, current, new, subject),
+        (field, current, new, subject),
     )
     clip = len(work.splices) - 1 if span.style in ("|", ">") and not span.chomp else None
     work.ops.append(Op(entry.keys, key, (STR, new), clip))
-
-
-def _keep_comment_column(text: str, span: ScalarSpan, replacement: str) -> str:
-    """Spaces that keep an end-of-line comment in its column when a one-line value shrinks.
-
-    A longer value just pushes the comment right: the bytes after the value are kept as is.
-    """
-    eol = line_end(text, span.end)
-    shrink = (span.end - span.start) - len(replacement)
-    one_line = line_end(text, span.start) == eol and "\n" not in replacement
-    after = text[span.end : eol]
-    if shrink > 0 and one_line and after.lstrip(" \t").startswith("#") and after[:1] in " \t":
-        return " " * shrink
-    return ""
 
 
 def apply_splices(text: str, splices: list[Splice], filename: str) -> tuple[str, list[int]]:
@@ -281,5 +272,7 @@ def _apply_op(data: Data, op: Op) -> None:
         node = node[key] if isinstance(key, int) else node[(STR, key)]
     if op.key is None:
         node.append(op.value)
+    elif op.value == REMOVED:
+        del node[(STR, op.key)]
     else:
         node[(STR, op.key)] = op.value

@@ -381,22 +381,23 @@ def set_workers(cmd: Command, workers: str | None) -> str:
     """The server's own command (prefix included) with its worker count set to `workers`.
 
     The worker option is edited where it is (`-w 2` -> `-w 8`, `--workers=2` -> `--workers=8`),
-    or added at the end; `workers` None removes it (the server's default: $WEB_CONCURRENCY,
-    else 1). Every other byte stays.
+    or added at the end as ` --workers N` (gunicorn, uvicorn and fastapi all read that spelling).
+    `workers` None is the server's default ($WEB_CONCURRENCY, 1 on Render's small plans): the
+    option is removed when it is written exactly as tier adds it, and set to 1 otherwise, so
+    that any trip through the tiers and back gives back the bytes. Every other byte stays.
     """
     body, end = cmd.body, cmd.suffix
     option = cmd.find("--workers")
     if option is None:
         if workers is None:
             return cmd.prefix + body + end
-        name = "-w" if cmd.server == "gunicorn" else "--workers"
-        return f"{cmd.prefix}{body} {name} {workers}{end}"
-    if workers is None:
-        start = option.start
-        while start and body[start - 1] in " \t":
-            start -= 1
-        return cmd.prefix + body[:start] + body[option.end :] + end
+        return f"{cmd.prefix}{body} --workers {workers}{end}"
     raw = body[option.start : option.end]
+    if workers is None:
+        added = f" {raw}" == body[option.start - 1 : option.end] and option.end == len(body)
+        if added and re.fullmatch(r"--workers \d+", raw):
+            return cmd.prefix + body[: option.start - 1] + end
+        workers = "1"
     if raw.startswith("--") and "=" in raw:
         new = f"{raw.partition('=')[0]}={workers}"
     elif not raw.startswith("--") and len(raw.split()[0]) > 2:  # -w4

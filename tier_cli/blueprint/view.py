@@ -7,11 +7,23 @@ keys (`<<: *base`) as YAML defines them; `runtime` falls back to the older `env:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import NamedTuple
 
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from tier_cli.blueprint.nodes import compose, lookup, shared_nodes, text_of, where
+from tier_cli.blueprint.nodes import (
+    MERGE,
+    STR,
+    Data,
+    compose,
+    lookup,
+    shared_nodes,
+    text_of,
+    to_data,
+    where,
+)
 from tier_cli.errors import ConfigError, RenderFileError
 
 KEYVALUE_TYPES = ("keyvalue", "redis")  # `redis` is the deprecated name of `keyvalue`
@@ -31,6 +43,7 @@ class ServiceView(NamedTuple):
     root_dir: str | None = None
     build_command: str | None = None
     region: str | None = None
+    fields: Mapping[str, Data] = MappingProxyType({})  # every key but envVars: its data picture
 
     @property
     def is_python_web(self) -> bool:
@@ -198,7 +211,27 @@ def _service(entry: Entry) -> ServiceView:
         root_dir=_get(node, "rootDir"),
         build_command=_get(node, "buildCommand"),
         region=_get(node, "region"),
+        fields=_fields(node),
     )
+
+
+def _fields(node: MappingNode) -> Mapping[str, Data]:
+    """The service's keys (merged ones too) and what they mean, envVars left out (the biggest,
+    and no tier sets it): placement compares the fields tiers set with them."""
+    names: list[str] = []
+    for key, value in node.value:
+        if isinstance(key, ScalarNode) and str(key.tag) == STR:
+            names.append(str(key.value))
+        elif isinstance(key, ScalarNode) and str(key.tag) == MERGE:
+            for source in value.value if isinstance(value, SequenceNode) else [value]:
+                if isinstance(source, MappingNode):
+                    names.extend(_fields(source))
+    out: dict[str, Data] = {}
+    for name in dict.fromkeys(names):
+        found = lookup(node, name) if name != "envVars" else None
+        if found is not None:
+            out[name] = to_data(found.value)
+    return MappingProxyType(out)
 
 
 def _database(entry: Entry) -> DatabaseView:

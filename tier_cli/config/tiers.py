@@ -5,6 +5,8 @@ Every problem is one ConfigError line: `tiers.toml: <key path>: <what is wrong>.
 
 from __future__ import annotations
 
+import datetime
+import math
 import re
 import tomllib
 from collections.abc import Mapping
@@ -14,11 +16,20 @@ from types import MappingProxyType
 from typing import Any, NamedTuple, NoReturn
 
 from tier_cli.config.catalogue import KINDS, Catalogue, Kind
+from tier_cli.config.webfields import (
+    CONFLICTS,
+    NOT_ON_FREE,
+    NOT_SETTABLE,
+    SCALING_KEYS,
+    SCALING_TARGETS,
+    SERVICE_FIELDS,
+)
 from tier_cli.errors import ConfigError
 from tier_cli.models import (
     METRIC_NAMES,
     ActivitySource,
     DatabaseSettings,
+    FieldValue,
     KeyValueTarget,
     Selection,
     TierTarget,
@@ -27,6 +38,7 @@ from tier_cli.notices import CODES
 
 TIER_NAME = re.compile(r"[a-z0-9+._-]+")  # tiers are data: any names, ordered as in the file
 APP_PLACEHOLDER = "{app}"
+_EMPTY_FIELDS: Mapping[str, FieldValue] = MappingProxyType({})
 
 
 class Tier(NamedTuple):
@@ -40,6 +52,24 @@ class Tier(NamedTuple):
     price_usd: float | None = None  # what the user believes the tier costs a month
     web_cpu: float | None = None  # what the user believes the web plan has (the guide's words)
     web_ram_gb: float | None = None
+    web: Mapping[str, FieldValue] = _EMPTY_FIELDS  # [tier.web]: other web service fields
+
+    @property
+    def web_instances(self) -> int:
+        """Web instances billed at least: scaling's minInstances, else numInstances, else 1."""
+        scaling = self.web.get("scaling")
+        count = scaling.get("minInstances") if isinstance(scaling, Mapping) else None
+        count = self.web.get("numInstances") if count is None else count
+        return count if isinstance(count, int) and not isinstance(count, bool) else 1
+
+    @property
+    def max_web_instances(self) -> int:
+        """Web instances at most (each opens its own database connections): scaling's
+        maxInstances, else numInstances, else 1."""
+        scaling = self.web.get("scaling")
+        count = scaling.get("maxInstances") if isinstance(scaling, Mapping) else None
+        count = self.web.get("numInstances") if count is None else count
+        return count if isinstance(count, int) and not isinstance(count, bool) else 1
 
 
 class Policy(NamedTuple):
@@ -92,10 +122,18 @@ class TierConfig(NamedTuple):
     def tier(self, name: str) -> Tier:
         return self.tiers[self.rank(name)]
 
+    @property
+    def managed(self) -> tuple[str, ...]:
+        """Web service fields some tier sets ([tier.web]), in the order the file first sets them:
+        the editor writes them for the tiers that set them and removes them for the others."""
+        return tuple(dict.fromkeys(field for t in self.tiers for field in t.web))
+
     def target(self, name: str) -> TierTarget:
         t = self.tier(name)
         kv = KeyValueTarget(self.render.keyvalue_name, t.keyvalue_plan) if t.keyvalue_plan else None
-        return TierTarget(t.name, t.web_plan, t.database_plan, t.start_command, kv)
+        return TierTarget(
+            t.name, t.web_plan, t.database_plan, t.start_command, kv, t.web, self.managed
+        )
 
     def selection(self, service: str | None = None) -> Selection:
         return Selection(service or self.render.service, self.render.database, self.render.app)
@@ -194,6 +232,7 @@ _TIER_KEYS = {
     "price_usd",
     "web_cpu",
     "web_ram_gb",
+    "web",
 }
 
 
@@ -240,6 +279,7 @@ def _tier(r: _Reader, i: int, raw: Mapping[str, Any], catalogue: Catalogue) -> T
     if storage is not None:
         storage = r.positive(storage, f"{at}.storage_gb")
     price = r.number(raw, at, "price_usd")
+    web_fields = _web_fields(r, r.table(raw, "web", at=at), at, web, catalogue)
     return Tier(
         name=name,
         web_plan=web,
@@ -251,7 +291,97 @@ def _tier(r: _Reader, i: int, raw: Mapping[str, Any], catalogue: Catalogue) -> T
         price_usd=price,
         web_cpu=beliefs["web_cpu"],
         web_ram_gb=beliefs["web_ram_gb"],
+        web=web_fields,
     )
+
+
+def _web_fields(
+    r: _Reader, raw: Mapping[str, Any], at: str, web_plan: str, catalogue: Catalogue
+) -> Mapping[str, FieldValue]:
+    """[tier.web]: Render web service fields the tier sets, as values the editor can write."""
+    at = f"{at}.web"
+    fields: dict[str, FieldValue] = {}
+    for key, value in raw.items():
+        if key in NOT_SETTABLE:
+            r.fail(f"{at}.{key}", "is not a field a tier may set", NOT_SETTABLE[key])
+        if key not in SERVICE_FIELDS:
+            r.fail(
+                f"{at}.{key}",
+                "is not a Render web service field",
+                "use one of " + ", ".join(sorted(SERVICE_FIELDS, key=str.lower)),
+            )
+        fields[key] = _field_value(r, value, f"{at}.{key}")
+    if "numInstances" in fields:
+        _whole(r, fields["numInstances"], f"{at}.numInstances", 1, None)
+    if "scaling" in fields:
+        _scaling(r, fields["scaling"], f"{at}.scaling")
+    plan = catalogue.find("web", web_plan)
+    if plan is not None and plan.name == "free":
+        for key in NOT_ON_FREE:
+            if key in fields:
+                r.fail(
+                    f"{at}.{key}",
+                    f"Render offers no {key} on the free web plan ({web_plan})",
+                    f"set a paid web_plan for this tier, or remove [{at}.{key}]",
+                )
+    for conflict in CONFLICTS:
+        if conflict.field in fields and conflict.other in fields:
+            r.fail(
+                f"{at}.{conflict.other}",
+                f"{conflict.why}",
+                f"set {conflict.field} or {conflict.other} in a tier, not both",
+            )
+    return MappingProxyType(fields)
+
+
+def _field_value(r: _Reader, value: Any, path: str) -> FieldValue:
+    """A TOML value as a Blueprint value: scalars as they are, arrays as tuples, tables as
+    read-only mappings. Dates and times, NaN and infinity have no Blueprint meaning."""
+    if isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            r.fail(path, f"{value} is not a number Render accepts", "write a finite number")
+        return value
+    if isinstance(value, list):
+        return tuple(_field_value(r, item, f"{path}[{i}]") for i, item in enumerate(value))
+    if isinstance(value, dict):
+        if not value:
+            r.fail(path, "is an empty table", "give it keys, or remove it")
+        return MappingProxyType({k: _field_value(r, v, f"{path}.{k}") for k, v in value.items()})
+    kind = "a date or time" if isinstance(value, datetime.date | datetime.time) else repr(value)
+    r.fail(path, f"is {kind}, which a Blueprint field does not take", "write it in quotes")
+
+
+def _whole(r: _Reader, value: FieldValue, path: str, low: int, high: int | None) -> None:
+    bad = isinstance(value, bool) or not isinstance(value, int)
+    if bad or value < low or (high is not None and value > high):  # type: ignore[operator]
+        span = f"from {low} to {high}" if high is not None else f"of {low} or more"
+        r.fail(path, f"must be a whole number {span}, got {value!r}", "write a bare number")
+
+
+def _scaling(r: _Reader, value: FieldValue, at: str) -> None:
+    """Render autoscaling: minInstances <= maxInstances, a CPU and/or memory target 1-90."""
+    if not isinstance(value, Mapping):
+        r.fail(at, "must be a table", "write it as a [tier.web.scaling] table")
+    for key in value:
+        if key not in SCALING_KEYS:
+            r.fail(f"{at}.{key}", "unknown scaling key", "use one of " + ", ".join(SCALING_KEYS))
+    for key in ("minInstances", "maxInstances"):
+        if key not in value:
+            r.fail(f"{at}.{key}", "is missing", f"add {key} = 2 (Render requires it)")
+        _whole(r, value[key], f"{at}.{key}", 1, None)
+    if value["minInstances"] > value["maxInstances"]:  # type: ignore[operator]
+        r.fail(
+            f"{at}.maxInstances",
+            f"{value['maxInstances']} is below minInstances {value['minInstances']}",
+            "maxInstances must be at least minInstances",
+        )
+    if not any(key in value for key in SCALING_TARGETS):
+        r.fail(at, "has no target", "add targetCPUPercent = 70 and/or targetMemoryPercent")
+    for key in SCALING_TARGETS:
+        if key in value:
+            _whole(r, value[key], f"{at}.{key}", 1, 90)
 
 
 def _check_rising(r: _Reader, tiers: list[Tier]) -> None:

@@ -1,11 +1,15 @@
-"""Which tier render.yaml is on now, read from the web service's and the database's plans."""
+"""Which tier render.yaml is on now, read from the web service's and the database's plans, the
+Key Value service, and the web service fields tiers set ([tier.web]: `scaling` tells scale-out
+from pro, both on web plan pro)."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
+from tier_cli.blueprint.fields import same_data, to_value
+from tier_cli.blueprint.nodes import Data
 from tier_cli.blueprint.view import BlueprintView, choose_database, choose_web_service
 from tier_cli.config.catalogue import Catalogue, Kind, same_plan
 from tier_cli.config.tiers import Tier, TierConfig
@@ -31,6 +35,8 @@ class Placement(NamedTuple):
     disk_gb: float | None = None  # the database's diskSizeGB
     disk_grows: bool = False  # the database's storageAutoscalingEnabled
     taken_as: str | None = None  # set when no tier uses the web plan: the nearest tier by size
+    num_instances: int | None = None  # `numInstances` as written (see ServiceView)
+    scaling: tuple[int | None, int | None] | None = None  # (minInstances, maxInstances)
 
     def effective_plans(self, catalogue: Catalogue) -> list[tuple[Kind, str]]:
         """The plans Render applies, defaults included (a missing service plan is starter)."""
@@ -96,6 +102,9 @@ def place(
         candidates = _narrow(
             candidates, lambda t: same_plan(catalogue, "postgres", t.database_plan, db_plan)
         )
+    for field in config.managed:
+        candidates = _narrow(candidates, _sets(field, web.fields.get(field), values=False))
+        candidates = _narrow(candidates, _sets(field, web.fields.get(field), values=True))
     tier = candidates[0] if candidates else None
     shown = web.plan if web.plan is not None else f"{web_plan} (no plan key: Render's default)"
     if tier is not None and nearest:
@@ -142,6 +151,8 @@ def place(
         tier=None if tier is None else tier.name,
         notes=tuple(notes),
         instances=instances(web.num_instances, web.scaling),
+        num_instances=web.num_instances,
+        scaling=web.scaling,
         disk_gb=None if db is None else db.disk_size_gb,
         disk_grows=db is not None and db.disk_grows,
         taken_as=tier.name if tier is not None and nearest else None,
@@ -156,6 +167,21 @@ def instances(num: int | None, scaling: tuple[int | None, int | None] | None) ->
         return Instances(low, max(low, high if high is not None else low))
     n = num if num is not None and num > 0 else 1
     return Instances(n, n)
+
+
+def tier_instances(tier: Tier, managed: tuple[str, ...], now: Placement | None) -> Instances:
+    """The web instances Render bills once render.yaml is on `tier`: what the tier sets under
+    [tier.web] (`scaling`, `numInstances`), else what the file keeps: its own values, minus the
+    managed fields the tier removes."""
+    scaling = tier.web.get("scaling")
+    if isinstance(scaling, Mapping):
+        return Instances(tier.web_instances, max(tier.web_instances, tier.max_web_instances))
+    if "numInstances" in tier.web:
+        return Instances(tier.web_instances, tier.web_instances)
+    if now is None:
+        return Instances()
+    num = None if "numInstances" in managed else now.num_instances
+    return instances(num, None if "scaling" in managed else now.scaling)
 
 
 def _nearest(tiers: tuple[Tier, ...], catalogue: Catalogue, web_plan: str) -> list[Tier]:
@@ -178,6 +204,18 @@ def _nearest(tiers: tuple[Tier, ...], catalogue: Catalogue, web_plan: str) -> li
         ):
             best.append(tier)
     return best
+
+
+def _sets(field: str, have: Data | None, *, values: bool) -> Callable[[Tier], bool]:
+    """A filter: the tier sets `field` exactly when the file has it (and, with `values`, to
+    what the file says)."""
+
+    def keep(tier: Tier) -> bool:
+        if field not in tier.web:
+            return have is None
+        return have is not None and (not values or same_data(have, to_value(tier.web[field])))
+
+    return keep
 
 
 def _narrow(tiers: list[Tier], keep: Callable[[Tier], bool]) -> list[Tier]:

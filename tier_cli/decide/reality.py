@@ -22,7 +22,11 @@ def tier_plans(tier: Tier) -> list[tuple[Kind, str]]:
 
 
 def tier_cost(tier: Tier, config: TierConfig, catalogue: Catalogue) -> Cost:
-    return monthly_cost(catalogue, config.prices, tier_plans(tier))
+    """One of each of the tier's plans, on the web instances its [tier.web] fields give."""
+    cost = monthly_cost(catalogue, config.prices, tier_plans(tier))
+    low, high = tier.web_instances, max(tier.web_instances, tier.max_web_instances)
+    web = cost.lines[0]._replace(low=low, high=high)
+    return cost._replace(lines=(web, *cost.lines[1:]))
 
 
 def _size_beliefs(tier: Tier, web: Plan, catalogue: Catalogue, at: str, file: str) -> list[Notice]:

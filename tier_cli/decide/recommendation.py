@@ -13,7 +13,7 @@ from tier_cli.config.catalogue import Catalogue
 from tier_cli.config.tiers import Tier, TierConfig
 from tier_cli.decide.advisor import Decision, change, decide
 from tier_cli.decide.costs import Billed, Cost, bill
-from tier_cli.decide.placement import Placement
+from tier_cli.decide.placement import Placement, tier_instances
 from tier_cli.decide.reality import reality_checks, tier_cost
 from tier_cli.models import METRIC_NAMES, Metrics, leftover_keyvalue_note
 from tier_cli.notices import Notice, notice, unique
@@ -162,7 +162,7 @@ def target_cost(
         config.prices,
         Billed(
             web_plan=tier.web_plan,
-            instances=now.instances,
+            instances=tier_instances(tier, config.managed, placement),
             database_plan=None if now.database_plan is None else tier.database_plan,
             disk_gb=now.disk_gb,
             disk_grows=now.disk_grows,

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import IO, Any
 
 from tier_cli.config.catalogue import Catalogue
 from tier_cli.config.tiers import Tier, TierConfig
 from tier_cli.decide.reality import reality_checks, tier_cost
+from tier_cli.models import FieldValue
 from tier_cli.notices import Notice, unique
 from tier_cli.numbers import quantity
+
+
+def field_json(value: FieldValue) -> Any:
+    """A [tier.web] value as plain JSON: mappings as objects, lists as arrays."""
+    if isinstance(value, Mapping):
+        return {key: field_json(item) for key, item in value.items()}
+    if isinstance(value, tuple):
+        return [field_json(item) for item in value]
+    return value
 
 
 def tiers_json(config: TierConfig, catalogue: Catalogue) -> dict[str, Any]:
@@ -22,6 +33,7 @@ def tiers_json(config: TierConfig, catalogue: Catalogue) -> dict[str, Any]:
                 "database_plan": t.database_plan,
                 "keyvalue_plan": t.keyvalue_plan,
                 "start_command": t.start_command,
+                "web": {key: field_json(value) for key, value in t.web.items()},
                 "storage_gb": t.storage_gb,
                 "price_usd": t.price_usd,
                 "catalogue_usd": tier_cost(t, config, catalogue).usd,
@@ -57,7 +69,7 @@ def print_tiers(config: TierConfig, catalogue: Catalogue, out: IO[str]) -> None:
         table.add_row(
             t.name,
             when,
-            t.web_plan,
+            " + ".join((t.web_plan, *t.web)),  # "pro + scaling": the [tier.web] fields
             t.database_plan,
             t.keyvalue_plan or "-",
             "-" if t.price_usd is None else quantity(t.price_usd),
