@@ -8,15 +8,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import NamedTuple
 
+from tier_cli.metrics.table import METRIC_NAMES
 from tier_cli.notices import Notice, notice
 
-METRIC_NAMES: tuple[str, ...] = (
-    "users",
-    "active_users",
-    "concurrent_users",
-    "db_size_mb",
-    "slow_query_ms",
-)
+__all__ = ["METRIC_NAMES"]  # defined by the metric table (metrics/table.py), kept here for imports
 
 
 _EMPTY: Mapping[str, str] = MappingProxyType({})  # an immutable default, safe to share

@@ -15,8 +15,8 @@ from typing import Any, NamedTuple, NoReturn
 
 from tier_cli.config.catalogue import KINDS, Catalogue, Kind
 from tier_cli.errors import ConfigError
+from tier_cli.metrics.table import METRIC_NAMES, THRESHOLD_METRICS
 from tier_cli.models import (
-    METRIC_NAMES,
     ActivitySource,
     DatabaseSettings,
     KeyValueTarget,
@@ -225,11 +225,11 @@ def _tier(r: _Reader, i: int, raw: Mapping[str, Any], catalogue: Catalogue) -> T
     thresholds_raw = r.table(raw, "thresholds", at=at)
     thresholds: dict[str, float] = {}
     for metric, value in thresholds_raw.items():
-        if metric not in METRIC_NAMES:
+        if metric not in THRESHOLD_METRICS:
             r.fail(
                 f"{at}.thresholds.{metric}",
-                "unknown metric",
-                "use one of " + ", ".join(METRIC_NAMES),
+                "unknown metric" if metric not in METRIC_NAMES else "takes no threshold",
+                "use one of " + ", ".join(THRESHOLD_METRICS),
             )
         thresholds[metric] = r.positive(value, f"{at}.thresholds.{metric}")
     beliefs = {key: r.number(raw, at, key) for key in ("web_cpu", "web_ram_gb")}
@@ -255,7 +255,7 @@ def _tier(r: _Reader, i: int, raw: Mapping[str, Any], catalogue: Catalogue) -> T
 
 
 def _check_rising(r: _Reader, tiers: list[Tier]) -> None:
-    for metric in METRIC_NAMES:
+    for metric in THRESHOLD_METRICS:
         previous: Tier | None = None
         for tier in tiers:
             if metric not in tier.thresholds:

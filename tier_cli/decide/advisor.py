@@ -16,7 +16,8 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from tier_cli.config.tiers import Tier, TierConfig
-from tier_cli.models import METRIC_NAMES, Metrics
+from tier_cli.metrics.table import ACTIVE_USERS, DB_SIZE_MB, METRIC_NAMES, SLOW_QUERY_MS
+from tier_cli.models import Metrics
 from tier_cli.notices import Notice, notice
 from tier_cli.numbers import quantity
 
@@ -95,38 +96,38 @@ def decide(metrics: Metrics, config: TierConfig, current: str | None) -> Decisio
                 reasons.append(Reason(metric, value, threshold, tier.name, "threshold"))
                 reached = max(reached, i)
 
-    slow = metrics.get("slow_query_ms")
+    slow = metrics.get(SLOW_QUERY_MS)
     if slow is not None and slow >= policy.still_slow_ms and len(tiers) > 1:
         up = min((0 if cur is None else cur) + 1, len(tiers) - 1)
         if cur == len(tiers) - 1:
             warnings.append(
                 notice(
                     "no-tier-above",
-                    f"slow_query_ms {quantity(slow)} >= {quantity(policy.still_slow_ms)} on "
+                    f"{SLOW_QUERY_MS} {quantity(slow)} >= {quantity(policy.still_slow_ms)} on "
                     f"{tiers[cur].name}, the highest tier: there is no tier above it. Tip: find "
                     "the slow statements in pg_stat_statements and index them",
                 )
             )
         reasons.append(
-            Reason("slow_query_ms", slow, policy.still_slow_ms, tiers[up].name, "still_slow")
+            Reason(SLOW_QUERY_MS, slow, policy.still_slow_ms, tiers[up].name, "still_slow")
         )
         reached = max(reached, up)
 
-    size = metrics.get("db_size_mb")
+    size = metrics.get(DB_SIZE_MB)
     if size is not None:
         needed, limit = _storage_tier(tiers, size, policy.storage_share)
         if needed is None:
             warnings.append(
                 notice(
                     "storage-beyond-tiers",
-                    f"db_size_mb {quantity(size)} is past every tier's storage "
+                    f"{DB_SIZE_MB} {quantity(size)} is past every tier's storage "
                     f"(x{policy.storage_share:g} share). Tip: raise storage_gb in {config.path}",
                     file=str(config.path),
                 )
             )
             needed = len(tiers) - 1
         if needed > 0 and limit is not None and needed > reached:
-            reasons.append(Reason("db_size_mb", size, limit, tiers[needed].name, "storage"))
+            reasons.append(Reason(DB_SIZE_MB, size, limit, tiers[needed].name, "storage"))
         reached = max(reached, needed)
 
     recommended = reached
@@ -136,12 +137,12 @@ def decide(metrics: Metrics, config: TierConfig, current: str | None) -> Decisio
         warnings.extend(why)
 
     capacity = policy.capacity_active_users
-    active = metrics.get("active_users")
+    active = metrics.get(ACTIVE_USERS)
     if capacity is not None and active is not None and active > capacity:
         warnings.append(
             notice(
                 "beyond-capacity",
-                f"active_users {quantity(active)} is beyond the {quantity(capacity)} users the "
+                f"{ACTIVE_USERS} {quantity(active)} is beyond the {quantity(capacity)} users the "
                 f"highest tier ({tiers[-1].name}) is said to carry. Tip: plan past the guide: more "
                 "instances (numInstances or scaling) and a larger database plan",
             )
@@ -223,7 +224,7 @@ def _headroom(
     if storage is not None:
         rows.append(
             Headroom(
-                "db_size_mb", metrics.get("db_size_mb"), storage * MB_PER_GB * share, tiers[at].name
+                DB_SIZE_MB, metrics.get(DB_SIZE_MB), storage * MB_PER_GB * share, tiers[at].name
             )
         )
     return tuple(rows)

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from tier_cli.config.tiers import Tier
+from tier_cli.metrics.table import BY_NAME
 from tier_cli.models import Metrics
 from tier_cli.numbers import quantity
 
@@ -66,7 +67,9 @@ def trend(history: Sequence[Metrics], latest: Metrics, next_tier: Tier | None) -
         if len(xy) >= MIN_POINTS:
             per_week[metric] = _slope(xy) * 7
     eta = _eta(per_week, latest, next_tier)
-    growth = ", ".join(f"{m} {g:+,.1f}/week" for m, g in per_week.items() if m != "slow_query_ms")
+    growth = ", ".join(
+        f"{m} {g:+,.1f}/week" for m, g in per_week.items() if m in BY_NAME and BY_NAME[m].trend
+    )
     note = f"growth over {days:.0f} days ({len(points)} snapshots): {growth or 'none measured'}"
     if next_tier is not None:
         note += "; " + (eta.describe() if eta else f"{next_tier.name} not reached at this pace")

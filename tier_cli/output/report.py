@@ -11,7 +11,7 @@ from tier_cli.config.tiers import TierConfig
 from tier_cli.decide.advisor import Headroom, Reason
 from tier_cli.decide.costs import Cost
 from tier_cli.decide.recommendation import Recommendation
-from tier_cli.models import METRIC_NAMES
+from tier_cli.metrics.table import METRIC_NAMES
 from tier_cli.numbers import quantity
 
 if TYPE_CHECKING:

@@ -50,7 +50,8 @@ from tier_cli.metrics.postgres.url import (
     public_url_of,
     reason,
 )
-from tier_cli.models import METRIC_NAMES, DatabaseSettings, Metrics, SchemaGuess
+from tier_cli.metrics.table import METRIC_NAMES
+from tier_cli.models import DatabaseSettings, Metrics, SchemaGuess
 
 __all__ = [
     "DEFAULT_QUERIES",
