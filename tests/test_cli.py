@@ -55,7 +55,7 @@ def test_recommend_json_from_a_snapshot(project: Path) -> None:
     assert (code, err) == (0, "")
     data = json.loads(out)
     assert data["recommended"] == "starter" and data["current"] == "free"
-    assert data["metrics"] == {**STARTER_LOAD, "slow_query_ms": None}
+    assert data["metrics"] == {**STARTER_LOAD, "slow_query_ms": None, "db_connections": None}
     assert {r["metric"] for r in data["reasons"]} == {"active_users", "concurrent_users"}
     cost = data["monthly_cost"]
     assert {k: v for k, v in cost.items() if not k.endswith("_cost")} == {

@@ -47,6 +47,7 @@ class Policy(NamedTuple):
 
     dead_band: float = 0.2  # downgrade only when metrics are this far below the lower threshold
     storage_share: float = 0.8  # db_size_mb past this share of the tier's storage moves up
+    connections_share: float = 0.8  # db_connections past this share of the plan's limit moves up
     still_slow_ms: float = 5000.0  # slow_query_ms at or above this moves one tier up
     capacity_active_users: float | None = 100_000.0  # what the highest tier is said to carry
     max_tier: str | None = None  # never recommend above this tier
@@ -285,6 +286,7 @@ def _policy(r: _Reader, raw: Mapping[str, Any], names: tuple[str, ...]) -> Polic
         {
             "downgrade_dead_band",
             "storage_share",
+            "connections_share",
             "still_slow_ms",
             "capacity_active_users",
             "max_tier",
@@ -301,13 +303,16 @@ def _policy(r: _Reader, raw: Mapping[str, Any], names: tuple[str, ...]) -> Polic
     share = r.number(raw, at, "storage_share")
     if band is not None and not 0 <= band < 1:
         r.fail(f"{at}.downgrade_dead_band", f"{band:g} is not a share", "a number from 0 to 0.99")
-    if share is not None and not 0 < share <= 1:
-        r.fail(f"{at}.storage_share", f"{share:g} is not a share", "a number above 0, up to 1")
+    connections = r.number(raw, at, "connections_share")
+    for key, value in (("storage_share", share), ("connections_share", connections)):
+        if value is not None and not 0 < value <= 1:
+            r.fail(f"{at}.{key}", f"{value:g} is not a share", "a number above 0, up to 1")
     slow = r.number(raw, at, "still_slow_ms")
     cap = r.number(raw, at, "capacity_active_users")
     return Policy(
         dead_band=d.dead_band if band is None else band,
         storage_share=d.storage_share if share is None else share,
+        connections_share=d.connections_share if connections is None else connections,
         still_slow_ms=d.still_slow_ms if slow is None else r.positive(slow, f"{at}.still_slow_ms"),
         capacity_active_users=d.capacity_active_users if cap is None else cap,
         max_tier=r.string(raw, at, "max_tier"),
@@ -343,6 +348,7 @@ def _database(r: _Reader, raw: Mapping[str, Any]) -> DatabaseSettings:
             "activity",
             "estimate_above_rows",
             "slow_query_warn_ms",
+            "pool_per_worker",
         },
     )
     d = DatabaseSettings()
@@ -374,6 +380,7 @@ def _database(r: _Reader, raw: Mapping[str, Any]) -> DatabaseSettings:
         activity=_activity(r, r.table(raw, "activity", at=at)),
         estimate_above_rows=whole("estimate_above_rows", d.estimate_above_rows),
         slow_query_warn_ms=whole("slow_query_warn_ms", d.slow_query_warn_ms),
+        pool_per_worker=whole("pool_per_worker", d.pool_per_worker),
     )
 
 

@@ -5,7 +5,10 @@ Pure: data in, data out. The rules, in order:
 2. Still slow: slow_query_ms at or above [decision] still_slow_ms moves one tier above the
    current one (above the first tier when the current one is unknown).
 3. Storage: db_size_mb past storage_share of a tier's storage_gb needs a tier with more storage.
-4. Downgrades need a clear fall: the tier may go below the current one only as far as every
+4. Connections: db_connections past connections_share of the connection limit of the database
+   plan render.yaml is on needs the first tier above the current one whose database plan allows
+   more connections (a warning when none does).
+5. Downgrades need a clear fall: the tier may go below the current one only as far as every
    metric stays under (1 - dead_band) x the thresholds of the tiers being left, and only when
    every metric those thresholds use was measured.
 A metric that could not be measured (None) never triggers anything and is reported as unknown.
@@ -16,7 +19,13 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from tier_cli.config.tiers import Tier, TierConfig
-from tier_cli.metrics.table import ACTIVE_USERS, DB_SIZE_MB, METRIC_NAMES, SLOW_QUERY_MS
+from tier_cli.metrics.table import (
+    ACTIVE_USERS,
+    DB_CONNECTIONS,
+    DB_SIZE_MB,
+    METRIC_NAMES,
+    SLOW_QUERY_MS,
+)
 from tier_cli.models import Metrics
 from tier_cli.notices import Notice, notice
 from tier_cli.numbers import quantity
@@ -31,7 +40,7 @@ class Reason(NamedTuple):
     value: float
     threshold: float
     tier: str
-    rule: str  # "threshold", "still_slow", "storage", "held" (dead band), "below" (downgrade)
+    rule: str  # "threshold", "still_slow", "storage", "connections", "held", "below"
 
     def describe(self) -> str:
         v, t = quantity(self.value), quantity(self.threshold)
@@ -41,6 +50,11 @@ class Reason(NamedTuple):
             return f"{self.metric} {v} >= {t} (still slow on the current tier): up to {self.tier}"
         if self.rule == "storage":
             return f"{self.metric} {v} > {t} (storage share of the tier below): needs {self.tier}"
+        if self.rule == "connections":
+            return (
+                f"{self.metric} {v} >= {t} (connections share of the database plan's limit): "
+                f"needs {self.tier}"
+            )
         if self.rule == "below":
             return f"{self.metric} {v} < {t} (clearly below its threshold): leaving {self.tier}"
         return f"{self.metric} {v} not clearly below {t}: staying on {self.tier} (dead band)"
@@ -63,6 +77,13 @@ class Headroom(NamedTuple):
         return None if self.value is None else self.value / self.threshold
 
 
+class ConnectionLimits(NamedTuple):
+    """The database plans' connection limits (Render's catalogue), for rule 4."""
+
+    current: int | None  # of the plan render.yaml's database is on
+    tiers: tuple[int | None, ...]  # of each tier's database_plan, in the tiers' order
+
+
 class Decision(NamedTuple):
     recommended: str
     current: str | None
@@ -80,7 +101,12 @@ def change(cur: int | None, recommended: int) -> str:
     return "up" if recommended > cur else "down" if recommended < cur else "none"
 
 
-def decide(metrics: Metrics, config: TierConfig, current: str | None) -> Decision:
+def decide(
+    metrics: Metrics,
+    config: TierConfig,
+    current: str | None,
+    limits: ConnectionLimits | None = None,
+) -> Decision:
     tiers = config.tiers
     policy = config.policy
     cur = None if current is None else config.rank(current)
@@ -130,6 +156,27 @@ def decide(metrics: Metrics, config: TierConfig, current: str | None) -> Decisio
             reasons.append(Reason(DB_SIZE_MB, size, limit, tiers[needed].name, "storage"))
         reached = max(reached, needed)
 
+    conns = metrics.get(DB_CONNECTIONS)
+    if conns is not None and limits is not None and limits.current and cur is not None:
+        cap = limits.current * policy.connections_share
+        more = _more_connections(limits, limits.current, cur)
+        if conns >= cap and more is not None:
+            if more > reached:
+                reasons.append(Reason(DB_CONNECTIONS, conns, cap, tiers[more].name, "connections"))
+            reached = max(reached, more)
+        elif conns >= cap:
+            warnings.append(
+                notice(
+                    "connections-beyond-tiers",
+                    f"{DB_CONNECTIONS} {quantity(conns)} is past {policy.connections_share:g} of "
+                    f"the {limits.current} connections of the database plan, and no tier above "
+                    f"{tiers[cur].name} has a database plan with more. Tip: Render's connection "
+                    "pooling (PgBouncer), smaller pools, or a database_plan with more connections "
+                    f"in {config.path}",
+                    file=str(config.path),
+                )
+            )
+
     recommended = reached
     if cur is not None and reached < cur:
         recommended, held, why = _downgrade(metrics, tiers, reached, cur, policy.dead_band)
@@ -158,6 +205,13 @@ def decide(metrics: Metrics, config: TierConfig, current: str | None) -> Decisio
         unknown=unknown,
         warnings=tuple(warnings),
         change=change(cur, recommended),
+    )
+
+
+def _more_connections(limits: ConnectionLimits, current: int, cur: int) -> int | None:
+    """The first tier above ``cur`` whose database plan allows more than ``current``."""
+    return next(
+        (i for i in range(cur + 1, len(limits.tiers)) if (limits.tiers[i] or 0) > current), None
     )
 
 

@@ -55,8 +55,10 @@ SLOW_QUERY_MS_SQL = (
 DB_CONNECTIONS_SQL = (
     "SELECT count(*) FROM pg_stat_activity"
     " WHERE datname = current_database() AND backend_type = 'client backend'"
-    " AND pid <> pg_backend_pid()"
+    " AND pid <> pg_backend_pid() AND application_name <> current_setting('application_name')"
 )
+"""The app's connections: tier's own session, and the helper of a split peak (the same
+application_name, [database] application_name), are left out."""
 
 _TABLE_USERS = "a table users with columns created_at and last_seen_at (timestamptz)"
 _INDEX = "add an index: CREATE INDEX CONCURRENTLY ON users (last_seen_at)"
@@ -115,6 +117,17 @@ METRICS: tuple[Metric, ...] = (
         extension="pg_stat_statements",
         trend=False,
     ),
+    Metric(
+        "db_connections",
+        DB_CONNECTIONS_SQL,
+        "connections to this database now (pg_stat_activity, tier's own left out)",
+        "connections",
+        "the pg_stat_activity view",
+        _LATER,
+        threshold=False,
+        trend=False,
+        history_peak=True,
+    ),
 )
 
 BY_NAME: Mapping[str, Metric] = MappingProxyType({m.name: m for m in METRICS})
@@ -126,3 +139,4 @@ ACTIVITY_METRICS: tuple[str, ...] = tuple(m.name for m in METRICS if m.activity)
 SLOW_QUERY_MS = BY_NAME["slow_query_ms"].name
 DB_SIZE_MB = BY_NAME["db_size_mb"].name
 ACTIVE_USERS = BY_NAME["active_users"].name
+DB_CONNECTIONS = BY_NAME["db_connections"].name

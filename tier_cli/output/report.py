@@ -9,6 +9,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from tier_cli.config.tiers import TierConfig
 from tier_cli.decide.advisor import Headroom, Reason
+from tier_cli.decide.connections import Budget
 from tier_cli.decide.costs import Cost
 from tier_cli.decide.recommendation import Recommendation
 from tier_cli.metrics.table import METRIC_NAMES
@@ -56,6 +57,7 @@ def recommendation_json(rec: Recommendation, trend: Trend | None = None) -> dict
         "service": None if rec.placement is None else rec.placement.service,
         "metrics": {name: number(rec.metrics.get(name)) for name in METRIC_NAMES},
         "metric_labels": dict(rec.metrics.labels),
+        "timings_ms": dict(rec.metrics.timings_ms),
         "unknown": list(rec.decision.unknown),
         "source": rec.metrics.source,
         "collected_at": rec.metrics.collected_at.isoformat() if rec.metrics.collected_at else None,
@@ -71,6 +73,7 @@ def recommendation_json(rec: Recommendation, trend: Trend | None = None) -> dict
             "recommended_cost": cost_json(rec.cost_after),
         },
         "warnings": [w.as_json() for w in rec.warnings],
+        "connection_budget": None if rec.budget is None else rec.budget.as_json(),
         "trend": None
         if trend is None
         else {
@@ -81,6 +84,10 @@ def recommendation_json(rec: Recommendation, trend: Trend | None = None) -> dict
             if trend.eta is None
             else {"tier": trend.eta.tier, "metric": trend.eta.metric, "weeks": trend.eta.weeks},
             "note": trend.note,
+            "peaks": {
+                metric: {"value": number(value), "at": at.isoformat()}
+                for metric, (value, at) in trend.peaks.items()
+            },
         },
     }
 
@@ -131,6 +138,15 @@ def _signed(usd: float) -> str:
     return ("-" if usd < 0 else "+") + quantity(abs(usd))
 
 
+def budget_line(b: Budget) -> str:
+    limit = "an unknown limit" if b.limit is None else f"{b.limit:,}"
+    other = f" + {b.other} other" if b.other else ""
+    return (
+        f"database connections on {b.tier}: {b.workers} workers x {b.instances} instance(s) x "
+        f"{b.pool_per_worker} pool{other} = {b.total:,} of {limit} ({b.plan})"
+    )
+
+
 def print_recommendation(
     rec: Recommendation, config: TierConfig, out: IO[str], trend: Trend | None = None
 ) -> None:
@@ -153,6 +169,10 @@ def print_recommendation(
     for name in METRIC_NAMES:
         value = rec.metrics.get(name)
         label = rec.metrics.labels.get(name)
+        if trend is not None and name in trend.peaks:
+            peak, at = trend.peaks[name]
+            seen = f"history peak {quantity(peak)} at {at.isoformat(timespec='minutes')}"
+            label = f"{label}; {seen}" if label else seen
         cells = []
         for tier in upper:
             threshold = tier.thresholds.get(name)
@@ -198,6 +218,8 @@ def print_recommendation(
                 markup=False,
             )
     console.print(cost_line(rec), markup=False)
+    if rec.budget is not None:
+        console.print(budget_line(rec.budget), markup=False)
     if trend is not None:
         console.print(trend.note, markup=False)
     for warning in rec.warnings:

@@ -25,40 +25,40 @@ def _table(schema: str, table: str, **columns: str) -> list[tuple[str, str, str,
         pytest.param(
             USERS
             + _table("public", "events", user_id="uuid", occurred_at=TZ)
-            + _table("public", "activity", account_id="int", ts="timestamp without time zone"),
+            + _table("public", "activity", account_id="integer", ts="timestamp without time zone"),
             ("public.activity", "account_id", "ts"),
             id="best-name-first",
         ),
         pytest.param(
             USERS
-            + _table("public", "activity", user_id="int", at="text")
-            + _table("public", "events", member_id="int", created_at=TZ),
+            + _table("public", "activity", user_id="integer", at="text")
+            + _table("public", "events", member_id="integer", created_at=TZ),
             ("public.events", "member_id", "created_at"),
             id="time-column-must-be-a-timestamp",
         ),
         pytest.param(
             USERS
             + _table("public", "activity", at=TZ)
-            + _table("public", "sessions", user_id="int", inserted_at=TZ),
+            + _table("public", "sessions", user_id="integer", inserted_at=TZ),
             ("public.sessions", "user_id", "inserted_at"),
             id="user-column-needed",
         ),
         pytest.param(
             USERS
-            + _table("app", "activity", user_id="int", at=TZ)
-            + _table("public", "activity", user_id="int", at=TZ),
+            + _table("app", "activity", user_id="integer", at=TZ)
+            + _table("public", "activity", user_id="integer", at=TZ),
             ("app.activity", "user_id", "at"),
             id="search-path-order-of-the-rows",
         ),
         pytest.param(
             USERS
-            + _table("my.app", "activity", user_id="int", at=TZ)
-            + _table("public", "events", user_id="int", at=TZ),
+            + _table("my.app", "activity", user_id="integer", at=TZ)
+            + _table("public", "events", user_id="integer", at=TZ),
             ("public.events", "user_id", "at"),
             id="dotted-schema-passed-over",
         ),
         pytest.param(
-            USERS + _table("public", "orders", user_id="int", created_at=TZ),
+            USERS + _table("public", "orders", user_id="integer", created_at=TZ),
             (None, None, None),
             id="none",
         ),
