@@ -103,6 +103,7 @@ def test_pro_of_the_shipped_tiers_is_over_its_connection_budget(project: Path) -
     assert code == 0, err
     data = json.loads(out)
     assert data["recommended"] == "pro"
+    assert (data["units"]["db_connections"], data["units"]["db_size_mb"]) == ("connections", "MB")
     assert data["connection_budget"] == {
         "tier": "pro",
         "workers": 8,

@@ -12,7 +12,7 @@ from tier_cli.decide.advisor import Headroom, Reason
 from tier_cli.decide.connections import Budget
 from tier_cli.decide.costs import Cost
 from tier_cli.decide.recommendation import Recommendation
-from tier_cli.metrics.table import METRIC_NAMES
+from tier_cli.metrics.table import METRIC_NAMES, METRICS
 from tier_cli.numbers import quantity
 
 if TYPE_CHECKING:
@@ -57,6 +57,7 @@ def recommendation_json(rec: Recommendation, trend: Trend | None = None) -> dict
         "service": None if rec.placement is None else rec.placement.service,
         "metrics": {name: number(rec.metrics.get(name)) for name in METRIC_NAMES},
         "metric_labels": dict(rec.metrics.labels),
+        "units": {m.name: m.unit for m in METRICS},
         "timings_ms": dict(rec.metrics.timings_ms),
         "unknown": list(rec.decision.unknown),
         "source": rec.metrics.source,
