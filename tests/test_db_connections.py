@@ -115,7 +115,10 @@ def test_pro_of_the_shipped_tiers_is_over_its_connection_budget(project: Path) -
     code, _, err = run("apply", "--metrics", str(snap))
     assert code == 0 and f"render.yaml: warning: {PRO_BUDGET} [connection-budget]\n" in err
     code, out, _ = run("recommend", "--metrics", str(snap))
-    assert "database connections on pro: 8 workers x 1 instance(s) x 15 pool = 120 of 97" in out
+    assert (
+        "database connections on pro: 8 workers x 1 instance x 15 (pool_per_worker) = 120 of 97 "
+        "(database plan pro)" in out
+    )
 
 
 def test_instances_from_render_yaml_count(project: Path) -> None:

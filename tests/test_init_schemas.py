@@ -245,6 +245,9 @@ CASES = {
         (
             "users table: public.auth_user (50 rows)",
             "last activity: public.auth_user.last_login",
+            "passed over public.django_admin_log: the admin site's log records staff actions",
+            "not linked to public.auth_user: public.django_session (no foreign key to it, no "
+            "user_id-like column of its id's type)",
             "active_users: from public.auth_user.last_login: a user who logged in within 30 days "
             "(last_login changes at login only)",
             "concurrent_users: from public.auth_user.last_login: users whose last_login is "

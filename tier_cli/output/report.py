@@ -142,9 +142,11 @@ def _signed(usd: float) -> str:
 def budget_line(b: Budget) -> str:
     limit = "an unknown limit" if b.limit is None else f"{b.limit:,}"
     other = f" + {b.other} other" if b.other else ""
+    workers = f"{b.workers} worker" + ("s" if b.workers != 1 else "")
+    instances = f"{b.instances} instance" + ("s" if b.instances != 1 else "")
     return (
-        f"database connections on {b.tier}: {b.workers} workers x {b.instances} instance(s) x "
-        f"{b.pool_per_worker} pool{other} = {b.total:,} of {limit} ({b.plan})"
+        f"database connections on {b.tier}: {workers} x {instances} x {b.pool_per_worker} "
+        f"(pool_per_worker){other} = {b.total:,} of {limit} (database plan {b.plan})"
     )
 
 

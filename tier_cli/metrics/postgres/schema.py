@@ -193,6 +193,7 @@ def guess_schema(
         )
     else:
         notes.append(f"no table references {name} with a timestamp column")
+    notes.extend(_passed_over_notes(tables, users))
     events = [c for c in ranked if c.event_like]
     peak = events[0] if events else None
     if peak is not None:
@@ -219,6 +220,36 @@ def guess_schema(
 def _usable(table: Table) -> bool:
     """Named in tiers.toml as schema.table and split on the dot: no dot inside a part."""
     return "." not in "".join(table)
+
+
+def _passed_over_notes(tables: Mapping[Table, Mapping[str, Column]], users: Table) -> list[str]:
+    """Why event-like tables with a time column were not used: no link to users, or admin."""
+    admin: list[str] = []
+    unlinked: list[str] = []
+    for table, columns in tables.items():
+        if table == users or not _usable(table) or _time_like(columns) is None:
+            continue
+        if _passed_over(table) and _user_column(columns, users, tables[users]) is not None:
+            admin.append(".".join(table))
+        elif _EVENT_WORDS.search(table[1].lower()) and not _user_column(
+            columns, users, tables[users]
+        ):
+            unlinked.append(".".join(table))
+    name = ".".join(users)
+    out = []
+    if admin:
+        out.append(f"passed over {', '.join(admin)}: the admin site's log records staff actions")
+    if unlinked:
+        out.append(
+            f"not linked to {name}: {', '.join(unlinked)} (no foreign key to it, no user_id-like "
+            "column of its id's type)"
+        )
+    return out
+
+
+def _time_like(columns: Mapping[str, Column]) -> str | None:
+    """Any timestamp column (for the notes): expire_date counts here, not for activity."""
+    return next((n for n, c in columns.items() if c.type in TIMESTAMPS), None)
 
 
 def _rows(n: int | None) -> str:
