@@ -741,8 +741,8 @@ LAST_SEEN_LIST = (
             SchemaGuess(
                 None, None,
                 notes=(
-                    "no users table found (looked for users, user, auth_user, accounts, account, "
-                    "members, customers, profiles, students)",
+                    "no users table found (looked for users, user, auth_user, users_user, "
+                    "accounts_user, accounts, account, members, customers, profiles, students)",
                 ),
             ),
             id="nothing-like-users",

@@ -181,6 +181,20 @@ USERS_TABLES = [
         "its name comes first in the names looked for",
     ),
     (
+        "any-case-prisma",
+        _table("public", "User", id="text"),
+        {("public", "User"): Stats(rows=7)},
+        "public.User",
+        "users table: public.User (7 rows)",
+    ),
+    (
+        "cookiecutter-django",
+        _table("public", "users_user", id="bigint") + _table("public", "socialaccount", id="int"),
+        {},
+        "public.users_user",
+        "users table: public.users_user",
+    ),
+    (
         "not-counted",
         _table("public", "members", id="integer"),
         {},

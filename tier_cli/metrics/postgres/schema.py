@@ -5,7 +5,7 @@ collect.inspect_schema measured for the tables :func:`probes` names, and returns
 with the reasons for each choice in its notes. What it looks for, in order (README, "Your
 schema"):
 
-1. The users table: a table named one of :data:`USERS_TABLES`, in any schema; several: the one
+1. The users table: a table named one of :data:`USERS_TABLES` (any case), in any schema; the one
    with the most rows (ties: the name earlier in that list, then the search_path's schemas).
 2. A column of the users table that records activity (:data:`LAST_SEEN_COLUMNS`).
 3. Tables that record what users do: they reference the users table (a foreign key, or a column
@@ -50,9 +50,10 @@ one-column foreign key on it references), the schemas of the search_path first."
 
 # Names looked for, best first.
 USERS_TABLES = (
-    "users", "user", "auth_user", "accounts", "account", "members", "customers", "profiles",
-    "students",
+    "users", "user", "auth_user", "users_user", "accounts_user", "accounts", "account", "members",
+    "customers", "profiles", "students",
 )  # fmt: skip
+"""Matched without regard to case ("User" from Prisma); users_user is cookiecutter-django's."""
 LAST_SEEN_COLUMNS = (
     "last_seen_at", "last_seen", "last_active_at", "last_activity_at", "last_login_at",
     "last_login", "last_sign_in_at", "updated_at",
@@ -262,7 +263,7 @@ def _passed_over(table: Table) -> bool:
 
 def _users_candidates(tables: Mapping[Table, object]) -> list[Table]:
     """Tables named like a users table, best name first; for one name, search_path order."""
-    return [t for name in USERS_TABLES for t in tables if t[1] == name and _usable(t)]
+    return [t for name in USERS_TABLES for t in tables if t[1].lower() == name and _usable(t)]
 
 
 def _users(found: list[Probe]) -> list[Table]:
