@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from tier_cli.metrics.table import ACTIVE_USERS, CONCURRENT_USERS, SCHEMA_METRICS, USERS
 from tier_cli.models import DATA, SchemaGuess
 
 QUERIES_HEADER = "[database.queries]\n"
@@ -75,14 +76,14 @@ def written(guess: SchemaGuess) -> list[Written]:
                 (f"{m}: unknown: {why}. Write the SQL for your schema here.",),
                 f"{m}: unknown: {why}",
             )
-            for m in ("users", "active_users", "concurrent_users")
+            for m in SCHEMA_METRICS
         ]
     users = guess.users_table
     table = _ident(users)
     counted = f" ({guess.users_rows:,} now)" if guess.users_rows is not None else ""
     out = [
         Written(
-            "users",
+            USERS,
             f"SELECT count(*) FROM {table}",
             (f"users: the rows of {users}",),
             f"users: the rows of {users}{counted}",
@@ -106,7 +107,7 @@ def _active(guess: SchemaGuess, table: str) -> Written:
         if col == "updated_at":
             meaning += " (updated_at also changes when a profile is edited)"
         return Written(
-            "active_users",
+            ACTIVE_USERS,
             f"SELECT count(*) FROM {table} WHERE {_since(col, 'days', 'active_days')}",
             (f"active_users: from {users}.{col}: {meaning}",),
             f"active_users: from {users}.{col}: {meaning}",
@@ -124,7 +125,7 @@ def _active(guess: SchemaGuess, table: str) -> Written:
         else:
             meaning = f"a user with a recorded action within {days} days"
         return Written(
-            "active_users",
+            ACTIVE_USERS,
             f"SELECT count(DISTINCT {_ident(guess.active_user_column)}) "
             f"FROM {_ident(guess.active_table)} "
             f"WHERE {_since(guess.active_time_column, 'days', 'active_days')}",
@@ -136,7 +137,7 @@ def _active(guess: SchemaGuess, table: str) -> Written:
         "table that references it has a timestamp"
     )
     return Written(
-        "active_users",
+        ACTIVE_USERS,
         UNKNOWN_SQL,
         (
             f"active_users: unknown: {why}.",
@@ -158,7 +159,7 @@ def _concurrent(guess: SchemaGuess, table: str) -> Written:
                 "earlier and are still online are not counted"
             )
         return Written(
-            "concurrent_users",
+            CONCURRENT_USERS,
             f"SELECT count(*) FROM {table} WHERE {_since(col, 'mins', 'concurrent_minutes')}",
             (f"concurrent_users: from {users}.{col}: {meaning}",),
             f"concurrent_users: from {users}.{col}: {meaning}",
@@ -168,7 +169,7 @@ def _concurrent(guess: SchemaGuess, table: str) -> Written:
         f" ({items} records what users add, not when they are online)" if items else ""
     )
     return Written(
-        "concurrent_users",
+        CONCURRENT_USERS,
         UNKNOWN_SQL,
         (
             f"concurrent_users: unknown: {why}.",

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple, NoReturn
 
 from tier_cli.config.catalogue import KINDS, Catalogue, Kind
 from tier_cli.errors import ConfigError
-from tier_cli.metrics.table import METRIC_NAMES, THRESHOLD_METRICS
+from tier_cli.metrics.table import BY_NAME, METRIC_NAMES, THRESHOLD_METRICS
 from tier_cli.models import (
     ActivitySource,
     DatabaseSettings,
@@ -229,7 +229,10 @@ def _tier(r: _Reader, i: int, raw: Mapping[str, Any], catalogue: Catalogue) -> T
         if metric not in THRESHOLD_METRICS:
             r.fail(
                 f"{at}.thresholds.{metric}",
-                "unknown metric" if metric not in METRIC_NAMES else "takes no threshold",
+                "unknown metric"
+                if metric not in BY_NAME
+                else f"takes no threshold: it is checked against the database plan's limit "
+                f"({BY_NAME[metric].label})",
                 "use one of " + ", ".join(THRESHOLD_METRICS),
             )
         thresholds[metric] = r.positive(value, f"{at}.thresholds.{metric}")

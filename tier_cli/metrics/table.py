@@ -135,7 +135,10 @@ METRIC_NAMES: tuple[str, ...] = tuple(m.name for m in METRICS)
 THRESHOLD_METRICS: tuple[str, ...] = tuple(m.name for m in METRICS if m.threshold)
 ACTIVITY_METRICS: tuple[str, ...] = tuple(m.name for m in METRICS if m.activity)
 
-# The metrics the decision's own rules read (advisor.py), by the name they have in this table.
+# The metrics the decision's own rules read (advisor.py) and `tier init` writes SQL for.
+USERS = BY_NAME["users"].name
+CONCURRENT_USERS = BY_NAME["concurrent_users"].name
+SCHEMA_METRICS: tuple[str, ...] = tuple(m.name for m in METRICS if m.table)  # read app tables
 SLOW_QUERY_MS = BY_NAME["slow_query_ms"].name
 DB_SIZE_MB = BY_NAME["db_size_mb"].name
 ACTIVE_USERS = BY_NAME["active_users"].name
