@@ -128,7 +128,7 @@ def recommend(
             warnings.append(leftover_keyvalue_note(placement.keyvalue))
     unmeasured = [m for m in decision.unknown if m in ACTIVITY_METRICS]
     if unmeasured:
-        warnings.append(_activity_unknown(unmeasured, metrics))
+        warnings.append(_activity_unknown(unmeasured))
     for metric in decision.unknown:
         if metric in unmeasured:
             continue
@@ -181,7 +181,7 @@ def _limits(
     return ConnectionLimits(None if plan is None else plan.connections, tiers)
 
 
-def _activity_unknown(unmeasured: Sequence[str], metrics: Metrics) -> Notice:
+def _activity_unknown(unmeasured: Sequence[str]) -> Notice:
     """One warning for the metrics that need a per-user timestamp and got none."""
     return notice(
         "activity-unknown",
