@@ -263,7 +263,7 @@ def test_check_out_of_sync_exits_1_with_the_fix(project: Path) -> None:
 
 
 def test_check_in_sync_exits_0_with_its_warnings(project: Path) -> None:
-    snapshot(project / "m.json", **STARTER_LOAD, slow_query_ms=40)
+    snapshot(project / "m.json", **STARTER_LOAD, slow_query_ms=40, db_connections=12)
     assert run("apply", "--tier", "starter")[0] == 0
     code, out, err = run("check", "--metrics", "m.json")
     assert (code, err) == (0, "")

@@ -21,11 +21,19 @@ ROOT = Path(__file__).resolve().parents[1]
 USERS = "CREATE TABLE users (id int, created_at timestamptz, last_seen_at timestamptz)"
 
 PRO_BUDGET = (
-    "tier pro: 8 web workers x 1 instance x 15 connections each (pool_per_worker) = 120 "
-    "connections, above the 97 of database plan pro. Tip: a smaller pool (pool_size + "
-    "max_overflow <= 12 per worker, then set pool_per_worker), fewer workers, a database plan "
+    "tier pro: 5 web workers x 2 instances x 15 connections each (pool_per_worker) = 150 "
+    "connections, above the 100 of database plan pro-4gb. Tip: a smaller pool (pool_size + "
+    "max_overflow <= 10 per worker, then set pool_per_worker), fewer workers, a database plan "
     "with more connections (pro-8gb: 200), or Render's connection pooling (PgBouncer)"
 )
+PLAN_LINE = "    plan: free  # free -> starter -> pro, as the app grows\n"
+
+
+def _instances(project: Path, n: int) -> None:
+    render = project / "render.yaml"
+    text = render.read_text("utf-8")
+    assert PLAN_LINE in text
+    render.write_text(text.replace(PLAN_LINE, PLAN_LINE + f"    numInstances: {n}\n", 1))
 
 
 @pytest.fixture
@@ -85,6 +93,8 @@ def test_snapshot_and_history_keep_db_connections_and_its_peak(project: Path, pg
 
 
 def test_pro_of_the_shipped_tiers_is_over_its_connection_budget(project: Path) -> None:
+    """The shipped pro tier (5 workers, pro-4gb: 100 connections) fits one instance, not two."""
+    _instances(project, 2)
     snap = project / "m.json"
     snap.write_text(
         json.dumps(
@@ -102,13 +112,13 @@ def test_pro_of_the_shipped_tiers_is_over_its_connection_budget(project: Path) -
     assert (data["units"]["db_connections"], data["units"]["db_size_mb"]) == ("connections", "MB")
     assert data["connection_budget"] == {
         "tier": "pro",
-        "workers": 8,
-        "instances": 1,
+        "workers": 5,
+        "instances": 2,
         "pool_per_worker": 15,
-        "other": 0,  # 12 measured, within what the free tier's one worker may hold (15)
-        "total": 120,
-        "database_plan": "pro",
-        "limit": 97,
+        "other": 0,  # 12 measured, within what the free tier's workers may hold (1 x 2 x 15)
+        "total": 150,
+        "database_plan": "pro-4gb",
+        "limit": 100,
     }
     budgets = [w for w in data["warnings"] if w["code"] == "connection-budget"]
     assert [(w["severity"], w["message"]) for w in budgets] == [("warning", PRO_BUDGET)]
@@ -116,17 +126,15 @@ def test_pro_of_the_shipped_tiers_is_over_its_connection_budget(project: Path) -
     assert code == 0 and f"render.yaml: warning: {PRO_BUDGET} [connection-budget]\n" in err
     code, out, _ = run("recommend", "--metrics", str(snap))
     assert (
-        "database connections on pro: 8 workers x 1 instance x 15 (pool_per_worker) = 120 of 97 "
-        "(database plan pro)" in out
+        "database connections on pro: 5 workers x 2 instances x 15 (pool_per_worker) = 150 of "
+        "100 (database plan pro-4gb)" in out
     )
 
 
 def test_instances_from_render_yaml_count(project: Path) -> None:
-    render = project / "render.yaml"
-    text = render.read_text("utf-8")
-    plan = "    plan: free  # free -> starter -> pro, as the app grows\n"
-    assert plan in text
-    render.write_text(text.replace(plan, plan + "    numInstances: 4\n", 1))
+    code, _, err = run("apply", "--tier", "starter", "--dry-run")  # one instance: 30 of 100
+    assert code == 0 and "connection-budget" not in err
+    _instances(project, 4)
     code, _, err = run("apply", "--tier", "starter")
     assert code == 0
     assert "tier starter: 2 web workers x 4 instances x 15 connections each" in err

@@ -40,12 +40,13 @@ def test_workers(command: str, expected: int) -> None:
 # (id, tier, instances, pool_per_worker, other, total, limit, over)
 BUDGETS = [
     ("free", "free", 1, 15, 0, 15, 100, False),
-    ("starter", "starter", 1, 15, 0, 30, 97, False),
-    ("pro", "pro", 1, 15, 0, 120, 97, True),
-    ("pro-smaller-pool", "pro", 1, 12, 0, 96, 97, False),
-    ("pro-smaller-pool-and-a-cron", "pro", 1, 12, 5, 101, 97, True),
-    ("starter-three-instances", "starter", 3, 15, 0, 90, 97, False),
-    ("starter-four-instances", "starter", 4, 15, 0, 120, 97, True),
+    ("starter", "starter", 1, 15, 0, 30, 100, False),
+    ("pro", "pro", 1, 15, 0, 75, 100, False),  # 5 workers on pro-4gb
+    ("pro-two-instances", "pro", 2, 15, 0, 150, 100, True),
+    ("pro-two-instances-smaller-pool", "pro", 2, 10, 0, 100, 100, False),
+    ("pro-and-a-worker-service", "pro", 1, 15, 30, 105, 100, True),
+    ("starter-three-instances", "starter", 3, 15, 0, 90, 100, False),
+    ("starter-four-instances", "starter", 4, 15, 0, 120, 100, True),
 ]
 
 
@@ -68,12 +69,27 @@ def test_budget_warning_gives_the_numbers_and_the_fixes() -> None:
     found = budget_notice(budget(CONFIG.tier("pro"), CONFIG, CATALOGUE, 2, 10), CONFIG, CATALOGUE)
     assert found is not None and found.code == "connection-budget"
     assert found.message == (
-        "tier pro: 8 web workers x 2 instances x 15 connections each (pool_per_worker) + 10 for "
-        "other services = 250 connections, above the 97 of database plan pro. Tip: a smaller "
-        "pool (pool_size + max_overflow <= 5 per worker, then set pool_per_worker), fewer "
-        "workers, a database plan with more connections (accelerated-16gb: 400), or Render's "
+        "tier pro: 5 web workers x 2 instances x 15 connections each (pool_per_worker) + 10 for "
+        "other services = 160 connections, above the 100 of database plan pro-4gb. Tip: a "
+        "smaller pool (pool_size + max_overflow <= 9 per worker, then set pool_per_worker), "
+        "fewer workers, a database plan with more connections (pro-8gb: 200), or Render's "
         "connection pooling (PgBouncer)"
     )
+
+
+def test_the_guide_as_written_is_over_on_pro(tmp_path: Path) -> None:
+    """The guide's 8 workers on its legacy `pro` database (97 connections): 120 > 97."""
+    guide = (
+        (ROOT / "tiers.toml")
+        .read_text("utf-8")
+        .replace('database_plan = "pro-4gb"', 'database_plan = "pro"')
+        .replace("--workers 5", "--workers 8")
+    )
+    path = tmp_path / "tiers.toml"
+    path.write_text(guide, "utf-8")
+    config = load_config(path, CATALOGUE)
+    b = budget(config.tier("pro"), config, CATALOGUE)
+    assert (b.workers, b.total, b.limit, b.over) == (8, 120, 97, True)
 
 
 @pytest.mark.parametrize(
@@ -116,7 +132,16 @@ RULES = [
     ("on-starter", ROOMY, "starter", "basic-1gb", 90, "pro", {"connections"}, False),
     ("on-pro-8gb", ROOMY, "pro", "pro-8gb", 170, "pro+redis", {"connections"}, False),
     ("unknown", ROOMY, "free", "free", None, "free", set(), False),
-    ("shipped-tiers-have-no-bigger-plan", CONFIG, "starter", "starter", 90, "starter", set(), True),
+    (
+        "shipped-tiers-have-no-bigger-plan",
+        CONFIG,
+        "starter",
+        "basic-256mb",
+        90,
+        "starter",
+        set(),
+        True,
+    ),
 ]
 
 

@@ -94,7 +94,7 @@ def budget_notice(b: Budget, config: TierConfig, catalogue: Catalogue) -> Notice
     assert b.limit is not None
     bigger = sorted(
         (p for p in catalogue.plans if p.kind == "postgres" and not p.legacy),
-        key=lambda p: (p.usd, p.name),
+        key=lambda p: (p.usd is None, p.usd or 0.0, p.name),  # unknown prices last
     )
     roomy = next((p for p in bigger if (p.connections or 0) >= b.total), None)
     plan_fix = (
