@@ -126,7 +126,10 @@ def recommend(
         warnings.extend(placement.notes)
         if placement.keyvalue is not None and not tier.keyvalue_plan:
             warnings.append(leftover_keyvalue_note(placement.keyvalue))
+    # Every metric that needs a per-user time unknown: nothing records activity, one warning.
     unmeasured = [m for m in decision.unknown if m in ACTIVITY_METRICS]
+    if len(unmeasured) < len(ACTIVITY_METRICS):
+        unmeasured = []
     if unmeasured:
         warnings.append(_activity_unknown(unmeasured))
     for metric in decision.unknown:
