@@ -342,6 +342,7 @@ def test_check_summary_in_sync_still_shows_the_metrics(project: Path) -> None:
         "| concurrent_users | unknown | 25 | 100 |  |\n"
         "| db_size_mb | unknown |  |  |  |\n"
         "| slow_query_ms | unknown |  |  |  |\n"
+        "| db_connections | unknown |  |  |  |\n"
         "\n"
         "**Reasons**\n"
         "\n"
@@ -355,6 +356,7 @@ def test_check_summary_in_sync_still_shows_the_metrics(project: Path) -> None:
         "- notice: concurrent_users: unknown; it triggered nothing [unknown-metric]\n"
         "- notice: db_size_mb: unknown; it triggered nothing [unknown-metric]\n"
         "- notice: slow_query_ms: unknown; it triggered nothing [unknown-metric]\n"
+        "- notice: db_connections: unknown; it triggered nothing [unknown-metric]\n"
         "- notice: tiers.toml: tier free: Render's free Postgres expires 30 days after creation "
         "(14-day grace) and has no backups [free-postgres-expires]\n"
     )
