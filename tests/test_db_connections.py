@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import shutil
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -99,7 +100,7 @@ def test_pro_of_the_shipped_tiers_is_over_its_connection_budget(project: Path) -
     snap.write_text(
         json.dumps(
             {
-                "collected_at": "2026-11-24T09:00:00+00:00",
+                "collected_at": (datetime.now(UTC) - timedelta(days=1)).isoformat(),
                 "metrics": {"users": 9000, "active_users": 6000, "db_connections": 12},
             }
         ),
