@@ -6,11 +6,11 @@ from __future__ import annotations
 import io
 import json
 import shutil
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
 import pytest
+from dates import RECENT
 from typer.testing import CliRunner
 
 from tier_cli.cli import app
@@ -100,7 +100,7 @@ def test_pro_of_the_shipped_tiers_is_over_its_connection_budget(project: Path) -
     snap.write_text(
         json.dumps(
             {
-                "collected_at": (datetime.now(UTC) - timedelta(days=1)).isoformat(),
+                "collected_at": RECENT,
                 "metrics": {"users": 9000, "active_users": 6000, "db_connections": 12},
             }
         ),
