@@ -55,7 +55,7 @@ def test_recommend_json_from_a_snapshot(project: Path) -> None:
     assert (code, err) == (0, "")
     data = json.loads(out)
     assert data["recommended"] == "starter" and data["current"] == "free"
-    assert data["metrics"] == {**STARTER_LOAD, "slow_query_ms": None}
+    assert data["metrics"] == {**STARTER_LOAD, "slow_query_ms": None, "db_connections": None}
     assert {r["metric"] for r in data["reasons"]} == {"active_users", "concurrent_users"}
     cost = data["monthly_cost"]
     assert {k: v for k, v in cost.items() if not k.endswith("_cost")} == {
@@ -263,7 +263,7 @@ def test_check_out_of_sync_exits_1_with_the_fix(project: Path) -> None:
 
 
 def test_check_in_sync_exits_0_with_its_warnings(project: Path) -> None:
-    snapshot(project / "m.json", **STARTER_LOAD, slow_query_ms=40)
+    snapshot(project / "m.json", **STARTER_LOAD, slow_query_ms=40, db_connections=12)
     assert run("apply", "--tier", "starter")[0] == 0
     code, out, err = run("check", "--metrics", "m.json")
     assert (code, err) == (0, "")
@@ -342,6 +342,7 @@ def test_check_summary_in_sync_still_shows_the_metrics(project: Path) -> None:
         "| concurrent_users | unknown | 25 | 100 |  |\n"
         "| db_size_mb | unknown |  |  |  |\n"
         "| slow_query_ms | unknown |  |  |  |\n"
+        "| db_connections | unknown |  |  |  |\n"
         "\n"
         "**Reasons**\n"
         "\n"
@@ -355,6 +356,7 @@ def test_check_summary_in_sync_still_shows_the_metrics(project: Path) -> None:
         "- notice: concurrent_users: unknown; it triggered nothing [unknown-metric]\n"
         "- notice: db_size_mb: unknown; it triggered nothing [unknown-metric]\n"
         "- notice: slow_query_ms: unknown; it triggered nothing [unknown-metric]\n"
+        "- notice: db_connections: unknown; it triggered nothing [unknown-metric]\n"
         "- notice: tiers.toml: tier free: Render's free Postgres expires 30 days after creation "
         "(14-day grace) and has no backups [free-postgres-expires]\n"
     )

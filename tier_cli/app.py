@@ -20,9 +20,11 @@ if TYPE_CHECKING:
     from tier_cli.blueprint.view import Parsed
     from tier_cli.config.catalogue import Catalogue
     from tier_cli.config.tiers import TierConfig
+    from tier_cli.decide.connections import Budget
     from tier_cli.decide.recommendation import Recommendation
     from tier_cli.decide.trend import Trend
     from tier_cli.models import Selection
+    from tier_cli.notices import Notice
     from tier_cli.output.check import Verdict
 
 
@@ -74,7 +76,13 @@ class Evaluation(NamedTuple):
     parsed: Parsed | None = None  # the same bytes parsed, for apply and check to reuse
 
 
-def evaluate(inputs: Inputs, request: MetricsRequest, service: str | None) -> Evaluation:
+def evaluate(
+    inputs: Inputs,
+    request: MetricsRequest,
+    service: str | None,
+    progress: Callable[[str], None] | None = None,
+) -> Evaluation:
+    """``progress`` is told each metric's name as a database reads it (the CLI's status line)."""
     from datetime import UTC, datetime
 
     from tier_cli.blueprint.editor import parse_file
@@ -91,7 +99,7 @@ def evaluate(inputs: Inputs, request: MetricsRequest, service: str | None) -> Ev
     parsed = parse_file(data, name)
     placement = place(parsed.view, name, config.selection(service), config, inputs.catalogue)
     committed = None if request.demo else inputs.beside_tiers(config.snapshot.path)
-    measured = read_metrics(source, config.database, committed)
+    measured = read_metrics(source, config.database, committed, progress)
     stale = stale_warning(measured, config.snapshot.max_age_days, datetime.now(UTC))
     rec = recommend(measured, config, inputs.catalogue, placement, notes=(stale,) if stale else ())
     return Evaluation(data, rec, parsed)
@@ -123,10 +131,15 @@ class Applied(NamedTuple):
     after: bytes
     result: ApplyResult
     evaluation: Evaluation | None  # None for a named tier: no metrics read
+    warnings: tuple[Notice, ...] = ()  # about the tier written: its connection budget
 
 
 def plan_apply(
-    inputs: Inputs, tier: str | None, request: MetricsRequest, service: str | None
+    inputs: Inputs,
+    tier: str | None,
+    request: MetricsRequest,
+    service: str | None,
+    progress: Callable[[str], None] | None = None,
 ) -> Applied:
     """The file rewritten to `tier`, else to the recommended (or pinned) tier; nothing written."""
     from tier_cli.blueprint.editor import apply_file_bytes
@@ -140,16 +153,39 @@ def plan_apply(
         evaluation = None
         name, data = tier, read_render(inputs.render_path)
         parsed = _parsed_or_none(data, str(inputs.render_path))
+        connections = None
     else:
-        evaluation = measured(inputs, evaluate(inputs, request, service))
+        evaluation = measured(inputs, evaluate(inputs, request, service, progress))
         name, data, parsed = evaluation.rec.target, evaluation.data, evaluation.parsed
+        connections = evaluation.rec.budget
     path = inputs.render_path
     selection = config.selection(service)
     declared = read_dependencies(path, parsed, selection)
     new, result = apply_file_bytes(
         data, str(path), config.target(name), selection, inputs.catalogue, declared, parsed
     )
-    return Applied(path, data, new, _filtered(result, config), evaluation)
+    warnings = _budget_warning(inputs, parsed, name, service, connections)
+    return Applied(path, data, new, _filtered(result, config), evaluation, warnings)
+
+
+def _budget_warning(
+    inputs: Inputs, parsed: Parsed | None, tier: str, service: str | None, known: Budget | None
+) -> tuple[Notice, ...]:
+    """The connection budget of the tier written: from the recommendation, else from the file."""
+    from tier_cli.decide.connections import budget, budget_notice
+    from tier_cli.notices import unique
+
+    config = inputs.config
+    if known is None:
+        from tier_cli.blueprint.view import choose_web_service
+        from tier_cli.decide.placement import instances
+
+        assert parsed is not None  # apply_file_bytes raised on a file that does not parse
+        web = choose_web_service(parsed.view, config.selection(service).service, parsed.filename)
+        most = instances(web.num_instances, web.scaling).high
+        known = budget(config.tier(tier), config, inputs.catalogue, most)
+    over = budget_notice(known, config, inputs.catalogue)
+    return unique([] if over is None else [over], config.ignore_warnings)
 
 
 def _filtered(result: ApplyResult, config: TierConfig) -> ApplyResult:

@@ -27,8 +27,10 @@ from tier_cli.errors import (
     mask,
     url_secrets,
 )
+from tier_cli.output.progress import metric_status
 
 if TYPE_CHECKING:
+    from tier_cli.app import MetricsRequest
     from tier_cli.notices import Notice
 
 EXIT_OUT_OF_SYNC = 1
@@ -209,7 +211,8 @@ def recommend(
 
     inputs = work.load_inputs(render, tiers, demo)
     request = work.MetricsRequest(database_url, metrics, demo, offline)
-    rec = work.evaluate(inputs, request, service).rec
+    with metric_status(sys.stderr, not as_json and _reads_database(request)) as progress:
+        rec = work.evaluate(inputs, request, service, progress).rec
     trend = None if demo else work.trend(inputs, rec)
     from tier_cli.output.report import print_recommendation, recommendation_json
 
@@ -266,7 +269,8 @@ def apply(
             "--summary reports the recommendation, and --tier reads no metrics. "
             "Tip: drop --summary, or drop --tier"
         )
-    applied = work.plan_apply(inputs, tier, request, service)
+    with metric_status(sys.stderr, tier is None and _reads_database(request)) as progress:
+        applied = work.plan_apply(inputs, tier, request, service, progress)
     path, result = applied.path, applied.result
     if summary is not None and applied.evaluation is not None:
         from tier_cli.output.check import verdict_markdown
@@ -274,7 +278,7 @@ def apply(
         verdict = work.verdict(inputs, applied.evaluation, service, (applied.after, result))
         _append(summary, verdict_markdown(verdict))
     if not quiet:
-        _notes(str(path), result.notes)
+        _notes(str(path), result.notes + applied.warnings)
     if dry_run:
         sys.stdout.write(unified_diff(applied.before, applied.after, str(path)))
         return
@@ -318,7 +322,9 @@ def check(
 
     inputs = work.load_inputs(render, tiers, demo)
     request = work.MetricsRequest(database_url, metrics, demo, offline)
-    verdict = work.verdict(inputs, work.evaluate(inputs, request, service), service)
+    with metric_status(sys.stderr, output == "text" and _reads_database(request)) as progress:
+        evaluation = work.evaluate(inputs, request, service, progress)
+    verdict = work.verdict(inputs, evaluation, service)
     from tier_cli.output.check import verdict_github, verdict_json, verdict_markdown, verdict_text
 
     if output == "json":
@@ -367,7 +373,8 @@ def snapshot(
         raise MetricsError(
             "tier snapshot measures a database. Tip: pass --database-url URL or set DATABASE_URL"
         )
-    measured = read_metrics(source, inputs.config.database)
+    with metric_status(sys.stderr) as progress:
+        measured = read_metrics(source, inputs.config.database, progress=progress)
     configured = inputs.beside_tiers(inputs.config.snapshot.path)
     path = output or configured
     work.write_with(write_snapshot, path, measured)
@@ -449,6 +456,16 @@ def _append(path: Path, text: str) -> None:
             f"{path}: cannot write the summary ({exc.strerror}). Tip: check --summary PATH "
             "or $GITHUB_STEP_SUMMARY"
         ) from None
+
+
+def _reads_database(request: MetricsRequest) -> bool:
+    """Whether the metrics come from a database (where a status line helps), not a file."""
+    from tier_cli.metrics.sources import MetricsSource, resolve_url
+
+    if request.demo:
+        return True
+    url = resolve_url(MetricsSource(request.database_url, offline=request.offline))
+    return request.metrics is None and bool(url)
 
 
 def _notes(path: str, notes: tuple[Notice, ...]) -> None:

@@ -8,18 +8,13 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import NamedTuple, Union
 
+from tier_cli.metrics.table import METRIC_NAMES
 from tier_cli.notices import Notice, notice
 
-METRIC_NAMES: tuple[str, ...] = (
-    "users",
-    "active_users",
-    "concurrent_users",
-    "db_size_mb",
-    "slow_query_ms",
-)
+__all__ = ["METRIC_NAMES"]  # defined by the metric table (metrics/table.py), kept here for imports
 
 
-_EMPTY: Mapping[str, str] = MappingProxyType({})  # an immutable default, safe to share
+_EMPTY: Mapping[str, str] = MappingProxyType({})  # immutable defaults, safe to share
 
 
 class Metrics(NamedTuple):
@@ -30,6 +25,7 @@ class Metrics(NamedTuple):
     collected_at: datetime | None = None
     labels: Mapping[str, str] = _EMPTY  # metric -> "estimate", "single reading", ...
     advice: tuple[str, ...] = ()  # e.g. which index would make a slow or scanning query fast
+    timings_ms: Mapping[str, float] = MappingProxyType({})  # metric -> how long reading it took
 
     def get(self, name: str) -> float | None:
         return self.values.get(name)
@@ -58,6 +54,7 @@ class DatabaseSettings(NamedTuple):
     activity: ActivitySource | None = None  # None: concurrent_users is a single reading
     estimate_above_rows: int = 1_000_000  # count(*) on a bigger table: the planner's estimate
     slow_query_warn_ms: int = 1000  # a metric query slower than this gets an index tip
+    pool_per_worker: int = 15  # connections one web worker may open: SQLAlchemy's 5 + 10 overflow
 
 
 class KeyValueTarget(NamedTuple):
@@ -102,6 +99,15 @@ class SchemaGuess(NamedTuple):
     activity_user_column: str | None = None
     activity_time_column: str | None = None
     notes: tuple[str, ...] = ()  # what was looked at and why a choice was made
+    users_rows: int | None = None  # rows in the users table, when counted
+    # active_users from another table (the users table has no activity column): a user with a
+    # row there within active_days, e.g. an access token created at login
+    active_table: str | None = None
+    active_user_column: str | None = None
+    active_time_column: str | None = None
+    active_login_only: bool = False  # the column active_users reads changes at login only
+    activity_login_only: bool = False  # the activity table's rows are made at login only
+    item_tables: tuple[str, ...] = ()  # tables with per-user times that are not events (orders)
 
 
 def leftover_keyvalue_note(name: str) -> Notice:

@@ -19,6 +19,10 @@ CODES: dict[str, tuple[Severity, str]] = {
     "future-snapshot": ("warning", "the snapshot's collected_at is in the future"),
     "unknown-metric": ("notice", "a metric could not be measured; it triggered nothing"),
     "metric-query-advice": ("notice", "a metric query was slow or scanned a table: an index tip"),
+    "activity-unknown": (
+        "warning",
+        "nothing records user activity: active or concurrent users unknown",
+    ),
     # the decision and guardrails
     "tier-capped": ("warning", "max_tier or max_monthly_usd lowered the recommendation"),
     "tier-pinned": ("notice", "[decision] pin holds render.yaml off the recommended tier"),
@@ -26,6 +30,14 @@ CODES: dict[str, tuple[Severity, str]] = {
     "storage-beyond-tiers": ("warning", "the database is past every tier's storage"),
     "downgrade-held": ("notice", "a downgrade is held back by the dead band or an unknown metric"),
     "beyond-capacity": ("warning", "active users beyond what the highest tier is said to carry"),
+    "connection-budget": (
+        "warning",
+        "workers x instances x pool exceed the database's connections",
+    ),
+    "connections-beyond-tiers": (
+        "warning",
+        "near the connection limit, and no tier's plan has more",
+    ),
     # where render.yaml stands
     "unknown-plan": ("warning", "a plan in render.yaml that Render's catalogue does not know"),
     "no-matching-tier": ("warning", "render.yaml's plans match no tier of tiers.toml"),

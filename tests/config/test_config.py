@@ -50,6 +50,7 @@ def test_shipped_tiers_follow_the_guide() -> None:
     assert config.tier("pro").start_command == config.tier("pro+redis").start_command
     assert [t.storage_gb for t in config.tiers] == [1, 10, 256, 256]
     assert config.policy.dead_band == 0.2 and config.policy.storage_share == 0.8
+    assert config.policy.connections_share == 0.8 and config.database.pool_per_worker == 15
     assert config.database.active_days == 30 and config.database.statement_timeout_ms == 5000
 
 
@@ -96,6 +97,23 @@ BROKEN = [
         "unknown-metric",
         _edit("active_users = 500 ", "actve_users = 500 "),
         r"tier\[starter\]\.thresholds\.actve_users: unknown metric.*active_users",
+    ),
+    (
+        "no-threshold-on-connections",
+        _edit("active_users = 500 ", "db_connections = 80 "),
+        r"tier\[starter\]\.thresholds\.db_connections: takes no threshold: it is checked against "
+        r"the database plan's limit .*Tip: use one of users, active_users, concurrent_users, "
+        r"db_size_mb, slow_query_ms$",
+    ),
+    (
+        "connections-share-out-of-range",
+        _edit("connections_share = 0.80", "connections_share = 1.5"),
+        r"decision\.connections_share: 1\.5 is not a share",
+    ),
+    (
+        "pool-per-worker-not-whole",
+        _edit("pool_per_worker = 15", "pool_per_worker = 2.5"),
+        r"database\.pool_per_worker: 2\.5 is not a whole number above 0",
     ),
     (
         "not-rising",

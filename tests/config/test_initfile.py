@@ -16,7 +16,12 @@ ROOT = Path(__file__).resolve().parents[2]
 # (id, guess, expected [database.queries] keys, expected activity source)
 CASES = [
     ("no-database", None, set(), None),
-    ("no-users-table", SchemaGuess(None, None), set(), None),
+    (
+        "no-users-table",
+        SchemaGuess(None, None),
+        {"users", "active_users", "concurrent_users"},
+        None,
+    ),
     ("conventional", SchemaGuess("public.users", "last_seen_at", "created_at"), set(), None),
     (
         "other-names",
@@ -27,7 +32,7 @@ CASES = [
     (
         "no-activity-column",
         SchemaGuess("app.members", None),
-        {"users"},
+        {"users", "active_users", "concurrent_users"},  # the last two: SELECT NULL, with a why
         None,
     ),
     (

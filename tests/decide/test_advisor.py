@@ -179,7 +179,13 @@ def test_warnings_beyond_capacity_and_top_tier_still_slow() -> None:
 
 def test_unknown_metrics_are_reported() -> None:
     decision = decide(m(active_users=10), CONFIG, "free")
-    assert decision.unknown == ("users", "concurrent_users", "db_size_mb", "slow_query_ms")
+    assert decision.unknown == (
+        "users",
+        "concurrent_users",
+        "db_size_mb",
+        "slow_query_ms",
+        "db_connections",
+    )
 
 
 def test_unknown_blocks_downgrade_with_a_warning() -> None:

@@ -25,8 +25,8 @@ from tier_cli.config.webfields import (
     SERVICE_FIELDS,
 )
 from tier_cli.errors import ConfigError
+from tier_cli.metrics.table import BY_NAME, METRIC_NAMES, THRESHOLD_METRICS
 from tier_cli.models import (
-    METRIC_NAMES,
     ActivitySource,
     DatabaseSettings,
     FieldValue,
@@ -77,6 +77,7 @@ class Policy(NamedTuple):
 
     dead_band: float = 0.2  # downgrade only when metrics are this far below the lower threshold
     storage_share: float = 0.8  # db_size_mb past this share of the tier's storage moves up
+    connections_share: float = 0.8  # db_connections past this share of the plan's limit moves up
     still_slow_ms: float = 5000.0  # slow_query_ms at or above this moves one tier up
     capacity_active_users: float | None = 100_000.0  # what the highest tier is said to carry
     max_tier: str | None = None  # never recommend above this tier
@@ -264,11 +265,14 @@ def _tier(r: _Reader, i: int, raw: Mapping[str, Any], catalogue: Catalogue) -> T
     thresholds_raw = r.table(raw, "thresholds", at=at)
     thresholds: dict[str, float] = {}
     for metric, value in thresholds_raw.items():
-        if metric not in METRIC_NAMES:
+        if metric not in THRESHOLD_METRICS:
             r.fail(
                 f"{at}.thresholds.{metric}",
-                "unknown metric",
-                "use one of " + ", ".join(METRIC_NAMES),
+                "unknown metric"
+                if metric not in BY_NAME
+                else f"takes no threshold: it is checked against the database plan's limit "
+                f"({BY_NAME[metric].label})",
+                "use one of " + ", ".join(THRESHOLD_METRICS),
             )
         thresholds[metric] = r.positive(value, f"{at}.thresholds.{metric}")
     beliefs = {key: r.number(raw, at, key) for key in ("web_cpu", "web_ram_gb")}
@@ -385,7 +389,7 @@ def _scaling(r: _Reader, value: FieldValue, at: str) -> None:
 
 
 def _check_rising(r: _Reader, tiers: list[Tier]) -> None:
-    for metric in METRIC_NAMES:
+    for metric in THRESHOLD_METRICS:
         previous: Tier | None = None
         for tier in tiers:
             if metric not in tier.thresholds:
@@ -415,6 +419,7 @@ def _policy(r: _Reader, raw: Mapping[str, Any], names: tuple[str, ...]) -> Polic
         {
             "downgrade_dead_band",
             "storage_share",
+            "connections_share",
             "still_slow_ms",
             "capacity_active_users",
             "max_tier",
@@ -431,13 +436,16 @@ def _policy(r: _Reader, raw: Mapping[str, Any], names: tuple[str, ...]) -> Polic
     share = r.number(raw, at, "storage_share")
     if band is not None and not 0 <= band < 1:
         r.fail(f"{at}.downgrade_dead_band", f"{band:g} is not a share", "a number from 0 to 0.99")
-    if share is not None and not 0 < share <= 1:
-        r.fail(f"{at}.storage_share", f"{share:g} is not a share", "a number above 0, up to 1")
+    connections = r.number(raw, at, "connections_share")
+    for key, value in (("storage_share", share), ("connections_share", connections)):
+        if value is not None and not 0 < value <= 1:
+            r.fail(f"{at}.{key}", f"{value:g} is not a share", "a number above 0, up to 1")
     slow = r.number(raw, at, "still_slow_ms")
     cap = r.number(raw, at, "capacity_active_users")
     return Policy(
         dead_band=d.dead_band if band is None else band,
         storage_share=d.storage_share if share is None else share,
+        connections_share=d.connections_share if connections is None else connections,
         still_slow_ms=d.still_slow_ms if slow is None else r.positive(slow, f"{at}.still_slow_ms"),
         capacity_active_users=d.capacity_active_users if cap is None else cap,
         max_tier=r.string(raw, at, "max_tier"),
@@ -473,6 +481,7 @@ def _database(r: _Reader, raw: Mapping[str, Any]) -> DatabaseSettings:
             "activity",
             "estimate_above_rows",
             "slow_query_warn_ms",
+            "pool_per_worker",
         },
     )
     d = DatabaseSettings()
@@ -504,6 +513,7 @@ def _database(r: _Reader, raw: Mapping[str, Any]) -> DatabaseSettings:
         activity=_activity(r, r.table(raw, "activity", at=at)),
         estimate_above_rows=whole("estimate_above_rows", d.estimate_above_rows),
         slow_query_warn_ms=whole("slow_query_warn_ms", d.slow_query_warn_ms),
+        pool_per_worker=whole("pool_per_worker", d.pool_per_worker),
     )
 
 

@@ -5,7 +5,10 @@ Pure: data in, data out. The rules, in order:
 2. Still slow: slow_query_ms at or above [decision] still_slow_ms moves one tier above the
    current one (above the first tier when the current one is unknown).
 3. Storage: db_size_mb past storage_share of a tier's storage_gb needs a tier with more storage.
-4. Downgrades need a clear fall: the tier may go below the current one only as far as every
+4. Connections: db_connections past connections_share of the connection limit of the database
+   plan render.yaml is on needs the first tier above the current one whose database plan allows
+   more connections (a warning when none does).
+5. Downgrades need a clear fall: the tier may go below the current one only as far as every
    metric stays under (1 - dead_band) x the thresholds of the tiers being left, and only when
    every metric those thresholds use was measured.
 A metric that could not be measured (None) never triggers anything and is reported as unknown.
@@ -16,7 +19,14 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from tier_cli.config.tiers import Tier, TierConfig
-from tier_cli.models import METRIC_NAMES, Metrics
+from tier_cli.metrics.table import (
+    ACTIVE_USERS,
+    DB_CONNECTIONS,
+    DB_SIZE_MB,
+    METRIC_NAMES,
+    SLOW_QUERY_MS,
+)
+from tier_cli.models import Metrics
 from tier_cli.notices import Notice, notice
 from tier_cli.numbers import quantity
 
@@ -30,7 +40,7 @@ class Reason(NamedTuple):
     value: float
     threshold: float
     tier: str
-    rule: str  # "threshold", "still_slow", "storage", "held" (dead band), "below" (downgrade)
+    rule: str  # "threshold", "still_slow", "storage", "connections", "held", "below"
 
     def describe(self) -> str:
         v, t = quantity(self.value), quantity(self.threshold)
@@ -40,6 +50,11 @@ class Reason(NamedTuple):
             return f"{self.metric} {v} >= {t} (still slow on the current tier): up to {self.tier}"
         if self.rule == "storage":
             return f"{self.metric} {v} > {t} (storage share of the tier below): needs {self.tier}"
+        if self.rule == "connections":
+            return (
+                f"{self.metric} {v} >= {t} (connections share of the database plan's limit): "
+                f"needs {self.tier}"
+            )
         if self.rule == "below":
             return f"{self.metric} {v} < {t} (clearly below its threshold): leaving {self.tier}"
         return f"{self.metric} {v} not clearly below {t}: staying on {self.tier} (dead band)"
@@ -62,6 +77,13 @@ class Headroom(NamedTuple):
         return None if self.value is None else self.value / self.threshold
 
 
+class ConnectionLimits(NamedTuple):
+    """The database plans' connection limits (Render's catalogue), for rule 4."""
+
+    current: int | None  # of the plan render.yaml's database is on
+    tiers: tuple[int | None, ...]  # of each tier's database_plan, in the tiers' order
+
+
 class Decision(NamedTuple):
     recommended: str
     current: str | None
@@ -79,7 +101,12 @@ def change(cur: int | None, recommended: int) -> str:
     return "up" if recommended > cur else "down" if recommended < cur else "none"
 
 
-def decide(metrics: Metrics, config: TierConfig, current: str | None) -> Decision:
+def decide(
+    metrics: Metrics,
+    config: TierConfig,
+    current: str | None,
+    limits: ConnectionLimits | None = None,
+) -> Decision:
     tiers = config.tiers
     policy = config.policy
     cur = None if current is None else config.rank(current)
@@ -95,39 +122,60 @@ def decide(metrics: Metrics, config: TierConfig, current: str | None) -> Decisio
                 reasons.append(Reason(metric, value, threshold, tier.name, "threshold"))
                 reached = max(reached, i)
 
-    slow = metrics.get("slow_query_ms")
+    slow = metrics.get(SLOW_QUERY_MS)
     if slow is not None and slow >= policy.still_slow_ms and len(tiers) > 1:
         up = min((0 if cur is None else cur) + 1, len(tiers) - 1)
         if cur == len(tiers) - 1:
             warnings.append(
                 notice(
                     "no-tier-above",
-                    f"slow_query_ms {quantity(slow)} >= {quantity(policy.still_slow_ms)} on "
+                    f"{SLOW_QUERY_MS} {quantity(slow)} >= {quantity(policy.still_slow_ms)} on "
                     f"{tiers[cur].name}, the highest tier: there is no tier above it. Tip: find "
                     "the slow statements in pg_stat_statements and index them",
                 )
             )
         reasons.append(
-            Reason("slow_query_ms", slow, policy.still_slow_ms, tiers[up].name, "still_slow")
+            Reason(SLOW_QUERY_MS, slow, policy.still_slow_ms, tiers[up].name, "still_slow")
         )
         reached = max(reached, up)
 
-    size = metrics.get("db_size_mb")
+    size = metrics.get(DB_SIZE_MB)
     if size is not None:
         needed, limit = _storage_tier(tiers, size, policy.storage_share)
         if needed is None:
             warnings.append(
                 notice(
                     "storage-beyond-tiers",
-                    f"db_size_mb {quantity(size)} is past every tier's storage "
+                    f"{DB_SIZE_MB} {quantity(size)} is past every tier's storage "
                     f"(x{policy.storage_share:g} share). Tip: raise storage_gb in {config.path}",
                     file=str(config.path),
                 )
             )
             needed = len(tiers) - 1
         if needed > 0 and limit is not None and needed > reached:
-            reasons.append(Reason("db_size_mb", size, limit, tiers[needed].name, "storage"))
+            reasons.append(Reason(DB_SIZE_MB, size, limit, tiers[needed].name, "storage"))
         reached = max(reached, needed)
+
+    conns = metrics.get(DB_CONNECTIONS)
+    if conns is not None and limits is not None and limits.current and cur is not None:
+        cap = limits.current * policy.connections_share
+        more = _more_connections(limits, limits.current, cur)
+        if conns >= cap and more is not None:
+            if more > reached:
+                reasons.append(Reason(DB_CONNECTIONS, conns, cap, tiers[more].name, "connections"))
+            reached = max(reached, more)
+        elif conns >= cap:
+            warnings.append(
+                notice(
+                    "connections-beyond-tiers",
+                    f"{DB_CONNECTIONS} {quantity(conns)} is past {policy.connections_share:g} of "
+                    f"the {limits.current} connections of the database plan, and no tier above "
+                    f"{tiers[cur].name} has a database plan with more. Tip: Render's connection "
+                    "pooling (PgBouncer), smaller pools, or a database_plan with more connections "
+                    f"in {config.path}",
+                    file=str(config.path),
+                )
+            )
 
     recommended = reached
     if cur is not None and reached < cur:
@@ -136,12 +184,12 @@ def decide(metrics: Metrics, config: TierConfig, current: str | None) -> Decisio
         warnings.extend(why)
 
     capacity = policy.capacity_active_users
-    active = metrics.get("active_users")
+    active = metrics.get(ACTIVE_USERS)
     if capacity is not None and active is not None and active > capacity:
         warnings.append(
             notice(
                 "beyond-capacity",
-                f"active_users {quantity(active)} is beyond the {quantity(capacity)} users the "
+                f"{ACTIVE_USERS} {quantity(active)} is beyond the {quantity(capacity)} users the "
                 f"highest tier ({tiers[-1].name}) is said to carry. Tip: plan past the guide: more "
                 "instances (numInstances or scaling) and a larger database plan",
             )
@@ -157,6 +205,13 @@ def decide(metrics: Metrics, config: TierConfig, current: str | None) -> Decisio
         unknown=unknown,
         warnings=tuple(warnings),
         change=change(cur, recommended),
+    )
+
+
+def _more_connections(limits: ConnectionLimits, current: int, cur: int) -> int | None:
+    """The first tier above ``cur`` whose database plan allows more than ``current``."""
+    return next(
+        (i for i in range(cur + 1, len(limits.tiers)) if (limits.tiers[i] or 0) > current), None
     )
 
 
@@ -223,7 +278,7 @@ def _headroom(
     if storage is not None:
         rows.append(
             Headroom(
-                "db_size_mb", metrics.get("db_size_mb"), storage * MB_PER_GB * share, tiers[at].name
+                DB_SIZE_MB, metrics.get(DB_SIZE_MB), storage * MB_PER_GB * share, tiers[at].name
             )
         )
     return tuple(rows)

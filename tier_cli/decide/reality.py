@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import re
-
 from tier_cli.config.catalogue import Catalogue, Kind, Plan
 from tier_cli.config.tiers import Tier, TierConfig
+from tier_cli.decide.connections import WORKERS as _WORKERS
 from tier_cli.decide.costs import Cost, monthly_cost
 from tier_cli.notices import Notice, notice
 
 DEPRECATED_WORKER = "uvicorn.workers.UvicornWorker"
 MB_PER_WORKER = 256  # below this per gunicorn worker, a FastAPI app is likely to run out of memory
-_WORKERS = re.compile(r"(?:--workers[ =]|-w ?)(\d+)")
 
 
 def tier_plans(tier: Tier) -> list[tuple[Kind, str]]:

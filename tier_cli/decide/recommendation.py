@@ -11,11 +11,13 @@ from typing import NamedTuple
 
 from tier_cli.config.catalogue import Catalogue
 from tier_cli.config.tiers import Tier, TierConfig
-from tier_cli.decide.advisor import Decision, change, decide
+from tier_cli.decide.advisor import ConnectionLimits, Decision, change, decide
+from tier_cli.decide.connections import Budget, budget, budget_notice, other_share
 from tier_cli.decide.costs import Billed, Cost, bill
 from tier_cli.decide.placement import Placement, tier_instances
 from tier_cli.decide.reality import reality_checks, tier_cost
-from tier_cli.models import METRIC_NAMES, Metrics, leftover_keyvalue_note
+from tier_cli.metrics.table import ACTIVITY_METRICS, DB_CONNECTIONS, METRIC_NAMES
+from tier_cli.models import Metrics, leftover_keyvalue_note
 from tier_cli.notices import Notice, notice, unique
 
 
@@ -31,6 +33,7 @@ class Recommendation(NamedTuple):
     warnings: tuple[Notice, ...]
     change: str  # from the current tier to the target: "up", "down", "none", "unknown"
     guardrails: tuple[Notice, ...] = ()  # the cap and pin, also in warnings
+    budget: Budget | None = None  # the target tier's connection budget
 
     @property
     def current(self) -> str | None:
@@ -95,7 +98,7 @@ def recommend(
     notes: Sequence[Notice] = (),
 ) -> Recommendation:
     current = None if placement is None else placement.tier
-    decision = decide(metrics, config, current)
+    decision = decide(metrics, config, current, _limits(config, catalogue, placement))
     capped, capped_by = _cap(decision, config, catalogue)
     recommended = config.tiers[capped].name
     pinned = config.policy.pin
@@ -123,7 +126,15 @@ def recommend(
         warnings.extend(placement.notes)
         if placement.keyvalue is not None and not tier.keyvalue_plan:
             warnings.append(leftover_keyvalue_note(placement.keyvalue))
+    # Every metric that needs a per-user time unknown: nothing records activity, one warning.
+    unmeasured = [m for m in decision.unknown if m in ACTIVITY_METRICS]
+    if len(unmeasured) < len(ACTIVITY_METRICS):
+        unmeasured = []
+    if unmeasured:
+        warnings.append(_activity_unknown(unmeasured))
     for metric in decision.unknown:
+        if metric in unmeasured:
+            continue
         why = metrics.labels.get(metric)
         warnings.append(
             notice(
@@ -134,6 +145,15 @@ def recommend(
     warnings.extend(notice("metric-query-advice", advice) for advice in metrics.advice)
     warnings.extend(decision.warnings)
     warnings.extend(reality_checks(tier, config, catalogue))
+    instances = 1 if placement is None else placement.instances.high
+    now = None if current is None else config.tier(current)
+    other = other_share(
+        metrics.get(DB_CONNECTIONS), now, instances, config.database.pool_per_worker
+    )
+    target_budget = budget(tier, config, catalogue, instances, other)
+    over = budget_notice(target_budget, config, catalogue)
+    if over is not None:
+        warnings.append(over)
     return Recommendation(
         metrics=metrics,
         decision=decision,
@@ -146,6 +166,31 @@ def recommend(
         warnings=unique(warnings, config.ignore_warnings),
         change=change(None if current is None else config.rank(current), config.rank(tier.name)),
         guardrails=unique(guardrails, config.ignore_warnings),
+        budget=target_budget,
+    )
+
+
+def _limits(
+    config: TierConfig, catalogue: Catalogue, placement: Placement | None
+) -> ConnectionLimits | None:
+    """The connection limits of the current database plan and of each tier's (the catalogue)."""
+    if placement is None or placement.database is None:
+        return None
+    plan = catalogue.find("postgres", placement.database_plan or catalogue.default("postgres").name)
+    tiers = tuple(
+        p.connections if (p := catalogue.find("postgres", t.database_plan)) else None
+        for t in config.tiers
+    )
+    return ConnectionLimits(None if plan is None else plan.connections, tiers)
+
+
+def _activity_unknown(unmeasured: Sequence[str]) -> Notice:
+    """One warning for the metrics that need a per-user timestamp and got none."""
+    return notice(
+        "activity-unknown",
+        f"{' and '.join(unmeasured)}: unknown, so they triggered nothing: nothing tier reads "
+        "records when a user was last active. Tip: add a last_seen_at column updated at most "
+        'once a minute per user, then point the metric at it (README, "Your schema")',
     )
 
 

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from tier_cli.config.tiers import Tier
+from tier_cli.metrics.table import BY_NAME, METRICS
 from tier_cli.models import Metrics
 from tier_cli.numbers import quantity
 
@@ -37,14 +38,26 @@ class Trend(NamedTuple):
     per_week: dict[str, float]  # metric -> growth per week; empty when too little history
     eta: Eta | None
     note: str  # one line for people
+    peaks: dict[str, tuple[float, datetime]] = {}  # noqa: RUF012  # metric -> highest, when
 
     @property
     def enough(self) -> bool:
         return bool(self.per_week)
 
 
+def history_peaks(points: Sequence[Metrics]) -> dict[str, tuple[float, datetime]]:
+    """For each metric the table marks history_peak: its highest value and when (latest wins)."""
+    out: dict[str, tuple[float, datetime]] = {}
+    for metric in (m.name for m in METRICS if m.history_peak):
+        seen = [(v, _at(p)) for p in points if (v := p.get(metric)) is not None]
+        if seen:
+            out[metric] = max(seen)
+    return out
+
+
 def trend(history: Sequence[Metrics], latest: Metrics, next_tier: Tier | None) -> Trend:
     points = sorted((m for m in history if m.collected_at is not None), key=_at)
+    peaks = history_peaks(points)
     days = (_at(points[-1]) - _at(points[0])).total_seconds() / DAY_S if points else 0.0
     if len(points) < MIN_POINTS or days < MIN_DAYS:
         return Trend(
@@ -54,6 +67,7 @@ def trend(history: Sequence[Metrics], latest: Metrics, next_tier: Tier | None) -
             None,
             f"too little history for a trend: {len(points)} snapshot(s) over {days:.0f} day(s); "
             f"it needs {MIN_POINTS} over {MIN_DAYS:.0f} days (run `tier snapshot` regularly)",
+            peaks,
         )
     start = _at(points[0])
     per_week: dict[str, float] = {}
@@ -66,11 +80,13 @@ def trend(history: Sequence[Metrics], latest: Metrics, next_tier: Tier | None) -
         if len(xy) >= MIN_POINTS:
             per_week[metric] = _slope(xy) * 7
     eta = _eta(per_week, latest, next_tier)
-    growth = ", ".join(f"{m} {g:+,.1f}/week" for m, g in per_week.items() if m != "slow_query_ms")
+    growth = ", ".join(
+        f"{m} {g:+,.1f}/week" for m, g in per_week.items() if m in BY_NAME and BY_NAME[m].trend
+    )
     note = f"growth over {days:.0f} days ({len(points)} snapshots): {growth or 'none measured'}"
     if next_tier is not None:
         note += "; " + (eta.describe() if eta else f"{next_tier.name} not reached at this pace")
-    return Trend(len(points), days, per_week, eta, note)
+    return Trend(len(points), days, per_week, eta, note, peaks)
 
 
 def _eta(per_week: dict[str, float], latest: Metrics, tier: Tier | None) -> Eta | None:

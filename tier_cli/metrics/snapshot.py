@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from tier_cli.errors import MetricsError
-from tier_cli.models import METRIC_NAMES, Metrics
+from tier_cli.metrics.table import METRIC_NAMES
+from tier_cli.models import Metrics
 from tier_cli.notices import Notice, notice
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -73,9 +74,15 @@ def clean_url(url: str, given_by: str) -> str:
 
 
 def read_metrics(
-    source: MetricsSource, settings: DatabaseSettings, committed: Path | None = None
+    source: MetricsSource,
+    settings: DatabaseSettings,
+    committed: Path | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> Metrics:
-    """--metrics FILE, else --database-url / DATABASE_URL, else the committed snapshot."""
+    """--metrics FILE, else --database-url / DATABASE_URL, else the committed snapshot.
+
+    ``progress`` is told each metric's name as a database reads it (never for a file).
+    """
     source.check()
     if source.metrics_file is not None:
         from tier_cli.metrics.snapshot import read_snapshot
@@ -86,13 +93,13 @@ def read_metrics(
         from tier_cli.metrics.postgres.collect import collect
 
         with demo_database() as demo_url:
-            metrics = collect(demo_url, settings)
+            metrics = collect(demo_url, settings, progress)
         return metrics._replace(source="demo database (embedded PostgreSQL)")
     url = resolve_url(source)
     if url:
         from tier_cli.metrics.postgres.collect import collect
 
-        return collect(url, settings)
+        return collect(url, settings, progress)
     if committed is not None and committed.exists():
         from tier_cli.metrics.snapshot import read_snapshot
 

@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 
 from tier_cli.config.tiers import Tier
 from tier_cli.decide.recommendation import Recommendation
-from tier_cli.models import METRIC_NAMES
+from tier_cli.metrics.table import METRIC_NAMES
 from tier_cli.notices import Notice, unique
 from tier_cli.numbers import quantity
 from tier_cli.output.report import cost_line, recommendation_json

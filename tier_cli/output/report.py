@@ -9,9 +9,10 @@ from typing import IO, TYPE_CHECKING, Any
 
 from tier_cli.config.tiers import TierConfig
 from tier_cli.decide.advisor import Headroom, Reason
+from tier_cli.decide.connections import Budget
 from tier_cli.decide.costs import Cost
 from tier_cli.decide.recommendation import Recommendation
-from tier_cli.models import METRIC_NAMES
+from tier_cli.metrics.table import METRIC_NAMES, METRICS
 from tier_cli.numbers import quantity
 
 if TYPE_CHECKING:
@@ -56,6 +57,8 @@ def recommendation_json(rec: Recommendation, trend: Trend | None = None) -> dict
         "service": None if rec.placement is None else rec.placement.service,
         "metrics": {name: number(rec.metrics.get(name)) for name in METRIC_NAMES},
         "metric_labels": dict(rec.metrics.labels),
+        "units": {m.name: m.unit for m in METRICS},
+        "timings_ms": dict(rec.metrics.timings_ms),
         "unknown": list(rec.decision.unknown),
         "source": rec.metrics.source,
         "collected_at": rec.metrics.collected_at.isoformat() if rec.metrics.collected_at else None,
@@ -71,6 +74,7 @@ def recommendation_json(rec: Recommendation, trend: Trend | None = None) -> dict
             "recommended_cost": cost_json(rec.cost_after),
         },
         "warnings": [w.as_json() for w in rec.warnings],
+        "connection_budget": None if rec.budget is None else rec.budget.as_json(),
         "trend": None
         if trend is None
         else {
@@ -81,6 +85,10 @@ def recommendation_json(rec: Recommendation, trend: Trend | None = None) -> dict
             if trend.eta is None
             else {"tier": trend.eta.tier, "metric": trend.eta.metric, "weeks": trend.eta.weeks},
             "note": trend.note,
+            "peaks": {
+                metric: {"value": number(value), "at": at.isoformat()}
+                for metric, (value, at) in trend.peaks.items()
+            },
         },
     }
 
@@ -131,6 +139,17 @@ def _signed(usd: float) -> str:
     return ("-" if usd < 0 else "+") + quantity(abs(usd))
 
 
+def budget_line(b: Budget) -> str:
+    limit = "an unknown limit" if b.limit is None else f"{b.limit:,}"
+    other = f" + {b.other} other" if b.other else ""
+    workers = f"{b.workers} worker" + ("s" if b.workers != 1 else "")
+    instances = f"{b.instances} instance" + ("s" if b.instances != 1 else "")
+    return (
+        f"database connections on {b.tier}: {workers} x {instances} x {b.pool_per_worker} "
+        f"(pool_per_worker){other} = {b.total:,} of {limit} (database plan {b.plan})"
+    )
+
+
 def print_recommendation(
     rec: Recommendation, config: TierConfig, out: IO[str], trend: Trend | None = None
 ) -> None:
@@ -153,6 +172,10 @@ def print_recommendation(
     for name in METRIC_NAMES:
         value = rec.metrics.get(name)
         label = rec.metrics.labels.get(name)
+        if trend is not None and name in trend.peaks:
+            peak, at = trend.peaks[name]
+            seen = f"history peak {quantity(peak)} at {at.isoformat(timespec='minutes')}"
+            label = f"{label}; {seen}" if label else seen
         cells = []
         for tier in upper:
             threshold = tier.thresholds.get(name)
@@ -198,6 +221,8 @@ def print_recommendation(
                 markup=False,
             )
     console.print(cost_line(rec), markup=False)
+    if rec.budget is not None:
+        console.print(budget_line(rec.budget), markup=False)
     if trend is not None:
         console.print(trend.note, markup=False)
     for warning in rec.warnings:

@@ -427,7 +427,7 @@ def test_a_query_for_an_unknown_metric_is_refused(app_db: str) -> None:
         collect(app_db, DatabaseSettings(queries={"peak_users": "SELECT 1"}))
     assert str(caught.value) == (
         "tiers.toml: [database.queries] peak_users: no such metric. Tip: use one of "
-        "users, active_users, concurrent_users, db_size_mb, slow_query_ms"
+        "users, active_users, concurrent_users, db_size_mb, slow_query_ms, db_connections"
     )
 
 
@@ -673,10 +673,13 @@ LAST_SEEN_LIST = (
             SchemaGuess(
                 "public.users", "last_seen_at", "created_at", "public.activity", "user_id", "at",
                 (
-                    "users table: public.users",
+                    "users table: public.users (0 rows)",
                     "last activity: public.users.last_seen_at",
+                    "tables that record what users do, best first: "
+                    "public.activity(user_id, at; 0 rows in 30 days)",
                     "activity table: public.activity(user_id, at)",
                 ),
+                users_rows=0,
             ),
             id="conventional",
         ),
@@ -685,9 +688,12 @@ LAST_SEEN_LIST = (
             SchemaGuess(
                 "public.auth_user", "last_login", "date_joined",
                 notes=(
-                    "users table: public.auth_user",
+                    "users table: public.auth_user (0 rows)",
                     "last activity: public.auth_user.last_login",
+                    "no table references public.auth_user with a timestamp column",
                 ),
+                users_rows=0,
+                active_login_only=True,
             ),
             id="django",
         ),
@@ -700,10 +706,13 @@ LAST_SEEN_LIST = (
             SchemaGuess(
                 "app.accounts", "updated_at", "created", "app.events", "account_id", "occurred_at",
                 (
-                    "users table: app.accounts",
+                    "users table: app.accounts (0 rows)",
                     "last activity: updated_at, which also changes when a profile is edited",
+                    "tables that record what users do, best first: "
+                    "app.events(account_id, occurred_at; 0 rows in 30 days)",
                     "activity table: app.events(account_id, occurred_at)",
                 ),
+                users_rows=0,
             ),
             id="other-schema-and-names",
         ),
@@ -717,10 +726,13 @@ LAST_SEEN_LIST = (
             SchemaGuess(
                 "public.users", None, None,
                 notes=(
-                    "users table: public.users",
+                    "users table: public.users (0 rows), picked over other.users (0 rows): as "
+                    "many rows, and its schema comes first on the search_path",
                     f"no timestamp column of last activity in public.users (looked for "
                     f"{LAST_SEEN_LIST})",
+                    "no table references public.users with a timestamp column",
                 ),
+                users_rows=0,
             ),
             id="search-path-first-and-types-checked",
         ),
@@ -729,8 +741,8 @@ LAST_SEEN_LIST = (
             SchemaGuess(
                 None, None,
                 notes=(
-                    "no users table found (looked for users, user, accounts, account, auth_user, "
-                    "members, students)",
+                    "no users table found (looked for users, user, auth_user, users_user, "
+                    "accounts_user, accounts, account, members, customers, profiles, students)",
                 ),
             ),
             id="nothing-like-users",

@@ -29,18 +29,19 @@ else is masked, and no psycopg exception is chained to ours (they hold the passw
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import MappingProxyType
 from typing import Any
 
 import psycopg
-from psycopg import pq
+from psycopg import pq, sql
 from psycopg.conninfo import make_conninfo
 
 from tier_cli.errors import ConfigError, MetricsError
-from tier_cli.metrics.postgres.reader import MetricReader
-from tier_cli.metrics.postgres.schema import COLUMNS_SQL, guess_schema
+from tier_cli.metrics.postgres.reader import MetricReader, Reading
+from tier_cli.metrics.postgres.schema import COLUMNS_SQL, Probe, Stats, guess_schema, probes
 from tier_cli.metrics.postgres.sql import DEFAULT_QUERIES, SLOW_QUERY_MS_SQL
 from tier_cli.metrics.postgres.url import (
     connect_message,
@@ -50,7 +51,8 @@ from tier_cli.metrics.postgres.url import (
     public_url_of,
     reason,
 )
-from tier_cli.models import METRIC_NAMES, DatabaseSettings, Metrics, SchemaGuess
+from tier_cli.metrics.table import METRIC_NAMES
+from tier_cli.models import DatabaseSettings, Metrics, SchemaGuess
 
 __all__ = [
     "DEFAULT_QUERIES",
@@ -62,8 +64,13 @@ __all__ = [
 ]
 
 
-def collect(url: str, settings: DatabaseSettings) -> Metrics:
-    """Read every metric from the database at ``url`` in one read-only transaction."""
+def collect(
+    url: str, settings: DatabaseSettings, progress: Callable[[str], None] | None = None
+) -> Metrics:
+    """Read every metric from the database at ``url`` in one read-only transaction.
+
+    ``progress`` is told the name of each metric before it is read (the CLI's status line).
+    """
     _check_query_names(settings)
     params = connection_params(url, settings)
     password = str(params.get("password") or "")
@@ -74,7 +81,14 @@ def collect(url: str, settings: DatabaseSettings) -> Metrics:
             reader = MetricReader(
                 conn, settings, password, lambda: _connect(params, settings, source, password)
             )
-            readings = {name: reader.read(name) for name in METRIC_NAMES}
+            readings: dict[str, Reading] = {}
+            timings: dict[str, float] = {}
+            for name in METRIC_NAMES:
+                if progress is not None:
+                    progress(name)
+                started = time.perf_counter()
+                readings[name] = reader.read(name)
+                timings[name] = round((time.perf_counter() - started) * 1000, 1)
     except psycopg.Error as exc:
         failure = MetricsError(
             masked(f"reading metrics from {source} failed: {reason(exc)}", password)
@@ -86,6 +100,7 @@ def collect(url: str, settings: DatabaseSettings) -> Metrics:
             collected_at=row[0] if row else None,
             labels=MappingProxyType({n: r.label for n, r in readings.items() if r.label}),
             advice=tuple(r.advice for r in readings.values() if r.advice),
+            timings_ms=MappingProxyType(timings),
         )
     raise failure  # outside the except block: nothing from psycopg is chained
 
@@ -99,13 +114,36 @@ def inspect_schema(url: str, settings: DatabaseSettings | None = None) -> Schema
     try:
         with _read_only_session(params, settings, source, password) as conn:
             rows = conn.execute(COLUMNS_SQL).fetchall()
+            stats = {p.table: _count(conn, p, settings.active_days) for p in probes(rows)}
     except psycopg.Error as exc:
         failure = MetricsError(
             masked(f"reading the schema of {source} failed: {reason(exc)}", password)
         )
     else:
-        return guess_schema(rows)
+        return guess_schema(rows, stats, settings.active_days)
     raise failure  # outside the except block: nothing from psycopg is chained
+
+
+def _count(conn: psycopg.Connection[Any], probe: Probe, days: int) -> Stats:
+    """The rows of a table, or of its last ``days`` days; unknown when the count fails."""
+    table = sql.Identifier(*probe.table)
+    if probe.time_column is None:
+        query = sql.SQL("SELECT count(*) FROM {}").format(table)
+    else:
+        query = sql.SQL(
+            "SELECT count(*) FROM {} WHERE {} >= now() - make_interval(days => {})"
+        ).format(table, sql.Identifier(probe.time_column), sql.Literal(days))
+    conn.execute("SAVEPOINT tier_count")
+    try:
+        row = conn.execute(query).fetchone()
+    except psycopg.Error as exc:
+        if exc.sqlstate is None:  # not the server's answer: the connection is gone
+            raise
+        conn.execute("ROLLBACK TO SAVEPOINT tier_count")
+        return Stats()
+    conn.execute("RELEASE SAVEPOINT tier_count")
+    n = int(row[0]) if row else None
+    return Stats(rows=n) if probe.time_column is None else Stats(recent=n)
 
 
 @contextmanager

@@ -2,7 +2,7 @@
 
 A metric's SQL, best first: a custom query (``[database.queries]`` in tiers.toml: it wins over
 everything below, the peak included), the peak from ``[database.activity]`` for
-``concurrent_users`` (peak.py), the default SQL (sql.py).
+``concurrent_users`` (peak.py), the default SQL (metrics/table.py).
 
 Default queries on big tables: ``users`` is the planner's estimate (``pg_class.reltuples``,
 labelled ``estimate (pg_class.reltuples)``) above ``estimate_above_rows``, and the exact count
@@ -70,21 +70,21 @@ class MetricReader:
         default = DEFAULT_QUERIES[name]
         if custom is not None:
             value = self.number(name, custom, None)
-            return Reading(value, _label(value, default.label))
-        if name == "concurrent_users" and self.settings.activity is not None:
-            return self._peak(self.settings.activity)
+            return Reading(value, _label(value, default.reading))
+        if default.peak and self.settings.activity is not None:
+            return self._peak(name, self.settings.activity)
         if default.extension:
             return self._from_extension(name, default)
         expected = default_expected(default.needs, default.speedup, self.settings)
         if not default.table:
             value = self.number(name, default.sql, expected)
-            return Reading(value, _label(value, default.label))
+            return Reading(value, _label(value, default.reading))
         return self._measured(name, default, expected)
 
     def _measured(self, name: str, default: DefaultQuery, expected: Expected) -> Reading:
         """A default query on a table: the estimate when it is big, else EXPLAINed and timed."""
         table = self._table(name, [default.table], list(default.index_columns), expected)
-        if name == "users" and (table.rows or 0) > self.settings.estimate_above_rows:
+        if default.estimate and (table.rows or 0) > self.settings.estimate_above_rows:
             return Reading(table.rows, ESTIMATE_LABEL)
         scanned = False
         if default.index_columns:
@@ -98,11 +98,11 @@ class MetricReader:
         if not default.index_columns:
             tip = f"lower estimate_above_rows {where}: above it, {name} is the planner's estimate"
         found = self._advice(name, table, scanned, started, tip)
-        return Reading(value, _label(value, default.label), found)
+        return Reading(value, _label(value, default.reading), found)
 
-    def _peak(self, activity: ActivitySource) -> Reading:
+    def _peak(self, name: str, activity: ActivitySource) -> Reading:
         """concurrent_users as the peak of distinct users in a window (peak.py)."""
-        name, where = "concurrent_users", f"[database.activity] in {self.settings.config_path}"
+        where = f"[database.activity] in {self.settings.config_path}"
         columns = f"{activity.time_column}, {activity.user_column}"
         expected = Expected(
             f"the peak query reads {where}: table {activity.table}, user_column "
@@ -228,7 +228,7 @@ class MetricReader:
         else:
             self.conn.execute("RELEASE SAVEPOINT tier_optional")
             value = number(row[0] if row else None, where)
-            return Reading(value, _label(value, default.label))
+            return Reading(value, _label(value, default.reading))
         self.conn.execute("ROLLBACK TO SAVEPOINT tier_optional")
         return Reading(None, f"{default.extension} not readable: {why}")
 

@@ -1,56 +1,179 @@
-"""Guess the users table, its columns and an activity table from their names (`tier init`).
+"""Guess the users table, where user activity is recorded, and an events table (`tier init`).
 
-Pure: :func:`guess_schema` reads the rows of :data:`COLUMNS_SQL` (metrics.inspect_schema runs
-it) and returns a SchemaGuess with the reasons for each choice in its notes.
+Pure: :func:`guess_schema` reads the rows of :data:`COLUMNS_SQL` and the row counts that
+collect.inspect_schema measured for the tables :func:`probes` names, and returns a SchemaGuess
+with the reasons for each choice in its notes. What it looks for, in order (README, "Your
+schema"):
+
+1. The users table: a table named one of :data:`USERS_TABLES` (any case), in any schema; the one
+   with the most rows (ties: the name earlier in that list, then the search_path's schemas).
+2. A column of the users table that records activity (:data:`LAST_SEEN_COLUMNS`).
+3. Tables that record what users do: they reference the users table (a foreign key, or a column
+   named like :data:`USER_COLUMNS` of the same type as the users table's id) and have a timestamp
+   column (:data:`TIME_COLUMNS`). Ranked: login, token, session, event and log tables before the
+   others (orders, messages, items); more rows in the last active_days before fewer; then the name
+   order of :data:`ACTIVITY_TABLES`. Tables about the admin site are passed over.
+4. The best event-like one is the activity table (the peak of concurrent users); the best of all
+   gives active_users when the users table has no activity column.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
 
 from tier_cli.models import SchemaGuess
 
 COLUMNS_SQL = """
-SELECT c.table_schema, c.table_name, c.column_name, c.data_type
+SELECT c.table_schema::text, c.table_name::text, c.column_name::text, c.data_type::text,
+       f.ref_schema, f.ref_table
 FROM information_schema.columns AS c
+LEFT JOIN LATERAL (
+    SELECT rn.nspname::text AS ref_schema, rc.relname::text AS ref_table
+    FROM pg_namespace AS n
+    JOIN pg_class AS t ON t.relnamespace = n.oid AND t.relname = c.table_name
+    JOIN pg_attribute AS a ON a.attrelid = t.oid AND a.attname = c.column_name
+    JOIN pg_constraint AS k
+      ON k.conrelid = t.oid AND k.contype = 'f' AND k.conkey = ARRAY[a.attnum]
+    JOIN pg_class AS rc ON rc.oid = k.confrelid
+    JOIN pg_namespace AS rn ON rn.oid = rc.relnamespace
+    WHERE n.nspname = c.table_schema
+    LIMIT 1
+) AS f ON true
 WHERE c.table_schema NOT IN ('pg_catalog', 'information_schema')
 ORDER BY array_position(current_schemas(false), c.table_schema::name), c.table_schema,
          c.table_name, c.ordinal_position
 """
-"""Every column the role can see, the schemas of the search_path first."""
+"""Every column the role can see (schema, table, column, type, and the schema and table a
+one-column foreign key on it references), the schemas of the search_path first."""
 
 # Names looked for, best first.
-USERS_TABLES = ("users", "user", "accounts", "account", "auth_user", "members", "students")
+USERS_TABLES = (
+    "users", "user", "auth_user", "users_user", "accounts_user", "accounts", "account", "members",
+    "customers", "profiles", "students",
+)  # fmt: skip
+"""Matched without regard to case ("User" from Prisma); users_user is cookiecutter-django's."""
 LAST_SEEN_COLUMNS = (
     "last_seen_at", "last_seen", "last_active_at", "last_activity_at", "last_login_at",
     "last_login", "last_sign_in_at", "updated_at",
 )  # fmt: skip
+LOGIN_COLUMNS = ("last_login_at", "last_login", "last_sign_in_at")  # they change at login only
 CREATED_COLUMNS = ("created_at", "date_joined", "inserted_at", "created", "registered_at")
 ACTIVITY_TABLES = ("activity", "activities", "events", "user_events", "activity_log", "sessions")
-ACTIVITY_USER_COLUMNS = ("user_id", "account_id", "member_id", "student_id")
-ACTIVITY_TIME_COLUMNS = ("at", "occurred_at", "created_at", "timestamp", "ts", "inserted_at")
+USER_COLUMNS = (
+    "user_id", "owner_id", "account_id", "member_id", "student_id", "customer_id", "profile_id",
+)  # fmt: skip
+ACTIVITY_USER_COLUMNS = USER_COLUMNS  # the name the older code used
+TIME_COLUMNS = (
+    "last_seen_at", "last_used_at", "at", "occurred_at", "created_at", "timestamp", "ts",
+    "inserted_at", "logged_in_at", "login_at", "action_time", "sent_at", "created", "updated_at",
+)  # fmt: skip
+ACTIVITY_TIME_COLUMNS = TIME_COLUMNS
+CREATION_COLUMNS = ("created_at", "inserted_at", "created", "logged_in_at", "login_at")
 TIMESTAMPS = ("timestamp with time zone", "timestamp without time zone")
+INTEGERS = ("smallint", "integer", "bigint")
+
+# A table is event-like when its name says it records what users do; login-like when a row is
+# made at login (a token, a session): its creation time says when a user logged in.
+_EVENT_WORDS = re.compile(
+    r"token|session|login|signin|sign_in|event|activit|audit|pageview|page_view|visit"
+    r"|(?:^|_)(?:log|logs|hits?|requests?|history|access|auth)(?:_|$)"
+)
+_LOGIN_WORDS = re.compile(r"token|session|login|signin|sign_in|(?:^|_)auth(?:_|$)")
+_PASSED_OVER = re.compile(r"admin")  # the admin site's log records staff, not users
+
+Table = tuple[str, str]  # (schema, name)
 
 
-def guess_schema(rows: list[tuple[Any, ...]]) -> SchemaGuess:
-    """Pick the tables and columns from COLUMNS_SQL's rows (schema, table, column, type).
+class Column(NamedTuple):
+    type: str
+    references: Table | None = None  # the table a one-column foreign key on it references
 
-    The activity table is the first of ACTIVITY_TABLES (search_path first) that has both a user
-    column and a timestamp column; its name is schema-qualified, like the users table's, so a
-    schema or table with a dot in its name is passed over ([database.activity] splits on dots).
-    """
-    tables: dict[tuple[str, str], dict[str, str]] = {}
-    for schema, table, column, data_type in rows:
-        tables.setdefault((schema, table), {})[column] = data_type
-    users = _first_table(tables, USERS_TABLES)
-    if users is None:
+
+class Probe(NamedTuple):
+    """A count inspect_schema makes: all rows, or the rows of the last active_days by time."""
+
+    table: Table
+    time_column: str | None = None
+
+
+class Stats(NamedTuple):
+    rows: int | None = None  # None: not counted (timeout, no permission)
+    recent: int | None = None  # rows in the last active_days, by the table's time column
+
+
+class Candidate(NamedTuple):
+    """A table that records when a user did something."""
+
+    table: Table
+    user_column: str
+    time_column: str
+    event_like: bool
+    login_only: bool  # its time is a login time: active users are right, the peak undercounts
+    recent: int | None
+
+    @property
+    def name(self) -> str:
+        return ".".join(self.table)
+
+
+def read_tables(rows: Sequence[tuple[Any, ...]]) -> dict[Table, dict[str, Column]]:
+    """COLUMNS_SQL's rows by table, in their order; 4-column rows (no foreign keys) too."""
+    tables: dict[Table, dict[str, Column]] = {}
+    for row in rows:
+        schema, table, column, data_type = row[:4]
+        ref = (row[4], row[5]) if len(row) > 5 and row[4] is not None else None
+        tables.setdefault((schema, table), {})[column] = Column(data_type, ref)
+    return tables
+
+
+def probes(rows: Sequence[tuple[Any, ...]]) -> list[Probe]:
+    """What to count before guessing: each candidate users table, each activity candidate."""
+    tables = read_tables(rows)
+    out = [Probe(t) for t in _users_candidates(tables)]
+    for table, columns in tables.items():
+        if table in (p.table for p in out) or not _usable(table) or _passed_over(table):
+            continue
+        time = _time_column(columns)
+        if time is not None and any(_user_column(columns, u, tables[u]) for u in _users(out)):
+            out.append(Probe(table, time))
+    return out
+
+
+def guess_schema(
+    rows: Sequence[tuple[Any, ...]],
+    stats: Mapping[Table, Stats] | None = None,
+    active_days: int = 30,
+) -> SchemaGuess:
+    """Pick the tables and columns from COLUMNS_SQL's rows and the counts of :func:`probes`."""
+    stats = stats or {}
+    tables = read_tables(rows)
+    found = _users_candidates(tables)
+    if not found:
         looked = ", ".join(USERS_TABLES)
         return SchemaGuess(None, None, notes=(f"no users table found (looked for {looked})",))
+
+    def counted(t: Table) -> int:
+        return stats.get(t, Stats()).rows or 0
+
+    users = max(found, key=lambda t: (counted(t), -found.index(t)))
     name = ".".join(users)
-    seen = _first_column(tables[users], LAST_SEEN_COLUMNS, TIMESTAMPS)
-    created = _first_column(tables[users], CREATED_COLUMNS, (*TIMESTAMPS, "date"))
-    notes = [f"users table: {name}"]
+    rows_of = stats.get(users, Stats()).rows
+    notes = [f"users table: {name}" + _rows(rows_of)]
+    if len(found) > 1:
+        others = [t for t in found if t != users]
+        listed = ", ".join(".".join(t) + _rows(stats.get(t, Stats()).rows) for t in others)
+        if counted(users) > max(counted(t) for t in others):
+            why = "it has the most rows"
+        elif any(t[1] == users[1] for t in others):
+            why = "as many rows, and its schema comes first on the search_path"
+        else:
+            why = "as many rows, and its name comes first in the names looked for"
+        notes[0] += f", picked over {listed}: {why}"
+    columns = tables[users]
+    seen = _first_column(columns, LAST_SEEN_COLUMNS, TIMESTAMPS)
+    created = _first_column(columns, CREATED_COLUMNS, (*TIMESTAMPS, "date"))
     if seen is None:
         looked = ", ".join(LAST_SEEN_COLUMNS)
         notes.append(f"no timestamp column of last activity in {name} (looked for {looked})")
@@ -58,24 +181,146 @@ def guess_schema(rows: list[tuple[Any, ...]]) -> SchemaGuess:
         notes.append("last activity: updated_at, which also changes when a profile is edited")
     else:
         notes.append(f"last activity: {name}.{seen}")
-    for table in (t for wanted in ACTIVITY_TABLES for t in tables if t[1] == wanted):
-        user = _first_column(tables[table], ACTIVITY_USER_COLUMNS, None)
-        at = _first_column(tables[table], ACTIVITY_TIME_COLUMNS, TIMESTAMPS)
-        if user and at and "." not in "".join(table):
-            activity = ".".join(table)
-            notes.append(f"activity table: {activity}({user}, {at})")
-            return SchemaGuess(name, seen, created, activity, user, at, tuple(notes))
-    return SchemaGuess(name, seen, created, notes=tuple(notes))
+    ranked = _candidates(tables, users, stats)
+    if ranked:
+        notes.append(
+            "tables that record what users do, best first: "
+            + ", ".join(
+                f"{c.name}({c.user_column}, {c.time_column}"
+                + (f"; {c.recent:,} rows in {active_days} days" if c.recent is not None else "")
+                + ")"
+                for c in ranked
+            )
+        )
+    else:
+        notes.append(f"no table references {name} with a timestamp column")
+    notes.extend(_passed_over_notes(tables, users))
+    events = [c for c in ranked if c.event_like]
+    peak = events[0] if events else None
+    if peak is not None:
+        notes.append(f"activity table: {peak.name}({peak.user_column}, {peak.time_column})")
+    active = ranked[0] if ranked and seen is None else None
+    return SchemaGuess(
+        name,
+        seen,
+        created,
+        None if peak is None else peak.name,
+        None if peak is None else peak.user_column,
+        None if peak is None else peak.time_column,
+        tuple(notes),
+        users_rows=rows_of,
+        active_table=None if active is None else active.name,
+        active_user_column=None if active is None else active.user_column,
+        active_time_column=None if active is None else active.time_column,
+        active_login_only=seen in LOGIN_COLUMNS if active is None else active.login_only,
+        activity_login_only=peak is not None and peak.login_only,
+        item_tables=tuple(c.name for c in ranked if not c.event_like),
+    )
 
 
-def _first_table(
-    tables: Mapping[tuple[str, str], object], names: tuple[str, ...]
-) -> tuple[str, str] | None:
-    """The first table by name preference; for one name, the search_path's schemas first."""
-    return next((t for name in names for t in tables if t[1] == name), None)
+def _usable(table: Table) -> bool:
+    """Named in tiers.toml as schema.table and split on the dot: no dot inside a part."""
+    return "." not in "".join(table)
+
+
+def _passed_over_notes(tables: Mapping[Table, Mapping[str, Column]], users: Table) -> list[str]:
+    """Why event-like tables with a time column were not used: no link to users, or admin."""
+    admin: list[str] = []
+    unlinked: list[str] = []
+    for table, columns in tables.items():
+        if table == users or not _usable(table) or _time_like(columns) is None:
+            continue
+        if _passed_over(table) and _user_column(columns, users, tables[users]) is not None:
+            admin.append(".".join(table))
+        elif _EVENT_WORDS.search(table[1].lower()) and not _user_column(
+            columns, users, tables[users]
+        ):
+            unlinked.append(".".join(table))
+    name = ".".join(users)
+    out = []
+    if admin:
+        out.append(f"passed over {', '.join(admin)}: the admin site's log records staff actions")
+    if unlinked:
+        out.append(
+            f"not linked to {name}: {', '.join(unlinked)} (no foreign key to it, no user_id-like "
+            "column of its id's type)"
+        )
+    return out
+
+
+def _time_like(columns: Mapping[str, Column]) -> str | None:
+    """Any timestamp column (for the notes): expire_date counts here, not for activity."""
+    return next((n for n, c in columns.items() if c.type in TIMESTAMPS), None)
+
+
+def _rows(n: int | None) -> str:
+    return "" if n is None else f" ({n:,} row{'s' if n != 1 else ''})"
+
+
+def _passed_over(table: Table) -> bool:
+    return bool(_PASSED_OVER.search(table[1].lower()))
+
+
+def _users_candidates(tables: Mapping[Table, object]) -> list[Table]:
+    """Tables named like a users table, best name first; for one name, search_path order."""
+    return [t for name in USERS_TABLES for t in tables if t[1].lower() == name and _usable(t)]
+
+
+def _users(found: list[Probe]) -> list[Table]:
+    return [p.table for p in found if p.time_column is None]
+
+
+def _candidates(
+    tables: Mapping[Table, Mapping[str, Column]], users: Table, stats: Mapping[Table, Stats]
+) -> list[Candidate]:
+    out: list[Candidate] = []
+    for table, columns in tables.items():
+        if table == users or not _usable(table) or _passed_over(table):
+            continue
+        user = _user_column(columns, users, tables[users])
+        time = _time_column(columns)
+        if user is None or time is None:
+            continue
+        lowered = table[1].lower()
+        event_like = bool(_EVENT_WORDS.search(lowered)) or table[1] in ACTIVITY_TABLES
+        login = bool(_LOGIN_WORDS.search(lowered)) and time in CREATION_COLUMNS
+        recent = stats.get(table, Stats()).recent
+        out.append(Candidate(table, user, time, event_like, login, recent))
+    order = list(tables)
+
+    def rank(c: Candidate) -> tuple[int, int, int, int]:
+        named = ACTIVITY_TABLES.index(c.table[1]) if c.table[1] in ACTIVITY_TABLES else 99
+        return (0 if c.event_like else 1, -(c.recent or 0), named, order.index(c.table))
+
+    return sorted(out, key=rank)
+
+
+def _user_column(
+    columns: Mapping[str, Column], users: Table, users_columns: Mapping[str, Column]
+) -> str | None:
+    """A foreign key to the users table, else a user_id-like column of the same type as its id."""
+    for name, column in columns.items():
+        if column.references == users:
+            return name
+    user_id = users_columns.get("id")
+    for name in USER_COLUMNS:
+        found = columns.get(name)
+        if found is not None and (user_id is None or _same_type(found.type, user_id.type)):
+            return name
+    return None
+
+
+def _same_type(a: str, b: str) -> bool:
+    return a == b or (a in INTEGERS and b in INTEGERS)
+
+
+def _time_column(columns: Mapping[str, Column]) -> str | None:
+    return next((n for n in TIME_COLUMNS if n in columns and columns[n].type in TIMESTAMPS), None)
 
 
 def _first_column(
-    columns: Mapping[str, str], names: tuple[str, ...], types: tuple[str, ...] | None
+    columns: Mapping[str, Column], names: tuple[str, ...], types: tuple[str, ...] | None
 ) -> str | None:
-    return next((n for n in names if n in columns and (types is None or columns[n] in types)), None)
+    return next(
+        (n for n in names if n in columns and (types is None or columns[n].type in types)), None
+    )

@@ -1,45 +1,26 @@
 """The SQL tier runs by default, one query per metric, the catalog lookup beside it, and the
 parameters a query gets.
 
-Pure: reader.py runs it. The peak of concurrent users, when an activity table is
-configured, is in peak.py.
+Pure: reader.py runs it. The default SQL of each metric is its row in metrics/table.py; the peak
+of concurrent users, when an activity table is configured, is in peak.py.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from types import MappingProxyType
-from typing import NamedTuple
 
 from tier_cli.errors import ConfigError
+from tier_cli.metrics import table
 from tier_cli.models import DatabaseSettings
 
-USERS_SQL = "SELECT count(*) FROM users"
-"""Registered users: every row of ``users`` (the planner's estimate above estimate_above_rows)."""
-
-ACTIVE_USERS_SQL = (
-    "SELECT count(*) FROM users"
-    " WHERE last_seen_at >= now() - make_interval(days => %(active_days)s)"
-)
-"""Active users: seen within ``active_days`` (``now()`` is the start of the transaction)."""
-
-CONCURRENT_USERS_SQL = (
-    "SELECT count(*) FROM users"
-    " WHERE last_seen_at >= now() - make_interval(mins => %(concurrent_minutes)s)"
-)
-"""Users online now: seen within ``concurrent_minutes``. One reading, not a peak."""
-
-DB_SIZE_MB_SQL = "SELECT pg_database_size(current_database()) / 1048576.0"
-"""Size of the current database in MB (MiB)."""
-
-SLOW_QUERY_MS_SQL = (
-    "SELECT max(mean_exec_time) FROM {schema}.pg_stat_statements"
-    " WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
-)
-"""The slowest mean execution time (ms) among this database's statements.
-
-``{schema}`` is the schema pg_stat_statements is installed in. Without the extension, or when it
+# The default SQL of each metric is in its row of the metric table (metrics/table.py).
+USERS_SQL = table.USERS_SQL
+ACTIVE_USERS_SQL = table.ACTIVE_USERS_SQL
+CONCURRENT_USERS_SQL = table.CONCURRENT_USERS_SQL
+DB_SIZE_MB_SQL = table.DB_SIZE_MB_SQL
+SLOW_QUERY_MS_SQL = table.SLOW_QUERY_MS_SQL
+"""``{schema}`` is the schema pg_stat_statements is installed in. Without the extension, or when it
 cannot be read, the metric is unknown (never an error).
 """
 
@@ -77,51 +58,9 @@ PARAMETERS: tuple[str, ...] = ("active_days", "concurrent_minutes")
 """The named parameters a query may use, filled from [database] in tiers.toml."""
 
 
-class DefaultQuery(NamedTuple):
-    """How a metric is read when tiers.toml does not replace its SQL."""
+DefaultQuery = table.Metric  # how a metric is read when tiers.toml does not replace its SQL
 
-    sql: str
-    needs: str  # what the SQL expects, named when it is missing
-    speedup: str  # the other fix when it times out: "... or add an index on ..."
-    label: str = ""  # for Metrics.labels: "single reading", "estimate", ...
-    extension: str = ""  # the SQL reads this extension's view from {schema}; unknown without it
-    table: str = ""  # the table it reads, for the advice: "users"
-    index_columns: tuple[str, ...] = ()  # the columns an index on that table needs
-
-
-_TABLE_USERS = "a table users with columns created_at and last_seen_at (timestamptz)"
-_INDEX = "add an index: CREATE INDEX CONCURRENTLY ON users (last_seen_at)"
-
-DEFAULT_QUERIES: Mapping[str, DefaultQuery] = MappingProxyType(
-    {
-        "users": DefaultQuery(
-            USERS_SQL,
-            _TABLE_USERS,
-            "lower estimate_above_rows under [database] to read the planner's estimate",
-            table="users",
-        ),
-        "active_users": DefaultQuery(
-            ACTIVE_USERS_SQL, _TABLE_USERS, _INDEX, table="users", index_columns=("last_seen_at",)
-        ),
-        "concurrent_users": DefaultQuery(
-            CONCURRENT_USERS_SQL,
-            _TABLE_USERS,
-            _INDEX,
-            label="single reading",
-            table="users",
-            index_columns=("last_seen_at",),
-        ),
-        "db_size_mb": DefaultQuery(
-            DB_SIZE_MB_SQL, "the current database", "try when it is less busy"
-        ),
-        "slow_query_ms": DefaultQuery(
-            SLOW_QUERY_MS_SQL,
-            "the pg_stat_statements view",
-            "try when it is less busy",
-            extension="pg_stat_statements",
-        ),
-    }
-)
+DEFAULT_QUERIES: Mapping[str, DefaultQuery] = table.BY_NAME
 """The default SQL of each metric. A custom query under [database.queries] replaces it."""
 
 
