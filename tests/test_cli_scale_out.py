@@ -74,7 +74,10 @@ def test_apply_scale_out_then_pro_writes_and_removes_the_block(project: Path) ->
     block = "{minInstances: 2, maxInstances: 6, targetCPUPercent: 70}"
     assert f"api scaling (not set) -> {block}" in err
     assert "cache keyvalue service added" in err
-    assert run("apply", "--tier", "scale-out") == (0, "", "")  # idempotent
+    assert "6 instances" in err and "[connection-budget]" in err  # maxInstances counted
+    code, out, again = run("apply", "--tier", "scale-out")  # idempotent: only the budget again
+    assert (code, out, path.read_bytes()) == (0, "", scaled)
+    assert again.count("\n") == 1 and "[connection-budget]" in again
     assert path.read_bytes() == scaled
 
     code, _, err = run("apply", "--tier", "pro")

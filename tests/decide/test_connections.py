@@ -171,3 +171,18 @@ def test_connections_reason_reads() -> None:
     assert [r.describe() for r in decision.reasons] == [
         "db_connections 85 >= 80 (connections share of the database plan's limit): needs pro"
     ]
+
+
+def test_the_scale_out_example_counts_its_max_instances(tmp_path: Path) -> None:
+    """A tier that writes `scaling` is budgeted at its maxInstances, whatever the file has now."""
+    text = (ROOT / "tiers.toml").read_text("utf-8")
+    start = text.index('# name = "scale-out"') - len("# [[tier]]\n")
+    example = text[start:].split("\n\n", 1)[0]
+    active = "\n".join(line.removeprefix("# ").split("  #")[0] for line in example.splitlines())
+    path = tmp_path / "tiers.toml"
+    path.write_text(text + "\n" + active.replace("#\n", "\n") + "\n", "utf-8")
+    config = load_config(path, CATALOGUE)
+    b = budget(config.tier("scale-out"), config, CATALOGUE, instances=1)
+    assert (b.workers, b.instances, b.total, b.limit, b.over) == (5, 6, 450, 100, True)
+    notice = budget_notice(b, config, CATALOGUE)
+    assert notice is not None and "5 web workers x 6 instances" in notice.message

@@ -76,6 +76,8 @@ def budget(
     tier: Tier, config: TierConfig, catalogue: Catalogue, instances: int = 1, other: int = 0
 ) -> Budget:
     plan = catalogue.find("postgres", tier.database_plan)
+    if "scaling" in tier.web or "numInstances" in tier.web:  # the tier writes its instances
+        instances = tier.max_web_instances
     return Budget(
         tier=tier.name,
         workers=workers(tier.start_command),
@@ -94,7 +96,7 @@ def budget_notice(b: Budget, config: TierConfig, catalogue: Catalogue) -> Notice
     assert b.limit is not None
     bigger = sorted(
         (p for p in catalogue.plans if p.kind == "postgres" and not p.legacy),
-        key=lambda p: (p.usd is None, p.usd or 0.0, p.name),  # unknown prices last
+        key=lambda p: (p.usd is None, p.usd or 0.0, p.ram_mb, p.name),  # unknown prices last
     )
     roomy = next((p for p in bigger if (p.connections or 0) >= b.total), None)
     plan_fix = (
