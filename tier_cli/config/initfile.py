@@ -255,3 +255,51 @@ def _wrap(text: str, width: int = 96) -> list[str]:
         else:
             out.append(word)
     return out
+
+
+MONITOR_ROLE = "tier_monitor"
+
+
+def monitoring_role_sql(
+    guess: SchemaGuess | None,
+    database: str = "app",
+    role: str = MONITOR_ROLE,
+    password: str = "choose-a-long-random-password",
+) -> str:
+    """SQL (run once, as an admin) creating a read-only login role with exactly tier's grants.
+
+    CONNECT on the database (pg_database_size needs it), USAGE on the schemas and SELECT on
+    the columns the metric queries read: the users table's last-activity column (count(*)
+    needs SELECT on any one column) and the events table's user and time columns. Nothing
+    else: no superuser, no server-file roles, read-only by default.
+    """
+    users = "public.users"
+    seen = "last_seen_at"
+    activity: tuple[str, str, str] | None = None
+    if guess is not None and guess.users_table is not None:
+        users, seen = guess.users_table, guess.last_seen_column or seen
+    if guess is not None and guess.activity_table:
+        user_col, time_col = guess.activity_user_column, guess.activity_time_column
+        if user_col and time_col:
+            activity = (guess.activity_table, user_col, time_col)
+    name = _ident(role)
+    tables = [(users, (seen,))] + ([(activity[0], activity[1:])] if activity else [])
+    schemas = sorted({t.split(".")[0] if "." in t else "public" for t, _ in tables})
+    quoted_password = password.replace("'", "''")
+    lines = [
+        "-- A read-only role for tier, with exactly the grants its metric queries need.",
+        f"CREATE ROLE {name} LOGIN PASSWORD '{quoted_password}'",
+        "    NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS;",
+        f"ALTER ROLE {name} SET default_transaction_read_only = on;",
+        f"GRANT CONNECT ON DATABASE {_ident_one(database)} TO {name};",
+        *(f"GRANT USAGE ON SCHEMA {_ident_one(s)} TO {name};" for s in schemas),
+        *(
+            f"GRANT SELECT ({', '.join(_ident_one(c) for c in cols)}) ON {_ident(t)} TO {name};"
+            for t, cols in tables
+        ),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _ident_one(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
