@@ -714,11 +714,15 @@ def test_a_snapshot_dated_in_the_future_warns(project: Path) -> None:
 
 def test_snapshot_elsewhere_does_not_touch_the_history(project: Path, pg_db: str) -> None:
     _users(pg_db, active=600, online=5, idle=10)
-    code, _, err = run("snapshot", "-o", "elsewhere/m.json", env={"DATABASE_URL": pg_db})
+    code, _, err = run(
+        "snapshot", "-o", "elsewhere/m.json", "--allow-superuser", env={"DATABASE_URL": pg_db}
+    )
     assert code == 0 and "elsewhere/m.json: snapshot written" in err and "appended" not in err
     assert (project / "elsewhere" / "m.json").is_file()
     assert not (project / ".tier" / "history.jsonl").exists()
-    code, _, err = run("snapshot", "-o", ".tier/metrics.json", env={"DATABASE_URL": pg_db})
+    code, _, err = run(
+        "snapshot", "-o", ".tier/metrics.json", "--allow-superuser", env={"DATABASE_URL": pg_db}
+    )
     assert code == 0 and "appended to .tier/history.jsonl" in err  # the configured path
 
 
@@ -735,7 +739,7 @@ def test_a_write_that_fails_is_one_line_not_a_bug(
 ) -> None:
     _users(pg_db, active=600, online=5, idle=10)
     (project / blocker).write_text("a file, not a folder", "utf-8")
-    code, out, err = run(*args, env={"DATABASE_URL": pg_db})
+    code, out, err = run(*args, "--allow-superuser", env={"DATABASE_URL": pg_db})
     assert code == exit_code, err
     assert err.count("\n") == 1 and "cannot be written" in err and "Tip:" in err
     assert "bug in tier" not in err and out == ""

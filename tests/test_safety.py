@@ -699,7 +699,7 @@ def _deep(opening: str, closing: str) -> str:
 
 # (id, (section, key, value) or (old, new) or whole file, the message)
 CONFIG_MISTAKES = [
-    ("tier-empty", "tier = []\n", "tiers.toml: tier: is empty"),
+    ("tier-empty", "tier = []\n", "tiers.toml: tier: must be an array of tables"),
     ("deep-toml", f"a = {_deep('[', ']')}\n", "tiers.toml: nested too deeply"),
     (
         "threshold-nan",
@@ -797,7 +797,7 @@ def test_dot_tier_being_a_file_exits_2(project: Path, reader: str) -> None:
     (project / ".tier").write_text("not a folder")
     code, _, err = run("snapshot", "--database-url", reader)
     assert code == 2
-    assert ".tier: cannot make the folder (a file is in the way)" in one_line(err)
+    assert "cannot make the folder .tier: a file is in the way" in one_line(err)
     assert (project / ".tier").read_text() == "not a folder"
 
 

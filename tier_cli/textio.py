@@ -123,7 +123,7 @@ def write_atomic(
     target = Path(os.path.realpath(path))
     try:
         info: os.stat_result | None = os.stat(target)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # the folder's problem: told when writing
         info = None
     except OSError as exc:
         raise error(f"{path}: cannot be read ({exc.strerror})") from None

@@ -176,8 +176,8 @@ def _make_folder(path: Path) -> None:
     except OSError as exc:
         why = "a file is in the way" if isinstance(exc, FileExistsError) else exc.strerror
         raise ConfigError(
-            f"{path.parent}: cannot make the folder ({why}). Tip: remove or rename what is "
-            "there, or check its permissions"
+            f"{path}: cannot be written (cannot make the folder {path.parent}: {why}). Tip: "
+            "remove or rename what is there, or check its permissions"
         ) from None
 
 
