@@ -25,7 +25,7 @@ CASES = [
     ),
     ("carriage-return", "a\rb", "a\\x0db", "a%0Db", "a%0Db", "a\\\\x0db"),
     ("percent", "100%0A", "100%0A", "100%250A", "100%250A", "100%0A"),
-    ("ansi", "\x1b[31mred", "\\x1b[31mred", "\\x1b[31mred", "\\x1b[31mred", "\\\\x1b\\[31mred"),
+    ("ansi", "\x1b[31mred", "\\x1b[31mred", "\\x1b[31mred", "\\x1b[31mred", "\\\\x1b[31mred"),
     (
         "comma-colon",
         "r,line=99::x",
@@ -51,6 +51,7 @@ CASES = [
         "| a | `b` *c*",
         "\\| a \\| \\`b\\` \\*c\\*",
     ),
+    ("link", "[x](y)", "[x](y)", "[x](y)", "[x](y)", "[x]\\(y\\)"),
     ("non-ascii-kept", "déploiement", "déploiement", "déploiement", "déploiement", "déploiement"),
 ]
 

@@ -9,7 +9,7 @@ output path runs such text through one of these, for its format:
 - :func:`github_message` / :func:`github_property`: GitHub's workflow-command escaping
   (`%25`, `%0D`, `%0A`; a property also `%3A` and `%2C`), after :func:`terminal`'s clean-up
   of the other control characters;
-- :func:`markdown`: one line, Markdown's punctuation and HTML backslash-escaped;
+- :func:`markdown`: one line, inline Markdown and HTML backslash-escaped;
   :func:`markdown_code` for text inside backticks.
 """
 
@@ -19,7 +19,10 @@ import re
 
 # C0 controls (tab included), DEL, C1 controls, and the Unicode line and paragraph separators
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~&])")
+# Inline Markdown and HTML: emphasis, code, tables, tags and entities, and `(` so that no
+# `[text](url)` becomes a link. Brackets, `-` and `.` stay (`[price-differs]` reads as is); the
+# text never starts a line (it follows "- " or a label), so `#`, `+` and `1.` cannot either.
+_MARKDOWN = re.compile(r"([\\`*_()<>|~&])")
 
 
 def terminal(text: str) -> str:

@@ -31,7 +31,7 @@ def parser_check_off(monkeypatch: pytest.MonkeyPatch) -> None:
     parser check itself is tested in tests/test_safety.py."""
     from tier_cli.metrics.postgres import collect as module
 
-    monkeypatch.setattr(module, "check_queries", lambda queries, path: None)
+    monkeypatch.setattr(module, "check_queries", lambda settings: None)
 
 
 # (seen how long ago, how many users): 15 registered, 9 seen in 30 days, 3 in 5 minutes.

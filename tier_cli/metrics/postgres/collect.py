@@ -44,7 +44,6 @@ from psycopg import pq, sql
 from psycopg.conninfo import make_conninfo
 
 from tier_cli.errors import ConfigError, MetricsError
-from tier_cli.metrics.postgres.guard import check_queries
 from tier_cli.metrics.postgres.reader import MetricReader, Reading
 from tier_cli.metrics.postgres.schema import COLUMNS_SQL, Probe, Stats, guess_schema, probes
 from tier_cli.metrics.postgres.sql import DEFAULT_QUERIES, SLOW_QUERY_MS_SQL
@@ -83,7 +82,7 @@ def collect(
     it could act on the server (a superuser, ...) unless ``allow_superuser``.
     """
     _check_query_names(settings)
-    check_queries(settings.queries, settings.config_path)
+    check_queries(settings)
     params = connection_params(url, settings)
     password = str(params.get("password") or "")
     source = public_url_of(params)
@@ -218,6 +217,15 @@ def _check_role(conn: psycopg.Connection[Any], source: str) -> None:
             "server beyond a read-only transaction. Tip: connect as a read-only monitoring role "
             "(`tier init` prints the SQL that creates one), or pass --allow-superuser"
         )
+
+
+def check_queries(settings: DatabaseSettings) -> None:
+    """Custom SQL through PostgreSQL's parser (guard.py); pglast's import (a few hundred ms)
+    only when there is custom SQL to read."""
+    if settings.queries:
+        from tier_cli.metrics.postgres.guard import check_queries as check
+
+        check(settings.queries, settings.config_path)
 
 
 def _check_query_names(settings: DatabaseSettings) -> None:
