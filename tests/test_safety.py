@@ -499,33 +499,27 @@ def test_a_setting_changed_by_a_query_is_put_back_and_the_client_deadline_holds(
             reader.number("users", "SELECT pg_sleep(5)::text::int", None)
         assert time.monotonic() - started < 1.5  # the server's own timeout, put back
         conn.execute("ROLLBACK")
-        # The server's timeout off for good (ALTER ROLE in a real attack): tier's deadline.
+    # With no server timeout at all, the deadline alone cancels the statement.
+    from tier_cli.metrics.postgres.deadline import GRACE_S, Deadline
+
+    with psycopg.connect(app_db, autocommit=True) as conn:
         conn.execute("SET statement_timeout = 0")
-        conn.execute("BEGIN READ ONLY")
-        reader.conn.execute = _without_settings(conn)  # type: ignore[method-assign]
         started = time.monotonic()
-        with pytest.raises(MetricsError, match="statement timeout after 300 ms"):
-            reader.number("users", "SELECT pg_sleep(5)::text::int", None)
-        assert time.monotonic() - started < 3.5  # 300 ms + GRACE_S, then the cancel
-
-
-def _without_settings(conn: psycopg.Connection[object]) -> object:
-    execute = conn.execute
-
-    def run(query: object, *args: object, **kwargs: object) -> object:
-        if isinstance(query, str) and query.startswith("SET LOCAL statement_timeout"):
-            return None
-        return execute(query, *args, **kwargs)  # type: ignore[arg-type]
-
-    return run
+        with pytest.raises(psycopg.errors.QueryCanceled), Deadline(conn, 300) as watch:
+            conn.execute("SELECT pg_sleep(5)")
+        assert watch.cancelled and not watch.closed
+        assert 0.3 + GRACE_S <= time.monotonic() - started < 0.3 + GRACE_S + 1.5
+        assert conn.execute("SELECT 1").fetchone() == (1,)  # the session goes on
 
 
 @pytest.mark.postgres
+@pytest.mark.parametrize("role", ["superuser", "monitor"])
 def test_a_negative_value_from_a_custom_query_is_refused_when_measured(
-    project: Path, reader: str
+    project: Path, app_db: str, reader: str, role: str
 ) -> None:
     set_key(project, "database.queries", "users", '"SELECT -3"')
-    code, _, err = run("snapshot", "--database-url", reader)
+    url, flags = (app_db, ["--allow-superuser"]) if role == "superuser" else (reader, [])
+    code, _, err = run("snapshot", "--database-url", url, *flags)
     assert code == 2
     assert "[database.queries] users: the query returned -3, a negative number" in one_line(err)
     assert not (project / ".tier").exists()
