@@ -771,7 +771,8 @@ def _scheme(url: str, scheme: str) -> str:
 )
 def test_driver_urls_are_accepted_silently(project: Path, pg_db: str, scheme: str) -> None:
     _users(pg_db, active=600, online=5, idle=10)
-    code, out, err = run("recommend", "--json", env={"DATABASE_URL": _scheme(pg_db, scheme)})
+    url = _scheme(pg_db, scheme)
+    code, out, err = run("recommend", "--json", "--allow-superuser", env={"DATABASE_URL": url})
     assert (code, err) == (0, "")
     data = json.loads(out)
     assert data["metrics"]["active_users"] == 600

@@ -286,7 +286,7 @@ def test_a_url_given_to_a_file_flag_is_masked(project: Path, flag: str) -> None:
     url = f"postgresql://app:{PASSWORD}@db.example/shop"
     code, out, err = run("check", flag, url)
     assert code in (3, 4)
-    assert re.search(r"postgresql:/+\*\*\*@db.example/shop", one_line(err))
+    assert re.search(r"postgresql:/+app:\*\*\*@db\.example/shop", one_line(err))
     assert not any(part in out + err for part in SECRET_PARTS)
 
 
