@@ -51,7 +51,8 @@ CASES = [
         "| a | `b` *c*",
         "\\| a \\| \\`b\\` \\*c\\*",
     ),
-    ("link", "[x](y)", "[x](y)", "[x](y)", "[x](y)", "[x]\\(y\\)"),
+    ("link", "[x](y)", "[x](y)", "[x](y)", "[x](y)", "[x]\\(y)"),
+    ("underscores", "a_b _c d_", "a_b _c d_", "a_b _c d_", "a_b _c d_", "a_b \\_c d\\_"),
     ("non-ascii-kept", "déploiement", "déploiement", "déploiement", "déploiement", "déploiement"),
 ]
 

@@ -19,10 +19,11 @@ import re
 
 # C0 controls (tab included), DEL, C1 controls, and the Unicode line and paragraph separators
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-# Inline Markdown and HTML: emphasis, code, tables, tags and entities, and `(` so that no
-# `[text](url)` becomes a link. Brackets, `-` and `.` stay (`[price-differs]` reads as is); the
-# text never starts a line (it follows "- " or a label), so `#`, `+` and `1.` cannot either.
-_MARKDOWN = re.compile(r"([\\`*_()<>|~&])")
+# Inline Markdown and HTML: emphasis, code, tables, tags (`<`) and entities, an underscore at
+# a word's edge (`a_b` stays), and the `(` of `](` so that no `[text](url)` becomes a link.
+# Brackets, parentheses, `-`, `>` and `.` stay (`[price-differs]`, `(web starter $7)`, `->`);
+# the text never starts a line (it follows "- " or a label), so `#`, `+`, `1.` cannot either.
+_MARKDOWN = re.compile(r"[\\`*<|~&]|(?<!\w)_|_(?!\w)|(?<=\])\(")
 
 
 def terminal(text: str) -> str:
@@ -48,7 +49,7 @@ def github_property(text: str) -> str:
 
 def markdown(text: str) -> str:
     """Text for a Markdown paragraph or table cell: one line, punctuation escaped."""
-    return _MARKDOWN.sub(r"\\\1", terminal(text))
+    return _MARKDOWN.sub(lambda m: "\\" + m[0], terminal(text))
 
 
 def markdown_code(text: str) -> str:
