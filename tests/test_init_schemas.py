@@ -300,10 +300,10 @@ def run(*args: str) -> tuple[int, str, str]:
 def init_then_recommend(pg_db: str, ddl: str) -> tuple[str, str, dict[str, object]]:
     with psycopg.connect(pg_db, autocommit=True) as conn:
         conn.execute(ddl)
-    code, _, summary = run("init", "--database-url", pg_db)
+    code, _, summary = run("init", "--database-url", pg_db, "--allow-superuser")
     assert code == 0, summary
     text = Path("tiers.toml").read_text("utf-8")
-    code, out, err = run("recommend", "--database-url", pg_db, "--json")
+    code, out, err = run("recommend", "--database-url", pg_db, "--json", "--allow-superuser")
     assert code == 0, err
     return summary, text, json.loads(out)
 
@@ -372,10 +372,10 @@ def test_the_readme_recipe_runs_and_tier_measures_it(project: Path, pg_db: str) 
     for block in python:
         compile(block, "README.md", "exec")  # the snippets are Python
     assert "last_seen_at < now() - interval '1 minute'" in python[0]  # the same statement
-    code, _, summary = run("init", "--database-url", pg_db)
+    code, _, summary = run("init", "--database-url", pg_db, "--allow-superuser")
     assert code == 0, summary
     assert "active_users: from public.user.last_seen_at" in summary
-    code, out, err = run("recommend", "--database-url", pg_db, "--json")
+    code, out, err = run("recommend", "--database-url", pg_db, "--json", "--allow-superuser")
     assert code == 0, err
     data = json.loads(out)
     assert (data["metrics"]["active_users"], data["metrics"]["concurrent_users"]) == (2, 2)

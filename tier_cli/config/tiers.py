@@ -486,6 +486,7 @@ DATABASE_MAXIMA: dict[str, tuple[int, str]] = {
     "concurrent_minutes": (1_440, "minutes (a day)"),
     "estimate_above_rows": (2**53, "rows"),
     "slow_query_warn_ms": (3_600_000, "milliseconds (an hour)"),
+    "pool_per_worker": (10_000, "connections"),
     "lookback_days": (3_650, "days (ten years)"),
     "window_minutes": (5_256_000, "minutes (ten years)"),
 }
