@@ -270,21 +270,25 @@ def monitoring_role_sql(
 
     CONNECT on the database (pg_database_size needs it), USAGE on the schemas and SELECT on
     the columns the metric queries read: the users table's last-activity column (count(*)
-    needs SELECT on any one column) and the events table's user and time columns. Nothing
-    else: no superuser, no server-file roles, read-only by default.
+    needs SELECT on any one column; the whole table when no such column was found), and the
+    user and time columns of the tables active users and the peak are read from. Nothing else:
+    no superuser, no server-file roles, read-only by default.
     """
-    users = "public.users"
-    seen = "last_seen_at"
-    activity: tuple[str, str, str] | None = None
-    if guess is not None and guess.users_table is not None:
-        users, seen = guess.users_table, guess.last_seen_column or seen
-    if guess is not None and guess.activity_table:
-        user_col, time_col = guess.activity_user_column, guess.activity_time_column
-        if user_col and time_col:
-            activity = (guess.activity_table, user_col, time_col)
+    grants: dict[str, list[str]] = {}  # table -> the columns the metric queries read
+
+    def read(table: str | None, *columns: str | None) -> None:
+        if table:
+            known = grants.setdefault(table, [])
+            known += [c for c in columns if c and c not in known]
+
+    if guess is None or guess.users_table is None:
+        read("public.users", "last_seen_at")  # the conventional schema's default queries
+    else:
+        read(guess.users_table, guess.last_seen_column)
+        read(guess.active_table, guess.active_user_column, guess.active_time_column)
+        read(guess.activity_table, guess.activity_user_column, guess.activity_time_column)
     name = _ident(role)
-    tables = [(users, (seen,))] + ([(activity[0], activity[1:])] if activity else [])
-    schemas = sorted({t.split(".")[0] if "." in t else "public" for t, _ in tables})
+    schemas = sorted({t.split(".")[0] if "." in t else "public" for t in grants})
     quoted_password = password.replace("'", "''")
     lines = [
         "-- A read-only role for tier, with exactly the grants its metric queries need.",
@@ -293,12 +297,15 @@ def monitoring_role_sql(
         f"ALTER ROLE {name} SET default_transaction_read_only = on;",
         f"GRANT CONNECT ON DATABASE {_ident_one(database)} TO {name};",
         *(f"GRANT USAGE ON SCHEMA {_ident_one(s)} TO {name};" for s in schemas),
-        *(
-            f"GRANT SELECT ({', '.join(_ident_one(c) for c in cols)}) ON {_ident(t)} TO {name};"
-            for t, cols in tables
-        ),
+        *(_grant(table, columns, name) for table, columns in grants.items()),
     ]
     return "\n".join(lines) + "\n"
+
+
+def _grant(table: str, columns: list[str], role: str) -> str:
+    """SELECT on those columns (count(*) needs any one); the whole table when none is known."""
+    cols = f" ({', '.join(_ident_one(c) for c in columns)})" if columns else ""
+    return f"GRANT SELECT{cols} ON {_ident(table)} TO {role};"
 
 
 def _ident_one(name: str) -> str:
