@@ -191,8 +191,8 @@ def _run(urls: Callable[[str], str], args: argparse.Namespace, folder: Path) -> 
 
 
 def _metrics(url: str, repeat: int) -> None:
-    collect(url, SETTINGS)  # warm the cache, as a second run would find it
-    metrics = collect(url, SETTINGS)
+    collect(url, SETTINGS, allow_superuser=True)  # warm the cache, as a second run would find it
+    metrics = collect(url, SETTINGS, allow_superuser=True)
     print("\n## tier's metrics (one collect)")
     for name in METRIC_NAMES:
         label = metrics.labels.get(name)
@@ -204,7 +204,7 @@ def _metrics(url: str, repeat: int) -> None:
     print(f"\n## {'Metric queries (ms)':<{WIDTH}} {'min':>9} {'median':>9}")
     _show(
         "tier: collect(), connect to rollback",
-        _times(lambda: collect(url, SETTINGS), repeat),
+        _times(lambda: collect(url, SETTINGS, allow_superuser=True), repeat),
     )
     per_metric: dict[str, list[float]] = {name: [] for name in METRIC_NAMES}
     for _ in range(repeat):
@@ -269,8 +269,11 @@ def _without_indexes(url: str, repeat: int) -> None:
         conn.execute("DROP INDEX users_last_seen_at_idx, activity_at_user_id_idx")
     settings = DatabaseSettings(activity=ACTIVITY, statement_timeout_ms=120_000)
     print(f"\n## {'Without the two indexes (ms)':<{WIDTH}} {'min':>9} {'median':>9}")
-    _show("tier: collect(), connect to rollback", _times(lambda: collect(url, settings), repeat))
-    metrics = collect(url, settings)
+    _show(
+        "tier: collect(), connect to rollback",
+        _times(lambda: collect(url, settings, allow_superuser=True), repeat),
+    )
+    metrics = collect(url, settings, allow_superuser=True)
     print(f"  concurrent_users: {metrics.get('concurrent_users'):,.0f} (the same peak, one pass)")
     for line in metrics.advice:
         print(f"  advice: {line}")
@@ -325,7 +328,7 @@ def _cli(url: str, runs: int, folder: Path) -> None:
     assert "\n[database.queries]\n" in tiers
     tiers = tiers.replace("\n[database.queries]\n", f"\n{section}[database.queries]\n", 1)
     (project / "tiers.toml").write_text(tiers, "utf-8")
-    metrics = collect(url, SETTINGS)
+    metrics = collect(url, SETTINGS, allow_superuser=True)
     snapshot = {
         "collected_at": metrics.collected_at.isoformat() if metrics.collected_at else None,
         "metrics": dict(metrics.values),
@@ -357,6 +360,7 @@ def _cli(url: str, runs: int, folder: Path) -> None:
             "--database-url",
             url,
             "--json",
+            "--allow-superuser",  # the embedded server's only role is its superuser
         ],
     }
     title = f"Whole processes (ms, {runs} cold runs)"

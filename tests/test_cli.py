@@ -426,7 +426,7 @@ def _users(url: str, active: int, online: int, idle: int) -> None:
 
 def test_recommend_from_a_real_database(project: Path, pg_db: str) -> None:
     _users(pg_db, active=5200, online=40, idle=100)
-    code, out, err = run("recommend", "--database-url", pg_db, "--json")
+    code, out, err = run("recommend", "--database-url", pg_db, "--json", "--allow-superuser")
     assert (code, err) == (0, "")
     data = json.loads(out)
     assert data["metrics"]["users"] == 5300 and data["metrics"]["active_users"] == 5200
@@ -437,7 +437,7 @@ def test_recommend_from_a_real_database(project: Path, pg_db: str) -> None:
 def test_snapshot_writes_the_file_and_the_history(project: Path, pg_db: str) -> None:
     _users(pg_db, active=600, online=5, idle=10)
     for _ in range(2):
-        code, _, err = run("snapshot", env={"DATABASE_URL": pg_db})
+        code, _, err = run("snapshot", "--allow-superuser", env={"DATABASE_URL": pg_db})
         assert code == 0 and ".tier/metrics.json: snapshot written" in err
     data = json.loads((project / ".tier" / "metrics.json").read_text("utf-8"))
     assert data["metrics"]["active_users"] == 600
@@ -585,11 +585,11 @@ def test_init_inspects_the_schema_and_writes_working_sql(project: Path, pg_db: s
             "FROM generate_series(1, 700)"
         )
     (project / "tiers.toml").unlink()
-    code, _, err = run("init", "--database-url", pg_db)
+    code, _, err = run("init", "--database-url", pg_db, "--allow-superuser")
     assert code == 0, err
     text = (project / "tiers.toml").read_text("utf-8")
     assert '"public"."accounts"' in text and '"last_login_at"' in text
-    code, out, err = run("recommend", "--database-url", pg_db, "--json")
+    code, out, err = run("recommend", "--database-url", pg_db, "--json", "--allow-superuser")
     assert code == 0, err
     data = json.loads(out)
     assert (data["metrics"]["users"], data["metrics"]["active_users"]) == (700, 700)
@@ -612,7 +612,7 @@ def test_shell_completion_script() -> None:
 
 
 def test_check_from_a_snapshot_imports_no_database_driver(project: Path) -> None:
-    """The hot path (every commit): no psycopg, no rich, no pgserver."""
+    """The hot path (every commit): no psycopg, no rich, no pgserver, no pglast."""
     snapshot(project / "m.json", **STARTER_LOAD)
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env["PYTHONPATH"] = str(ROOT)
@@ -627,7 +627,8 @@ def test_check_from_a_snapshot_imports_no_database_driver(project: Path) -> None
         assert proc.returncode == 1, proc.stderr[-500:]
         imported = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
         assert "tier_cli.blueprint.editor" in imported  # the measurement is real
-        assert not {m for m in imported if m.split(".")[0] in ("psycopg", "rich", "pgserver")}
+        heavy = ("psycopg", "rich", "pgserver", "pglast")
+        assert not {m for m in imported if m.split(".")[0] in heavy}
 
 
 def test_check_says_a_leftover_key_value_once(project: Path) -> None:
@@ -713,11 +714,15 @@ def test_a_snapshot_dated_in_the_future_warns(project: Path) -> None:
 
 def test_snapshot_elsewhere_does_not_touch_the_history(project: Path, pg_db: str) -> None:
     _users(pg_db, active=600, online=5, idle=10)
-    code, _, err = run("snapshot", "-o", "elsewhere/m.json", env={"DATABASE_URL": pg_db})
+    code, _, err = run(
+        "snapshot", "-o", "elsewhere/m.json", "--allow-superuser", env={"DATABASE_URL": pg_db}
+    )
     assert code == 0 and "elsewhere/m.json: snapshot written" in err and "appended" not in err
     assert (project / "elsewhere" / "m.json").is_file()
     assert not (project / ".tier" / "history.jsonl").exists()
-    code, _, err = run("snapshot", "-o", ".tier/metrics.json", env={"DATABASE_URL": pg_db})
+    code, _, err = run(
+        "snapshot", "-o", ".tier/metrics.json", "--allow-superuser", env={"DATABASE_URL": pg_db}
+    )
     assert code == 0 and "appended to .tier/history.jsonl" in err  # the configured path
 
 
@@ -734,7 +739,7 @@ def test_a_write_that_fails_is_one_line_not_a_bug(
 ) -> None:
     _users(pg_db, active=600, online=5, idle=10)
     (project / blocker).write_text("a file, not a folder", "utf-8")
-    code, out, err = run(*args, env={"DATABASE_URL": pg_db})
+    code, out, err = run(*args, "--allow-superuser", env={"DATABASE_URL": pg_db})
     assert code == exit_code, err
     assert err.count("\n") == 1 and "cannot be written" in err and "Tip:" in err
     assert "bug in tier" not in err and out == ""
@@ -766,7 +771,8 @@ def _scheme(url: str, scheme: str) -> str:
 )
 def test_driver_urls_are_accepted_silently(project: Path, pg_db: str, scheme: str) -> None:
     _users(pg_db, active=600, online=5, idle=10)
-    code, out, err = run("recommend", "--json", env={"DATABASE_URL": _scheme(pg_db, scheme)})
+    url = _scheme(pg_db, scheme)
+    code, out, err = run("recommend", "--json", "--allow-superuser", env={"DATABASE_URL": url})
     assert (code, err) == (0, "")
     data = json.loads(out)
     assert data["metrics"]["active_users"] == 600

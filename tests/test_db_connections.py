@@ -10,11 +10,11 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from as_superuser import collect
 from dates import RECENT
 from typer.testing import CliRunner
 
 from tier_cli.cli import app
-from tier_cli.metrics.postgres.collect import collect
 from tier_cli.models import DatabaseSettings
 from tier_cli.output.progress import metric_status
 
@@ -69,12 +69,12 @@ def test_snapshot_and_history_keep_db_connections_and_its_peak(project: Path, pg
         setup.execute(USERS)
     held = [psycopg.connect(pg_db) for _ in range(4)]
     try:
-        assert run("snapshot", "--database-url", pg_db)[0] == 0
+        assert run("snapshot", "--database-url", pg_db, "--allow-superuser")[0] == 0
     finally:
         for conn in held[1:]:
             conn.close()
     try:
-        code, _, err = run("snapshot", "--database-url", pg_db)
+        code, _, err = run("snapshot", "--database-url", pg_db, "--allow-superuser")
     finally:
         held[0].close()
     assert code == 0 and "db_connections 1" in err
@@ -172,6 +172,6 @@ def test_status_names_the_metric_only_on_a_terminal(
 def test_recommend_piped_writes_no_status(project: Path, pg_db: str) -> None:
     with psycopg.connect(pg_db, autocommit=True) as setup:
         setup.execute(USERS)
-    code, out, err = run("recommend", "--database-url", pg_db, "--json")
+    code, out, err = run("recommend", "--database-url", pg_db, "--json", "--allow-superuser")
     assert code == 0 and err == ""
     assert json.loads(out)["timings_ms"].keys() == json.loads(out)["metrics"].keys()

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from as_superuser import collect
 
 from tier_cli.errors import MetricsError
 from tier_cli.metrics.demo import demo_database
-from tier_cli.metrics.postgres.collect import collect
 from tier_cli.models import DatabaseSettings
 
 pytestmark = pytest.mark.postgres

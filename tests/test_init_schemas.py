@@ -16,8 +16,10 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
@@ -298,14 +300,35 @@ def run(*args: str) -> tuple[int, str, str]:
 
 
 def init_then_recommend(pg_db: str, ddl: str) -> tuple[str, str, dict[str, object]]:
+    """`tier init` as the database's admin, `tier recommend` as the admin and as the read-only
+    monitoring role init prints: the role's grants are enough for the SQL init wrote."""
     with psycopg.connect(pg_db, autocommit=True) as conn:
         conn.execute(ddl)
-    code, _, summary = run("init", "--database-url", pg_db)
+    code, role_sql, summary = run("init", "--database-url", pg_db, "--allow-superuser")
     assert code == 0, summary
     text = Path("tiers.toml").read_text("utf-8")
-    code, out, err = run("recommend", "--database-url", pg_db, "--json")
+    code, out, err = run("recommend", "--database-url", pg_db, "--json", "--allow-superuser")
     assert code == 0, err
-    return summary, text, json.loads(out)
+    data = json.loads(out)
+    role = f"tier_mon_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute(role_sql.replace("tier_monitor", role))  # type: ignore[arg-type]
+    try:
+        parts = urlsplit(pg_db)
+        netloc = f"{role}:choose-a-long-random-password@{parts.netloc.rpartition('@')[2]}"
+        code, out, err = run(
+            "recommend", "--database-url", urlunsplit(parts._replace(netloc=netloc)), "--json"
+        )
+        assert code == 0, err
+        as_role = json.loads(out)["metrics"]
+        assert {k: v for k, v in as_role.items() if k != "db_size_mb"} == {
+            k: v for k, v in data["metrics"].items() if k != "db_size_mb"
+        }
+    finally:
+        with psycopg.connect(pg_db, autocommit=True) as conn:
+            conn.execute(f"DROP OWNED BY {role}")
+            conn.execute(f"DROP ROLE {role}")
+    return summary, text, data
 
 
 @pytest.mark.parametrize("case", CASES.values(), ids=CASES.keys())
@@ -372,10 +395,10 @@ def test_the_readme_recipe_runs_and_tier_measures_it(project: Path, pg_db: str) 
     for block in python:
         compile(block, "README.md", "exec")  # the snippets are Python
     assert "last_seen_at < now() - interval '1 minute'" in python[0]  # the same statement
-    code, _, summary = run("init", "--database-url", pg_db)
+    code, _, summary = run("init", "--database-url", pg_db, "--allow-superuser")
     assert code == 0, summary
     assert "active_users: from public.user.last_seen_at" in summary
-    code, out, err = run("recommend", "--database-url", pg_db, "--json")
+    code, out, err = run("recommend", "--database-url", pg_db, "--json", "--allow-superuser")
     assert code == 0, err
     data = json.loads(out)
     assert (data["metrics"]["active_users"], data["metrics"]["concurrent_users"]) == (2, 2)

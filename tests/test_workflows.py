@@ -14,11 +14,13 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
 import pytest
+from pg_roles import monitoring_role
 from typer.testing import CliRunner
 from workflows import EXAMPLES, ROOT, Runner, load, run_steps, tier_commands
 
@@ -135,19 +137,28 @@ def test_every_tier_command_of_the_workflows_is_run_by_these_tests() -> None:
 
 
 def _users(url: str, active: int, online: int) -> None:
-    """Replace the users table: `active` seen 3 days ago, `online` of them a minute ago."""
+    """Refill the users table: `active` seen 3 days ago, `online` of them a minute ago (the
+    table is kept, so that the monitoring role's grants on it hold)."""
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("DROP TABLE IF EXISTS users")
         conn.execute(
-            "CREATE TABLE users (id serial PRIMARY KEY, created_at timestamptz NOT NULL "
-            "DEFAULT now(), last_seen_at timestamptz)"
+            "CREATE TABLE IF NOT EXISTS users (id serial PRIMARY KEY, created_at timestamptz "
+            "NOT NULL DEFAULT now(), last_seen_at timestamptz)"
         )
+        conn.execute("TRUNCATE users RESTART IDENTITY")
         conn.execute(
             "INSERT INTO users (last_seen_at) SELECT now() - CASE WHEN i <= %s THEN "
             "interval '1 minute' ELSE interval '3 days' END FROM generate_series(1, %s) i",
             (online, active),
         )
         conn.execute("VACUUM ANALYZE users")  # the database's size settles now, not later
+
+
+@pytest.fixture
+def monitor(pg_db: str) -> Iterator[str]:
+    """The DATABASE_URL secret as the README asks: the read-only monitoring role's URL."""
+    _users(pg_db, active=0, online=0)
+    with monitoring_role(pg_db) as url:
+        yield url
 
 
 @pytest.fixture
@@ -238,13 +249,13 @@ def expected_render(folder: Path, tier: str) -> bytes:
 
 @pytest.mark.postgres
 def test_weekly_workflow_opens_then_updates_one_pull_request_then_rests(
-    tmp_path: Path, origin: Path, fake_gh: Path, pg_db: str
+    tmp_path: Path, origin: Path, fake_gh: Path, pg_db: str, monitor: str
 ) -> None:
     main_before = git(origin, "rev-parse", "main")
 
     # Week 1: the app grew past starter's thresholds. A branch, and a pull request opened.
     _users(pg_db, active=700, online=30)
-    runner = weekly_run(tmp_path, origin, fake_gh, "week-1", pg_db)
+    runner = weekly_run(tmp_path, origin, fake_gh, "week-1", monitor)
     assert git(origin, "rev-parse", "main") == main_before  # main is never pushed to
     assert git(origin, "rev-list", "--count", f"main..{BRANCH}").strip() == "1"
     changed = git(origin, "diff", "--name-only", f"main..{BRANCH}").split()
@@ -281,7 +292,7 @@ def test_weekly_workflow_opens_then_updates_one_pull_request_then_rests(
 
     # Week 2: more users, still starter. The same branch is rewritten, the pull request edited.
     _users(pg_db, active=900, online=40)
-    weekly_run(tmp_path, origin, fake_gh, "week-2", pg_db)
+    weekly_run(tmp_path, origin, fake_gh, "week-2", monitor)
     assert git(origin, "rev-list", "--count", f"main..{BRANCH}").strip() == "1"
     snapshot = git(origin, "show", f"{BRANCH}:.tier/metrics.json")
     assert json.loads(snapshot)["metrics"]["active_users"] == 900
@@ -293,7 +304,7 @@ def test_weekly_workflow_opens_then_updates_one_pull_request_then_rests(
     # The team merges it. Week 3, same data: nothing to propose, nothing pushed, no gh call.
     git(origin, "update-ref", "refs/heads/main", git(origin, "rev-parse", BRANCH).strip())
     refs = git(origin, "for-each-ref")
-    runner = weekly_run(tmp_path, origin, fake_gh, "week-3", pg_db)
+    runner = weekly_run(tmp_path, origin, fake_gh, "week-3", monitor)
     assert git(origin, "for-each-ref") == refs
     assert gh_calls(fake_gh) == []
     checkout = runner.home / "checkout"
@@ -304,7 +315,7 @@ def test_weekly_workflow_opens_then_updates_one_pull_request_then_rests(
 @pytest.mark.postgres
 @pytest.mark.parametrize("secret", [True, False], ids=["database-secret", "no-secret-snapshot"])
 def test_check_workflow_step_as_written(
-    tmp_path: Path, origin: Path, pg_db: str, secret: bool
+    tmp_path: Path, origin: Path, pg_db: str, monitor: str, secret: bool
 ) -> None:
     """examples/github-actions.yml's `tier check --format github`, from the source it should use:
     the database when the secret is set (the committed snapshot says free), else the committed
@@ -317,7 +328,7 @@ def test_check_workflow_step_as_written(
         now = datetime.now(UTC).isoformat()
         snap = {"collected_at": now, "metrics": {"active_users": 800}}
         (checkout / ".tier" / "metrics.json").write_text(json.dumps(snap), "utf-8")
-    db = pg_db if secret else ""  # an unset secret is the empty string
+    db = monitor if secret else ""  # an unset secret is the empty string
     steps = run_steps("github-actions.yml", "check", {"secrets.DATABASE_URL": db})
     assert [s.name for s in steps] == ["tier check"]
     (proc,) = runner.run(steps, checkout)

@@ -39,9 +39,14 @@ class Inputs(NamedTuple):
     render_path: Path
     tiers_path: Path
 
-    def beside_tiers(self, relative: str) -> Path:
-        """A path from tiers.toml ([snapshot] path, history) taken from tiers.toml's folder."""
-        return self.tiers_path.parent / relative
+    def beside_tiers(self, relative: str, key: str) -> Path:
+        """A path from tiers.toml ([snapshot] path, history) taken from tiers.toml's folder.
+
+        It stays inside the project (config/paths.py): nothing from tiers.toml leads out.
+        """
+        from tier_cli.config.paths import inside_project
+
+        return inside_project(self.tiers_path, relative, key)
 
 
 def load_inputs(render: Path | None, tiers: Path | None, demo: bool = False) -> Inputs:
@@ -66,6 +71,7 @@ class MetricsRequest(NamedTuple):
     metrics: Path | None = None
     demo: bool = False
     offline: bool = False
+    allow_superuser: bool = False  # --allow-superuser: connect even as a role with server powers
 
 
 class Evaluation(NamedTuple):
@@ -92,13 +98,19 @@ def evaluate(
     from tier_cli.metrics.sources import MetricsSource, read_metrics, read_render
 
     config = inputs.config
-    source = MetricsSource(request.database_url, request.metrics, request.demo, request.offline)
+    source = MetricsSource(
+        request.database_url,
+        request.metrics,
+        request.demo,
+        request.offline,
+        request.allow_superuser,
+    )
     source.check()
     data = read_render(inputs.render_path)
     name = str(inputs.render_path)
     parsed = parse_file(data, name)
     placement = place(parsed.view, name, config.selection(service), config, inputs.catalogue)
-    committed = None if request.demo else inputs.beside_tiers(config.snapshot.path)
+    committed = None if request.demo else inputs.beside_tiers(config.snapshot.path, "snapshot.path")
     measured = read_metrics(source, config.database, committed, progress)
     stale = stale_warning(measured, config.snapshot.max_age_days, datetime.now(UTC))
     rec = recommend(measured, config, inputs.catalogue, placement, notes=(stale,) if stale else ())
@@ -117,7 +129,7 @@ def trend(inputs: Inputs, rec: Recommendation) -> Trend:
     from tier_cli.decide.trend import trend as growth
     from tier_cli.metrics.snapshot import read_history
 
-    history = read_history(inputs.beside_tiers(inputs.config.snapshot.history))
+    history = read_history(inputs.beside_tiers(inputs.config.snapshot.history, "snapshot.history"))
     at = inputs.config.rank(rec.recommended)
     nxt = inputs.config.tiers[at + 1] if at + 1 < len(inputs.config.tiers) else None
     return growth(history, rec.metrics, nxt)
@@ -286,7 +298,7 @@ def write_file(path: Path, data: bytes, error: type[TierError] = ConfigError) ->
     line with the documented exit code of `error` (3 for render.yaml, 2 for tier's own files)."""
     from tier_cli.textio import write_atomic
 
-    write_with(lambda p, d: write_atomic(p, d), path, data, error)
+    write_with(lambda p, d: write_atomic(p, d, error=error), path, data, error)
 
 
 def write_with(

@@ -6,8 +6,11 @@ Heavy modules (psycopg, rich, ruamel.yaml) are imported inside the commands that
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import errno
 import functools
+import io
 import json
 import os
 import sys
@@ -39,9 +42,10 @@ EXIT_INTERNAL = 5
 
 EXIT_HELP = (
     "Exit codes: 0 ok; 1 (check only) render.yaml is not on the recommended tier; 2 usage or "
-    "config error (flags, tiers.toml); 3 render.yaml unreadable or invalid, or an edit refused as "
-    "unsafe (the file is untouched); 4 metrics unavailable (database, snapshot); 5 internal "
-    "error (a bug in tier)."
+    "config error (flags, tiers.toml, a refused custom query or database role, an output that "
+    "cannot be written); 3 render.yaml unreadable or invalid, or an edit refused as unsafe (the "
+    "file is untouched); 4 metrics unavailable (database, snapshot); 5 internal error (a bug "
+    "in tier)."
 )
 
 app = typer.Typer(
@@ -56,14 +60,25 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def guarded(fn: F) -> F:
-    """Turn a TierError into one line on stderr and its exit code; never show a password."""
+    """Turn a TierError into one line on stderr and its exit code; never show a password.
+
+    Also an unexpected error (a bug: exit 5, the traceback on stderr when TIER_DEBUG is set, to
+    any value) and an output that cannot be written (stdout closed, /dev/full: exit 2; a pipe
+    whose reader has all it wanted, `| head -1`, ends quietly).
+    """
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return fn(*args, **kwargs)
+            try:
+                result = fn(*args, **kwargs)
+            except typer.Exit:
+                _flush_stdout()
+                raise
+            _flush_stdout()
+            return result
         except TierError as exc:
-            sys.stderr.write(f"tier: error: {_masked(exc, kwargs)}\n")
+            _error(f"tier: error: {_masked(exc, kwargs)}")
             raise typer.Exit(exc.exit_code) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
@@ -71,15 +86,48 @@ def guarded(fn: F) -> F:
             _quiet_stdout()
             raise typer.Exit(0) from None
         except Exception as exc:  # a bug: never let CI read it as "out of sync" (exit 1)
-            if os.environ.get("TIER_DEBUG"):
-                raise
-            sys.stderr.write(
+            if "TIER_DEBUG" in os.environ:
+                import traceback
+
+                _error(_masked_text(traceback.format_exc(), kwargs).rstrip("\n"), True)
+            _error(
                 f"tier: internal error: {type(exc).__name__}: {_masked(exc, kwargs)}. "
-                "This is a bug in tier; set TIER_DEBUG=1 for the traceback and report it\n"
+                "This is a bug in tier; set TIER_DEBUG=1 for the traceback and report it"
             )
             raise typer.Exit(EXIT_INTERNAL) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+class OutputError(ConfigError):
+    """Standard output cannot be written: closed, a full disk (exit 2)."""
+
+
+def _flush_stdout() -> None:
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader is gone: nothing more to say to it
+        _quiet_stdout()
+    except (OSError, ValueError) as exc:
+        _quiet_stdout()
+        raise OutputError(_output_message(exc)) from None
+
+
+def _output_message(exc: BaseException) -> str:
+    return (
+        f"cannot write to standard output ({getattr(exc, 'strerror', None) or exc}). "
+        "Tip: check where the output goes (a closed stream, a full disk)"
+    )
+
+
+def _error(text: str, multiline: bool = False) -> None:
+    """One line on stderr; file and database text in it cannot start a new line (escape.py)."""
+    from tier_cli.output.escape import terminal
+
+    lines = text.split("\n") if multiline else [text]
+    with contextlib.suppress(OSError, ValueError):  # nowhere left: the exit code still says it
+        sys.stderr.write("".join(terminal(line) + "\n" for line in lines))
+        sys.stderr.flush()
 
 
 def github_errors(fn: F) -> F:
@@ -120,9 +168,11 @@ def _quiet_stdout() -> None:
 
 def _masked(exc: Exception, kwargs: dict[str, Any]) -> str:
     """The exception's message without the password of --database-url or DATABASE_URL."""
-    return mask(
-        str(exc), *url_secrets(kwargs.get("database_url") or os.environ.get("DATABASE_URL"))
-    )
+    return _masked_text(str(exc), kwargs)
+
+
+def _masked_text(text: str, kwargs: dict[str, Any]) -> str:
+    return mask(text, *url_secrets(kwargs.get("database_url") or os.environ.get("DATABASE_URL")))
 
 
 def _version(value: bool) -> None:
@@ -176,6 +226,15 @@ TiersPath = Annotated[
     Path | None,
     typer.Option("--tiers", help="The tier definitions  [default: tiers.toml]", show_default=False),
 ]
+AllowSuperuser = Annotated[
+    bool,
+    typer.Option(
+        "--allow-superuser",
+        help="Connect even as a role that could act on the database server (a superuser, "
+        "pg_write_server_files, pg_execute_server_program). Default: refused; use a read-only "
+        "monitoring role (`tier init` prints its SQL).",
+    ),
+]
 Service = Annotated[
     str | None,
     typer.Option("--service", help="The web service to act on (default: the only Python one)."),
@@ -201,6 +260,7 @@ def recommend(
     service: Service = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print plain JSON on stdout.")] = False,
     quiet: Quiet = False,
+    allow_superuser: AllowSuperuser = False,
 ) -> None:
     """Show which tier the app needs now, and why.
 
@@ -210,7 +270,7 @@ def recommend(
     from tier_cli import app as work
 
     inputs = work.load_inputs(render, tiers, demo)
-    request = work.MetricsRequest(database_url, metrics, demo, offline)
+    request = work.MetricsRequest(database_url, metrics, demo, offline, allow_superuser)
     with metric_status(sys.stderr, not as_json and _reads_database(request)) as progress:
         rec = work.evaluate(inputs, request, service, progress).rec
     trend = None if demo else work.trend(inputs, rec)
@@ -253,6 +313,7 @@ def apply(
             show_default=False,
         ),
     ] = None,
+    allow_superuser: AllowSuperuser = False,
 ) -> None:
     """Rewrite render.yaml to a tier: plans, startCommand, Key Value; nothing else changes.
 
@@ -263,7 +324,7 @@ def apply(
     from tier_cli.textio import unified_diff
 
     inputs = work.load_inputs(render, tiers, demo)
-    request = work.MetricsRequest(database_url, metrics, demo, offline)
+    request = work.MetricsRequest(database_url, metrics, demo, offline, allow_superuser)
     if tier is not None and summary is not None:
         raise ConfigError(
             "--summary reports the recommendation, and --tier reads no metrics. "
@@ -285,7 +346,7 @@ def apply(
     if applied.after != applied.before:
         work.write_file(path, applied.after, RenderFileError)
     if result.changes:
-        sys.stderr.write(f"{path}: " + "; ".join(c.describe() for c in result.changes) + "\n")
+        _error(f"{path}: " + "; ".join(c.describe() for c in result.changes))
 
 
 @app.command(epilog=EXIT_HELP)
@@ -311,6 +372,7 @@ def check(
         ),
     ] = None,
     quiet: Quiet = False,
+    allow_superuser: AllowSuperuser = False,
 ) -> None:
     """CI step: exit 0 when render.yaml is on the recommended tier, 1 when it is not.
 
@@ -321,7 +383,7 @@ def check(
     from tier_cli import app as work
 
     inputs = work.load_inputs(render, tiers, demo)
-    request = work.MetricsRequest(database_url, metrics, demo, offline)
+    request = work.MetricsRequest(database_url, metrics, demo, offline, allow_superuser)
     with metric_status(sys.stderr, output == "text" and _reads_database(request)) as progress:
         evaluation = work.evaluate(inputs, request, service, progress)
     verdict = work.verdict(inputs, evaluation, service)
@@ -357,6 +419,7 @@ def snapshot(
     database_url: DatabaseUrl = None,
     demo: Demo = False,
     tiers: TiersPath = None,
+    allow_superuser: AllowSuperuser = False,
 ) -> None:
     """Measure the database and write the metrics snapshot JSON (and append it to the history).
 
@@ -368,23 +431,23 @@ def snapshot(
     from tier_cli.numbers import quantity
 
     inputs = work.load_inputs(None, tiers, demo)
-    source = MetricsSource(database_url, None, demo)
+    source = MetricsSource(database_url, None, demo, allow_superuser=allow_superuser)
     if not demo and not resolve_url(source):
         raise MetricsError(
             "tier snapshot measures a database. Tip: pass --database-url URL or set DATABASE_URL"
         )
     with metric_status(sys.stderr) as progress:
         measured = read_metrics(source, inputs.config.database, progress=progress)
-    configured = inputs.beside_tiers(inputs.config.snapshot.path)
+    configured = inputs.beside_tiers(inputs.config.snapshot.path, "snapshot.path")
     path = output or configured
     work.write_with(write_snapshot, path, measured)
     shown = ", ".join(f"{k} {quantity(v)}" for k, v in measured.values.items())
     if not work.same_file(path, configured):  # -o elsewhere: a one-off, not the project's history
-        sys.stderr.write(f"{path}: snapshot written ({shown})\n")
+        _error(f"{path}: snapshot written ({shown})")
         return
-    history = inputs.beside_tiers(inputs.config.snapshot.history)
+    history = inputs.beside_tiers(inputs.config.snapshot.history, "snapshot.history")
     work.write_with(append_history, history, measured)
-    sys.stderr.write(f"{path}: snapshot written ({shown}); appended to {history}\n")
+    _error(f"{path}: snapshot written ({shown}); appended to {history}")
 
 
 @app.command("tiers", epilog=EXIT_HELP)
@@ -422,29 +485,35 @@ def init(
     path: Annotated[Path, typer.Option("--tiers", help="Where to write.")] = Path("tiers.toml"),
     database_url: DatabaseUrl = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    allow_superuser: AllowSuperuser = False,
 ) -> None:
-    """Write a commented tiers.toml with the guide's tiers.
+    """Write a commented tiers.toml with the guide's tiers, and print the SQL of a read-only
+    monitoring role with exactly the grants tier needs (on stdout).
 
     Given a database (--database-url or $DATABASE_URL), inspect its schema to find the users
     table and its last-activity column and write the metric SQL for them.
     """
     from tier_cli import app as work
-    from tier_cli.config.initfile import initial_tiers_toml
+    from tier_cli.config.initfile import initial_tiers_toml, monitoring_role_sql
     from tier_cli.metrics.sources import MetricsSource, resolve_url
 
     if path.exists() and not force:
         raise ConfigError(f"{path}: already exists. Tip: pass --force to overwrite it")
     url = resolve_url(MetricsSource(database_url))
     guess = None
+    database = "app"
     if url:
         from tier_cli.metrics.postgres.collect import inspect_schema
+        from tier_cli.metrics.postgres.url import database_name
 
-        guess = inspect_schema(url)
+        guess = inspect_schema(url, allow_superuser=allow_superuser)
+        database = database_name(url) or database
     text, notes = initial_tiers_toml(guess)
     work.write_file(path, text.encode("utf-8"))
     for note in notes:
-        sys.stderr.write(f"{path}: {note}\n")
-    sys.stderr.write(f"{path}: written\n")
+        _error(f"{path}: {note}")
+    _error(f"{path}: written; the SQL of a read-only role for tier follows on stdout")
+    sys.stdout.write(monitoring_role_sql(guess, database))
 
 
 def _append(path: Path, text: str) -> None:
@@ -470,11 +539,12 @@ def _reads_database(request: MetricsRequest) -> bool:
 
 def _notes(path: str, notes: tuple[Notice, ...]) -> None:
     for note in notes:
-        sys.stderr.write(f"{path}: {note.severity}: {note.text()}\n")
+        _error(f"{path}: {note.severity}: {note.text()}")
 
 
 def main(command: str | None = None) -> None:
     """Run the app; given the invoked ``command``, an app that holds only it (launch.py)."""
+    _usable_streams()
     only = [c for c in app.registered_commands if command and _command_name(c) == command]
     runner = app
     if only and "_TIER_COMPLETE" not in os.environ:  # not click's shell completion
@@ -485,7 +555,7 @@ def main(command: str | None = None) -> None:
     except SystemExit as done:
         try:
             sys.stdout.flush()  # what is still buffered, while a closed pipe can be told apart
-        except BrokenPipeError:
+        except (BrokenPipeError, OutputError):  # OutputError: already said by the command
             _quiet_stdout()
         raise done from None
 
@@ -495,3 +565,53 @@ def _command_name(command: CommandInfo) -> str:
         return command.name
     assert command.callback is not None
     return get_command_name(command.callback.__name__)
+
+
+def _usable_streams() -> None:
+    """Streams that never crash tier: any text can be printed (PYTHONIOENCODING=ascii and a
+    non-ASCII path: shown as \\xe9), and a closed stdout fails a write with a clear error."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(OSError, ValueError):
+                reconfigure(errors="backslashreplace")
+    # fd 1 closed at start (`tier check >&-`): Python gives None; every write then fails.
+    sys.stdout = _Stdout(_ClosedStream() if sys.stdout is None else sys.stdout)
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - for the whole run
+
+
+class _ClosedStream(io.StringIO):
+    """Stands for a standard output that was closed before tier started."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+
+class _Stdout:
+    """sys.stdout, where a write or flush that fails (closed, /dev/full) is an OutputError: one
+    line and exit 2, never an internal error. A closed pipe stays a BrokenPipeError."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return int(self._stream.write(text))
+        except BrokenPipeError:
+            raise
+        except (OSError, ValueError) as exc:
+            _quiet_stdout()
+            raise OutputError(_output_message(exc)) from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except (OSError, ValueError) as exc:
+            _quiet_stdout()
+            raise OutputError(_output_message(exc)) from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)

@@ -43,7 +43,14 @@ class MetricsError(TierError):
     exit_code = 4
 
 
-_URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^:/?#@\s]*:)(?P<pw>[^@\s]*)(?=@)")
+# A URL's credentials run from `://` to the last `@` of the line, whatever libpq would make of
+# them: an unencoded `/`, `?`, `#`, `@` or space in a password moves where it thinks the host
+# starts. A plain user name before the first `:` stays; the rest, to the last `@`, is hidden. A
+# URL given as a path (--metrics URL) comes back with its `//` made one `/`.
+_URL_CREDENTIALS = re.compile(
+    r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://|\bpostgres(?:ql)?:/)(?P<cred>[^\n]*)@"
+)
+_PLAIN_USER = re.compile(r"[^:/?#@\s]*")
 _KV_PASSWORD = re.compile(r"(?P<head>\bpassword\s*=\s*)(?P<pw>'[^']*'|\S+)", re.IGNORECASE)
 _QUERY_PASSWORD = re.compile(r"(?P<head>[?&]password=)(?P<pw>[^&\s]*)", re.IGNORECASE)
 
@@ -58,9 +65,16 @@ def mask(text: str, *secrets: str | None) -> str:
     for secret in secrets:
         if secret:
             text = _alone(secret).sub("***", text)
-    text = _URL_PASSWORD.sub(lambda m: m["head"] + _hidden(m["pw"]), text)
+    text = _URL_CREDENTIALS.sub(_credentials, text)
     text = _QUERY_PASSWORD.sub(lambda m: m["head"] + "***", text)
     return _KV_PASSWORD.sub(lambda m: m["head"] + "***", text)
+
+
+def _credentials(m: re.Match[str]) -> str:
+    user, colon, password = m["cred"].partition(":")
+    if colon and _PLAIN_USER.fullmatch(user):
+        return f"{m['head']}{user}:{_hidden(password)}@"
+    return f"{m['head']}***@"
 
 
 def _hidden(password: str) -> str:

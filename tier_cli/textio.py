@@ -8,12 +8,13 @@ taken off on the way in and put back on the way out.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 from pathlib import Path
 from typing import Literal, NamedTuple
 
-from tier_cli.errors import RenderFileError
+from tier_cli.errors import RenderFileError, TierError
 
 BOM = b"\xef\xbb\xbf"
 
@@ -55,21 +56,105 @@ def encode(text: str, decoded: Decoded) -> bytes:
     return BOM + data if decoded.bom else data
 
 
-def write_atomic(path: str | os.PathLike[str], data: bytes) -> bool:
+MB = 1024 * 1024
+RENDER_LIMIT = 4 * MB  # render.yaml (Render's own 500-service Blueprint is 0.2 MB)
+TIERS_LIMIT = 1 * MB  # tiers.toml
+SNAPSHOT_LIMIT = 1 * MB  # a metrics snapshot (--metrics FILE, the committed one)
+HISTORY_LIMIT = 16 * MB  # the snapshot history (some 50,000 snapshots)
+_OLD_LIMIT = 64 * MB  # a file about to be replaced: read to compare, never parsed
+
+
+class NotRegularFile(OSError):
+    """The path is a FIFO, a device or a socket, or is bigger than its limit: not read."""
+
+
+_KINDS = {
+    stat.S_IFIFO: "a FIFO (named pipe)",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFSOCK: "a socket",
+}
+
+
+def read_file(path: str | os.PathLike[str], limit: int) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes.
+
+    A FIFO, a device (/dev/zero, /dev/urandom) or a socket is refused without reading from it
+    (opened non-blocking: a FIFO without a writer never hangs), and so is a bigger file:
+    NotRegularFile, with the reason as its message. A folder is IsADirectoryError; the other
+    OSErrors come as they are.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(errno.EISDIR, "Is a directory", str(path))
+        if not stat.S_ISREG(info.st_mode):
+            kind = _KINDS.get(stat.S_IFMT(info.st_mode), "not a regular file")
+            raise NotRegularFile(f"is {kind}, not a regular file")
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit:
+            chunk = os.read(fd, min(limit + 1 - size, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:
+            raise NotRegularFile(f"is bigger than tier's limit of {limit // MB} MB for it")
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def write_atomic(
+    path: str | os.PathLike[str], data: bytes, error: type[TierError] = RenderFileError
+) -> bool:
     """Replace the file's content with `data`; return False (and touch nothing) if unchanged.
 
     A symlink is followed and its target is replaced, so the link stays a link. The new content
-    goes to a temporary file in the target's folder, is flushed to disk, gets the old file's mode,
-    and then takes the old file's place in one `os.replace`.
+    goes to a temporary file in the target's folder, is flushed to disk, gets the old file's
+    mode, owner and group, and then takes the old file's place in one `os.replace`. Where a
+    rename would lose something (a file with hard links, or an owner this user cannot give the
+    copy) the verified copy is written into the file in place instead. A file this user could
+    not write in place is refused, and so is anything but a regular file. Every failure is one
+    `error` line; temporary files of earlier runs that were killed are removed.
     """
     target = Path(os.path.realpath(path))
     try:
-        old = target.read_bytes()
-        mode: int | None = stat.S_IMODE(target.stat().st_mode)
-    except FileNotFoundError:
-        old, mode = None, None
-    if old == data:
-        return False
+        info: os.stat_result | None = os.stat(target)
+    except (FileNotFoundError, NotADirectoryError):  # the folder's problem: told when writing
+        info = None
+    except OSError as exc:
+        raise error(f"{path}: cannot be read ({exc.strerror})") from None
+    old = None
+    if info is not None:
+        try:
+            old = read_file(target, _OLD_LIMIT)
+        except OSError as exc:
+            why = str(exc) if isinstance(exc, NotRegularFile) else exc.strerror
+            raise error(f"{path}: {why}. Tip: tier writes only regular files") from None
+        if old == data:
+            return False
+        if not os.access(target, os.W_OK):
+            raise error(
+                f"{path}: read-only for this user (mode {stat.S_IMODE(info.st_mode):04o}); "
+                "tier leaves it as it is. Tip: make it writable (chmod u+w) if tier should "
+                "change it"
+            )
+    clean_stale_temporaries(target)
+    try:
+        _write(target, data, info)
+    except OSError as exc:
+        raise error(
+            f"{path}: cannot be written ({exc.strerror or exc}); nothing was changed. Tip: "
+            "check the free space and the permissions of its folder"
+        ) from None
+    _fsync_dir(target.parent)
+    return True
+
+
+def _write(target: Path, data: bytes, info: os.stat_result | None) -> None:
     import tempfile  # only when writing: tier check never does
 
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
@@ -78,14 +163,68 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> bool:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, _new_file_mode() if mode is None else mode)
-        os.replace(tmp, target)
+        os.chmod(tmp, _new_file_mode() if info is None else stat.S_IMODE(info.st_mode))
+        if info is None:
+            os.replace(tmp, target)
+            return
+        _same_owner(tmp, info)
+        copy = os.stat(tmp)
+        kept = (copy.st_uid, copy.st_gid) == (info.st_uid, info.st_gid)
+        if info.st_nlink == 1 and kept:
+            os.replace(tmp, target)
+            return
+        # Hard links, or an owner the copy cannot have: write in place, from the verified copy.
+        if Path(tmp).read_bytes() != data:  # pragma: no cover - the disk lost the write
+            raise OSError(errno.EIO, "the temporary copy did not read back")
+        with open(target, "r+b") as handle:
+            handle.write(data)
+            handle.truncate()
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.unlink(tmp)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    _fsync_dir(target.parent)
-    return True
+
+
+def _same_owner(tmp: str, info: os.stat_result) -> None:
+    """Give the copy the old file's owner and group, or at least its group, when allowed."""
+    try:
+        os.chown(tmp, info.st_uid, info.st_gid)
+    except PermissionError:
+        with contextlib.suppress(PermissionError):
+            os.chown(tmp, -1, info.st_gid)
+
+
+STALE_AFTER_S = 60.0  # a temporary file older than this was left by a run that was killed
+
+
+def clean_stale_temporaries(target: Path) -> list[Path]:
+    """Remove `.NAME.xxxxxxxx.tmp` files (tier's own naming) left beside `target` by killed runs.
+
+    Only files of exactly that name, regular, and untouched for STALE_AFTER_S: a run writing
+    now is never disturbed.
+    """
+    import re
+    import time
+
+    pattern = re.compile(rf"\.{re.escape(target.name)}\.[a-z0-9_]{{8}}\.tmp")
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(target.parent))
+    except OSError:
+        return removed
+    now = time.time()
+    for entry in entries:
+        if not pattern.fullmatch(entry.name):
+            continue
+        with contextlib.suppress(OSError):
+            info = entry.stat(follow_symlinks=False)
+            if stat.S_ISREG(info.st_mode) and now - info.st_mtime > STALE_AFTER_S:
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+    return removed
 
 
 def _new_file_mode() -> int:

@@ -255,3 +255,58 @@ def _wrap(text: str, width: int = 96) -> list[str]:
         else:
             out.append(word)
     return out
+
+
+MONITOR_ROLE = "tier_monitor"
+
+
+def monitoring_role_sql(
+    guess: SchemaGuess | None,
+    database: str = "app",
+    role: str = MONITOR_ROLE,
+    password: str = "choose-a-long-random-password",
+) -> str:
+    """SQL (run once, as an admin) creating a read-only login role with exactly tier's grants.
+
+    CONNECT on the database (pg_database_size needs it), USAGE on the schemas and SELECT on
+    the columns the metric queries read: the users table's last-activity column (count(*)
+    needs SELECT on any one column; the whole table when no such column was found), and the
+    user and time columns of the tables active users and the peak are read from. Nothing else:
+    no superuser, no server-file roles, read-only by default.
+    """
+    grants: dict[str, list[str]] = {}  # table -> the columns the metric queries read
+
+    def read(table: str | None, *columns: str | None) -> None:
+        if table:
+            known = grants.setdefault(table, [])
+            known += [c for c in columns if c and c not in known]
+
+    if guess is None or guess.users_table is None:
+        read("public.users", "last_seen_at")  # the conventional schema's default queries
+    else:
+        read(guess.users_table, guess.last_seen_column)
+        read(guess.active_table, guess.active_user_column, guess.active_time_column)
+        read(guess.activity_table, guess.activity_user_column, guess.activity_time_column)
+    name = _ident(role)
+    schemas = sorted({t.split(".")[0] if "." in t else "public" for t in grants})
+    quoted_password = password.replace("'", "''")
+    lines = [
+        "-- A read-only role for tier, with exactly the grants its metric queries need.",
+        f"CREATE ROLE {name} LOGIN PASSWORD '{quoted_password}'",
+        "    NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS;",
+        f"ALTER ROLE {name} SET default_transaction_read_only = on;",
+        f"GRANT CONNECT ON DATABASE {_ident_one(database)} TO {name};",
+        *(f"GRANT USAGE ON SCHEMA {_ident_one(s)} TO {name};" for s in schemas),
+        *(_grant(table, columns, name) for table, columns in grants.items()),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _grant(table: str, columns: list[str], role: str) -> str:
+    """SELECT on those columns (count(*) needs any one); the whole table when none is known."""
+    cols = f" ({', '.join(_ident_one(c) for c in columns)})" if columns else ""
+    return f"GRANT SELECT{cols} ON {_ident(table)} TO {role};"
+
+
+def _ident_one(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'

@@ -16,6 +16,7 @@ from types import MappingProxyType
 from typing import Any, NamedTuple, NoReturn
 
 from tier_cli.config.catalogue import KINDS, Catalogue, Kind
+from tier_cli.config.paths import inside_project
 from tier_cli.config.webfields import (
     CONFLICTS,
     NOT_ON_FREE,
@@ -35,6 +36,7 @@ from tier_cli.models import (
     TierTarget,
 )
 from tier_cli.notices import CODES
+from tier_cli.textio import TIERS_LIMIT, NotRegularFile, read_file
 
 TIER_NAME = re.compile(r"[a-z0-9+._-]+")  # tiers are data: any names, ordered as in the file
 APP_PLACEHOLDER = "{app}"
@@ -146,13 +148,15 @@ class TierConfig(NamedTuple):
 def load_config(path: Path, catalogue: Catalogue) -> TierConfig:
     name = str(path)
     try:
-        data = path.read_bytes()
+        data = read_file(path, TIERS_LIMIT)
     except FileNotFoundError:
         raise ConfigError(
             f"{name}: not found. Tip: pass --tiers PATH, or run `tier init` to write one"
         ) from None
     except IsADirectoryError:
         raise ConfigError(f"{name}: is a folder. Tip: pass --tiers PATH/tiers.toml") from None
+    except NotRegularFile as exc:
+        raise ConfigError(f"{name}: {exc}. Tip: pass --tiers PATH of a tiers.toml file") from None
     except OSError as exc:
         raise ConfigError(
             f"{name}: cannot be read ({exc.strerror}). Tip: check the path and its permissions"
@@ -165,7 +169,14 @@ def load_config(path: Path, catalogue: Catalogue) -> TierConfig:
         ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{name}: invalid TOML: {exc}. Tip: fix the syntax there") from None
-    return parse_config(raw, name, catalogue)
+    except RecursionError:
+        raise ConfigError(
+            f"{name}: nested too deeply to be a tiers.toml. Tip: check it for runaway brackets"
+        ) from None
+    config = parse_config(raw, name, catalogue)
+    inside_project(path, config.snapshot.path, "snapshot.path")
+    inside_project(path, config.snapshot.history, "snapshot.history")
+    return config
 
 
 def parse_config(raw: Mapping[str, Any], name: str, catalogue: Catalogue) -> TierConfig:
@@ -466,6 +477,21 @@ def _snapshot(r: _Reader, raw: Mapping[str, Any]) -> SnapshotSettings:
     )
 
 
+# The largest value each whole-number setting may take: what PostgreSQL accepts (an int of
+# milliseconds, make_interval's days), and far beyond any sensible setting.
+DATABASE_MAXIMA: dict[str, tuple[int, str]] = {
+    "connect_timeout_s": (3_600, "seconds (an hour)"),
+    "statement_timeout_ms": (3_600_000, "milliseconds (an hour)"),
+    "active_days": (36_500, "days (a hundred years)"),
+    "concurrent_minutes": (1_440, "minutes (a day)"),
+    "estimate_above_rows": (2**53, "rows"),
+    "slow_query_warn_ms": (3_600_000, "milliseconds (an hour)"),
+    "pool_per_worker": (10_000, "connections"),
+    "lookback_days": (3_650, "days (ten years)"),
+    "window_minutes": (5_256_000, "minutes (ten years)"),
+}
+
+
 def _database(r: _Reader, raw: Mapping[str, Any]) -> DatabaseSettings:
     at = "database"
     r.keys(
@@ -500,6 +526,9 @@ def _database(r: _Reader, raw: Mapping[str, Any]) -> DatabaseSettings:
             return default
         if value != int(value) or value < 1:
             r.fail(f"{at}.{key}", f"{value:g} is not a whole number above 0", f"e.g. {default}")
+        most, unit = DATABASE_MAXIMA[key]
+        if value > most:
+            r.fail(f"{at}.{key}", f"{value:g} is more than {most:,} {unit}", f"e.g. {default}")
         return int(value)
 
     return DatabaseSettings(
@@ -533,6 +562,9 @@ def _activity(r: _Reader, raw: Mapping[str, Any]) -> ActivitySource | None:
         value = r.number(raw, at, key)
         if value is not None and (value != int(value) or value < 1):
             r.fail(f"{at}.{key}", f"{value:g} is not a whole number above 0", f"e.g. {default}")
+        most, unit = DATABASE_MAXIMA[key]
+        if value is not None and value > most:
+            r.fail(f"{at}.{key}", f"{value:g} is more than {most:,} {unit}", f"e.g. {default}")
         values[key] = default if value is None else int(value)
     if values["window_minutes"] > values["lookback_days"] * 24 * 60:
         r.fail(
@@ -632,6 +664,8 @@ class _Reader:
             self.fail(
                 path, f"must be a number, got {value!r}", "write a bare number without quotes"
             )
+        if not math.isfinite(value):
+            self.fail(path, f"{value} is not a finite number", "write a number like 500")
         if value < 0 or (value == 0 and not zero):
             self.fail(path, f"{value:g} must be above 0", "write a positive number")
         return float(value)

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import stat
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tier_cli.errors import MetricsError
+from tier_cli.errors import ConfigError, MetricsError, mask
 from tier_cli.metrics.table import METRIC_NAMES
 from tier_cli.models import Metrics
 from tier_cli.notices import Notice, notice
+from tier_cli.textio import HISTORY_LIMIT, SNAPSHOT_LIMIT, NotRegularFile, read_file
 
 
 def parse_snapshot(data: Mapping[str, Any], name: str) -> Metrics:
@@ -44,7 +47,7 @@ def parse_snapshot(data: Mapping[str, Any], name: str) -> Metrics:
                 f"{name}: metrics.{metric}: {value!r} is not a number. Tip: a number, or null "
                 "for unknown"
             )
-        if value is not None and not math.isfinite(value):
+        if value is not None and not _finite(value):
             raise MetricsError(
                 f"{name}: metrics.{metric}: {value} is not a finite number. Tip: a number, or "
                 "null for unknown"
@@ -53,7 +56,7 @@ def parse_snapshot(data: Mapping[str, Any], name: str) -> Metrics:
             raise MetricsError(f"{name}: metrics.{metric}: {value} is negative")
         values[metric] = None if value is None else float(value)
     labels = data.get("labels", {})
-    source = data.get("source")
+    source = mask(data["source"]) if isinstance(data.get("source"), str) else None
     return Metrics(
         values=values,
         source=f"snapshot {name}" + (f" of {source}" if isinstance(source, str) else ""),
@@ -64,10 +67,22 @@ def parse_snapshot(data: Mapping[str, Any], name: str) -> Metrics:
     )
 
 
+def _finite(value: float) -> bool:
+    """A number a float can hold (a 400-digit integer cannot), and not NaN or infinite."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
 def read_snapshot(path: Path) -> Metrics:
     name = str(path)
     try:
-        text = path.read_text("utf-8")
+        text = read_file(path, SNAPSHOT_LIMIT).decode("utf-8")
+    except NotRegularFile as exc:
+        raise MetricsError(
+            f"{name}: {exc}. Tip: pass --metrics PATH of a snapshot JSON file"
+        ) from None
     except FileNotFoundError:
         raise MetricsError(
             f"{name}: no such snapshot. Tip: write one with `tier snapshot`"
@@ -79,13 +94,21 @@ def read_snapshot(path: Path) -> Metrics:
             f"{name}: cannot be read ({getattr(exc, 'strerror', None) or exc}). Tip: check the "
             "path and that the file is UTF-8 JSON"
         ) from None
+    return parse_snapshot(_json(text, name), name)
+
+
+def _json(text: str, name: str) -> Any:
+    """JSON, with every way it can fail (syntax, nesting, 4,300-digit numbers) a MetricsError."""
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise MetricsError(
             f"{name}:{exc.lineno}:{exc.colno}: invalid JSON ({exc.msg}). Tip: {_SHAPE}"
         ) from None
-    return parse_snapshot(data, name)
+    except RecursionError:
+        raise MetricsError(f"{name}: JSON nested too deeply. Tip: {_SHAPE}") from None
+    except ValueError as exc:  # a number of more than 4,300 digits
+        raise MetricsError(f"{name}: invalid JSON ({exc}). Tip: {_SHAPE}") from None
 
 
 def snapshot_json(metrics: Metrics) -> dict[str, Any]:
@@ -117,23 +140,51 @@ def stale_warning(metrics: Metrics, max_age_days: float, now: datetime) -> Notic
 
 
 def write_snapshot(path: Path, metrics: Metrics) -> None:
-    """Write the snapshot (atomically) and append it to nothing else: see append_history."""
+    """Write the snapshot (atomically) and append it to nothing else: see append_history.
+
+    A folder that cannot be made (`.tier` is a file, a read-only folder, a full disk) is a
+    ConfigError, like the write itself (textio.write_atomic).
+    """
     from tier_cli.textio import write_atomic
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, (json.dumps(snapshot_json(metrics), indent=2) + "\n").encode("utf-8"))
+    _make_folder(path)
+    text = json.dumps(snapshot_json(metrics), indent=2) + "\n"
+    write_atomic(path, text.encode("utf-8"), error=ConfigError)
 
 
 def append_history(path: Path, metrics: Metrics) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as f:
-        f.write(json.dumps(snapshot_json(metrics), separators=(",", ":")) + "\n")
+    _make_folder(path)
+    try:
+        info: os.stat_result | None = os.stat(path)
+    except OSError:
+        info = None
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        raise ConfigError(f"{path}: is not a regular file. Tip: tier appends only to a file")
+    try:
+        with path.open("a", encoding="utf-8") as f:
+            f.write(json.dumps(snapshot_json(metrics), separators=(",", ":")) + "\n")
+    except OSError as exc:
+        raise ConfigError(
+            f"{path}: cannot append to the history ({exc.strerror}). Tip: check the free "
+            "space and the permissions of its folder"
+        ) from None
+
+
+def _make_folder(path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        why = "a file is in the way" if isinstance(exc, FileExistsError) else exc.strerror
+        raise ConfigError(
+            f"{path}: cannot be written (cannot make the folder {path.parent}: {why}). Tip: "
+            "remove or rename what is there, or check its permissions"
+        ) from None
 
 
 def read_history(path: Path) -> list[Metrics]:
     """The snapshots in a JSON Lines history; a line that cannot be read is skipped."""
     try:
-        lines = path.read_text("utf-8").splitlines()
+        lines = read_file(path, HISTORY_LIMIT).decode("utf-8").splitlines()
     except (OSError, UnicodeDecodeError):
         return []
     points: list[Metrics] = []
@@ -141,8 +192,8 @@ def read_history(path: Path) -> list[Metrics]:
         if not line.strip():
             continue
         try:
-            points.append(parse_snapshot(json.loads(line), f"{path}:{number}"))
-        except (json.JSONDecodeError, MetricsError):
+            points.append(parse_snapshot(_json(line, f"{path}:{number}"), f"{path}:{number}"))
+        except MetricsError:
             continue
     return points
 

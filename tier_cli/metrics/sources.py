@@ -25,6 +25,7 @@ class MetricsSource(NamedTuple):
     metrics_file: Path | None = None
     demo: bool = False
     offline: bool = False  # never the database: --metrics FILE or the committed snapshot
+    allow_superuser: bool = False  # --allow-superuser: connect even as a role with server powers
 
     def check(self) -> None:
         given = [
@@ -93,13 +94,13 @@ def read_metrics(
         from tier_cli.metrics.postgres.collect import collect
 
         with demo_database() as demo_url:
-            metrics = collect(demo_url, settings, progress)
+            metrics = collect(demo_url, settings, progress, allow_superuser=True)  # its own
         return metrics._replace(source="demo database (embedded PostgreSQL)")
     url = resolve_url(source)
     if url:
         from tier_cli.metrics.postgres.collect import collect
 
-        return collect(url, settings, progress)
+        return collect(url, settings, progress, allow_superuser=source.allow_superuser)
     if committed is not None and committed.exists():
         from tier_cli.metrics.snapshot import read_snapshot
 
@@ -112,8 +113,12 @@ def read_metrics(
 
 
 def read_render(path: Path) -> bytes:
+    from tier_cli.textio import RENDER_LIMIT, NotRegularFile, read_file
+
     try:
-        return path.read_bytes()
+        return read_file(path, RENDER_LIMIT)
+    except NotRegularFile as exc:
+        raise RenderFileError(f"{path}: {exc}. Tip: pass --render PATH of a render.yaml") from None
     except FileNotFoundError:
         raise RenderFileError(f"{path}: not found. Tip: pass --render PATH") from None
     except IsADirectoryError:

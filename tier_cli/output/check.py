@@ -13,6 +13,13 @@ from tier_cli.decide.recommendation import Recommendation
 from tier_cli.metrics.table import METRIC_NAMES
 from tier_cli.notices import Notice, unique
 from tier_cli.numbers import quantity
+from tier_cli.output.escape import (
+    github_message,
+    github_property,
+    markdown,
+    markdown_code,
+    terminal,
+)
 from tier_cli.output.report import cost_line, recommendation_json
 
 
@@ -62,17 +69,19 @@ def warnings_of(v: Verdict) -> tuple[Notice, ...]:
 
 
 def verdict_text(v: Verdict) -> str:
-    rec = v.rec
-    warnings = [f"{w.severity}: {w.text()}" for w in warnings_of(v)]
+    """Plain lines; every piece of text from a file or the database on one line (escape.py)."""
+    rec, t = v.rec, terminal
+    render = t(v.render)
+    warnings = [f"{w.severity}: {t(w.text())}" for w in warnings_of(v)]
     if v.in_sync:
-        lines = [f"{v.render}: on tier {rec.target}, in sync", *warnings]
+        lines = [f"{render}: on tier {rec.target}, in sync", *warnings]
         return "\n".join(lines) + "\n"
-    lines = [f"{v.render}: not on tier {rec.target} (now: {rec.current or 'no tier'}; {_why(rec)})"]
-    lines += [f"  {v.render}:{d.line}: {d.text}" for d in v.differences]
-    lines += [f"  - {r.describe()}" for r in rec.decision.reasons]
-    lines.append(f"  {cost_line(rec)}")
+    lines = [f"{render}: not on tier {rec.target} (now: {rec.current or 'no tier'}; {_why(rec)})"]
+    lines += [f"  {render}:{d.line}: {t(d.text)}" for d in v.differences]
+    lines += [f"  - {t(r.describe())}" for r in rec.decision.reasons]
+    lines.append(f"  {t(cost_line(rec))}")
     lines += warnings
-    lines.append(f"Fix: {v.fix}")
+    lines.append(f"Fix: {t(v.fix)}")
     return "\n".join(lines) + "\n"
 
 
@@ -97,8 +106,10 @@ def verdict_github(v: Verdict) -> str:
 
 
 def verdict_markdown(v: Verdict) -> str:
-    rec = v.rec
-    warnings = "\n".join(f"- {w.severity}: {w.text()}" for w in warnings_of(v))
+    """The step summary; text from files is Markdown-escaped, code spans kept on one line."""
+    rec, md = v.rec, markdown
+    render = markdown_code(v.render)
+    warnings = "\n".join(f"- {w.severity}: {md(w.text())}" for w in warnings_of(v))
     rows = "\n".join(
         f"| {name} | {quantity(rec.metrics.get(name))} | "
         + " | ".join(_threshold(t, name) for t in v.tiers[1:])
@@ -107,18 +118,26 @@ def verdict_markdown(v: Verdict) -> str:
     )
     header = "| metric | value | " + " | ".join(t.name for t in v.tiers[1:]) + " |"
     rule = "|---|---:|" + "---:|" * len(v.tiers[1:])
-    reasons = "\n".join(f"- {r.describe()}" for r in rec.decision.reasons) or "- (none)"
-    facts = f"{header}\n{rule}\n{rows}\n\n**Reasons**\n\n{reasons}\n\n**Cost**: {cost_line(rec)}\n"
+    reasons = "\n".join(f"- {md(r.describe())}" for r in rec.decision.reasons) or "- (none)"
+    cost = md(cost_line(rec))
+    facts = f"{header}\n{rule}\n{rows}\n\n**Reasons**\n\n{reasons}\n\n**Cost**: {cost}\n"
     if v.in_sync:  # the metrics too: a weekly pull request may carry a new snapshot alone
-        return f"### tier: `{v.render}` is on **{rec.target}**, in sync\n\n{facts}" + (
+        return f"### tier: `{render}` is on **{rec.target}**, in sync\n\n{facts}" + (
             f"\n**Warnings**\n\n{warnings}\n" if warnings else ""
         )
     return (
-        f"### tier: `{v.render}` is not on **{rec.target}** (now: {rec.current or 'no tier'})\n\n"
+        f"### tier: `{render}` is not on **{rec.target}** (now: {rec.current or 'no tier'})\n\n"
         f"{facts}\n"
         + (f"**Warnings**\n\n{warnings}\n\n" if warnings else "")
-        + f"**Fix**: `{v.fix}`\n\n```diff\n{v.diff}```\n"
+        + f"**Fix**: `{markdown_code(v.fix)}`\n\n{_fenced(v.diff)}"
     )
+
+
+def _fenced(diff: str) -> str:
+    """The diff in a fence longer than any run of backticks in it, so it cannot end early."""
+    runs = [len(m) for m in re.findall(r"`+", diff)]
+    fence = "`" * max(3, max(runs, default=0) + 1)
+    return f"{fence}diff\n{diff}{fence}\n"
 
 
 def _threshold(tier: Tier, metric: str) -> str:
@@ -145,10 +164,5 @@ def error_annotation(message: str, exit_code: int) -> str:
     return f"::error {where}title={_property(f'tier: exit {exit_code}')}::{_escape(message)}\n"
 
 
-def _escape(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _property(text: str) -> str:
-    """A value of an annotation's property (file=, title=): `:` and `,` would end it early."""
-    return _escape(text).replace(":", "%3A").replace(",", "%2C")
+_escape = github_message  # a workflow command's message (escape.py)
+_property = github_property  # a property value (file=, title=): `:` and `,` would end it

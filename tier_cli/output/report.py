@@ -14,6 +14,7 @@ from tier_cli.decide.costs import Cost
 from tier_cli.decide.recommendation import Recommendation
 from tier_cli.metrics.table import METRIC_NAMES, METRICS
 from tier_cli.numbers import quantity
+from tier_cli.output.escape import terminal
 
 if TYPE_CHECKING:
     from tier_cli.decide.trend import Trend
@@ -190,9 +191,9 @@ def print_recommendation(
             name,
             shown if value is not None or plain else f"[dim]{shown}[/]",
             *cells,
-            _escape(label or ""),
+            _escape(terminal(label or "")),
         )
-    console.print(f"metrics: {rec.metrics.source}" + _when(rec), markup=False)
+    console.print(f"metrics: {terminal(rec.metrics.source)}" + _when(rec), markup=False)
     console.print(table)
     current = rec.current or "none (matches no tier)"
     arrow = {"up": "upgrade", "down": "downgrade", "none": "stay"}.get(rec.change, "")
@@ -212,7 +213,7 @@ def print_recommendation(
             markup=False,
         )
     for reason in rec.decision.reasons:
-        console.print(f"  - {reason.describe()}", markup=False)
+        console.print(f"  - {terminal(reason.describe())}", markup=False)
     for h in rec.decision.headroom:
         if h.remaining is not None:
             console.print(
@@ -227,7 +228,8 @@ def print_recommendation(
         console.print(trend.note, markup=False)
     for warning in rec.warnings:
         label = f"{warning.severity}:"
-        console.print((label if plain else f"[yellow]{label}[/]") + " " + _escape(warning.text()))
+        text = _escape(terminal(warning.text()))
+        console.print((label if plain else f"[yellow]{label}[/]") + " " + text)
 
 
 if TYPE_CHECKING:
@@ -244,7 +246,13 @@ def console_for(out: IO[str]) -> Console:
             self.quiet = True
             raise BrokenPipeError
 
-    return _PipeConsole(file=out, highlight=False, soft_wrap=True)
+    console = _PipeConsole(file=out, highlight=False, soft_wrap=True)
+    if console.width < MIN_WIDTH:  # COLUMNS=0 would make rich print nothing
+        console.width = 80
+    return console
+
+
+MIN_WIDTH = 40  # narrower than this, rich prints nothing or one letter a line
 
 
 def _when(rec: Recommendation) -> str:

@@ -12,10 +12,10 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
+from as_superuser import collect
 
 from tier_cli.errors import MetricsError
 from tier_cli.metrics.postgres import plans as queryplan
-from tier_cli.metrics.postgres.collect import collect
 from tier_cli.metrics.postgres.sql import ESTIMATE_LABEL
 from tier_cli.models import ActivitySource, DatabaseSettings
 

@@ -13,14 +13,26 @@ from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 import psycopg
 import pytest
+from as_superuser import collect, inspect_schema
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 from tier_cli.errors import ConfigError, MetricsError, TierError
-from tier_cli.metrics.postgres.collect import SLOW_QUERY_MS_SQL, collect, inspect_schema, public_url
+from tier_cli.metrics.postgres.collect import SLOW_QUERY_MS_SQL, public_url
 from tier_cli.models import METRIC_NAMES, DatabaseSettings, SchemaGuess
 
 DEFAULT = DatabaseSettings()
+
+
+@pytest.fixture
+def parser_check_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server's own defences, as if a query had got past the parser check (guard.py):
+    the read-only session and transaction, the timeouts, the one-statement protocol. The
+    parser check itself is tested in tests/test_safety.py."""
+    from tier_cli.metrics.postgres import collect as module
+
+    monkeypatch.setattr(module, "check_queries", lambda settings: None)
+
 
 # (seen how long ago, how many users): 15 registered, 9 seen in 30 days, 3 in 5 minutes.
 SEEN = [
@@ -235,12 +247,6 @@ MY_SESSION_IS_NAMED = (
             {},
             id="numeric-and-float-slow-query-without-extension",
         ),
-        pytest.param(
-            {"users": READ_ONLY_BOTH_WAYS}, {"users": 2}, {}, id="session-and-transaction-read-only"
-        ),
-        pytest.param({"users": TIMEOUT_MS}, {"users": 5000}, {}, id="statement-timeout-set"),
-        pytest.param({"users": MY_SESSION_IS_NAMED}, {"users": 1}, {}, id="application-name"),
-        pytest.param({"users": JIT_IS_OFF}, {"users": 1}, {}, id="no-jit-compilation"),
     ],
 )
 def test_custom_queries(
@@ -257,6 +263,20 @@ def test_custom_queries(
     }
 
 
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        pytest.param(READ_ONLY_BOTH_WAYS, 2, id="session-and-transaction-read-only"),
+        pytest.param(TIMEOUT_MS, 5000, id="statement-timeout-set"),
+        pytest.param(MY_SESSION_IS_NAMED, 1, id="application-name"),
+        pytest.param(JIT_IS_OFF, 1, id="no-jit-compilation"),
+    ],
+)
+def test_session_settings(app_db: str, parser_check_off: None, query: str, expected: float) -> None:
+    """Read by queries the parser check refuses (current_setting, pg_backend_pid)."""
+    assert collect(app_db, DatabaseSettings(queries={"users": query})).get("users") == expected
+
+
 def test_all_queries_share_one_transaction(app_db: str) -> None:
     started = "SELECT extract(epoch FROM now())"
     inside = "SELECT (now() < statement_timestamp())::int"
@@ -268,7 +288,7 @@ def test_all_queries_share_one_transaction(app_db: str) -> None:
     assert metrics.get("concurrent_users") == 1  # the transaction began before this statement
 
 
-def test_application_name_from_settings(app_db: str) -> None:
+def test_application_name_from_settings(app_db: str, parser_check_off: None) -> None:
     query = MY_SESSION_IS_NAMED.replace("'tier'", "'tier-nightly'")
     settings = DatabaseSettings(application_name="tier-nightly", queries={"users": query})
     assert collect(app_db, settings).get("users") == 1
@@ -381,7 +401,9 @@ SHAPE_TIP = "Tip: a metric query returns one row with one number (or NULL for un
         ),
     ],
 )
-def test_refused_custom_queries_change_nothing(app_db: str, query: str, message: str) -> None:
+def test_refused_custom_queries_change_nothing(
+    app_db: str, parser_check_off: None, query: str, message: str
+) -> None:
     before = _one(app_db, "SELECT string_agg(id || email, ',' ORDER BY id) FROM users")
     with pytest.raises(ConfigError) as caught:
         collect(app_db, DatabaseSettings(queries={"users": query}))
@@ -392,7 +414,7 @@ def test_refused_custom_queries_change_nothing(app_db: str, query: str, message:
 
 
 def test_the_transaction_is_read_only_on_its_own(
-    app_db: str, monkeypatch: pytest.MonkeyPatch
+    app_db: str, monkeypatch: pytest.MonkeyPatch, parser_check_off: None
 ) -> None:
     """As behind a pooler that drops the startup options: BEGIN READ ONLY still holds."""
     connect = psycopg.connect
@@ -407,7 +429,7 @@ def test_the_transaction_is_read_only_on_its_own(
     with pytest.raises(ConfigError, match=r"users: this query tried to write \(cannot execute"):
         collect(app_db, DatabaseSettings(queries=queries))
     metrics = collect(app_db, DatabaseSettings(queries={"users": READ_ONLY_BOTH_WAYS}))
-    assert metrics.get("users") == 1  # the transaction is read-only, the session is not
+    assert metrics.get("users") == 2  # and tier puts its session default back before each query
     monkeypatch.undo()
     assert _one(app_db, "SELECT count(*) FROM users") == 15
 
@@ -434,7 +456,7 @@ def test_a_query_for_an_unknown_metric_is_refused(app_db: str) -> None:
 # --- failures while reading ----------------------------------------------------------------------
 
 
-def test_statement_timeout_names_the_metric(app_db: str) -> None:
+def test_statement_timeout_names_the_metric(app_db: str, parser_check_off: None) -> None:
     settings = DatabaseSettings(
         statement_timeout_ms=100, queries={"active_users": "SELECT pg_sleep(2)"}
     )
@@ -522,7 +544,7 @@ def test_missing_database(pg_url: str) -> None:
 # --- the URL's own parameters --------------------------------------------------------------------
 
 
-def test_url_options_are_kept_and_ours_win(pg_db: str) -> None:
+def test_url_options_are_kept_and_ours_win(pg_db: str, parser_check_off: None) -> None:
     _fill_users(pg_db)
     _execute(pg_db, "CREATE SCHEMA other")
     _fill_users(pg_db, schema="other")
@@ -766,14 +788,21 @@ def test_inspect_schema_failure_hides_the_password() -> None:
     ("url", "message"),
     [
         pytest.param(
-            f"postgresql://app:{SECRET}%zz@db.example/shop",
+            f"postgresql://app:{SECRET.replace('#', '')}%zz@db.example/shop",
             "the database URL is not a valid PostgreSQL URL. Tip: use "
             "postgresql://USER:PASSWORD@HOST:PORT/DBNAME, with special characters percent-encoded",
             id="bad-percent-encoding",
         ),
         pytest.param(
+            f"postgresql://app:{SECRET}@db.example/shop",
+            "the database URL has an unencoded /, ?, # or @ in its user or password. Tip: "
+            "percent-encode them (/ as %2F, ? as %3F, # as %23, @ as %40)",
+            id="unencoded-hash",
+        ),
+        pytest.param(
             f"postgresql://app:{SECRET}@{SECRET}@db.example/shop",
-            "the database URL has an @ in its password. Tip: percent-encode it as %40",
+            "the database URL has an unencoded /, ?, # or @ in its user or password. Tip: "
+            "percent-encode them (/ as %2F, ? as %3F, # as %23, @ as %40)",
             id="unencoded-at",
         ),
     ],

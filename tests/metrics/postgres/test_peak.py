@@ -18,12 +18,12 @@ from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 import psycopg
 import pytest
+from as_superuser import collect
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 from tier_cli.errors import MetricsError
 from tier_cli.metrics.postgres import peak
-from tier_cli.metrics.postgres.collect import collect
 from tier_cli.metrics.postgres.plans import seq_scans
 from tier_cli.models import ActivitySource, DatabaseSettings
 

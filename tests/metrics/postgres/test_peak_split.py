@@ -12,11 +12,11 @@ from urllib.parse import quote, urlencode
 
 import psycopg
 import pytest
+from as_superuser import collect
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 from tier_cli.metrics.postgres import peak
-from tier_cli.metrics.postgres.collect import collect
 from tier_cli.metrics.postgres.reader import MetricReader
 from tier_cli.models import ActivitySource, DatabaseSettings
 

@@ -8,6 +8,10 @@ Safe on a production database:
   on the first one's snapshot (peak.py).
 - Each metric query is sent alone as a prepared statement, so it cannot carry a second statement,
   and a query that ends the transaction (``COMMIT``) is refused before anything else runs.
+- Custom queries are read by PostgreSQL's own parser first (guard.py): one SELECT calling only
+  allowlisted functions, else a ConfigError before connecting. A role that could act on the
+  server (superuser, pg_write_server_files, pg_execute_server_program) is refused unless the
+  user passes --allow-superuser.
 - ``statement_timeout`` guards every statement, the catalog lookups and EXPLAINs included; a
   timeout is a MetricsError that names the metric.
 - On big tables: ``users`` is the planner's estimate above ``estimate_above_rows``, the peak of
@@ -65,18 +69,25 @@ __all__ = [
 
 
 def collect(
-    url: str, settings: DatabaseSettings, progress: Callable[[str], None] | None = None
+    url: str,
+    settings: DatabaseSettings,
+    progress: Callable[[str], None] | None = None,
+    *,
+    allow_superuser: bool = False,
 ) -> Metrics:
     """Read every metric from the database at ``url`` in one read-only transaction.
 
     ``progress`` is told the name of each metric before it is read (the CLI's status line).
+    Custom queries are checked by PostgreSQL's parser first (guard.py); the role is refused when
+    it could act on the server (a superuser, ...) unless ``allow_superuser``.
     """
     _check_query_names(settings)
+    check_queries(settings)
     params = connection_params(url, settings)
     password = str(params.get("password") or "")
     source = public_url_of(params)
     try:
-        with _read_only_session(params, settings, source, password) as conn:
+        with _read_only_session(params, settings, source, password, allow_superuser) as conn:
             row = conn.execute("SELECT now()").fetchone()
             reader = MetricReader(
                 conn, settings, password, lambda: _connect(params, settings, source, password)
@@ -105,14 +116,16 @@ def collect(
     raise failure  # outside the except block: nothing from psycopg is chained
 
 
-def inspect_schema(url: str, settings: DatabaseSettings | None = None) -> SchemaGuess:
+def inspect_schema(
+    url: str, settings: DatabaseSettings | None = None, *, allow_superuser: bool = False
+) -> SchemaGuess:
     """Guess the users table, its columns and an activity table from their names (`tier init`)."""
     settings = settings or DatabaseSettings()
     params = connection_params(url, settings)
     password = str(params.get("password") or "")
     source = public_url_of(params)
     try:
-        with _read_only_session(params, settings, source, password) as conn:
+        with _read_only_session(params, settings, source, password, allow_superuser) as conn:
             rows = conn.execute(COLUMNS_SQL).fetchall()
             stats = {p.table: _count(conn, p, settings.active_days) for p in probes(rows)}
     except psycopg.Error as exc:
@@ -146,9 +159,23 @@ def _count(conn: psycopg.Connection[Any], probe: Probe, days: int) -> Stats:
     return Stats(rows=n) if probe.time_column is None else Stats(recent=n)
 
 
+# The role's powers outside a read-only transaction: a superuser, or a member of a role that
+# writes server files or runs programs on the server (COPY ... TO PROGRAM).
+ROLE_SQL = """
+SELECT r.rolsuper,
+       pg_has_role(current_user, 'pg_write_server_files', 'MEMBER'),
+       pg_has_role(current_user, 'pg_execute_server_program', 'MEMBER')
+FROM pg_roles AS r WHERE r.rolname = current_user
+"""
+
+
 @contextmanager
 def _read_only_session(
-    params: dict[str, Any], settings: DatabaseSettings, source: str, password: str
+    params: dict[str, Any],
+    settings: DatabaseSettings,
+    source: str,
+    password: str,
+    allow_superuser: bool = False,
 ) -> Iterator[psycopg.Connection[Any]]:
     """A connection inside a READ ONLY transaction, rolled back and closed at the end.
 
@@ -158,6 +185,8 @@ def _read_only_session(
     conn = _connect(params, settings, source, password)
     try:
         conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        if not allow_superuser:
+            _check_role(conn, source)
         yield conn
     finally:
         try:
@@ -176,6 +205,27 @@ def _connect(
     except psycopg.Error as exc:
         failure = MetricsError(connect_message(reason(exc), settings, source, password))
     raise failure  # outside the except block: psycopg's error holds the password
+
+
+def _check_role(conn: psycopg.Connection[Any], source: str) -> None:
+    row = conn.execute(ROLE_SQL).fetchone() or ()
+    names = ("superuser", "pg_write_server_files", "pg_execute_server_program")
+    held = [name for name, has in zip(names, row, strict=False) if has][:1]  # superuser: all
+    if held:
+        raise ConfigError(
+            f"{source}: the URL's role is {held[0]}: it could act on the database "
+            "server beyond a read-only transaction. Tip: connect as a read-only monitoring role "
+            "(`tier init` prints the SQL that creates one), or pass --allow-superuser"
+        )
+
+
+def check_queries(settings: DatabaseSettings) -> None:
+    """Custom SQL through PostgreSQL's parser (guard.py); pglast's import (a few hundred ms)
+    only when there is custom SQL to read."""
+    if settings.queries:
+        from tier_cli.metrics.postgres.guard import check_queries as check
+
+        check(settings.queries, settings.config_path)
 
 
 def _check_query_names(settings: DatabaseSettings) -> None:

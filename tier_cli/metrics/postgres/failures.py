@@ -46,17 +46,44 @@ def query_failure(
     settings: DatabaseSettings,
     password: str,
     expected: Expected | None,
+    *,
+    closed: bool = False,
 ) -> TierError:
-    """The one-line message for a metric's query that failed; ``expected`` None: a custom one."""
+    """The one-line message for a metric's query that failed; ``expected`` None: a custom one.
+
+    ``closed``: tier's own deadline shut the connection (deadline.py).
+    """
     where = f"{settings.config_path}: [database.queries] {name}"
     metric = f"metric '{name}'"
     why = reason(exc)
     state = exc.sqlstate
+    if closed:
+        return MetricsError(
+            f"{metric}: no answer within {settings.statement_timeout_ms} ms, and none to the "
+            "cancel request: tier closed the connection. Tip: check the database and the "
+            f"network, or raise statement_timeout_ms under [database] in {settings.config_path}"
+        )
+    if state is None and isinstance(exc, psycopg.OperationalError):
+        return MetricsError(
+            masked(
+                f"{metric}: the connection to the database was lost during the query ({why}). "
+                "Tip: check that the database is up, then run tier again",
+                password,
+            )
+        )
     if expected is None and state == WRITE_IN_READ_ONLY:
         return ConfigError(
             masked(
                 f"{where}: this query tried to write ({why}). "
                 "Tip: metric queries must be read-only SELECTs; nothing was written.",
+                password,
+            )
+        )
+    if state == NO_PERMISSION:
+        return MetricsError(
+            masked(
+                f"{metric}: {why}. Tip: grant SELECT on it to the URL's role "
+                "(a read-only role is best)",
                 password,
             )
         )
@@ -83,14 +110,6 @@ def query_failure(
         return MetricsError(
             masked(f"{metric}: {why}; {expected.needs}. Tip: {expected.fix}", password)
         )
-    if state == NO_PERMISSION:
-        return MetricsError(
-            masked(
-                f"{metric}: {why}. Tip: grant SELECT on it to the URL's role "
-                "(a read-only role is best)",
-                password,
-            )
-        )
     code = f" (SQLSTATE {state})" if state else ""
     return MetricsError(masked(f"{metric}: {why}{code}", password))
 
@@ -101,6 +120,11 @@ def number(value: object, where: str) -> float | None:
         return None
     if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
         result = float(value)
+        if math.isfinite(result) and result < 0:
+            raise ConfigError(
+                f"{where}: the query returned {result:g}, a negative number. Tip: a metric "
+                "counts or measures something: fix the query so that it returns 0 or more"
+            )
         if math.isfinite(result):
             return result
     raise ConfigError(

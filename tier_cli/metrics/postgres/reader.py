@@ -25,6 +25,7 @@ from psycopg import pq, sql
 
 from tier_cli.errors import ConfigError
 from tier_cli.metrics.postgres import peak
+from tier_cli.metrics.postgres.deadline import Deadline
 from tier_cli.metrics.postgres.failures import Expected, default_expected, number, query_failure
 from tier_cli.metrics.postgres.plans import TableInfo, advice, seq_scans
 from tier_cli.metrics.postgres.sql import (
@@ -245,10 +246,21 @@ class MetricReader:
 
         ``expected`` is None for a custom query (its mistakes are the config's).
         """
+        timeout = self.settings.statement_timeout_ms
+        watch = Deadline(self.conn, timeout)
         try:
-            return self.conn.execute(query, params, prepare=prepare)
+            # A query may have changed a session setting (set_config(..., false)) for the ones
+            # after it: put tier's back before each statement.
+            self.conn.execute(
+                f"SET LOCAL statement_timeout = {timeout}; "
+                "SET LOCAL default_transaction_read_only = on"
+            )
+            with watch:
+                return self.conn.execute(query, params, prepare=prepare)
         except psycopg.Error as exc:
-            failure = query_failure(exc, name, self.settings, self.password, expected)
+            failure = query_failure(
+                exc, name, self.settings, self.password, expected, closed=watch.closed
+            )
         raise failure  # outside the except block: nothing from psycopg is chained
 
     def number(self, name: str, query: str, expected: Expected | None) -> float | None:

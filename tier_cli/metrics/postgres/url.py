@@ -26,6 +26,7 @@ from tier_cli.models import DatabaseSettings
 
 def connection_params(url: str, settings: DatabaseSettings) -> dict[str, Any]:
     """The URL's parameters, with tier's safety settings added: ours last, so they win."""
+    check_url(url)
     try:
         params = conninfo_to_dict(url)
     except psycopg.Error:  # its message may quote the password: not shown
@@ -47,6 +48,31 @@ def connection_params(url: str, settings: DatabaseSettings) -> dict[str, Any]:
     raise failure  # outside the except block: nothing from psycopg is chained
 
 
+def check_url(url: str) -> None:
+    """Refuse a URL that libpq would read another way than it was meant (nothing of it shown).
+
+    Everything between ``://`` and the last ``@`` is the user and password: an unencoded ``/``,
+    ``?``, ``#`` or ``@`` there makes libpq end the user part early, and take the rest of the
+    password for the host or the database name, which messages would then show.
+    """
+    try:
+        url.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ConfigError(
+            "the database URL is not UTF-8 text (a byte that is not). Tip: percent-encode any "
+            "special character of the URL (%C3%A9 for e with an acute accent)"
+        ) from None
+    _, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return
+    credentials = rest[: rest.rindex("@")]
+    if any(c in credentials for c in "/?#@"):
+        raise ConfigError(
+            "the database URL has an unencoded /, ?, # or @ in its user or password. Tip: "
+            "percent-encode them (/ as %2F, ? as %3F, # as %23, @ as %40)"
+        )
+
+
 def public_url(url: str) -> str:
     """Host, port and database of ``url``, for messages and Metrics.source.
 
@@ -54,12 +80,23 @@ def public_url(url: str) -> str:
     ``postgresql:///app?host=/run/postgresql`` for a Unix socket.
     """
     try:
+        check_url(url)
         params = conninfo_to_dict(url)
-    except psycopg.Error:
+    except (psycopg.Error, ConfigError):
         return "(a database URL that cannot be parsed)"
     if "@" in str(params.get("host") or ""):
         return "(a database URL with an @ in its password)"
     return public_url_of(params)
+
+
+def database_name(url: str) -> str | None:
+    """The database the URL names (None when it names none or cannot be read)."""
+    try:
+        check_url(url)
+        name = conninfo_to_dict(url).get("dbname")
+    except (psycopg.Error, ConfigError):
+        return None
+    return str(name) if name else None
 
 
 def public_url_of(params: Mapping[str, Any]) -> str:

@@ -1,0 +1,21 @@
+"""collect and inspect_schema as the test server's superuser, which tier refuses by default.
+
+Most database tests connect as the superuser of the test server (the pg_url fixture); they test
+the metrics, not the role. The refusal itself, and runs as a read-only monitoring role, are in
+tests/test_safety.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tier_cli.metrics.postgres import collect as _module
+from tier_cli.models import DatabaseSettings, Metrics, SchemaGuess
+
+
+def collect(url: str, settings: DatabaseSettings) -> Metrics:
+    return _module.collect(url, settings, allow_superuser=True)
+
+
+def inspect_schema(url: str, *args: Any) -> SchemaGuess:
+    return _module.inspect_schema(url, *args, allow_superuser=True)
