@@ -324,3 +324,30 @@ def test_cost_as_render_bills_it(
         assert (cost[key]["usd"], cost[key]["max_usd"], cost[key]["at_least"]) == (usd, top, floor)
     code, _, _ = run("check", "--metrics", snap, "--summary", "s.md")
     assert f"**Cost**: {line}" in (project / "s.md").read_text("utf-8")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        pytest.param("./start.sh", id="script"),
+        pytest.param("python main.py", id="python-main"),
+        pytest.param("bash ops/start.sh && echo done", id="script-then-more"),
+    ],
+)
+def test_a_start_command_tier_cannot_read_is_never_in_sync(project: Path, command: str) -> None:
+    """The plans are on the tier; the worker count cannot be read: exit 3, not "in sync"."""
+    text = blueprint("starter", "basic-256mb", command)
+    (project / "render.yaml").write_text(text, "utf-8")
+    snap = snapshot(project / "m.json", **LOAD["starter"])
+    code, out, err = run("check", "--metrics", snap)
+    assert (code, out) == (3, "")
+    assert err.startswith("tier: error: render.yaml: the plans are on tier starter, but tier")
+    assert "[warnings] ignore" in err and err.count("\n") == 1
+    code, out, _ = run("check", "--metrics", snap, "--format", "github")
+    assert code == 3 and out.startswith("::error ")
+    assert (project / "render.yaml").read_text("utf-8") == text  # nothing written
+    # the user accepts the command as it is: then it is in sync, with the warning silenced
+    tiers = project / "tiers.toml"
+    tiers.write_text('[warnings]\nignore = ["start-command-kept"]\n\n' + tiers.read_text("utf-8"))
+    code, out, _ = run("check", "--metrics", snap)
+    assert code == 0 and out.startswith("render.yaml: on tier starter, in sync")

@@ -12,7 +12,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
-from tier_cli.errors import ConfigError, LegacyPlanRefused, MetricsError, TierError
+from tier_cli.errors import (
+    ConfigError,
+    LegacyPlanRefused,
+    MetricsError,
+    RenderFileError,
+    TierError,
+)
 
 if TYPE_CHECKING:
     from tier_cli.blueprint.deps import Declared
@@ -283,6 +289,20 @@ def read_dependencies(path: Path, parsed: Parsed | None, selection: Selection) -
     folder = path.parent
     steps = install_steps(web.root_dir, web.build_command)
     return read_declared(steps, lambda relative: read_project_file(folder, relative))
+
+
+def confirm_in_sync(v: Verdict) -> None:
+    """`tier check` says "in sync" only when it can tell: with a startCommand the editor could not
+    read, the plans may match while the tier's worker count is not there (exit 3)."""
+    if not v.in_sync:
+        return
+    kept = next((n for n in v.notes if n.code == "start-command-kept"), None)
+    if kept is not None:
+        raise RenderFileError(
+            f"{v.render}: the plans are on tier {v.rec.target}, but tier cannot tell whether the "
+            f"startCommand runs the tier's workers: {kept.message} (or, to accept the command as "
+            'it is, add "start-command-kept" to [warnings] ignore in tiers.toml)'
+        )
 
 
 def known_tier(config: TierConfig, name: str) -> None:

@@ -378,25 +378,24 @@ def check(
 
     When it is not, prints which fields differ and the exact `tier apply` command that fixes it.
     """
-    if output not in ("text", "json", "github"):
-        raise ConfigError(f"--format {output}: unknown format. Tip: use text, json or github")
     from tier_cli import app as work
+    from tier_cli.output.check import FORMATS, verdict_markdown, verdict_text
+
+    if output not in FORMATS:
+        raise ConfigError(
+            f"--format {output}: unknown format. Tip: use one of " + ", ".join(FORMATS)
+        )
 
     inputs = work.load_inputs(render, tiers, demo)
     request = work.MetricsRequest(database_url, metrics, demo, offline, allow_superuser)
     with metric_status(sys.stderr, output == "text" and _reads_database(request)) as progress:
         evaluation = work.evaluate(inputs, request, service, progress)
     verdict = work.verdict(inputs, evaluation, service)
-    from tier_cli.output.check import verdict_github, verdict_json, verdict_markdown, verdict_text
-
-    if output == "json":
-        sys.stdout.write(json.dumps(verdict_json(verdict), indent=2) + "\n")
-    elif output == "github":
-        sys.stdout.write(verdict_github(verdict))
-    elif quiet:
+    work.confirm_in_sync(verdict)
+    if quiet and output == "text":
         sys.stdout.write(verdict_text(verdict).splitlines(keepends=True)[0])
     else:
-        sys.stdout.write(verdict_text(verdict))
+        sys.stdout.write(FORMATS[output](verdict))
     for target in (summary, os.environ.get("GITHUB_STEP_SUMMARY") or None):
         if target:
             _append(Path(target), verdict_markdown(verdict))

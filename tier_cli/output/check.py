@@ -6,6 +6,7 @@ No decisions here: the verdict (in sync or not, which fields differ) comes in as
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from tier_cli.config.tiers import Tier
@@ -105,6 +106,12 @@ def verdict_github(v: Verdict) -> str:
     return "".join(line + "\n" for line in out) + verdict_text(v)
 
 
+def _verdict_json_text(v: Verdict) -> str:
+    import json
+
+    return json.dumps(verdict_json(v), indent=2) + "\n"
+
+
 def verdict_markdown(v: Verdict) -> str:
     """The step summary; text from files is Markdown-escaped, code spans kept on one line."""
     rec, md = v.rec, markdown
@@ -166,3 +173,11 @@ def error_annotation(message: str, exit_code: int) -> str:
 
 _escape = github_message  # a workflow command's message (escape.py)
 _property = github_property  # a property value (file=, title=): `:` and `,` would end it
+
+
+# `tier check --format NAME`: one function per format, from the verdict to what stdout gets.
+FORMATS: dict[str, Callable[[Verdict], str]] = {
+    "text": verdict_text,
+    "json": _verdict_json_text,
+    "github": verdict_github,
+}
