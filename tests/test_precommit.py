@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from dates import RECENT
+from repo_files import copy_of_this_repo
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -69,18 +70,7 @@ def pre_commit(repo: Path, env: dict[str, str], *args: str) -> subprocess.Comple
 
 def snapshot_of_this_repo(tmp_path: Path) -> tuple[Path, str]:
     """This working tree (committed or not) as a one-commit repository, and its commit."""
-    copy = tmp_path / "tier-repo"
-    listed = subprocess.run(
-        ["git", "ls-files", "-co", "--exclude-standard", "-z"],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.split("\0")
-    for name in filter(None, listed):
-        if (ROOT / name).is_file():
-            (copy / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, copy / name)
+    copy = copy_of_this_repo(tmp_path / "tier-repo")
     git(copy, "init", "-q")
     git(copy, "add", ".")
     git(copy, "commit", "-q", "-m", "snapshot")
