@@ -825,6 +825,31 @@ def test_a_full_disk_or_read_only_folder_is_one_line(
         subprocess.run(["umount", str(mount)], check=False)
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a small file system needs root")
+def test_apply_summary_is_not_written_when_render_yaml_cannot_be(project: Path) -> None:
+    """The pull request body describes a file that was written, or nothing."""
+    mount = project / "disk"
+    mount.mkdir()
+    if subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", str(mount)],
+        capture_output=True,
+        check=False,
+    ).returncode:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        target = mount / "render.yaml"
+        target.write_bytes(EXAMPLE + b"#" * 12_000 + b"\n")
+        before = target.read_bytes()
+        code, _, err = run(
+            "apply", "--metrics", "m.json", "--render", str(target), "--summary", "body.md"
+        )
+        assert code == 3 and "No space left on device" in err.splitlines()[-1]
+        assert target.read_bytes() == before
+        assert not (project / "body.md").exists()
+    finally:
+        subprocess.run(["umount", str(mount)], check=False)
+
+
 def test_non_utf8_database_url_exits_2(project: Path) -> None:
     base = {k: v for k, v in os.environb.items() if not k.startswith((b"PG", b"DATABASE_URL"))}
     proc = subprocess.run(

@@ -333,19 +333,21 @@ def apply(
     with metric_status(sys.stderr, tier is None and _reads_database(request)) as progress:
         applied = work.plan_apply(inputs, tier, request, service, progress)
     path, result = applied.path, applied.result
+    report = None
     if summary is not None and applied.evaluation is not None:
         from tier_cli.output.check import verdict_markdown
 
         verdict = work.verdict(inputs, applied.evaluation, service, (applied.after, result))
-        _append(summary, verdict_markdown(verdict))
+        report = verdict_markdown(verdict)
     if not quiet:
         _notes(str(path), result.notes + applied.warnings)
     if dry_run:
         sys.stdout.write(unified_diff(applied.before, applied.after, str(path)))
-        return
-    if applied.after != applied.before:
+    elif applied.after != applied.before:
         work.write_file(path, applied.after, RenderFileError)
-    if result.changes:
+    if summary is not None and report is not None:  # after render.yaml: a failed write leaves none
+        _append(summary, report)
+    if result.changes and not dry_run:
         _error(f"{path}: " + "; ".join(c.describe() for c in result.changes))
 
 
