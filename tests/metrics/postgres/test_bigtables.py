@@ -246,6 +246,20 @@ def test_a_locked_table_times_out_naming_the_metric(
     assert str(caught.value) == TIMEOUT.format(metric=metric, speedup=speedup)
 
 
+def test_a_peak_timeout_with_its_index_in_place_does_not_ask_for_the_index(
+    pg_db: str, locker: psycopg.Connection
+) -> None:
+    _schema(pg_db, 10)
+    _execute(pg_db, "CREATE INDEX ON activity (at, user_id)")
+    locker.execute("LOCK TABLE activity IN ACCESS EXCLUSIVE MODE")
+    with pytest.raises(MetricsError) as caught:
+        collect(pg_db, DatabaseSettings(statement_timeout_ms=300, activity=ACTIVITY))
+    assert str(caught.value) == TIMEOUT.format(
+        metric="concurrent_users",
+        speedup="shorten lookback_days under [database.activity] in tiers.toml",
+    )
+
+
 def test_a_slow_peak_query_times_out_naming_the_metric(pg_db: str) -> None:
     _schema(pg_db, 10)
     _execute(
