@@ -22,7 +22,7 @@ from ruamel.yaml import YAML
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
-INSTALL_TIER = "python -m pip install tier-cli"
+INSTALL_TIER = 'python -m pip install "$TIER_SOURCE"'
 EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 
 
