@@ -585,7 +585,7 @@ def test_init_inspects_the_schema_and_writes_working_sql(project: Path, pg_db: s
             "FROM generate_series(1, 700)"
         )
     (project / "tiers.toml").unlink()
-    code, _, err = run("init", "--database-url", pg_db, "--allow-superuser")
+    code, _, err = run("init", "--database-url", pg_db)
     assert code == 0, err
     text = (project / "tiers.toml").read_text("utf-8")
     assert '"public"."accounts"' in text and '"last_login_at"' in text
@@ -729,8 +729,13 @@ def test_snapshot_elsewhere_does_not_touch_the_history(project: Path, pg_db: str
 @pytest.mark.parametrize(
     ("args", "blocker", "exit_code"),
     [
-        pytest.param(("snapshot", "-o", "afile/m.json"), "afile", 2, id="snapshot-folder-is-file"),
-        pytest.param(("snapshot",), ".tier", 2, id="dot-tier-is-a-file"),
+        pytest.param(
+            ("snapshot", "-o", "afile/m.json", "--allow-superuser"),
+            "afile",
+            2,
+            id="snapshot-folder-is-file",
+        ),
+        pytest.param(("snapshot", "--allow-superuser"), ".tier", 2, id="dot-tier-is-a-file"),
         pytest.param(("init", "--tiers", "afile/t.toml"), "afile", 2, id="init-folder-is-file"),
     ],
 )
@@ -739,7 +744,7 @@ def test_a_write_that_fails_is_one_line_not_a_bug(
 ) -> None:
     _users(pg_db, active=600, online=5, idle=10)
     (project / blocker).write_text("a file, not a folder", "utf-8")
-    code, out, err = run(*args, "--allow-superuser", env={"DATABASE_URL": pg_db})
+    code, out, err = run(*args, env={"DATABASE_URL": pg_db})
     assert code == exit_code, err
     assert err.count("\n") == 1 and "cannot be written" in err and "Tip:" in err
     assert "bug in tier" not in err and out == ""

@@ -190,6 +190,31 @@ FROM generate_series(1, 900) AS i;
 """
 
 
+PRISMA = """
+CREATE TABLE "User" (
+    id text NOT NULL PRIMARY KEY,
+    email text NOT NULL,
+    "createdAt" timestamp(3) NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+CREATE TABLE "Session" (
+    id text NOT NULL PRIMARY KEY,
+    "sessionToken" text NOT NULL,
+    "userId" text NOT NULL,
+    expires timestamp(3) NOT NULL,
+    "createdAt" timestamp(3) NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+INSERT INTO "User" (id, email) SELECT 'u' || i, 'u' || i || '@x.org' FROM generate_series(1, 20) i;
+-- users 1-6 signed in within one 5-minute window an hour ago, users 7-9 ten days ago
+INSERT INTO "Session" (id, "sessionToken", "userId", expires, "createdAt")
+SELECT 's' || i, 't' || i, 'u' || i, now() + interval '30 days',
+       date_trunc('hour', now()) - interval '1 hour' + interval '1 minute'
+FROM generate_series(1, 6) i;
+INSERT INTO "Session" (id, "sessionToken", "userId", expires, "createdAt")
+SELECT 's' || i, 't' || i, 'u' || i, now(), now() - interval '10 days'
+FROM generate_series(7, 9) i;
+"""
+
+
 @dataclass(frozen=True)
 class Case:
     ddl: str
@@ -271,6 +296,18 @@ CASES = {
         ),
         ("table = 'public.events'",),
     ),
+    "prisma-camel-case": Case(  # Prisma / NextAuth: camelCase columns, no foreign key named
+        PRISMA,
+        {"users": 20, "active_users": 9, "concurrent_users": 6},
+        "free",
+        set(),
+        (
+            "users table: public.User (20 rows)",
+            "active_users: distinct users with a row in public.Session(userId, createdAt): a user "
+            "who logged in within 30 days",
+        ),
+        ("table = 'public.Session'\nuser_column = 'userId'\ntime_column = 'createdAt'",),
+    ),
     "two-users-tables": Case(
         TWO_USERS_TABLES,
         {"users": 900, "active_users": 600, "concurrent_users": 30},
@@ -304,7 +341,7 @@ def init_then_recommend(pg_db: str, ddl: str) -> tuple[str, str, dict[str, objec
     monitoring role init prints: the role's grants are enough for the SQL init wrote."""
     with psycopg.connect(pg_db, autocommit=True) as conn:
         conn.execute(ddl)
-    code, role_sql, summary = run("init", "--database-url", pg_db, "--allow-superuser")
+    code, role_sql, summary = run("init", "--database-url", pg_db)
     assert code == 0, summary
     text = Path("tiers.toml").read_text("utf-8")
     code, out, err = run("recommend", "--database-url", pg_db, "--json", "--allow-superuser")
@@ -395,7 +432,7 @@ def test_the_readme_recipe_runs_and_tier_measures_it(project: Path, pg_db: str) 
     for block in python:
         compile(block, "README.md", "exec")  # the snippets are Python
     assert "last_seen_at < now() - interval '1 minute'" in python[0]  # the same statement
-    code, _, summary = run("init", "--database-url", pg_db, "--allow-superuser")
+    code, _, summary = run("init", "--database-url", pg_db)
     assert code == 0, summary
     assert "active_users: from public.user.last_seen_at" in summary
     code, out, err = run("recommend", "--database-url", pg_db, "--json", "--allow-superuser")

@@ -157,8 +157,7 @@ def reader(app_db: str, tmp_path: Path) -> Iterator[str]:
         str(tmp_path / "init.toml"),
         "--database-url",
         app_db,
-        "--allow-superuser",
-    )
+    )  # the admin's URL: init runs only its own catalog queries
     assert code == 0, err
     role = f"tier_mon_{uuid.uuid4().hex[:8]}"
     script = out.replace("tier_monitor", role).replace(

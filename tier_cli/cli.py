@@ -486,7 +486,6 @@ def init(
     path: Annotated[Path, typer.Option("--tiers", help="Where to write.")] = Path("tiers.toml"),
     database_url: DatabaseUrl = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
-    allow_superuser: AllowSuperuser = False,
 ) -> None:
     """Write a commented tiers.toml with the guide's tiers, and print the SQL of a read-only
     monitoring role with exactly the grants tier needs (on stdout).
@@ -507,7 +506,9 @@ def init(
         from tier_cli.metrics.postgres.collect import inspect_schema
         from tier_cli.metrics.postgres.url import database_name
 
-        guess = inspect_schema(url, allow_superuser=allow_superuser)
+        # Any role, an admin's included: init runs only tier's own catalog queries (no SQL from
+        # a file) in a read-only transaction, and prints the role the other commands then use.
+        guess = inspect_schema(url, allow_superuser=True)
         database = database_name(url) or database
     text, notes = initial_tiers_toml(guess)
     work.write_file(path, text.encode("utf-8"))

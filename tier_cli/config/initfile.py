@@ -104,7 +104,7 @@ def _active(guess: SchemaGuess, table: str) -> Written:
             if guess.active_login_only
             else f"a user whose {col} is within {days} days"
         )
-        if col == "updated_at":
+        if col.replace("_", "").lower() == "updatedat":
             meaning += " (updated_at also changes when a profile is edited)"
         return Written(
             ACTIVE_USERS,

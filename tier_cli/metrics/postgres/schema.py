@@ -177,7 +177,7 @@ def guess_schema(
     if seen is None:
         looked = ", ".join(LAST_SEEN_COLUMNS)
         notes.append(f"no timestamp column of last activity in {name} (looked for {looked})")
-    elif seen == "updated_at":
+    elif _is(seen, ("updated_at",)):
         notes.append("last activity: updated_at, which also changes when a profile is edited")
     else:
         notes.append(f"last activity: {name}.{seen}")
@@ -212,7 +212,7 @@ def guess_schema(
         active_table=None if active is None else active.name,
         active_user_column=None if active is None else active.user_column,
         active_time_column=None if active is None else active.time_column,
-        active_login_only=seen in LOGIN_COLUMNS if active is None else active.login_only,
+        active_login_only=_is(seen, LOGIN_COLUMNS) if active is None else active.login_only,
         activity_login_only=peak is not None and peak.login_only,
         item_tables=tuple(c.name for c in ranked if not c.event_like),
     )
@@ -283,7 +283,7 @@ def _candidates(
             continue
         lowered = table[1].lower()
         event_like = bool(_EVENT_WORDS.search(lowered)) or table[1] in ACTIVITY_TABLES
-        login = bool(_LOGIN_WORDS.search(lowered)) and time in CREATION_COLUMNS
+        login = bool(_LOGIN_WORDS.search(lowered)) and _is(time, CREATION_COLUMNS)
         recent = stats.get(table, Stats()).recent
         out.append(Candidate(table, user, time, event_like, login, recent))
     order = list(tables)
@@ -304,9 +304,10 @@ def _user_column(
             return name
     user_id = users_columns.get("id")
     for name in USER_COLUMNS:
-        found = columns.get(name)
+        spelled = _named(columns, name)
+        found = None if spelled is None else columns[spelled]
         if found is not None and (user_id is None or _same_type(found.type, user_id.type)):
-            return name
+            return spelled
     return None
 
 
@@ -315,12 +316,30 @@ def _same_type(a: str, b: str) -> bool:
 
 
 def _time_column(columns: Mapping[str, Column]) -> str | None:
-    return next((n for n in TIME_COLUMNS if n in columns and columns[n].type in TIMESTAMPS), None)
+    return _first_column(columns, TIME_COLUMNS, TIMESTAMPS)
+
+
+def _spelled(name: str) -> str:
+    """created_at, createdAt and CreatedAt alike (ORMs such as Prisma write camelCase)."""
+    return name.replace("_", "").lower()
+
+
+def _is(name: str | None, names: tuple[str, ...]) -> bool:
+    return name is not None and _spelled(name) in {_spelled(n) for n in names}
+
+
+def _named(columns: Mapping[str, Column], name: str) -> str | None:
+    """The table's own spelling of a column we look for by its snake_case name."""
+    if name in columns:
+        return name
+    return next((c for c in columns if _spelled(c) == _spelled(name)), None)
 
 
 def _first_column(
     columns: Mapping[str, Column], names: tuple[str, ...], types: tuple[str, ...] | None
 ) -> str | None:
-    return next(
-        (n for n in names if n in columns and (types is None or columns[n].type in types)), None
-    )
+    for name in names:
+        found = _named(columns, name)
+        if found is not None and (types is None or columns[found].type in types):
+            return found
+    return None
