@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, NamedTuple
 
 from tier_cli.errors import (
     ConfigError,
@@ -32,9 +32,6 @@ if TYPE_CHECKING:
     from tier_cli.models import Selection
     from tier_cli.notices import Notice
     from tier_cli.output.check import Verdict
-
-
-T = TypeVar("T")
 
 
 class Inputs(NamedTuple):
@@ -97,7 +94,7 @@ def evaluate(
     """``progress`` is told each metric's name as a database reads it (the CLI's status line)."""
     from datetime import UTC, datetime
 
-    from tier_cli.blueprint.editor import parse_file
+    from tier_cli.blueprint.view import parse_file
     from tier_cli.decide.placement import place
     from tier_cli.decide.recommendation import recommend
     from tier_cli.metrics.snapshot import stale_warning
@@ -231,7 +228,6 @@ def verdict(
     config = inputs.config
     path = str(inputs.render_path)
     selection = config.selection(service)
-    declared = read_dependencies(inputs.render_path, evaluation.parsed, selection)
     try:
         new, result = edit or apply_file_bytes(
             evaluation.data,
@@ -239,7 +235,7 @@ def verdict(
             config.target(rec.target),
             selection,
             inputs.catalogue,
-            declared,
+            read_dependencies(inputs.render_path, evaluation.parsed, selection),
             evaluation.parsed,
         )
     except LegacyPlanRefused as exc:  # the fix is in tiers.toml, not in render.yaml: exit 2
@@ -264,7 +260,7 @@ def verdict(
 
 
 def _parsed_or_none(data: bytes, name: str) -> Parsed | None:
-    from tier_cli.blueprint.editor import parse_file
+    from tier_cli.blueprint.view import parse_file
 
     try:
         return parse_file(data, name)
@@ -318,21 +314,7 @@ def write_file(path: Path, data: bytes, error: type[TierError] = ConfigError) ->
     line with the documented exit code of `error` (3 for render.yaml, 2 for tier's own files)."""
     from tier_cli.textio import write_atomic
 
-    write_with(lambda p, d: write_atomic(p, d, error=error), path, data, error)
-
-
-def write_with(
-    write: Callable[[Path, T], object], path: Path, value: T, error: type[TierError] = ConfigError
-) -> None:
-    """Call a writer of one of tier's own files, turning an OSError into one line."""
-    try:
-        write(path, value)
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise error(
-            f"{path}: cannot be written ({reason}). Tip: check that its folder exists, is a "
-            "folder, is writable and has free space"
-        ) from None
+    write_atomic(path, data, error=error)
 
 
 def same_file(a: Path, b: Path) -> bool:

@@ -37,7 +37,6 @@ if TYPE_CHECKING:
     from tier_cli.notices import Notice
 
 EXIT_OUT_OF_SYNC = 1
-EXIT_CONFIG = 2
 EXIT_INTERNAL = 5
 
 EXIT_HELP = (
@@ -398,9 +397,10 @@ def check(
         sys.stdout.write(verdict_text(verdict).splitlines(keepends=True)[0])
     else:
         sys.stdout.write(FORMATS[output](verdict))
-    for target in (summary, os.environ.get("GITHUB_STEP_SUMMARY") or None):
-        if target:
-            _append(Path(target), verdict_markdown(verdict))
+    targets = [t for t in (summary, os.environ.get("GITHUB_STEP_SUMMARY")) if t]
+    report = verdict_markdown(verdict) if targets else ""  # built once, whatever the targets
+    for target in targets:
+        _append(Path(target), report)
     if not verdict.in_sync:
         raise typer.Exit(EXIT_OUT_OF_SYNC)
 
@@ -441,13 +441,13 @@ def snapshot(
         measured = read_metrics(source, inputs.config.database, progress=progress)
     configured = inputs.beside_tiers(inputs.config.snapshot.path, "snapshot.path")
     path = output or configured
-    work.write_with(write_snapshot, path, measured)
+    write_snapshot(path, measured)
     shown = ", ".join(f"{k} {quantity(v)}" for k, v in measured.values.items())
     if not work.same_file(path, configured):  # -o elsewhere: a one-off, not the project's history
         _error(f"{path}: snapshot written ({shown})")
         return
     history = inputs.beside_tiers(inputs.config.snapshot.history, "snapshot.history")
-    work.write_with(append_history, history, measured)
+    append_history(history, measured)
     _error(f"{path}: snapshot written ({shown}); appended to {history}")
 
 

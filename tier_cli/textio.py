@@ -200,7 +200,7 @@ def _same_owner(tmp: str, info: os.stat_result) -> None:
 STALE_AFTER_S = 60.0  # a temporary file older than this was left by a run that was killed
 
 
-def clean_stale_temporaries(target: Path) -> list[Path]:
+def clean_stale_temporaries(target: Path) -> None:
     """Remove `.NAME.xxxxxxxx.tmp` files (tier's own naming) left beside `target` by killed runs.
 
     Only files of exactly that name, regular, and untouched for STALE_AFTER_S: a run writing
@@ -210,11 +210,10 @@ def clean_stale_temporaries(target: Path) -> list[Path]:
     import time
 
     pattern = re.compile(rf"\.{re.escape(target.name)}\.[a-z0-9_]{{8}}\.tmp")
-    removed: list[Path] = []
     try:
         entries = list(os.scandir(target.parent))
     except OSError:
-        return removed
+        return
     now = time.time()
     for entry in entries:
         if not pattern.fullmatch(entry.name):
@@ -223,8 +222,6 @@ def clean_stale_temporaries(target: Path) -> list[Path]:
             info = entry.stat(follow_symlinks=False)
             if stat.S_ISREG(info.st_mode) and now - info.st_mtime > STALE_AFTER_S:
                 os.unlink(entry.path)
-                removed.append(Path(entry.path))
-    return removed
 
 
 def _new_file_mode() -> int:
@@ -260,7 +257,7 @@ def unified_diff(old: bytes, new: bytes, name: str) -> str:
     )
 
 
-PROJECT_FILE_LIMIT = 4 * 1024 * 1024  # a requirements file or a lock file; uv.lock can be big
+PROJECT_FILE_LIMIT = 4 * MB  # a requirements file or a lock file; uv.lock can be big
 
 
 def read_project_file(folder: Path, relative: str, limit: int = PROJECT_FILE_LIMIT) -> str | None:
@@ -275,16 +272,8 @@ def read_project_file(folder: Path, relative: str, limit: int = PROJECT_FILE_LIM
         base = folder.resolve(strict=True)
         path = (base / relative).resolve(strict=True)
         path.relative_to(base)
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        data = read_file(path, limit)  # NotRegularFile (and a folder) are OSErrors
     except (OSError, ValueError, RuntimeError):
-        return None
-    info = os.fstat(fd)
-    if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
-        os.close(fd)
-        return None
-    with os.fdopen(fd, "rb") as handle:
-        data = handle.read(limit + 1)
-    if len(data) > limit:
         return None
     try:
         return data.decode("utf-8-sig")

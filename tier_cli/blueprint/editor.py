@@ -53,7 +53,7 @@ from tier_cli.blueprint.view import (
 from tier_cli.config.catalogue import Catalogue, Kind, same_plan
 from tier_cli.errors import ConfigError, LegacyPlanRefused, RefusedError
 from tier_cli.models import FieldValue, KeyValueTarget, Selection, TierTarget
-from tier_cli.notices import Notice, notice
+from tier_cli.notices import Notice
 from tier_cli.textio import decode, encode
 
 _PLAN_AFTER = ("type", "name", "runtime", "env")
@@ -334,15 +334,13 @@ def _set_start(
     if plan.command is None:
         if current is None or not current.strip():
             what = "has no startCommand" if current is None else "has an empty startCommand"
-            _say(
-                work,
+            work.note(
                 "start-command-kept",
                 f'{label} {what}; left as is. Tip: set app = "main:app" under '
                 "[render] in tiers.toml to let tier write one.",
             )
         else:
-            _say(
-                work,
+            work.note(
                 "start-command-kept",
                 f"{label} startCommand `{_one_line(current)}` does not run a server tier knows "
                 f"(uvicorn, gunicorn, hypercorn, fastapi run) as its last command; left as "
@@ -355,8 +353,7 @@ def _set_start(
         return
     before = parse_start(current)
     if before is not None and before.server == "hypercorn" and "hypercorn" not in template:
-        _say(
-            work,
+        work.note(
             "server-changed",
             f"{label} ran hypercorn; the tier's template runs another server: check that "
             "it is in your requirements.",
@@ -364,16 +361,14 @@ def _set_start(
         )
     _note_kept(work, label, plan, plan.command, declared, line)
     for option in plan.dropped:
-        _say(
-            work,
+        work.note(
             "start-option-default",
             f"{label} startCommand: {option} is not written: the tier's server does so by default.",
             line,
         )
     missing = sorted(plan.needs - declared.packages) if declared is not None else []
     if missing and declared is not None and declared.unknown is not None:
-        _say(
-            work,
+        work.note(
             "dependencies-unknown",
             f"{label} startCommand now runs {', '.join(missing)}: tier could not tell whether "
             f"the build installs it ({declared.unknown}). Tip: check it does, e.g. "
@@ -399,8 +394,7 @@ def _note_kept(
     tip = ""
     if plan.missing and declared is not None:
         tip = f" Tip: {declared.fix_for(list(plan.missing))} to let tier write the tier's command."
-    _say(
-        work,
+    work.note(
         "start-command-own-workers",
         f"{label} startCommand keeps {server} and its options, with the tier's worker count, "
         f"because {plan.own_workers}.{tip}",
@@ -408,39 +402,26 @@ def _note_kept(
     )
 
 
-def _say(work: Work, code: str, message: str, line: int | None = None) -> None:
-    work.notes.append(notice(code, message, file=work.filename, line=line))
-
-
 def _note_no_database(work: Work, web: ServiceView) -> None:
     databases = work.parsed.view.databases
     if not databases:
-        work.notes.append(
-            notice(
-                "no-database",
-                f"{work.filename} declares no database; no database plan was written.",
-                file=work.filename,
-            )
+        work.note(
+            "no-database",
+            f"{work.filename} declares no database; no database plan was written.",
         )
     elif web.database_ref is not None:
-        work.notes.append(
-            notice(
-                "no-database",
-                f"{web.label}'s DATABASE_URL names database `{web.database_ref}`, which "
-                f"{work.filename} does not declare; no database plan was changed.",
-                file=work.filename,
-            )
+        work.note(
+            "no-database",
+            f"{web.label}'s DATABASE_URL names database `{web.database_ref}`, which "
+            f"{work.filename} does not declare; no database plan was changed.",
         )
     else:
         names = ", ".join(f"`{d.label}`" for d in databases)
-        work.notes.append(
-            notice(
-                "no-database",
-                f"several databases ({names}) and {web.label} has no DATABASE_URL naming one; "
-                'no database plan was changed. Tip: set database = "NAME" under [render] in '
-                "tiers.toml.",
-                file=work.filename,
-            )
+        work.note(
+            "no-database",
+            f"several databases ({names}) and {web.label} has no DATABASE_URL naming one; "
+            'no database plan was changed. Tip: set database = "NAME" under [render] in '
+            "tiers.toml.",
         )
 
 

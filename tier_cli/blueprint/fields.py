@@ -55,7 +55,6 @@ from tier_cli.blueprint.view import Entry
 from tier_cli.config.webfields import CONFLICTS, NOT_ON_FREE
 from tier_cli.errors import ConfigError, RefusedError
 from tier_cli.models import FieldValue, TierTarget
-from tier_cli.notices import notice
 
 
 def to_value(value: FieldValue) -> Value:
@@ -115,15 +114,12 @@ def _check_render_rules(work: Work, web: Entry, subject: str, target: TierTarget
                 f"`{subject}`, or {key} from tier {target.tier} in tiers.toml."
             )
         line = found.key.start_mark.line + 1
-        work.notes.append(
-            notice(
-                "field-overridden",
-                f"{subject} has {conflict.other} (line {line}) beside {key}: {conflict.why}. "
-                f"Tip: remove {conflict.other} from render.yaml, or set it under [tier.web] of "
-                "the tiers without it so that tier manages it.",
-                file=work.filename,
-                line=line,
-            )
+        work.note(
+            "field-overridden",
+            f"{subject} has {conflict.other} (line {line}) beside {key}: {conflict.why}. "
+            f"Tip: remove {conflict.other} from render.yaml, or set it under [tier.web] of "
+            "the tiers without it so that tier manages it.",
+            line=line,
         )
 
 

@@ -20,7 +20,6 @@ from tier_cli.blueprint.view import KEYVALUE_TYPES, Entry, ServiceView, env_var
 from tier_cli.config.catalogue import same_plan
 from tier_cli.errors import RefusedError
 from tier_cli.models import KeyValueTarget, leftover_keyvalue_note
-from tier_cli.notices import notice
 
 
 def edit_keyvalue(
@@ -41,30 +40,24 @@ def edit_keyvalue(
     else:
         name, kind = chosen.name or want.name, chosen.type or "keyvalue"
         if not same_plan(work.catalogue, "keyvalue", chosen.plan or "starter", want.plan):
-            work.notes.append(
-                notice(
-                    "keyvalue-plan-differs",
-                    f"Key Value service `{name}` is on plan {chosen.plan or 'starter (default)'}; "
-                    f"this tier suggests {want.plan}. tier does not change an existing Key Value "
-                    "plan; change it by hand if you want to.",
-                    file=work.filename,
-                )
+            work.note(
+                "keyvalue-plan-differs",
+                f"Key Value service `{name}` is on plan {chosen.plan or 'starter (default)'}; "
+                f"this tier suggests {want.plan}. tier does not change an existing Key Value "
+                "plan; change it by hand if you want to.",
             )
     if env_var(web.node, "REDIS_URL") is None:
         _add_redis_url(work, web, web_view.label, name, kind)
     if chosen is None:
         _add_keyvalue_service(work, web, want, web_view.region)
     elif (chosen.region or "oregon") != (web_view.region or "oregon"):
-        work.notes.append(
-            notice(
-                "keyvalue-region-differs",
-                f"Key Value service `{name}` is in region {chosen.region or 'oregon (default)'} "
-                f"and {web_view.label} in {web_view.region or 'oregon (default)'}: the internal "
-                "connection string only works within one region. Tip: create the Key Value "
-                "service in the web service's region (Render cannot move a service to another "
-                "region).",
-                file=work.filename,
-            )
+        work.note(
+            "keyvalue-region-differs",
+            f"Key Value service `{name}` is in region {chosen.region or 'oregon (default)'} "
+            f"and {web_view.label} in {web_view.region or 'oregon (default)'}: the internal "
+            "connection string only works within one region. Tip: create the Key Value "
+            "service in the web service's region (Render cannot move a service to another "
+            "region).",
         )
 
 

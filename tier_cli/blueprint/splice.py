@@ -26,7 +26,7 @@ from tier_cli.blueprint.spans import (
 from tier_cli.blueprint.view import Entry, Parsed, parse_blueprint
 from tier_cli.config.catalogue import Catalogue
 from tier_cli.errors import RefusedError, TierError
-from tier_cli.notices import Notice
+from tier_cli.notices import Notice, notice
 from tier_cli.textio import dominant_newline
 
 
@@ -75,6 +75,10 @@ class Work:
         self.ops: list[Op] = []
         self.rewritten: set[int] = set()  # ids of scalars whose text is replaced
         self._layout: Layout | None = None
+
+    def note(self, code: str, message: str, line: int | None = None) -> None:
+        """A notice about this file for the user (notices.CODES has the code)."""
+        self.notes.append(notice(code, message, file=self.filename, line=line))
 
     @property
     def text(self) -> str:

@@ -25,6 +25,7 @@ from tier_cli.blueprint.nodes import (
     where,
 )
 from tier_cli.errors import ConfigError, RenderFileError
+from tier_cli.textio import decode
 
 KEYVALUE_TYPES = ("keyvalue", "redis")  # `redis` is the deprecated name of `keyvalue`
 
@@ -98,6 +99,11 @@ class Parsed(NamedTuple):
 def read_blueprint(text: str, filename: str) -> BlueprintView:
     """The services and databases of a Blueprint; RenderFileError if it is not one."""
     return parse_blueprint(text, filename).view
+
+
+def parse_file(data: bytes, filename: str) -> Parsed:
+    """render.yaml's bytes parsed as the editor parses them (RenderFileError if not)."""
+    return parse_blueprint(decode(data, filename).text, filename)
 
 
 def parse_blueprint(text: str, filename: str) -> Parsed:

@@ -60,11 +60,6 @@ def last_seen_recipe_sql(users_table: str) -> str:
     )
 
 
-def queries_for(guess: SchemaGuess) -> dict[str, str]:
-    """The SQL of each metric (NULL: unknown); what [database.activity] measures is left out."""
-    return {w.metric: w.sql for w in written(guess)}
-
-
 def written(guess: SchemaGuess) -> list[Written]:
     """users, active_users and concurrent_users for the guessed schema, each with its why."""
     if guess.users_table is None:

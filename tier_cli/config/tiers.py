@@ -59,17 +59,17 @@ class Tier(NamedTuple):
     @property
     def web_instances(self) -> int:
         """Web instances billed at least: scaling's minInstances, else numInstances, else 1."""
-        scaling = self.web.get("scaling")
-        count = scaling.get("minInstances") if isinstance(scaling, Mapping) else None
-        count = self.web.get("numInstances") if count is None else count
-        return count if isinstance(count, int) and not isinstance(count, bool) else 1
+        return self._instances("minInstances")
 
     @property
     def max_web_instances(self) -> int:
         """Web instances at most (each opens its own database connections): scaling's
         maxInstances, else numInstances, else 1."""
+        return self._instances("maxInstances")
+
+    def _instances(self, bound: str) -> int:
         scaling = self.web.get("scaling")
-        count = scaling.get("maxInstances") if isinstance(scaling, Mapping) else None
+        count = scaling.get(bound) if isinstance(scaling, Mapping) else None
         count = self.web.get("numInstances") if count is None else count
         return count if isinstance(count, int) and not isinstance(count, bool) else 1
 

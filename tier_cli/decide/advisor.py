@@ -72,10 +72,6 @@ class Headroom(NamedTuple):
     def remaining(self) -> float | None:
         return None if self.value is None else self.threshold - self.value
 
-    @property
-    def used(self) -> float | None:
-        return None if self.value is None else self.value / self.threshold
-
 
 class ConnectionLimits(NamedTuple):
     """The database plans' connection limits (Render's catalogue), for rule 4."""

@@ -24,9 +24,15 @@ WORKERS = re.compile(r"(?:--workers[ =]|-w ?)(\d+)")
 """The worker count in a gunicorn or uvicorn command; without one, a single worker."""
 
 
-def workers(start_command: str) -> int:
+def written_workers(start_command: str) -> int | None:
+    """The worker count the command writes, None when it writes none."""
     found = WORKERS.search(start_command)
-    return int(found.group(1)) if found else 1
+    return int(found.group(1)) if found else None
+
+
+def workers(start_command: str) -> int:
+    written = written_workers(start_command)
+    return 1 if written is None else written
 
 
 class Budget(NamedTuple):

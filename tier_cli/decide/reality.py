@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tier_cli.config.catalogue import Catalogue, Kind, Plan
 from tier_cli.config.tiers import Tier, TierConfig
-from tier_cli.decide.connections import WORKERS as _WORKERS
+from tier_cli.decide.connections import written_workers
 from tier_cli.decide.costs import Cost, monthly_cost
 from tier_cli.notices import Notice, notice
 
@@ -119,9 +119,8 @@ def reality_checks(tier: Tier, config: TierConfig, catalogue: Catalogue) -> list
     web = catalogue.find("web", tier.web_plan)
     if web is not None:
         out.extend(_size_beliefs(tier, web, catalogue, at, file))
-    workers = _WORKERS.search(tier.start_command)
-    if web is not None and workers:
-        n = int(workers.group(1))
+    n = written_workers(tier.start_command)
+    if web is not None and n:
         if web.ram_mb / n < MB_PER_WORKER:
             out.append(
                 notice(

@@ -40,10 +40,6 @@ class Trend(NamedTuple):
     note: str  # one line for people
     peaks: dict[str, tuple[float, datetime]] = {}  # noqa: RUF012  # metric -> highest, when
 
-    @property
-    def enough(self) -> bool:
-        return bool(self.per_week)
-
 
 def history_peaks(points: Sequence[Metrics]) -> dict[str, tuple[float, datetime]]:
     """For each metric the table marks history_peak: its highest value and when (latest wins)."""
