@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from tier_cli.errors import (
     ConfigError,
@@ -19,6 +19,7 @@ from tier_cli.errors import (
     RenderFileError,
     TierError,
 )
+from tier_cli.record import Record
 
 if TYPE_CHECKING:
     from tier_cli.blueprint.deps import Declared
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     from tier_cli.output.check import Verdict
 
 
-class Inputs(NamedTuple):
+class Inputs(Record):
     """What every command loads first: the catalogue and tiers.toml, and where render.yaml is."""
 
     catalogue: Catalogue
@@ -67,7 +68,7 @@ def load_inputs(render: Path | None, tiers: Path | None, demo: bool = False) -> 
     return Inputs(catalogue, load_config(tiers_path, catalogue), render_path, tiers_path)
 
 
-class MetricsRequest(NamedTuple):
+class MetricsRequest(Record):
     """Where the metrics come from, as the flags said."""
 
     database_url: str | None = None
@@ -77,7 +78,7 @@ class MetricsRequest(NamedTuple):
     allow_superuser: bool = False  # --allow-superuser: connect even as a role with server powers
 
 
-class Evaluation(NamedTuple):
+class Evaluation(Record):
     """render.yaml read and placed, metrics read, the recommendation made."""
 
     data: bytes  # render.yaml's bytes as read
@@ -138,7 +139,7 @@ def trend(inputs: Inputs, rec: Recommendation) -> Trend:
     return growth(history, rec.metrics, nxt)
 
 
-class Applied(NamedTuple):
+class Applied(Record):
     """What `tier apply` would write: the old and new bytes and what changed."""
 
     path: Path

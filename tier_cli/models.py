@@ -6,10 +6,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
-from typing import NamedTuple, Union
+from typing import Union
 
 from tier_cli.metrics.table import METRIC_NAMES
 from tier_cli.notices import Notice, notice
+from tier_cli.record import Record
 
 __all__ = ["METRIC_NAMES"]  # defined by the metric table (metrics/table.py), kept here for imports
 
@@ -17,7 +18,7 @@ __all__ = ["METRIC_NAMES"]  # defined by the metric table (metrics/table.py), ke
 _EMPTY: Mapping[str, str] = MappingProxyType({})  # immutable defaults, safe to share
 
 
-class Metrics(NamedTuple):
+class Metrics(Record):
     """What was measured. A value of None means the metric could not be measured (unknown)."""
 
     values: Mapping[str, float | None]
@@ -31,7 +32,7 @@ class Metrics(NamedTuple):
         return self.values.get(name)
 
 
-class ActivitySource(NamedTuple):
+class ActivitySource(Record):
     """A table of user events ([database.activity]): the peak of concurrent users comes from it."""
 
     table: str  # possibly schema-qualified: "activity", "public.events"
@@ -41,7 +42,7 @@ class ActivitySource(NamedTuple):
     window_minutes: int = 5  # distinct users within one window are "concurrent"
 
 
-class DatabaseSettings(NamedTuple):
+class DatabaseSettings(Record):
     """How to read metrics from PostgreSQL safely (tiers.toml [database])."""
 
     connect_timeout_s: int = 5
@@ -57,7 +58,7 @@ class DatabaseSettings(NamedTuple):
     pool_per_worker: int = 15  # connections one web worker may open: SQLAlchemy's 5 + 10 overflow
 
 
-class KeyValueTarget(NamedTuple):
+class KeyValueTarget(Record):
     """The Key Value (Redis) instance a tier needs."""
 
     name: str
@@ -69,7 +70,7 @@ class KeyValueTarget(NamedTuple):
 FieldValue = Union[str, int, float, bool, tuple["FieldValue", ...], Mapping[str, "FieldValue"]]  # noqa: UP007
 
 
-class TierTarget(NamedTuple):
+class TierTarget(Record):
     """What render.yaml should say for one tier."""
 
     tier: str
@@ -81,7 +82,7 @@ class TierTarget(NamedTuple):
     managed: tuple[str, ...] = ()  # web fields some tier sets: removed when this one does not
 
 
-class Selection(NamedTuple):
+class Selection(Record):
     """Which entries of render.yaml to act on, when the user names them (flag or tiers.toml)."""
 
     service: str | None = None
@@ -89,7 +90,7 @@ class Selection(NamedTuple):
     app: str | None = None  # the ASGI app to use when the startCommand cannot be understood
 
 
-class SchemaGuess(NamedTuple):
+class SchemaGuess(Record):
     """What `tier init` found in a database's schema (information_schema), for the metric SQL."""
 
     users_table: str | None  # schema-qualified, e.g. "public.users"; None: nothing likely found

@@ -8,7 +8,9 @@ text is made at the output end (output/), never here; `[warnings] ignore` in tie
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Literal, NamedTuple
+from typing import Literal
+
+from tier_cli.record import Record
 
 Severity = Literal["notice", "warning"]
 
@@ -76,7 +78,7 @@ CODES: dict[str, tuple[Severity, str]] = {
 }
 
 
-class Notice(NamedTuple):
+class Notice(Record):
     """One warning or notice: what, how serious, where, and the sentence a person reads."""
 
     code: str

@@ -12,16 +12,17 @@ import errno
 import os
 import stat
 from pathlib import Path
-from typing import Literal, NamedTuple
+from typing import Literal
 
 from tier_cli.errors import RenderFileError, TierError
+from tier_cli.record import Record
 
 BOM = b"\xef\xbb\xbf"
 
 Newline = Literal["\n", "\r\n"]
 
 
-class Decoded(NamedTuple):
+class Decoded(Record):
     """The file as text, and what is needed to turn the text back into the same bytes."""
 
     text: str  # without the BOM; line endings exactly as in the file

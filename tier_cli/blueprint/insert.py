@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from typing import NamedTuple, Union
+from typing import Union
 
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -29,6 +29,7 @@ from tier_cli.blueprint.spans import (
     line_start,
     plain_or_quoted,
 )
+from tier_cli.record import Record
 
 Scalar = Union[str, int, float, bool]  # noqa: UP007
 Pairs = tuple[tuple[str, "Value"], ...]
@@ -39,7 +40,7 @@ INT = "tag:yaml.org,2002:int"
 FLOAT = "tag:yaml.org,2002:float"
 
 
-class Layout(NamedTuple):
+class Layout(Record):
     """How this file indents: nested mappings by `step`, sequences by `seq_offset` under a key."""
 
     step: int = 2
@@ -83,7 +84,7 @@ def _most_common(counts: Counter[int], ok: Callable[[int], bool], default: int) 
     return default
 
 
-class Insertion(NamedTuple):
+class Insertion(Record):
     """`text` goes in at offset `pos`; the first new line starts `skip` characters into it."""
 
     pos: int

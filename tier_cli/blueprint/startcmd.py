@@ -30,7 +30,8 @@ from __future__ import annotations
 
 import re
 import shlex
-from typing import NamedTuple
+
+from tier_cli.record import Record
 
 _PEEL = re.compile(
     r"""
@@ -75,7 +76,7 @@ _ALIASES = {
 }
 
 
-class Option(NamedTuple):
+class Option(Record):
     """One option as written: its name, its value (None for a flag) and where its words are."""
 
     name: str  # as written: "-w", "--log-level"
@@ -84,7 +85,7 @@ class Option(NamedTuple):
     end: int  # end of its last word in Command.body
 
 
-class Command(NamedTuple):
+class Command(Record):
     """A startCommand that runs a Python web server."""
 
     prefix: str  # kept byte for byte: "", "cd backend && ", "python init_db.py && ", "uv run "
@@ -457,7 +458,7 @@ _SERVER_PACKAGE = {
 }
 
 
-class StartPlan(NamedTuple):
+class StartPlan(Record):
     """What to write as the startCommand, and what to tell the user about it."""
 
     command: str | None  # None: leave the startCommand as it is

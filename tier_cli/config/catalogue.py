@@ -8,15 +8,16 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from functools import cache
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal
 
 from tier_cli.models import DATA
+from tier_cli.record import Record
 
 Kind = Literal["web", "postgres", "keyvalue"]
 KINDS: tuple[Kind, ...] = ("web", "postgres", "keyvalue")
 
 
-class Plan(NamedTuple):
+class Plan(Record):
     kind: Kind
     name: str
     aliases: tuple[str, ...]
@@ -36,7 +37,7 @@ class Plan(NamedTuple):
         return (self.name, *self.aliases)
 
 
-class Catalogue(NamedTuple):
+class Catalogue(Record):
     as_of: str
     plans: tuple[Plan, ...]
     defaults: Mapping[str, str]

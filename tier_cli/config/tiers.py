@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from itertools import pairwise
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, NamedTuple, NoReturn
+from typing import Any, NoReturn
 
 from tier_cli.config.catalogue import KINDS, Catalogue, Kind
 from tier_cli.config.paths import inside_project
@@ -36,6 +36,7 @@ from tier_cli.models import (
     TierTarget,
 )
 from tier_cli.notices import CODES
+from tier_cli.record import Record
 from tier_cli.textio import TIERS_LIMIT, NotRegularFile, read_file
 
 TIER_NAME = re.compile(r"[a-z0-9+._-]+")  # tiers are data: any names, ordered as in the file
@@ -43,7 +44,7 @@ APP_PLACEHOLDER = "{app}"
 _EMPTY_FIELDS: Mapping[str, FieldValue] = MappingProxyType({})
 
 
-class Tier(NamedTuple):
+class Tier(Record):
     name: str
     web_plan: str
     database_plan: str
@@ -74,7 +75,7 @@ class Tier(NamedTuple):
         return count if isinstance(count, int) and not isinstance(count, bool) else 1
 
 
-class Policy(NamedTuple):
+class Policy(Record):
     """How the advisor turns readings into a tier ([decision])."""
 
     dead_band: float = 0.2  # downgrade only when metrics are this far below the lower threshold
@@ -87,7 +88,7 @@ class Policy(NamedTuple):
     pin: str | None = None  # hold render.yaml on this tier whatever the metrics say
 
 
-class SnapshotSettings(NamedTuple):
+class SnapshotSettings(Record):
     """Where `tier snapshot` writes, and how old a snapshot may get ([snapshot])."""
 
     path: str = ".tier/metrics.json"  # relative to the folder of tiers.toml
@@ -95,14 +96,14 @@ class SnapshotSettings(NamedTuple):
     max_age_days: float = 7.0
 
 
-class RenderSettings(NamedTuple):
+class RenderSettings(Record):
     service: str | None = None
     database: str | None = None
     app: str | None = None
     keyvalue_name: str = "cache"
 
 
-class TierConfig(NamedTuple):
+class TierConfig(Record):
     path: str
     tiers: tuple[Tier, ...]
     policy: Policy = Policy()

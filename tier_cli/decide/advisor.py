@@ -16,8 +16,6 @@ A metric that could not be measured (None) never triggers anything and is report
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from tier_cli.config.tiers import Tier, TierConfig
 from tier_cli.metrics.table import (
     ACTIVE_USERS,
@@ -29,11 +27,12 @@ from tier_cli.metrics.table import (
 from tier_cli.models import Metrics
 from tier_cli.notices import Notice, notice
 from tier_cli.numbers import quantity
+from tier_cli.record import Record
 
 MB_PER_GB = 1024
 
 
-class Reason(NamedTuple):
+class Reason(Record):
     """One fact that puts the recommendation where it is."""
 
     metric: str
@@ -60,7 +59,7 @@ class Reason(NamedTuple):
         return f"{self.metric} {v} not clearly below {t}: staying on {self.tier} (dead band)"
 
 
-class Headroom(NamedTuple):
+class Headroom(Record):
     """How far a metric is from the next tier's threshold."""
 
     metric: str
@@ -73,14 +72,14 @@ class Headroom(NamedTuple):
         return None if self.value is None else self.threshold - self.value
 
 
-class ConnectionLimits(NamedTuple):
+class ConnectionLimits(Record):
     """The database plans' connection limits (Render's catalogue), for rule 4."""
 
     current: int | None  # of the plan render.yaml's database is on
     tiers: tuple[int | None, ...]  # of each tier's database_plan, in the tiers' order
 
 
-class Decision(NamedTuple):
+class Decision(Record):
     recommended: str
     current: str | None
     reasons: tuple[Reason, ...]

@@ -8,15 +8,16 @@ a part of it has no known price or can grow on its own (`storageAutoscalingEnabl
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Literal, NamedTuple
+from typing import Literal
 
 from tier_cli.config.catalogue import Catalogue, Kind
 from tier_cli.numbers import usd
+from tier_cli.record import Record
 
 Part = Literal["web", "postgres", "storage", "keyvalue"]
 
 
-class Instances(NamedTuple):
+class Instances(Record):
     """How many instances of the web service Render bills: `numInstances`, or a scaling range."""
 
     low: int = 1
@@ -28,7 +29,7 @@ class Instances(NamedTuple):
         return f" x {self.low}-{self.high}"
 
 
-class Billed(NamedTuple):
+class Billed(Record):
     """What is billed, as it stands (or would stand) in render.yaml: plans and their counts."""
 
     web_plan: str
@@ -39,7 +40,7 @@ class Billed(NamedTuple):
     keyvalue_plan: str | None = None
 
 
-class CostLine(NamedTuple):
+class CostLine(Record):
     part: Part
     plan: str  # the plan's name as written, or "15 GB" for a disk
     usd: float | None  # one unit a month; None: no known price
@@ -56,7 +57,7 @@ class CostLine(NamedTuple):
         return f"{self.part} {self.plan} {usd(self.usd)}{count}"
 
 
-class Cost(NamedTuple):
+class Cost(Record):
     lines: tuple[CostLine, ...]
 
     @property

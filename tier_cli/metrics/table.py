@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Literal, NamedTuple
+from typing import Literal
+
+from tier_cli.record import Record
 
 Source = Literal["count", "table", "peak", "extension", "plain"]
 
 
-class Metric(NamedTuple):
+class Metric(Record):
     """One metric tier reads."""
 
     name: str

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any
 
 from tier_cli.config.tiers import Tier
 from tier_cli.decide.recommendation import Recommendation
@@ -22,16 +22,17 @@ from tier_cli.output.escape import (
     terminal,
 )
 from tier_cli.output.report import cost_line, recommendation_json
+from tier_cli.record import Record
 
 
-class Difference(NamedTuple):
+class Difference(Record):
     """One field render.yaml would change to reach the target tier."""
 
     text: str  # "api plan starter -> pro"
     line: int  # 1-based line in render.yaml
 
 
-class Verdict(NamedTuple):
+class Verdict(Record):
     rec: Recommendation
     render: str  # the render.yaml path as given
     differences: tuple[Difference, ...]

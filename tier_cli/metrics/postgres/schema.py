@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 from tier_cli.models import SchemaGuess
+from tier_cli.record import Record
 
 COLUMNS_SQL = """
 SELECT c.table_schema::text, c.table_name::text, c.column_name::text, c.data_type::text,
@@ -86,24 +87,24 @@ _PASSED_OVER = re.compile(r"admin")  # the admin site's log records staff, not u
 Table = tuple[str, str]  # (schema, name)
 
 
-class Column(NamedTuple):
+class Column(Record):
     type: str
     references: Table | None = None  # the table a one-column foreign key on it references
 
 
-class Probe(NamedTuple):
+class Probe(Record):
     """A count inspect_schema makes: all rows, or the rows of the last active_days by time."""
 
     table: Table
     time_column: str | None = None
 
 
-class Stats(NamedTuple):
+class Stats(Record):
     rows: int | None = None  # None: not counted (timeout, no permission)
     recent: int | None = None  # rows in the last active_days, by the table's time column
 
 
-class Candidate(NamedTuple):
+class Candidate(Record):
     """A table that records when a user did something."""
 
     table: Table
