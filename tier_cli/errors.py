@@ -47,12 +47,12 @@ class MetricsError(TierError):
 # them: an unencoded `/`, `?`, `#`, `@` or space in a password moves where it thinks the host
 # starts. A plain user name before the first `:` stays; the rest, to the last `@`, is hidden. A
 # URL given as a path (--metrics URL) comes back with its `//` made one `/`.
-_URL_CREDENTIALS = re.compile(
-    r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://|\bpostgres(?:ql)?:/)(?P<cred>[^\n]*)@"
-)
-_PLAIN_USER = re.compile(r"[^:/?#@\s]*")
-_KV_PASSWORD = re.compile(r"(?P<head>\bpassword\s*=\s*)(?P<pw>'[^']*'|\S+)", re.IGNORECASE)
-_QUERY_PASSWORD = re.compile(r"(?P<head>[?&]password=)(?P<pw>[^&\s]*)", re.IGNORECASE)
+# The patterns are compiled on first use (re's own cache keeps them): a run that prints no
+# message needs none, and compiling them costs a start-up that does.
+_URL_CREDENTIALS = r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://|\bpostgres(?:ql)?:/)(?P<cred>[^\n]*)@"
+_PLAIN_USER = r"[^:/?#@\s]*"
+_KV_PASSWORD = r"(?i)(?P<head>\bpassword\s*=\s*)(?P<pw>'[^']*'|\S+)"
+_QUERY_PASSWORD = r"(?i)(?P<head>[?&]password=)(?P<pw>[^&\s]*)"
 
 
 def mask(text: str, *secrets: str | None) -> str:
@@ -65,14 +65,14 @@ def mask(text: str, *secrets: str | None) -> str:
     for secret in secrets:
         if secret:
             text = _alone(secret).sub("***", text)
-    text = _URL_CREDENTIALS.sub(_credentials, text)
-    text = _QUERY_PASSWORD.sub(lambda m: m["head"] + "***", text)
-    return _KV_PASSWORD.sub(lambda m: m["head"] + "***", text)
+    text = re.sub(_URL_CREDENTIALS, _credentials, text)
+    text = re.sub(_QUERY_PASSWORD, lambda m: m["head"] + "***", text)
+    return re.sub(_KV_PASSWORD, lambda m: m["head"] + "***", text)
 
 
 def _credentials(m: re.Match[str]) -> str:
     user, colon, password = m["cred"].partition(":")
-    if colon and _PLAIN_USER.fullmatch(user):
+    if colon and re.fullmatch(_PLAIN_USER, user):
         return f"{m['head']}{user}:{_hidden(password)}@"
     return f"{m['head']}***@"
 
@@ -103,6 +103,6 @@ def url_secrets(url: str | None) -> tuple[str, ...]:
         except ValueError:
             password = None
     else:
-        found = _KV_PASSWORD.search(url)
+        found = re.search(_KV_PASSWORD, url)
         password = found["pw"].strip("'") if found else None
     return (password, unquote(password)) if password else ()

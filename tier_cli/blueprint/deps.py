@@ -28,7 +28,7 @@ from collections.abc import Callable
 from tier_cli.blueprint.startcmd import last_command_start
 from tier_cli.record import Record
 
-_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[([^\]]*)\])?")
+_NAME = r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[([^\]]*)\])?"  # compiled on first use
 # Distributions that bring others with them (the ones a server needs).
 _BRINGS: dict[str, frozenset[str]] = {
     "uvicorn-worker": frozenset({"gunicorn", "uvicorn"}),
@@ -242,7 +242,7 @@ def _is_script(words: list[str]) -> bool:
 
 
 def _name(spec: str) -> str:
-    match = _NAME.match(spec)
+    match = re.match(_NAME, spec)
     return match.group(1) if match else ""
 
 
@@ -300,7 +300,7 @@ def _specs(specs: list[str]) -> set[str]:
     """Names from PEP 508 specs, with what a known extra brings (`fastapi[standard]`)."""
     out: set[str] = set()
     for spec in specs:
-        match = _NAME.match(spec)
+        match = re.match(_NAME, spec)
         if not match:
             continue
         name = normalise(match.group(1))

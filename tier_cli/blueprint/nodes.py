@@ -178,10 +178,11 @@ def _compose(text: str) -> Node | None:
 # less than what follows, `"key":value` in a flow sequence and a flow collection as a key in
 # a flow collection; an anchor or alias name followed by one of `?:%@` or a backquote ends
 # there for libyaml but goes on for ruamel (`&a:b`); the tag `!` alone on an empty value means
-# null to the pure parser and a string to libyaml.
+# null to the pure parser and a string to libyaml. The characters of the first kind are looked
+# for with `in`: as a character class they cost milliseconds of start-up to compile.
+_C_UNSURE_CHARACTERS = "\t\x85\u2028\u2029\ufeff"
 _C_UNSURE = re.compile(
-    r"[\t\x85\u2028\u2029\ufeff]"
-    r"|^%|^\.\.\."
+    r"^%|^\.\.\."
     r"|[|>][-+0-9]*#"
     r"|[|>][-+0-9]*[ ]*(?:#[^\r\n]*)?(?:\r\n|\r|\n)[ ]+(?:\r\n|\r|\n)"
     r"|[\"'\]}][ ]*:(?![ \r\n])"
@@ -189,8 +190,8 @@ _C_UNSURE = re.compile(
     r"|(?<![^\s\[{,])!(?![^\s,\]}])",
     re.MULTILINE,
 )
-_ANCHOR_NAME = re.compile(r"[A-Za-z0-9_-]+(?=[\s,\]}]|$)")
-_TAG = re.compile(r"!\S*[ ]*")  # a tag and the spaces after it
+_ANCHOR_NAME = r"[A-Za-z0-9_-]+(?=[\s,\]}]|$)"
+_TAG = r"!\S*[ ]*"  # a tag and the spaces after it
 # Deeper trees go to the pure parser, which fails on deep nesting with a RecursionError where
 # libyaml does not. Before parsing, a bound on the depth keeps libyaml's own recursion off
 # pathological input: flow brackets, plus two levels per column a block node can start at.
@@ -200,7 +201,11 @@ _C_MAX_DEPTH_BOUND = 5000  # libyaml overflowed an 8 MB C stack between 20,000 a
 
 def _compose_c(text: str) -> tuple[Node | None] | None:
     """(root,) from the C parser, or None when the pure parser must read the text."""
-    if _C_UNSURE.search(text) or _depth_bound(text) > _C_MAX_DEPTH_BOUND:
+    if (
+        any(character in text for character in _C_UNSURE_CHARACTERS)
+        or _C_UNSURE.search(text)
+        or _depth_bound(text) > _C_MAX_DEPTH_BOUND
+    ):
         return None
     try:
         root: Node | None = CComposer(text).get_single_node()
@@ -294,9 +299,9 @@ def _anchor_at(text: str, pos: int) -> str | Literal[False] | None:
     could see it differently: an anchor after a tag (the pure parser then starts the node at
     the anchor), one that could be on another line, or a name libyaml ends early."""
     if text.startswith("&", pos):
-        name = _ANCHOR_NAME.match(text, pos + 1)
+        name = re.compile(_ANCHOR_NAME).match(text, pos + 1)
         return False if name is None else name.group(0)
-    tag = _TAG.match(text, pos)
+    tag = re.compile(_TAG).match(text, pos)
     assert tag is not None
     after = tag.end()
     if after >= len(text) or text[after] in "&#\r\n":

@@ -16,7 +16,7 @@ from ruamel.yaml.resolver import VersionedResolver
 from tier_cli.blueprint.nodes import NULL, STR
 from tier_cli.record import Record
 
-_BLOCK_HEADER = re.compile(r"[|>](?:([1-9])?([+-])?|([+-])([1-9]))")
+_BLOCK_HEADER = r"[|>](?:([1-9])?([+-])?|([+-])([1-9]))"  # compiled on first use
 _PLAIN_FIRST_FORBIDDEN = set("-?:,[]{}#&*!|>'\"%@`")
 _FLOW_INDICATORS = set(",[]{}")
 
@@ -130,7 +130,7 @@ def scalar_span(text: str, node: ScalarNode, key: Node, parent_indent: int) -> S
 
 def _block_span(text: str, node: ScalarNode, start: int, parent_indent: int) -> ScalarSpan:
     header_end = line_end(text, start)
-    header = _BLOCK_HEADER.match(text, start, header_end)
+    header = re.compile(_BLOCK_HEADER).match(text, start, header_end)
     if header is None:
         raise SpanError(f"block scalar header at offset {start}")
     digit = header.group(1) or header.group(4)
@@ -216,7 +216,7 @@ def ending_block(text: str, node: Node) -> ScalarNode | None:
         last = last.value[-1] if isinstance(last, SequenceNode) else last.value[-1][1]
     if last.style not in ("|", ">"):
         return None
-    header = _BLOCK_HEADER.match(text, value_start(text, last))
+    header = re.compile(_BLOCK_HEADER).match(text, value_start(text, last))
     return last if header is not None and "-" not in header.group(0) else None
 
 

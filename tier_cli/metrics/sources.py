@@ -59,7 +59,7 @@ def resolve_url(source: MetricsSource) -> str | None:
     return clean_url(env, "DATABASE_URL") if env else None
 
 
-_DRIVER_SCHEME = re.compile(r"^postgres(?:ql)?(?:\+[A-Za-z0-9_]+)?://", re.IGNORECASE)
+_DRIVER_SCHEME = r"(?i)^postgres(?:ql)?(?:\+[A-Za-z0-9_]+)?://"  # compiled on first use
 
 
 def clean_url(url: str, given_by: str) -> str:
@@ -71,7 +71,7 @@ def clean_url(url: str, given_by: str) -> str:
             f"{given_by}: the database URL {where} with {what}. Tip: remove the whitespace "
             "around it (a file read with $(cat ...) or a pasted line break often adds one)"
         )
-    return _DRIVER_SCHEME.sub("postgresql://", url, count=1)
+    return re.sub(_DRIVER_SCHEME, "postgresql://", url, count=1)
 
 
 def read_metrics(

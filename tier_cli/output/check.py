@@ -159,13 +159,13 @@ def _why(rec: Recommendation) -> str:
     return f"recommended: {rec.recommended}"
 
 
-_WHERE = re.compile(r"^(?P<file>[^\s:,]+):(?P<line>\d+)(?::\d+)?: ")
+_WHERE = r"^(?P<file>[^\s:,]+):(?P<line>\d+)(?::\d+)?: "  # compiled on first use
 
 
 def error_annotation(message: str, exit_code: int) -> str:
     """`::error` for a run that could not tell (exits 2 to 5): on the file and line the message
     starts with (`render.yaml:5:3: ...`), else without a place."""
-    found = _WHERE.match(message)
+    found = re.match(_WHERE, message)
     where = ""
     if found:
         where = f"file={_property(found['file'])},line={found['line']},"
