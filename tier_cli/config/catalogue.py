@@ -1,16 +1,14 @@
 """Render's plans as a dated table: names, aliases, sizes, prices, legacy status, defaults.
 
-The data lives in data/render_plans.toml; this module only reads and answers questions about it.
+The data lives in config/render_plans.py; this module only reads and answers questions about it.
 """
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from functools import cache
 from typing import Any, Literal
 
-from tier_cli.models import DATA
 from tier_cli.record import Record
 
 Kind = Literal["web", "postgres", "keyvalue"]
@@ -98,12 +96,12 @@ def _plan(kind: Kind, raw: Mapping[str, Any]) -> Plan:
 
 @cache
 def load_catalogue() -> Catalogue:
-    text = (DATA / "render_plans.toml").read_text("utf-8")
-    raw = tomllib.loads(text)
-    plans = tuple(_plan(kind, entry) for kind in KINDS for entry in raw[kind])
+    from tier_cli.config import render_plans as data
+
+    entries = {"web": data.WEB, "postgres": data.POSTGRES, "keyvalue": data.KEYVALUE}
     return Catalogue(
-        as_of=raw["as_of"],
-        plans=plans,
-        defaults=raw["defaults"],
-        storage_usd_per_gb=float(raw["storage"]["postgres_usd_per_gb"]),
+        as_of=data.AS_OF,
+        plans=tuple(_plan(kind, entry) for kind in KINDS for entry in entries[kind]),
+        defaults=dict(data.DEFAULTS),
+        storage_usd_per_gb=float(data.STORAGE["postgres_usd_per_gb"]),
     )
