@@ -4,7 +4,6 @@ Heavy modules (psycopg, rich, ruamel.yaml) are imported inside the commands that
 `tier check --metrics FILE` starts fast.
 """
 
-from __future__ import annotations
 
 import contextlib
 import copy
@@ -529,7 +528,7 @@ def _append(path: Path, text: str) -> None:
         ) from None
 
 
-def _reads_database(request: MetricsRequest) -> bool:
+def _reads_database(request: "MetricsRequest") -> bool:
     """Whether the metrics come from a database (where a status line helps), not a file."""
     from tier_cli.metrics.sources import MetricsSource, resolve_url
 
@@ -539,7 +538,7 @@ def _reads_database(request: MetricsRequest) -> bool:
     return request.metrics is None and bool(url)
 
 
-def _notes(path: str, notes: tuple[Notice, ...]) -> None:
+def _notes(path: str, notes: "tuple[Notice, ...]") -> None:
     for note in notes:
         _error(f"{path}: {note.severity}: {note.text()}")
 
