@@ -137,6 +137,9 @@ def parse_start(command: str | None) -> Command | None:
             return None
         if set(raw) <= set(";&|<>()") or re.search(r"(?<!\\)[;&|<>()]", _unquoted(raw)):
             return None
+        if not any(ch in raw for ch in "'\"\\"):
+            words.append(raw)  # what shlex gives for a word without quotes or escapes
+            continue
         try:
             split = shlex.split(raw, comments=False, posix=True)
         except ValueError:
@@ -183,6 +186,10 @@ def find_prefix(command: str | None) -> str:
     return command[: peel.end() if peel else start]
 
 
+_SHELL_SPECIAL = frozenset("\\'\"`$)#|&;\n")
+"""The characters last_command_start looks at; it steps over any other."""
+
+
 def last_command_start(command: str) -> int | None:
     """Offset where the last shell command starts (after `&&`, `;`, `&` or a line break and
     the blanks that follow); None when it runs only if another fails or reads a pipe (`||`,
@@ -198,6 +205,9 @@ def last_command_start(command: str) -> int | None:
                 continue
             if ch == quote:
                 quote = ""
+            i += 1
+            continue
+        if ch not in _SHELL_SPECIAL:  # most of a command: nothing below applies
             i += 1
             continue
         if ch == "\\":
