@@ -51,6 +51,12 @@ def decode(data: bytes, filename: str) -> Decoded:
     return Decoded(text=text, bom=bom, newline=dominant_newline(text))
 
 
+def without_bom(data: bytes) -> bytes:
+    """The bytes after a leading UTF-8 BOM. ``without_bom(data).decode()`` is what the codec
+    "utf-8-sig" gives, without looking that codec up (an import at every start)."""
+    return data[len(BOM) :] if data.startswith(BOM) else data
+
+
 def encode(text: str, decoded: Decoded) -> bytes:
     """The text back to bytes, with the BOM restored when the file had one."""
     data = text.encode("utf-8")
@@ -277,6 +283,6 @@ def read_project_file(folder: Path, relative: str, limit: int = PROJECT_FILE_LIM
     except (OSError, ValueError, RuntimeError):
         return None
     try:
-        return data.decode("utf-8-sig")
+        return without_bom(data).decode("utf-8")
     except UnicodeDecodeError:
         return None

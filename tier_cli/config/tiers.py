@@ -37,7 +37,7 @@ from tier_cli.models import (
 )
 from tier_cli.notices import CODES
 from tier_cli.record import Record
-from tier_cli.textio import TIERS_LIMIT, NotRegularFile, read_file
+from tier_cli.textio import TIERS_LIMIT, NotRegularFile, read_file, without_bom
 
 TIER_NAME = re.compile(r"[a-z0-9+._-]+")  # tiers are data: any names, ordered as in the file
 APP_PLACEHOLDER = "{app}"
@@ -163,7 +163,7 @@ def load_config(path: Path, catalogue: Catalogue) -> TierConfig:
             f"{name}: cannot be read ({exc.strerror}). Tip: check the path and its permissions"
         ) from None
     try:
-        raw = tomllib.loads(data.decode("utf-8-sig"))
+        raw = tomllib.loads(without_bom(data).decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise ConfigError(
             f"{name}: not UTF-8 (byte {exc.start}). Tip: save the file as UTF-8"
