@@ -33,15 +33,15 @@ import shlex
 
 from tier_cli.record import Record
 
-_PEEL = re.compile(
+_PEEL = (  # compiled on first use (_peeled): most commands start with their server
     r"""
     (?:[A-Za-z_][A-Za-z0-9_]*=(?:'[^'\n]*'|"[^"\n]*"|[^\s;&|'"`$()])*[ \t]+)*
     (?:exec[ \t]+)?
     (?:(?:[^\s;&|'"]*/)?(?:uv|poetry|pipenv)[ \t]+run[ \t]+)?
     (?:python(?:3(?:\.\d+)?)?[ \t]+-m[ \t]+)?
-    """,
-    re.VERBOSE,
+    """
 )
+_RUNNERS = ("uv", "poetry", "pipenv")
 _APP = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*(?:\([^()]*\))?")
 _MODULE = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
 _PYTHON = re.compile(r"python(?:3(?:\.\d+)?)?")
@@ -122,8 +122,7 @@ def parse_start(command: str | None) -> Command | None:
     start = last_command_start(command)
     if start is None:
         return None
-    peel = _PEEL.match(command, start)
-    prefix_end = peel.end() if peel else start
+    prefix_end = _peeled(command, start)
     prefix = command[:prefix_end]
     rest = command[prefix_end:].rstrip()
     spans = _word_spans(rest)
@@ -182,12 +181,28 @@ def find_prefix(command: str | None) -> str:
     start = last_command_start(command)
     if start is None:
         return ""
-    peel = _PEEL.match(command, start)
-    return command[: peel.end() if peel else start]
+    return command[: _peeled(command, start)]
 
 
 _SHELL_SPECIAL = frozenset("\\'\"`$)#|&;\n")
 """The characters last_command_start looks at; it steps over any other."""
+
+
+def _peeled(command: str, start: int) -> int:
+    """Where the server's word is, after the prefix _PEEL takes from `start` (assignments,
+    `exec`, a runner's `run`, `python -m`). Each part of _PEEL begins with a first word that has
+    an `=`, is `exec`, ends in a runner's name or starts with `python`: without one, the prefix
+    is empty and the expression is not needed."""
+    first = command[start:].split(None, 1)[0] if command[start:].strip() else ""
+    if not (
+        "=" in first
+        or first == "exec"
+        or first.rsplit("/", 1)[-1] in _RUNNERS
+        or first.startswith("python")
+    ):
+        return start
+    peel = re.compile(_PEEL, re.VERBOSE).match(command, start)
+    return peel.end() if peel else start
 
 
 def last_command_start(command: str) -> int | None:
