@@ -151,24 +151,31 @@ CHECK_PATH = (
 
 def breakdown(python: Path, folder: Path, cache: Path, runs: int) -> None:
     """Where `tier check` spends its CPU beyond `import typer`: each step adds to the one
-    before (the collector off, as tier runs); the median CPU time of ``runs`` rounds, relative
-    to `python -c "import typer"`."""
+    before (the collector off and no interpreter teardown at exit, as tier runs: launch.py);
+    the median CPU time of ``runs`` rounds, relative to `python -c "import typer"`. The last
+    line is the teardown tier skips: the same imports ended the usual way."""
     env = environment(cache, False)
-    head = "import gc; gc.disable(); import typer, json, tomllib"
+    head = "import gc; gc.disable(); import os, typer, json, tomllib"
+    end = "; os._exit(0)"
     steps = {
         "python -c 'import typer' (the collector on)": [str(python), "-c", "import typer"],
-        "+ collector off, json, tomllib": [str(python), "-c", head],
-        "+ ruamel.yaml": [str(python), "-c", f"{head}, ruamel.yaml"],
+        "+ collector off, json, tomllib": [str(python), "-c", head + end],
+        "+ ruamel.yaml": [str(python), "-c", f"{head}, ruamel.yaml{end}"],
         "+ tier's modules on the check path": [
             str(python),
             "-c",
-            f"{head}, ruamel.yaml, {CHECK_PATH}",
+            f"{head}, ruamel.yaml, {CHECK_PATH}{end}",
         ],
         "tier check --metrics FILE (out of sync)": [
             str(python.parent / "tier"),
             "check",
             "--metrics",
             "out-of-sync.json",
+        ],
+        "(the same imports with the interpreter's teardown)": [
+            str(python),
+            "-c",
+            f"{head}, ruamel.yaml, {CHECK_PATH}",
         ],
     }
     codes = dict.fromkeys(steps, 0) | {"tier check --metrics FILE (out of sync)": 1}

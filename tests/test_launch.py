@@ -157,3 +157,58 @@ def test_the_fast_start_is_on_unless_turned_off() -> None:
         )
         states.append(proc.stdout.split()[-1])
     assert states == ["False", "True"]
+
+
+# What the end of the process does (launch._end): the interpreter's teardown is skipped only when
+# nothing waits for it. Each probe runs `tier --version` (exit 0) in a process whose __main__
+# holds an object that reports its own teardown, and sets up what might be waiting.
+_TEARDOWN = (
+    "import os, sys\n"
+    "class Witness:\n"
+    "    def __init__(self):\n"
+    "        self.write = os.write\n"
+    "    def __del__(self):\n"
+    "        self.write(1, b'teardown ran\\n')\n"
+    "witness = Witness()\n"
+)
+_WAITING: list[tuple[str, str, str]] = [
+    # (id, what the probe sets up before running tier, what must appear in its output)
+    ("nothing", "", ""),
+    (
+        "exit-handler",
+        "import atexit; atexit.register(lambda: print('handler ran'))\n",
+        "handler ran",
+    ),
+    (
+        "live-thread",
+        "import threading, time\n"
+        "threading.Thread(target=lambda: (time.sleep(0.3), print('thread done'))).start()\n",
+        "thread done",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("setup", "expected"), [c[1:] for c in _WAITING], ids=[c[0] for c in _WAITING]
+)
+def test_the_teardown_is_skipped_only_when_nothing_waits(setup: str, expected: str) -> None:
+    probe = _TEARDOWN + setup + "sys.argv = ['tier', '--version']\n"
+    probe += "from tier_cli.launch import main\nmain()\n"
+    outputs = {}
+    for plain in (False, True):
+        env = {k: v for k, v in os.environ.items() if k != "TIER_PLAIN_START"}
+        env["PYTHONPATH"] = str(ROOT)
+        if plain:
+            env["TIER_PLAIN_START"] = "1"
+        proc = subprocess.run(
+            [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=False
+        )
+        assert proc.returncode == 0, proc.stderr
+        outputs[plain] = proc.stdout
+    assert "teardown ran" in outputs[True]  # the plain start always tears down
+    assert expected in outputs[False] and expected in outputs[True]
+    if expected:  # something waited: the usual exit ran, teardown included
+        assert "teardown ran" in outputs[False]
+    else:  # nothing waited: the process ended at once, and printed all it had to print
+        assert "teardown ran" not in outputs[False]
+        assert outputs[False].strip() == outputs[True].replace("teardown ran", "").strip()
