@@ -41,20 +41,13 @@ sys.path.insert(0, str(ROOT))
 from tier_cli.blueprint import nodes as yamlnodes  # noqa: E402
 from tier_cli.blueprint.editor import apply_tier  # noqa: E402
 from tier_cli.config.catalogue import load_catalogue  # noqa: E402
-from tier_cli.models import KeyValueTarget, Selection, TierTarget  # noqa: E402
+from tier_cli.config.tiers import load_config  # noqa: E402
+from tier_cli.models import Selection  # noqa: E402
 
 CATALOGUE = load_catalogue()
 
-PRO_REDIS = TierTarget(
-    tier="pro+redis",
-    web_plan="pro",
-    database_plan="pro",
-    start_template=(
-        "gunicorn {app} --workers 8 --worker-class uvicorn.workers.UvicornWorker "
-        "--bind 0.0.0.0:$PORT --timeout 120 --max-requests 1000 --max-requests-jitter 50"
-    ),
-    keyvalue=KeyValueTarget(name="cache", plan="starter"),
-)
+PRO_REDIS = load_config(ROOT / "tiers.toml", CATALOGUE).target("pro+redis")
+"""The shipped tiers.toml's pro+redis, as `tier apply --tier pro+redis` writes it."""
 
 
 def blueprint(services: int, *, env_vars: bool = True) -> str:
