@@ -4,7 +4,6 @@ Heavy modules (psycopg, rich, ruamel.yaml) are imported inside the commands that
 `tier check --metrics FILE` starts fast.
 """
 
-
 import contextlib
 import copy
 import errno

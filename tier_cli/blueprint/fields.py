@@ -39,7 +39,7 @@ from tier_cli.blueprint.insert import (
     scalar_text,
     value_data,
 )
-from tier_cli.blueprint.nodes import STR, Data, children, lookup, to_data, where
+from tier_cli.blueprint.nodes import STR, Data, children, lookup, tag_of, to_data, where
 from tier_cli.blueprint.spans import ScalarSpan, SpanError, after_colon, break_at, scalar_span
 from tier_cli.blueprint.splice import (
     REMOVED,
@@ -199,7 +199,7 @@ def _set_mapping(
 
 def _name(key: Node) -> str | None:
     """A key's text when it is a plain string key (not `<<`, not a number or a collection)."""
-    return str(key.value) if isinstance(key, ScalarNode) and str(key.tag) == STR else None
+    return str(key.value) if isinstance(key, ScalarNode) and tag_of(key) == STR else None
 
 
 def _index(mapping: MappingNode, key: str) -> int:

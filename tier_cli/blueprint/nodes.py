@@ -128,7 +128,12 @@ def _check_expansion(root: Node, filename: str) -> None:
 
     Counted on the tree as composed (each node once, its size remembered), so the count itself
     is linear in the text. A recursive alias counts as one node here; _check_tree refuses it.
+    A tree where no node is reached twice (no alias: most files) expands to its own nodes: one
+    cheaper walk counts them.
     """
+    count = _count_without_aliases(root)
+    if count is not None and count <= MAX_EXPANDED_NODES:
+        return
     size: dict[int, int] = {}
     open_: set[int] = set()
     stack: list[tuple[Node, bool]] = [(root, False)]
@@ -151,6 +156,28 @@ def _check_expansion(root: Node, filename: str) -> None:
         open_.add(id(node))
         stack.append((node, True))
         stack.extend((kid, False) for kid in kids if id(kid) not in size and id(kid) not in open_)
+
+
+def _count_without_aliases(root: Node) -> int | None:
+    """The number of nodes of the tree, or None when a node is reached twice (an alias)."""
+    if isinstance(root, ScalarNode):
+        return 1
+    seen = {id(root)}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        kids = (
+            [kid for pair in node.value for kid in pair]
+            if isinstance(node, MappingNode)
+            else node.value
+        )
+        for kid in kids:
+            if id(kid) in seen:
+                return None
+            seen.add(id(kid))
+            if not isinstance(kid, ScalarNode):
+                stack.append(kid)
+    return len(seen)
 
 
 def _compose(text: str) -> Node | None:
@@ -375,7 +402,7 @@ def _check_tree(root: Node, filename: str) -> None:
 def _check_keys(node: MappingNode, filename: str) -> None:
     seen: dict[Data, Node] = {}
     for key, _ in node.value:
-        tag = str(key.tag)
+        tag = tag_of(key)
         if tag == MERGE:
             continue
         # to_data's picture of the key, made hashable; a scalar's is (tag, text) already
@@ -433,9 +460,10 @@ def lookup(mapping: MappingNode, name: str) -> Lookup | None:
     for key, value in mapping.value:
         if not isinstance(key, ScalarNode):
             continue
-        if str(key.tag) == MERGE:
+        tag = tag_of(key)
+        if tag == MERGE:
             merges.append((key, value))
-        elif key.value == name and str(key.tag) == STR:
+        elif key.value == name and tag == STR:
             return Lookup(key, value)
     for merge_key, source in merges:
         sources = source.value if isinstance(source, SequenceNode) else [source]
@@ -447,9 +475,17 @@ def lookup(mapping: MappingNode, name: str) -> Lookup | None:
     return None
 
 
+def tag_of(node: Node) -> str:
+    """``str(node.tag)``, read without its two wrappers: ruamel's ``Node.tag`` builds the string
+    from ``node.ctag`` at every read, a cost that showed in big files (a million reads)."""
+    ctag = node.ctag
+    text = None if ctag is None else ctag.trval
+    return "None" if text is None else text
+
+
 def text_of(node: Node | None) -> str | None:
     """A scalar's text; None for null, a missing node, a list or a mapping."""
-    if isinstance(node, ScalarNode) and str(node.tag) != NULL:
+    if isinstance(node, ScalarNode) and tag_of(node) != NULL:
         return str(node.value)
     return None
 
@@ -463,7 +499,7 @@ def to_data(node: Node, memo: dict[int, Data] | None = None) -> Data:
     if id(node) in memo:
         return memo[id(node)]
     if isinstance(node, ScalarNode):
-        return (str(node.tag), str(node.value))
+        return (tag_of(node), str(node.value))
     if isinstance(node, SequenceNode):
         items: list[Data] = []
         memo[id(node)] = items

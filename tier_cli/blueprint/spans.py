@@ -13,7 +13,7 @@ from functools import cache
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.resolver import VersionedResolver
 
-from tier_cli.blueprint.nodes import NULL, STR
+from tier_cli.blueprint.nodes import NULL, STR, tag_of
 from tier_cli.record import Record
 
 _BLOCK_HEADER = r"[|>](?:([1-9])?([+-])?|([+-])([1-9]))"  # compiled on first use
@@ -109,7 +109,7 @@ def is_empty(node: Node) -> bool:
         isinstance(node, ScalarNode)
         and node.style is None
         and node.value == ""
-        and str(node.tag) == NULL
+        and tag_of(node) == NULL
     )
 
 

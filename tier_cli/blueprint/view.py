@@ -19,6 +19,7 @@ from tier_cli.blueprint.nodes import (
     compose,
     lookup,
     shared_nodes,
+    tag_of,
     text_of,
     to_data,
     where,
@@ -226,9 +227,9 @@ def _fields(node: MappingNode) -> Mapping[str, Data]:
     and no tier sets it): placement compares the fields tiers set with them."""
     names: list[str] = []
     for key, value in node.value:
-        if isinstance(key, ScalarNode) and str(key.tag) == STR:
+        if isinstance(key, ScalarNode) and tag_of(key) == STR:
             names.append(str(key.value))
-        elif isinstance(key, ScalarNode) and str(key.tag) == MERGE:
+        elif isinstance(key, ScalarNode) and tag_of(key) == MERGE:
             for source in value.value if isinstance(value, SequenceNode) else [value]:
                 if isinstance(source, MappingNode):
                     names.extend(_fields(source))
