@@ -334,7 +334,7 @@ def _scans(plan: object) -> Iterator[str]:
 
 def _cli(url: str, runs: int, folder: Path) -> None:
     project = folder / "project"
-    project.mkdir()
+    project.mkdir(exist_ok=True)  # --data-dir: a previous run left it
     shutil.copy(ROOT / "examples" / "render.yaml", project / "render.yaml")
     tiers = (ROOT / "tier_cli" / "data" / "tiers.toml").read_text("utf-8")
     section = (
