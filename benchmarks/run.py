@@ -2,7 +2,7 @@
 
 Run: python benchmarks/run.py [--scales 1,2,10] [--data-dir DIR] [--repeat R] [--cli-runs C]
                               [--start-pairs P] [--apply-pairs A] [--venv DIR] [--quick]
-                              [--lookback-only]
+                              [--lookback-only] [--peak-only]
 
 Starts an embedded PostgreSQL (pgserver), builds the datasets of benchmarks/dataset.py (scale k:
 k x 1,000,000 users and k x 20,000,000 activity rows, stored twice: in random order and in time
@@ -36,8 +36,8 @@ folder is removed at the end. From 5x up each scale is two databases: the full t
 order only (200 M events at 10x, 17 GB, 26 minutes here; a random-order copy would double
 both), and the lookback-only build in both orders (the generator draws every session of the
 full table and keeps those of the last 9 days, exactly the full table's rows in the lookback:
-the peak reads only those, through the index). --lookback-only skips the full table. Not part
-of the test suite.
+the peak reads only those, through the index). --lookback-only skips the full table; --peak-only
+runs goal 3 alone. Not part of the test suite.
 """
 
 from __future__ import annotations
@@ -125,6 +125,9 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--venv", type=Path, help="goal 1: reuse (or create) this virtualenv")
     parser.add_argument("--quick", action="store_true", help="scale 0.1, fewer runs")
     parser.add_argument(
+        "--peak-only", action="store_true", help="goal 3 alone (skip sections 1 to 7)"
+    )
+    parser.add_argument(
         "--lookback-only",
         action="store_true",
         help=f"from {RECENT_ONLY_FROM}x up, skip the full table (its build takes half an hour)",
@@ -174,20 +177,12 @@ def _run(urls: Callable[[str], str], args: argparse.Namespace, folder: Path) -> 
         f"{args.cli_runs} CLI runs"
     )
     datasets = [d for scale in args.scales for d in _datasets(urls, scale, not args.lookback_only)]
-    url = datasets[0].url
-    print(f"\n## The data ({args.scales[0]:g}x)")
-    for name, value in facts(url).items():
-        print(f"  {name:<40} {value:>12,}")
-    _metrics(url, args.repeat)
-    _plans(url)
-    _cli(url, args.cli_runs, folder)
-    _without_indexes(url, args.repeat)
-    goals = {}
-    print("\n## Goal 1: tier check --metrics FILE against python -c 'import typer'")
-    goals[1] = bench_start.measure(args.venv, args.start_pairs, print)
-    print("\n## Goal 2: tier apply on 500 and 5,000 services")
-    goals[2] = bench_apply.goal(args.apply_pairs, print)
-    print("\n## Goal 3: the peak at every scale, serial and split (2 sessions, one snapshot)")
+    goals = {} if args.peak_only else _sections(datasets[0].url, args, folder)
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(
+        "\n## Goal 3: the peak at every scale, serial and split (2 sessions, one snapshot); "
+        f"load average {load}"
+    )
     measured = [(d, peak_scale.measure(d.url, d.label, args.repeat, print)) for d in datasets]
     largest = max(d.scale for d in datasets)
     finished = True
@@ -203,6 +198,23 @@ def _run(urls: Callable[[str], str], args: argparse.Namespace, folder: Path) -> 
     print(f"\n## Goals (load average now {', '.join(f'{x:.1f}' for x in os.getloadavg())})")
     for number, ok in goals.items():
         print(f"  goal {number}: {'PASS' if ok else 'FAIL'}")
+
+
+def _sections(url: str, args: argparse.Namespace, folder: Path) -> dict[int, bool]:
+    """Sections 1 to 7 on the first dataset: the metrics, plans, processes, goals 1 and 2."""
+    print(f"\n## The data ({args.scales[0]:g}x)")
+    for name, value in facts(url).items():
+        print(f"  {name:<40} {value:>12,}")
+    _metrics(url, args.repeat)
+    _plans(url)
+    _cli(url, args.cli_runs, folder)
+    _without_indexes(url, args.repeat)
+    goals = {}
+    print("\n## Goal 1: tier check --metrics FILE against python -c 'import typer'")
+    goals[1] = bench_start.measure(args.venv, args.start_pairs, print)
+    print("\n## Goal 2: tier apply on 500 and 5,000 services")
+    goals[2] = bench_apply.goal(args.apply_pairs, print)
+    return goals
 
 
 def _metrics(url: str, repeat: int) -> None:
