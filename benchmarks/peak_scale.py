@@ -13,8 +13,10 @@ index on (at, user_id):
 - the cost per lookback row (serial wall and CPU) and the split's result equal to the serial's;
 - collect() with the default statement timeout (5 s): whether it finishes, and in what time.
 
-Goal: at 10x (26 M rows in the lookback) the peak finishes inside the 5 s statement timeout.
-Where 10x is not measured, the projection from the largest measured scale is printed as such.
+Goal: at 10x (26 M rows in the lookback) the split peak finishes inside the 5 s statement
+timeout, on the wall clock. Where 10x is not measured, the projection from the largest measured
+scale is printed as such. Per order, the verdict reads the full table where there is one (time
+order at 10x), else the lookback-only build.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import statistics
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NamedTuple
 
 import psycopg
 from psycopg.conninfo import make_conninfo
@@ -40,6 +42,16 @@ TIMEOUT_MS = DatabaseSettings().statement_timeout_ms
 TEN_X_ROWS = 26_000_000  # the issue's 10x: 10 M users, 200 M events, 26 M in the lookback
 ORDERS = {"random": "activity", "time": "activity_by_time"}
 TICK = os.sysconf("SC_CLK_TCK")
+
+
+class Dataset(NamedTuple):
+    """A built database: its label, scale, URL, and whether it holds the full table (else only
+    the events of the last days, which are all the peak reads)."""
+
+    label: str
+    scale: float
+    url: str
+    full: bool
 
 
 def _cpu(pid: int) -> float:
@@ -133,13 +145,15 @@ def measure(
                 figures[name].append(wall)
                 figures[f"{name} cpu"].append(cpu)
         med = {k: statistics.median(v) for k, v in figures.items()}
+        fastest = {k: min(v) for k, v in figures.items()}  # the least disturbed by other work
         exact = len(answers) == 1
         results[order] = {"rows": rows, **med}
         say(
             f"  {label}, {order} order: {rows:,} rows in the lookback; peak {answers.pop()[0]:,.0f}"
-            f" users; serial {med['serial'] * 1000:,.0f} ms (server CPU "
-            f"{med['serial cpu'] * 1000:,.0f} ms), split over 2 sessions "
-            f"{med['split'] * 1000:,.0f} ms (CPU {med['split cpu'] * 1000:,.0f} ms); "
+            f" users; serial {med['serial'] * 1000:,.0f} ms (min {fastest['serial'] * 1000:,.0f};"
+            f" server CPU {med['serial cpu'] * 1000:,.0f} ms), split over 2 sessions "
+            f"{med['split'] * 1000:,.0f} ms (min {fastest['split'] * 1000:,.0f}; CPU "
+            f"{med['split cpu'] * 1000:,.0f} ms); "
             f"{med['serial'] / rows * 1e6:.3f} us a row (CPU {med['serial cpu'] / rows * 1e6:.3f});"
             f" split = serial: {'yes' if exact else 'NO'}"
         )
@@ -148,45 +162,40 @@ def measure(
     return results
 
 
-def default_timeout(url: str, table: str) -> str:
-    """collect() as users run it: the default statement timeout, the split on a big lookback."""
+def default_timeout(url: str, table: str) -> tuple[bool, str]:
+    """collect() as users run it: the default statement timeout, the split on a big lookback.
+    (Finished, what happened)."""
     settings = DatabaseSettings(activity=ActivitySource(table, "user_id", "at"))
     started = time.perf_counter()
     try:
         collect(url, settings, allow_superuser=True)  # the embedded server: its superuser
     except MetricsError as exc:
-        return f"FAILED after {time.perf_counter() - started:.1f} s: {exc}"
-    return f"finished in {time.perf_counter() - started:.1f} s"
+        return False, f"FAILED after {time.perf_counter() - started:.1f} s: {exc}"
+    return True, f"finished in {time.perf_counter() - started:.1f} s"
 
 
 def verdict(
-    measured: dict[float, dict[str, dict[str, float]]], say: Callable[[str], None]
-) -> tuple[bool, bool]:
-    """Goal 3 at 10x, from the largest scale measured: PASS when the split peak is inside the
-    default statement timeout. Two readings, both printed: the wall time on this shared machine
-    (it includes waiting for a core), and the server CPU time halved (the two sessions run on
-    two cores at once: what the 2 cores give when the peak has them). Returns (PASS on the CPU
-    time, inside on the wall time)."""
-    scale = max(measured)
-    passed = walled = True
-
-    def inside(ms: float) -> str:
-        return "inside" if ms < TIMEOUT_MS else "over"
-
+    measured: list[tuple[Dataset, dict[str, dict[str, float]]]], say: Callable[[str], None]
+) -> bool:
+    """Goal 3 at 10x, per order from the largest scale measured (the full table where there is
+    one): PASS when the split peak's wall time is inside the default statement timeout. The
+    server CPU time halved (two sessions on two cores) is printed beside it."""
+    scale = max(dataset.scale for dataset, _ in measured)
+    passed = True
     for order in ORDERS:
-        if order not in measured[scale]:
+        found = [(d, r[order]) for d, r in measured if d.scale == scale and order in r]
+        if not found:
             continue
-        figures = measured[scale][order]
+        dataset, figures = max(found, key=lambda item: item[0].full)
         factor = TEN_X_ROWS / figures["rows"]
         kind = "measured at" if 0.9 <= factor <= 1.1 else f"x{factor:.1f} projected from"
         wall = figures["split"] * factor * 1000
         cores = figures["split cpu"] / 2 * factor * 1000
-        ok = cores < TIMEOUT_MS
+        ok = wall < TIMEOUT_MS
         passed = passed and ok
-        walled = walled and wall < TIMEOUT_MS
         say(
-            f"  10x ({TEN_X_ROWS:,} lookback rows), {order} order, split, {kind} {scale:g}x: "
-            f"wall {wall:,.0f} ms on the shared machine ({inside(wall)} {TIMEOUT_MS:,} ms), "
-            f"CPU / 2 {cores:,.0f} ms ({inside(cores)}) {'PASS' if ok else 'FAIL'}"
+            f"  10x ({TEN_X_ROWS:,} lookback rows), {order} order, split, {kind} "
+            f"{dataset.label}: wall {wall:,.0f} ms (server CPU / 2: {cores:,.0f} ms), "
+            f"{'inside' if ok else 'over'} {TIMEOUT_MS:,} ms: {'PASS' if ok else 'FAIL'}"
         )
-    return passed, walled
+    return passed

@@ -339,3 +339,97 @@ def test_both_forms_agree_on_a_modest_table(events_db: str, sixty_days: str) -> 
         ]
     assert rows[0] == rows[1]
     assert rows[0] is not None and rows[0][1] == 15
+
+
+# --- the sort inside the aggregate (enable_presorted_aggregate off, PostgreSQL 16+) ---------------
+
+NAIVE_SQL = """
+SELECT to_timestamp(floor(date_part('epoch', {time}) / %(window_s)s::int) * %(window_s)s::int),
+       count(DISTINCT {user}) AS users
+FROM {table}
+WHERE {time} >= now() - make_interval(days => %(lookback_days)s) AND {time} <= now()
+GROUP BY 1
+ORDER BY users DESC, 1 DESC
+LIMIT 1
+"""
+"""The definition, plainly: group the lookback's events by aligned window."""
+
+
+def _needs_the_setting(url: str) -> None:
+    with psycopg.connect(url) as conn:
+        if conn.info.server_version < peak.SORT_SETTING_FROM:
+            pytest.skip("enable_presorted_aggregate is PostgreSQL 16's")
+
+
+def _naive(activity: ActivitySource) -> sql.Composed:
+    return sql.SQL(NAIVE_SQL).format(
+        table=sql.Identifier(*peak.table_parts(activity)),
+        user=sql.Identifier(activity.user_column),
+        time=sql.Identifier(activity.time_column),
+    )
+
+
+@pytest.mark.parametrize("setting", ["on", "off"], ids=["sort-node", "sort-in-aggregate"])
+@pytest.mark.parametrize("case", CASES.values(), ids=CASES.keys())
+def test_the_window_form_equals_the_naive_query(events_db: str, case: Case, setting: str) -> None:
+    """Both plans of the window-by-window form give the naive query's peak and window, on one
+    now() (a transaction's), ties, boundaries and empty lookbacks included."""
+    _needs_the_setting(events_db)
+    table = _events_table(events_db, case.events, indexed=True)
+    activity = ActivitySource(table, "user_id", "at", case.lookback, case.window)
+    params = peak.peak_params(activity)
+    with psycopg.connect(_with_options(events_db, NO_SEQSCAN)) as conn:
+        conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        conn.execute(f"SET LOCAL enable_presorted_aggregate = {setting}")
+        row = conn.execute(peak.peak_query(activity), params).fetchone()
+        naive = conn.execute(_naive(activity), params).fetchone()
+    assert row is not None
+    assert (row if row[1] else None) == naive
+    expected = None if case.at is None else ANCHORS[case.at[0]] + timedelta(seconds=case.at[1])
+    assert (row[1], row[0] if row[1] else None) == (case.peak, expected)
+
+
+def _sort_keys(plan: Any) -> list[str]:
+    """The sort keys of every Sort node in a JSON plan."""
+    found: list[str] = []
+    if isinstance(plan, list):
+        for item in plan:
+            found += _sort_keys(item)
+    elif isinstance(plan, dict):
+        if plan.get("Node Type") == "Sort":
+            found += plan["Sort Key"]
+        for key in ("Plan", "Plans"):
+            found += _sort_keys(plan.get(key))
+    return found
+
+
+def test_the_peak_sorts_each_windows_users_in_the_aggregate(
+    events_db: str, sixty_days: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """collect() turns enable_presorted_aggregate off for the peak query only: no Sort node
+    copies each window's rows (only the top-1 sort of the windows is left), and the setting is
+    back to its default for the metrics read after the peak."""
+    from tier_cli.metrics.postgres.reader import MetricReader
+
+    _needs_the_setting(events_db)
+    activity = ActivitySource(sixty_days, "user_id", "at")
+    seen: dict[str, Any] = {}
+    real_run = MetricReader.run
+
+    def run(self: MetricReader, name: str, query: Any, *args: Any, **kwargs: Any) -> Any:
+        if name == "concurrent_users" and query == peak.peak_query(activity):
+            explain = sql.SQL("EXPLAIN (FORMAT JSON) ") + query
+            seen["plan"] = self.conn.execute(explain, args[0]).fetchone()
+        elif name != "concurrent_users" and "plan" in seen and "after" not in seen:
+            seen["after"] = self.conn.execute("SHOW enable_presorted_aggregate").fetchone()
+        return real_run(self, name, query, *args, **kwargs)
+
+    monkeypatch.setattr(MetricReader, "run", run)
+    metrics = collect(events_db, DatabaseSettings(activity=activity))
+    assert metrics.get("concurrent_users") == 5
+    assert seen["plan"] is not None
+    assert _sort_keys(seen["plan"][0]) == [
+        "(count(DISTINCT sixty_days.user_id)) DESC",
+        "w.tier_window DESC",
+    ]
+    assert seen["after"] == ("on",)

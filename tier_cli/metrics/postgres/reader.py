@@ -128,11 +128,16 @@ class MetricReader:
         scans = seq_scans(explained[0] if explained else None)
         started = time.perf_counter()
         row: tuple[datetime, int] | None
+        version = self.conn.info.server_version
+        for statement in peak.sort_settings(version, peak.SORT_IN_AGGREGATE):
+            self.run(name, statement, None, expected)
         if not scans and self._big_lookback(activity, expected):
             row = self._peak_split(activity, expected)
         else:
             query = peak.peak_query(activity, one_pass=bool(scans))
             row = self.run(name, query, params, expected, prepare=True).fetchone()
+        for statement in peak.sort_settings(version, peak.SORT_DEFAULT):
+            self.run(name, statement, None, expected)
         at, users = row if row and row[1] else (None, 0)
         tip = f"shorten lookback_days under {where}, or VACUUM ANALYZE {table.text}"
         scanned = (table.schema, table.name) in scans
@@ -164,10 +169,13 @@ class MetricReader:
         query = peak.peak_query(activity, part=True)
         assert self.helper is not None
         helper = self.helper()
+        version = helper.info.server_version
         try:
             try:
                 helper.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
                 helper.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(exported))
+                for statement in peak.sort_settings(version, peak.SORT_IN_AGGREGATE):
+                    helper.execute(statement)
             except psycopg.Error as exc:
                 failure = query_failure(exc, name, self.settings, self.password, expected)
                 raise failure from None
