@@ -382,3 +382,37 @@ def test_corpus_files_are_read_by_the_c_parser() -> None:
         used = same_on_both(path.read_bytes().decode("utf-8-sig"))
         expected = "pure-after-c" if "cookiecutter" in path.name else "c"
         assert used == Counter({expected: 1}), path.name
+
+
+# compose_shared finds the shared nodes with the alias-expansion check's walk where the tree has
+# no alias; elsewhere it asks shared_nodes. Either way: the same set as shared_nodes on the tree.
+SHARING = [
+    ("no alias", "services:\n  - name: a\n    plan: free\n"),
+    ("an alias", "x: &a {k: 1}\ny: *a\n"),
+    ("a merge key", "base: &b\n  plan: free\nservices:\n  - <<: *b\n    name: a\n"),
+    ("a scalar alias", "a: &s text\nb: *s\n"),
+    ("a scalar document", "just text\n"),
+    ("an empty document", "# nothing\n"),
+    ("nested aliases", "a: &a [1, 2]\nb: &b [*a, *a]\nc: [*b, *b]\n"),
+]
+
+
+@pytest.mark.parametrize("text", [t for _, t in SHARING], ids=[n for n, _ in SHARING])
+@pytest.mark.parametrize("parser", available())
+def test_compose_shared_finds_what_shared_nodes_finds(text: str, parser: yamlnodes.Parser) -> None:
+    with use_parser(parser):
+        root, shared = yamlnodes.compose_shared(text, "render.yaml")
+    assert shared == yamlnodes.shared_nodes(root)
+    assert bool(shared) == ("*" in text)
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
+def test_compose_shared_on_the_corpus(path: Any) -> None:
+    text = path.read_bytes().decode("utf-8-sig")
+    try:
+        root, shared = yamlnodes.compose_shared(text, path.name)
+    except RenderFileError:  # a file tier refuses (duplicate keys, ...): compose refuses it too
+        with pytest.raises(RenderFileError):
+            compose(text, path.name)
+        return
+    assert shared == yamlnodes.shared_nodes(root)

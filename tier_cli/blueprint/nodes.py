@@ -89,6 +89,12 @@ def compose(text: str, filename: str) -> Node | None:
     Raises RenderFileError (`file:line:col: ...`) for invalid YAML, several documents,
     duplicate keys and recursive aliases.
     """
+    return compose_shared(text, filename)[0]
+
+
+def compose_shared(text: str, filename: str) -> tuple[Node | None, frozenset[int]]:
+    """compose(), and the nodes reached more than once (shared_nodes), found by the same walk
+    where the tree has no alias."""
     try:
         root = _compose(text)
     except MarkedYAMLError as exc:
@@ -103,13 +109,14 @@ def compose(text: str, filename: str) -> Node | None:
         raise RenderFileError(f"{filename}: invalid YAML: {_one_line(str(exc))}.") from None
     except RecursionError:
         raise RenderFileError(_TOO_DEEP.format(filename=filename)) from None
+    shared: frozenset[int] = frozenset()
     if root is not None:
-        _check_expansion(root, filename)
+        shared = _check_expansion(root, filename)
         try:
             _check_tree(root, filename)
         except RecursionError:
             raise RenderFileError(_TOO_DEEP.format(filename=filename)) from None
-    return root
+    return root, shared
 
 
 _TOO_DEEP = (
@@ -123,17 +130,17 @@ MAX_EXPANDED_NODES = 200_000
 Blueprint holds some 30,000; nine levels of nine aliases (1.3 KB of text) hold 387 million."""
 
 
-def _check_expansion(root: Node, filename: str) -> None:
+def _check_expansion(root: Node, filename: str) -> frozenset[int]:
     """Refuse a document whose aliases expand past MAX_EXPANDED_NODES, before anything walks it.
 
     Counted on the tree as composed (each node once, its size remembered), so the count itself
     is linear in the text. A recursive alias counts as one node here; _check_tree refuses it.
     A tree where no node is reached twice (no alias: most files) expands to its own nodes: one
-    cheaper walk counts them.
+    cheaper walk counts them. Returns shared_nodes(root), known to be empty in that case.
     """
     count = _count_without_aliases(root)
     if count is not None and count <= MAX_EXPANDED_NODES:
-        return
+        return frozenset()
     size: dict[int, int] = {}
     open_: set[int] = set()
     stack: list[tuple[Node, bool]] = [(root, False)]
@@ -156,6 +163,7 @@ def _check_expansion(root: Node, filename: str) -> None:
         open_.add(id(node))
         stack.append((node, True))
         stack.extend((kid, False) for kid in kids if id(kid) not in size and id(kid) not in open_)
+    return shared_nodes(root)
 
 
 def _count_without_aliases(root: Node) -> int | None:

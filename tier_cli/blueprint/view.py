@@ -16,9 +16,8 @@ from tier_cli.blueprint.nodes import (
     MERGE,
     STR,
     Data,
-    compose,
+    compose_shared,
     lookup,
-    shared_nodes,
     tag_of,
     text_of,
     to_data,
@@ -108,7 +107,7 @@ def parse_file(data: bytes, filename: str) -> Parsed:
 
 
 def parse_blueprint(text: str, filename: str) -> Parsed:
-    root = compose(text, filename)
+    root, shared = compose_shared(text, filename)
     if isinstance(root, ScalarNode) and text_of(root) is None:
         root = None  # an empty document: `---` alone, or only a null
     services: list[tuple[ServiceView, Entry]] = []
@@ -132,7 +131,7 @@ def parse_blueprint(text: str, filename: str) -> Parsed:
         view=view,
         services=tuple(e for _, e in services),
         databases=tuple(e for _, e in databases),
-        shared=shared_nodes(root),
+        shared=shared if root is not None else frozenset(),
     )
 
 
