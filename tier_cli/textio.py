@@ -38,8 +38,8 @@ def dominant_newline(text: str) -> Newline:
 
 def decode(data: bytes, filename: str) -> Decoded:
     """UTF-8 bytes (with or without a BOM) to text; anything else is a RenderFileError."""
-    bom = data.startswith(BOM)
-    body = data[len(BOM) :] if bom else data
+    body = without_bom(data)
+    bom = len(body) < len(data)
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -136,11 +136,11 @@ def _check_expansion(root: Node, filename: str) -> frozenset[int]:
     Counted on the tree as composed (each node once, its size remembered), so the count itself
     is linear in the text. A recursive alias counts as one node here; _check_tree refuses it.
     A tree where no node is reached twice (no alias: most files) expands to its own nodes: one
-    cheaper walk counts them. Returns shared_nodes(root), known to be empty in that case.
+    cheaper walk (_reached) counts them. Returns shared_nodes(root), from that same walk.
     """
-    count = _count_without_aliases(root)
-    if count is not None and count <= MAX_EXPANDED_NODES:
-        return frozenset()
+    count, shared = _reached(root)
+    if not shared and count <= MAX_EXPANDED_NODES:
+        return shared
     size: dict[int, int] = {}
     open_: set[int] = set()
     stack: list[tuple[Node, bool]] = [(root, False)]
@@ -163,17 +163,19 @@ def _check_expansion(root: Node, filename: str) -> frozenset[int]:
         open_.add(id(node))
         stack.append((node, True))
         stack.extend((kid, False) for kid in kids if id(kid) not in size and id(kid) not in open_)
-    return shared_nodes(root)
+    return shared
 
 
-def _count_without_aliases(root: Node) -> int | None:
-    """The number of nodes of the tree, or None when a node is reached twice (an alias)."""
-    if isinstance(root, ScalarNode):
-        return 1
-    seen = {id(root)}
+def _reached(root: Node) -> tuple[int, frozenset[int]]:
+    """The number of distinct nodes of the tree, and the ids of the nodes reached more than
+    once (through an alias or a merge key). Each node is walked into once."""
+    seen: set[int] = set()
+    twice: set[int] = set()
     stack = [root]
     while stack:
         node = stack.pop()
+        if isinstance(node, ScalarNode):
+            continue
         kids = (
             [kid for pair in node.value for kid in pair]
             if isinstance(node, MappingNode)
@@ -181,11 +183,11 @@ def _count_without_aliases(root: Node) -> int | None:
         )
         for kid in kids:
             if id(kid) in seen:
-                return None
-            seen.add(id(kid))
-            if not isinstance(kid, ScalarNode):
+                twice.add(id(kid))
+            else:
+                seen.add(id(kid))
                 stack.append(kid)
-    return len(seen)
+    return len(seen | {id(root)}), frozenset(twice)
 
 
 def _compose(text: str) -> Node | None:
@@ -441,17 +443,7 @@ def shared_nodes(root: Node | None) -> frozenset[int]:
 
     Anything inside a shared node is shared too; callers check every node on the path.
     """
-    if root is None:
-        return frozenset()
-    seen: Counter[int] = Counter()
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        for child in children(node):
-            seen[id(child)] += 1
-            if seen[id(child)] == 1:
-                stack.append(child)
-    return frozenset(k for k, n in seen.items() if n > 1)
+    return frozenset() if root is None else _reached(root)[1]
 
 
 class Lookup(Record):

@@ -193,7 +193,8 @@ def _peeled(command: str, start: int) -> int:
     `exec`, a runner's `run`, `python -m`). Each part of _PEEL begins with a first word that has
     an `=`, is `exec`, ends in a runner's name or starts with `python`: without one, the prefix
     is empty and the expression is not needed."""
-    first = command[start:].split(None, 1)[0] if command[start:].strip() else ""
+    words = command[start:].split(None, 1)
+    first = words[0] if words else ""
     if not (
         "=" in first
         or first == "exec"
