@@ -64,8 +64,19 @@ def load_inputs(render: Path | None, tiers: Path | None, demo: bool = False) -> 
         tiers_path = default_file(tiers, "tiers.toml", "tiers.toml")
     else:
         render_path = render or Path("render.yaml")
-        tiers_path = tiers or Path("tiers.toml")
+        tiers_path = tiers or tiers_beside(render_path)
     return Inputs(catalogue, load_config(tiers_path, catalogue), render_path, tiers_path)
+
+
+def tiers_beside(render_path: Path) -> Path:
+    """tiers.toml in the current folder, else beside render.yaml: `--render deployment/
+    render.yaml` from the repository's root finds deployment/tiers.toml, as a run from
+    deployment/ does."""
+    here = Path("tiers.toml")
+    beside = render_path.parent / "tiers.toml"
+    if not here.exists() and render_path.parent != Path() and beside.is_file():
+        return beside
+    return here
 
 
 class MetricsRequest(Record):
