@@ -31,6 +31,7 @@ services:
     name: api
     runtime: python
     plan: {web}
+    buildCommand: pip install -r requirements.txt
     startCommand: {start}
     envVars:
       - key: DATABASE_URL
@@ -83,6 +84,8 @@ def snapshot(path: Path, days_old: float = 0, **metrics: float | None) -> str:
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     shutil.copy(ROOT / "tiers.toml", tmp_path / "tiers.toml")
+    (tmp_path / ".git").mkdir()  # the repository's root, where Render builds
+    (tmp_path / "requirements.txt").write_text("fastapi\nuvicorn\ngunicorn\nuvicorn-worker\n")
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -114,16 +117,24 @@ def test_shipped_tiers_never_write_a_legacy_plan(project: Path, tier: str, db: s
     assert (code, out) == (0, ""), err
     after = (project / "render.yaml").read_text("utf-8")
     target = TIERS[tier]
+    now = CAT.find("postgres", db) or CAT.default("postgres")
+    paid_kept = target.database_plan == "free" and now.name != "free"  # Render moves none to free
     expected = blueprint(
-        target.web_plan, target.database_plan, start(tier), redis=target.keyvalue is not None
+        target.web_plan,
+        db if paid_kept else target.database_plan,
+        start(tier),
+        redis=target.keyvalue is not None,
     )
     assert after == expected
-    written = CAT.find("postgres", db_plan(after))
-    assert written is not None and not written.legacy  # never a legacy plan, whatever was there
+    assert ("[database-plan-kept]" in err) is paid_kept
+    written = CAT.find("postgres", db_plan(after) or "basic-256mb")
+    assert written is not None and (paid_kept or not written.legacy)  # no legacy plan written
     snap = snapshot(project / "m.json", **LOAD[tier])
     code, out, _ = run("check", "--metrics", snap)
     assert code == 0 and out.startswith(f"render.yaml: on tier {tier}, in sync\n"), out
-    assert run("apply", "--tier", tier) == (0, "", "")  # a second run changes nothing
+    again = run("apply", "--tier", tier)  # a second run changes nothing (and says so again)
+    assert again[:2] == (0, "") and (project / "render.yaml").read_text("utf-8") == after
+    assert again[2] == ("" if not paid_kept else err.splitlines(keepends=True)[0])
 
 
 # --- the guide as written: legacy Postgres plans -------------------------------------------------

@@ -80,6 +80,11 @@ CODES: dict[str, tuple[Severity, str]] = {
         "warning",
         "render.yaml is in no git repository: the build's files were read from its folder",
     ),
+    "database-plan-kept": (
+        "warning",
+        "a paid database keeps its plan: Render moves none to free",
+    ),
+    "database-disk-kept": ("notice", "a smaller database plan keeps its disk, which stays billed"),
     "keyvalue-region-differs": ("warning", "the Key Value service is in another region"),
     "no-database": ("notice", "no database plan was written (none declared, or none chosen)"),
     "keyvalue-plan-differs": ("notice", "an existing Key Value service is on another plan"),

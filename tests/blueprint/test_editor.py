@@ -69,8 +69,8 @@ services:
   startCommand: {FREE}
 databases:
 - name: db
-  plan: free
-""", id="sequence-not-indented"),
+  plan: starter
+""", id="sequence-not-indented"),  # a paid database is not moved to free
     pytest.param("""\
 services:
     - type: web
