@@ -15,16 +15,21 @@ from tier_cli.cli import app
 from tier_cli.notices import CODES, Notice, notice, unique
 
 ROOT = Path(__file__).resolve().parents[1]
-# The shipped example (free tier) and a snapshot that calls for starter: the size warning of the
-# starter tier (the guide's 2 GB against Render's 512 MB) shows in every format; `apply`, which
-# makes no recommendation, shows its own notes (no database in the file: `no-database`).
+# The shipped example (free tier) and a snapshot that calls for starter: the size warning of a
+# belief added to the starter tier (the guide's 2 GB against Render's 512 MB) shows in every
+# format; `apply`, which makes no recommendation, shows its own notes (no database in the
+# file: `no-database`).
 LOAD = {"users": 2400, "active_users": 812, "concurrent_users": 31, "db_size_mb": 120}
 
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     shutil.copy(ROOT / "examples" / "render.yaml", tmp_path / "render.yaml")
-    shutil.copy(ROOT / "tiers.toml", tmp_path / "tiers.toml")
+    shutil.copy(ROOT / "examples" / "requirements.txt", tmp_path / "requirements.txt")
+    (tmp_path / ".git").mkdir()  # the repository's root, where Render builds
+    shipped = (ROOT / "tiers.toml").read_text("utf-8")
+    belief = "storage_gb = 10\nweb_ram_gb = 2  # the guide's starter: 2 GB (Render: 512 MB)\n"
+    (tmp_path / "tiers.toml").write_text(shipped.replace("storage_gb = 10\n", belief), "utf-8")
     (tmp_path / "m.json").write_text(json.dumps({"collected_at": RECENT, "metrics": LOAD}), "utf-8")
     text = (tmp_path / "render.yaml").read_text("utf-8")
     (tmp_path / "nodb.yaml").write_text(text[: text.index("\ndatabases:")] + "\n", "utf-8")
