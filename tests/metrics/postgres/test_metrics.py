@@ -348,8 +348,7 @@ SHAPE_TIP = "Tip: a metric query returns one row with one number (or NULL for un
         ),
         pytest.param(
             "SELECT 1, 2",
-            f"tiers.toml: [database.queries] users: the query returned 2 columns. "
-            f"{SHAPE_TIP}",
+            f"tiers.toml: [database.queries] users: the query returned 2 columns. {SHAPE_TIP}",
             id="two-columns",
         ),
         pytest.param(
@@ -360,8 +359,7 @@ SHAPE_TIP = "Tip: a metric query returns one row with one number (or NULL for un
         ),
         pytest.param(
             "SELECT 1 WHERE false",
-            f"tiers.toml: [database.queries] users: the query returned no row. "
-            f"{SHAPE_TIP}",
+            f"tiers.toml: [database.queries] users: the query returned no row. {SHAPE_TIP}",
             id="no-rows",
         ),
         pytest.param(
@@ -664,9 +662,7 @@ def test_query_errors_hide_the_password(app_db: str, password_role: tuple[str, s
             )
     finally:
         _execute(app_db, f"REVOKE ALL ON users FROM {name}")
-    assert str(caught.value) == (
-        "metric 'users': 22P02 invalid_text_representation"
-    )
+    assert str(caught.value) == ("metric 'users': 22P02 invalid_text_representation")
     _assert_no_secret(caught.value, password)
 
 
