@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -159,8 +160,9 @@ def db(pg_db: str) -> Iterator[Db]:
 
 @pytest.fixture
 def bystander(db: Db) -> Iterator[psycopg.Connection[object]]:
-    """Another session, its last query text holding a secret literal (pg_stat_activity.query)."""
-    with psycopg.connect(db.admin, autocommit=True, application_name="bystander") as conn:
+    """One of the app's own sessions (the owner role, so that the owner's functions could end
+    it), its last query text holding a secret literal (pg_stat_activity.query)."""
+    with psycopg.connect(db.owner, autocommit=True, application_name="bystander") as conn:
         conn.execute(f"SELECT '{BYSTANDER_SECRET}' AS password")
         yield conn  # type: ignore[misc]
 
@@ -262,3 +264,273 @@ def test_snapshot_reading_is_unaffected(
     else:
         assert code in (0, 1), err
         assert "pull request" not in err
+
+
+# --- 2-4. what a pull request's [database.queries] can do, as the owner Render gives ---------
+
+# The owner's own code, which name resolution could run instead of pg_catalog's: each ends the
+# bystander session (the app's) when called.
+SHADOWS = [
+    "CREATE FUNCTION public.round(bigint) RETURNS bigint LANGUAGE sql AS $$ SELECT "
+    "count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = "
+    "'bystander' $$",
+    'CREATE FUNCTION public."COUNT"(bigint) RETURNS bigint LANGUAGE sql AS $$ SELECT '
+    "count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = "
+    "'bystander' $$",
+    "CREATE FUNCTION public.evil_plus(bigint, bigint) RETURNS bigint LANGUAGE sql AS $$ SELECT "
+    "$1 + $2 + count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name "
+    "= 'bystander' $$",
+    "CREATE OPERATOR public.+ (LEFTARG = bigint, RIGHTARG = bigint, FUNCTION = public.evil_plus)",
+]
+
+# (query, exit code, what the one line says); the secrets must appear in no output or file.
+QUERY_ATTACKS = [
+    pytest.param(
+        "SELECT key FROM api_keys LIMIT 1",
+        2,
+        "the query returned a value of type text, not a number",
+        id="text-value",
+    ),
+    pytest.param(
+        "SELECT key::int FROM api_keys",
+        4,
+        "metric 'users': 22P02 invalid_text_representation",
+        id="server-message-quotes-value",
+    ),
+    pytest.param(
+        "SELECT max(key)::numeric FROM api_keys",
+        4,
+        "22P02 invalid_text_representation",
+        id="numeric-cast-of-text",
+    ),
+    pytest.param(
+        "SELECT 1 / (SELECT count(*) FROM api_keys WHERE key = 'none')",
+        4,
+        "22012 division_by_zero",
+        id="runtime-error",
+    ),
+    pytest.param(
+        "SELECT ascii(substr(key, 9, 1)) FROM api_keys",
+        2,
+        "calls ascii(), which is not on tier's list",
+        id="numeric-encoding",
+    ),
+    pytest.param(
+        "SELECT string_agg(query, ' ') FROM pg_stat_activity",
+        2,
+        "calls string_agg()",
+        id="string-agg-query-text",
+    ),
+    pytest.param(
+        "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%bystander_Pw_%'",
+        2,
+        "reads the query text of pg_stat_activity",
+        id="query-text-oracle",
+    ),
+    pytest.param(
+        "SELECT count(*) FROM pg_stat_activity AS s WHERE s IS NOT NULL",
+        2,
+        "reads the query text of pg_stat_activity",
+        id="whole-row-of-activity",
+    ),
+    pytest.param(
+        "SELECT count(*) FROM pg_db_role_setting",
+        2,
+        "reads pg_db_role_setting, a catalog relation tier does not allow",
+        id="role-settings",
+    ),
+    pytest.param(
+        "SELECT count(*) FROM pg_catalog.pg_proc WHERE prosrc LIKE '%function_body%'",
+        2,
+        "reads pg_catalog.pg_proc, a catalog relation",
+        id="function-bodies",
+    ),
+    pytest.param(
+        "SELECT count(*) FROM pg_authid",
+        2,
+        "reads pg_authid, a catalog relation",
+        id="authid",
+    ),
+    pytest.param(
+        "SELECT count(*) FROM information_schema.routines",
+        2,
+        "reads information_schema.routines, a catalog relation",
+        id="information-schema",
+    ),
+    pytest.param(
+        "SELECT cardinality(array_agg(repeat('x', 1000000))) FROM generate_series(1, 100000) "
+        "AS g GROUP BY g % 10 LIMIT 1",
+        2,
+        "calls cardinality()",
+        id="memory-amplifier",
+    ),
+    pytest.param(
+        "SELECT count(*) FROM (SELECT g FROM generate_series(1, 1000000000) AS g "
+        "ORDER BY repeat(md5(g::text), 100)) AS s",
+        2,
+        "calls generate_series()",
+        id="temp-file-amplifier",
+    ),
+    pytest.param(
+        "WITH RECURSIVE r (n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT count(*) FROM r",
+        2,
+        "uses WITH RECURSIVE",
+        id="recursive-rows",
+    ),
+    pytest.param(
+        "SELECT max(round(id)) FROM users",
+        2,
+        "uses the function round, which also exists in schema public",
+        id="better-overload-in-public",
+    ),
+    pytest.param(
+        'SELECT "COUNT"(1::bigint)',
+        2,
+        "calls COUNT(), which is not on tier's list",
+        id="quoted-name",
+    ),
+    pytest.param(
+        "SELECT max(id + 1) FROM users",
+        2,
+        "uses the operator +, which also exists in schema public",
+        id="operator-in-public",
+    ),
+    pytest.param(
+        "SELECT a.id FROM users a, users b, users c, users d, users e, users f",
+        2,
+        "the query returned more than one row",
+        id="eleven-million-rows",
+    ),
+    pytest.param(
+        "SELECT count(*)::text::int FROM users",
+        2,
+        "casts to text, not a number or time type",
+        id="cast-to-text",
+    ),
+]
+
+
+def temp_bytes(url: str) -> int:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("SELECT pg_stat_clear_snapshot()")
+        row = conn.execute(
+            "SELECT temp_bytes FROM pg_stat_database WHERE datname = current_database()"
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("query", "code", "message"), QUERY_ATTACKS)
+@pytest.mark.parametrize("role", ["owner", "monitor"])
+def test_query_attacks_print_no_secret_and_hurt_nothing(
+    project: Path,
+    db: Db,
+    bystander: psycopg.Connection[object],
+    role: str,
+    query: str,
+    code: int,
+    message: str,
+) -> None:
+    _execute(db.owner, *SHADOWS)
+    set_query(project, "users", query)
+    url = db.owner if role == "owner" else db.monitor
+    temp_before = temp_bytes(db.admin)
+    started = time.monotonic()
+    got, out, err = run("snapshot", "--database-url", url, "--allow-superuser")
+    elapsed = time.monotonic() - started
+    no_secret(out, err, files_of(project))
+    assert alive(bystander)
+    assert elapsed < 10
+    assert temp_bytes(db.admin) - temp_before < 1024 * 1024
+    assert err.count("\n") == 1, err
+    assert not (project / ".tier").exists()  # no snapshot, no history written
+    if role == "monitor" and got == 4:  # its grants: users.last_seen_at alone
+        assert "42501 insufficient_privilege" in err
+        return
+    assert got == code, err
+    assert message in err
+    if role == "owner" and code == 4:  # the server ran it: only its SQLSTATE was shown
+        assert "invalid input syntax" not in err and "division by zero" not in err
+
+
+@pytest.mark.postgres
+def test_github_annotations_and_json_carry_no_value(project: Path, db: Db) -> None:
+    """The same error reaches the ::error annotation as stderr: never the server's text."""
+    set_query(project, "users", "SELECT key::int FROM api_keys")
+    code, out, err = run("check", "--format", "github", "--database-url", db.owner)
+    assert code == 4 and out.startswith("::error") and "22P02 invalid_text_representation" in out
+    no_secret(out, err)
+
+
+@pytest.mark.postgres
+def test_allowed_metric_queries_still_run_as_the_owner(project: Path, db: Db) -> None:
+    for name, query in {
+        "users": "SELECT count(*) FROM users WHERE last_seen_at IS NOT NULL",
+        "active_users": "SELECT count(*) FROM users WHERE last_seen_at >= "
+        "date_trunc('day', now()) - make_interval(days => %(active_days)s)",
+        "concurrent_users": "SELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM users "
+        "GROUP BY date_trunc('day', last_seen_at)) AS d",
+        "db_size_mb": "SELECT round(pg_catalog.pg_database_size(current_database()) "
+        "/ 1048576.0, 1)",
+    }.items():
+        set_query(project, name, query)
+    code, out, err = run("recommend", "--json", "--database-url", db.owner)
+    assert code == 0, err
+    metrics = json.loads(out)["metrics"]
+    assert (metrics["users"], metrics["active_users"], metrics["concurrent_users"]) == (15, 15, 1)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "limit"),
+    [
+        ("statement_timeout_ms", "3600000", "60,000 milliseconds"),
+        ("statement_timeout_ms", "60001", "60,000 milliseconds"),
+        ("connect_timeout_s", "3600", "30 seconds"),
+        ("connect_timeout_s", "31", "30 seconds"),
+    ],
+)
+def test_timeouts_beyond_the_limits_exit_2(project: Path, key: str, value: str, limit: str) -> None:
+    set_database_key(project, key, value)
+    code, _, err = run("check", "--metrics", "m.json")
+    assert code == 2 and f"database.{key}" in err and limit in err
+
+
+@pytest.mark.postgres
+def test_the_session_settings_bound_memory_and_locks(db: Db) -> None:
+    """lock_timeout, work_mem and hash_mem_multiplier as a metric query sees them, and a query
+    that waits for a lock the app holds gives up within the lock timeout."""
+    from tier_cli.metrics.postgres.collect import collect
+    from tier_cli.models import DatabaseSettings
+
+    settings = DatabaseSettings(
+        queries={
+            "users": "SELECT extract(epoch FROM current_setting('lock_timeout')::interval)",
+        }
+    )
+    with pytest.raises(Exception, match="calls current_setting"):
+        collect(db.owner, settings)
+    from tier_cli.metrics.postgres.reader import MetricReader
+
+    with psycopg.connect(db.owner, autocommit=True) as conn:
+        conn.execute("BEGIN READ ONLY")
+        reader = MetricReader(conn, DatabaseSettings(), "")
+        cur = reader.run(
+            "users",
+            "SELECT current_setting('lock_timeout'), "
+            "current_setting('work_mem'), current_setting('hash_mem_multiplier')",
+            None,
+            None,
+        )
+        assert cur.fetchone() == ("1s", "2MB", "1")
+        conn.execute("ROLLBACK")
+    with psycopg.connect(db.owner) as app_conn:  # the app's migration holds the table
+        app_conn.execute("LOCK TABLE users IN ACCESS EXCLUSIVE MODE")
+        started = time.monotonic()
+        with pytest.raises(Exception, match="55P03 lock_not_available"):
+            collect(
+                db.owner,
+                DatabaseSettings(
+                    queries={"users": "SELECT count(*) FROM users"}, statement_timeout_ms=30000
+                ),
+            )
+        assert time.monotonic() - started < 5
