@@ -76,6 +76,7 @@ class MetricsRequest(Record):
     demo: bool = False
     offline: bool = False
     allow_superuser: bool = False  # --allow-superuser: connect even as a role with server powers
+    allow_pull_request_database: bool = False  # --allow-pull-request-database (metrics/ci.py)
 
 
 class Evaluation(Record):
@@ -108,6 +109,7 @@ def evaluate(
         request.demo,
         request.offline,
         request.allow_superuser,
+        request.allow_pull_request_database,
     )
     source.check()
     data = read_render(inputs.render_path)

@@ -232,6 +232,15 @@ AllowSuperuser = Annotated[
         "monitoring role (`tier init` prints its SQL).",
     ),
 ]
+AllowPullRequestDatabase = Annotated[
+    bool,
+    typer.Option(
+        "--allow-pull-request-database",
+        help="Read the database even in a pull-request job (GitHub Actions pull_request or "
+        "pull_request_target, a GitLab merge-request pipeline). Default: refused there, since "
+        "the pull request controls tiers.toml; check the committed snapshot instead.",
+    ),
+]
 Service = Annotated[
     str | None,
     typer.Option("--service", help="The web service to act on (default: the only Python one)."),
@@ -258,6 +267,7 @@ def recommend(
     as_json: Annotated[bool, typer.Option("--json", help="Print plain JSON on stdout.")] = False,
     quiet: Quiet = False,
     allow_superuser: AllowSuperuser = False,
+    allow_pull_request_database: AllowPullRequestDatabase = False,
 ) -> None:
     """Show which tier the app needs now, and why.
 
@@ -267,7 +277,9 @@ def recommend(
     from tier_cli import app as work
 
     inputs = work.load_inputs(render, tiers, demo)
-    request = work.MetricsRequest(database_url, metrics, demo, offline, allow_superuser)
+    request = work.MetricsRequest(
+        database_url, metrics, demo, offline, allow_superuser, allow_pull_request_database
+    )
     with metric_status(sys.stderr, not as_json and _reads_database(request)) as progress:
         rec = work.evaluate(inputs, request, service, progress).rec
     trend = None if demo else work.trend(inputs, rec)
@@ -311,6 +323,7 @@ def apply(
         ),
     ] = None,
     allow_superuser: AllowSuperuser = False,
+    allow_pull_request_database: AllowPullRequestDatabase = False,
 ) -> None:
     """Rewrite render.yaml to a tier: plans, startCommand, Key Value; nothing else changes.
 
@@ -321,7 +334,9 @@ def apply(
     from tier_cli.textio import unified_diff
 
     inputs = work.load_inputs(render, tiers, demo)
-    request = work.MetricsRequest(database_url, metrics, demo, offline, allow_superuser)
+    request = work.MetricsRequest(
+        database_url, metrics, demo, offline, allow_superuser, allow_pull_request_database
+    )
     if tier is not None and summary is not None:
         raise ConfigError(
             "--summary reports the recommendation, and --tier reads no metrics. "
@@ -372,6 +387,7 @@ def check(
     ] = None,
     quiet: Quiet = False,
     allow_superuser: AllowSuperuser = False,
+    allow_pull_request_database: AllowPullRequestDatabase = False,
 ) -> None:
     """CI step: exit 0 when render.yaml is on the recommended tier, 1 when it is not.
 
@@ -386,7 +402,9 @@ def check(
         )
 
     inputs = work.load_inputs(render, tiers, demo)
-    request = work.MetricsRequest(database_url, metrics, demo, offline, allow_superuser)
+    request = work.MetricsRequest(
+        database_url, metrics, demo, offline, allow_superuser, allow_pull_request_database
+    )
     with metric_status(sys.stderr, output == "text" and _reads_database(request)) as progress:
         evaluation = work.evaluate(inputs, request, service, progress)
     verdict = work.verdict(inputs, evaluation, service)
@@ -419,6 +437,7 @@ def snapshot(
     demo: Demo = False,
     tiers: TiersPath = None,
     allow_superuser: AllowSuperuser = False,
+    allow_pull_request_database: AllowPullRequestDatabase = False,
 ) -> None:
     """Measure the database and write the metrics snapshot JSON (and append it to the history).
 
@@ -430,7 +449,13 @@ def snapshot(
     from tier_cli.numbers import quantity
 
     inputs = work.load_inputs(None, tiers, demo)
-    source = MetricsSource(database_url, None, demo, allow_superuser=allow_superuser)
+    source = MetricsSource(
+        database_url,
+        None,
+        demo,
+        allow_superuser=allow_superuser,
+        allow_pull_request_database=allow_pull_request_database,
+    )
     if not demo and not resolve_url(source):
         raise MetricsError(
             "tier snapshot measures a database. Tip: pass --database-url URL or set DATABASE_URL"
@@ -484,6 +509,7 @@ def init(
     path: Annotated[Path, typer.Option("--tiers", help="Where to write.")] = Path("tiers.toml"),
     database_url: DatabaseUrl = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    allow_pull_request_database: AllowPullRequestDatabase = False,
 ) -> None:
     """Write a commented tiers.toml with the guide's tiers, and print the SQL of a read-only
     monitoring role with exactly the grants tier needs (on stdout).
@@ -501,8 +527,11 @@ def init(
     guess = None
     database = "app"
     if url:
+        from tier_cli.metrics.ci import refuse_pull_request_database
         from tier_cli.metrics.postgres.collect import inspect_schema
         from tier_cli.metrics.postgres.url import database_name
+
+        refuse_pull_request_database(os.environ, allow_pull_request_database)
 
         # Any role, an admin's included: init runs only tier's own catalog queries (no SQL from
         # a file) in a read-only transaction, and prints the role the other commands then use.
