@@ -251,7 +251,10 @@ def verdict(
     return Verdict(
         rec=rec,
         render=path,
-        differences=tuple(Difference(c.describe(), c.line) for c in result.changes),
+        differences=tuple(
+            Difference(c.describe(), c.line, c.field, c.old, c.new, c.subject)
+            for c in result.changes
+        ),
         fix=shlex.join(fix),
         before=evaluation.data,
         after=new,

@@ -390,6 +390,8 @@ def check(
     with metric_status(sys.stderr, output == "text" and _reads_database(request)) as progress:
         evaluation = work.evaluate(inputs, request, service, progress)
     verdict = work.verdict(inputs, evaluation, service)
+    if not demo:
+        verdict = verdict._replace(trend=work.trend(inputs, verdict.rec))
     work.confirm_in_sync(verdict)
     if quiet and output == "text":
         sys.stdout.write(verdict_text(verdict).splitlines(keepends=True)[0])
@@ -514,6 +516,28 @@ def init(
         _error(f"{path}: {note}")
     _error(f"{path}: written; the SQL of a read-only role for tier follows on stdout")
     sys.stdout.write(monitoring_role_sql(guess, database))
+
+
+@app.command("schema", epilog=EXIT_HELP)
+@guarded
+def schema(
+    name: Annotated[
+        str,
+        typer.Argument(
+            help="tiers (tiers.toml), snapshot, history, recommend, check, diff or tiers-json.",
+            show_default=False,
+        ),
+    ],
+) -> None:
+    """Print the JSON Schema (draft 2020-12) of a file tier reads or a JSON output it prints.
+
+    Every JSON output carries `"schema_version": 1`; the schema says what a version holds.
+    """
+    from tier_cli.contract import SCHEMAS, schema_text
+
+    if name not in SCHEMAS:
+        raise ConfigError(f"schema {name}: unknown schema. Tip: use one of " + ", ".join(SCHEMAS))
+    sys.stdout.write(schema_text(name))
 
 
 def _append(path: Path, text: str) -> None:
