@@ -221,14 +221,14 @@ def test_a_render_yaml_outside_the_repository_is_refused(
     assert "cannot find the repository" in err or "outside the git repository" in err
 
 
-def test_markdown_is_inert_and_carries_the_marker_once(repo: Path) -> None:
+def test_markdown_is_inert(repo: Path) -> None:
     evil = (
         '  - type: keyvalue\n    name: "@team [x](https://e.example) <b>|"\n    ipAllowList: []\n'
     )
     (repo / "render.yaml").write_text(BASE.replace(ADD, evil + ADD))
     code, out, _ = run("diff", "--base", "main", "--format", "markdown")
     assert code == 0
-    assert out.count("<!-- tier-diff -->") == 1
+    assert out.startswith("### tier: monthly cost of `render.yaml`: $27 -> **$37** (+$10/month)")
     assert re.search(r"(?<!\\)<b>", out) is None and "](https" not in out
     assert "\\<b>\\|" in out  # escaped where render.yaml's text goes (escape.markdown)
     assert f"tier's Render catalogue of {load_catalogue().as_of}" in out

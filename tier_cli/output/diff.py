@@ -14,8 +14,6 @@ from tier_cli.numbers import quantity, usd
 from tier_cli.output.escape import markdown, markdown_code, terminal
 from tier_cli.output.report import number
 
-MARKER = "<!-- tier-diff -->"  # finds the pull-request comment to update in place
-
 
 class DiffReport:
     """A CostDiff with where it came from: render.yaml's path and the base ref."""
@@ -155,7 +153,7 @@ def diff_markdown(r: DiffReport) -> str:
     same = f"\n{unchanged} resource(s) unchanged.\n" if changed and unchanged else ""
     base = markdown_code(r.base)
     return (
-        f"{MARKER}\n{title}{body}{same}{notes}\n"
+        f"{title}{body}{same}{notes}\n"
         f"<sub>Before: `{base}`; after: this pull request. Prices: tier's Render catalogue of "
         f"{r.as_of}, with the [prices] of tiers.toml; {quantity(len(d.rows))} resource(s); the "
         "lowest figure of a scaling range.</sub>\n"
