@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from tier_cli.models import Selection
     from tier_cli.notices import Notice
     from tier_cli.output.check import Verdict
+    from tier_cli.output.diff import DiffReport
 
 
 class Inputs(Record):
@@ -87,6 +88,7 @@ class MetricsRequest(Record):
     demo: bool = False
     offline: bool = False
     allow_superuser: bool = False  # --allow-superuser: connect even as a role with server powers
+    allow_pull_request_database: bool = False  # --allow-pull-request-database (metrics/ci.py)
 
 
 class Evaluation(Record):
@@ -119,6 +121,7 @@ def evaluate(
         request.demo,
         request.offline,
         request.allow_superuser,
+        request.allow_pull_request_database,
     )
     source.check()
     data = read_render(inputs.render_path)
@@ -262,7 +265,10 @@ def verdict(
     return Verdict(
         rec=rec,
         render=path,
-        differences=tuple(Difference(c.describe(), c.line) for c in result.changes),
+        differences=tuple(
+            Difference(c.describe(), c.line, c.field, c.old, c.new, c.subject)
+            for c in result.changes
+        ),
         fix=shlex.join(fix),
         before=evaluation.data,
         after=new,
@@ -358,3 +364,29 @@ def write_file(path: Path, data: bytes, error: type[TierError] = ConfigError) ->
 
 def same_file(a: Path, b: Path) -> bool:
     return os.path.abspath(a) == os.path.abspath(b)
+
+
+def cost_diff(render: Path | None, tiers: Path | None, base: str) -> DiffReport:
+    """`tier diff`: what render.yaml costs a month at `base` and in the working tree.
+
+    Prices: the catalogue with tiers.toml's [prices] (the packaged tiers.toml's, none, when the
+    folder has no tiers.toml). A render.yaml that did not exist at `base` cost nothing there.
+    """
+    from tier_cli.blueprint.view import BlueprintView, parse_file
+    from tier_cli.decide.blueprint_cost import blueprint_costs, diff_costs
+    from tier_cli.gitref import read_at_ref
+    from tier_cli.metrics.sources import default_file, read_render
+    from tier_cli.output.diff import DiffReport
+    from tier_cli.textio import RENDER_LIMIT
+
+    inputs = load_inputs(render, default_file(tiers, "tiers.toml", "tiers.toml"))
+    path = inputs.render_path
+    now = parse_file(read_render(path), str(path)).view
+    old = read_at_ref(path, base, RENDER_LIMIT)
+    was = BlueprintView((), ()) if old is None else parse_file(old, f"{path} at {base}").view
+    prices = inputs.config.prices
+    diff = diff_costs(
+        blueprint_costs(was, inputs.catalogue, prices),
+        blueprint_costs(now, inputs.catalogue, prices),
+    )
+    return DiffReport(diff, str(path), base, inputs.catalogue.as_of)

@@ -38,7 +38,8 @@ EXIT_OUT_OF_SYNC = 1
 EXIT_INTERNAL = 5
 
 EXIT_HELP = (
-    "Exit codes: 0 ok; 1 (check only) render.yaml is not on the recommended tier; 2 usage or "
+    "Exit codes: 0 ok; 1 render.yaml is not on the recommended tier (check), or costs more than "
+    "--max-increase (diff); 2 usage or "
     "config error (flags, tiers.toml, a refused custom query or database role, an output that "
     "cannot be written); 3 render.yaml unreadable or invalid, or an edit refused as unsafe (the "
     "file is untouched); 4 metrics unavailable (database, snapshot); 5 internal error (a bug "
@@ -232,6 +233,15 @@ AllowSuperuser = Annotated[
         "monitoring role (`tier init` prints its SQL).",
     ),
 ]
+AllowPullRequestDatabase = Annotated[
+    bool,
+    typer.Option(
+        "--allow-pull-request-database",
+        help="Read the database even in a pull-request job (GitHub Actions pull_request or "
+        "pull_request_target, a GitLab merge-request pipeline). Default: refused there, since "
+        "the pull request controls tiers.toml; check the committed snapshot instead.",
+    ),
+]
 Service = Annotated[
     str | None,
     typer.Option("--service", help="The web service to act on (default: the only Python one)."),
@@ -258,6 +268,7 @@ def recommend(
     as_json: Annotated[bool, typer.Option("--json", help="Print plain JSON on stdout.")] = False,
     quiet: Quiet = False,
     allow_superuser: AllowSuperuser = False,
+    allow_pull_request_database: AllowPullRequestDatabase = False,
 ) -> None:
     """Show which tier the app needs now, and why.
 
@@ -267,7 +278,9 @@ def recommend(
     from tier_cli import app as work
 
     inputs = work.load_inputs(render, tiers, demo)
-    request = work.MetricsRequest(database_url, metrics, demo, offline, allow_superuser)
+    request = work.MetricsRequest(
+        database_url, metrics, demo, offline, allow_superuser, allow_pull_request_database
+    )
     with metric_status(sys.stderr, not as_json and _reads_database(request)) as progress:
         rec = work.evaluate(inputs, request, service, progress).rec
     trend = None if demo else work.trend(inputs, rec)
@@ -311,6 +324,7 @@ def apply(
         ),
     ] = None,
     allow_superuser: AllowSuperuser = False,
+    allow_pull_request_database: AllowPullRequestDatabase = False,
 ) -> None:
     """Rewrite render.yaml to a tier: plans, startCommand, Key Value; nothing else changes.
 
@@ -321,7 +335,9 @@ def apply(
     from tier_cli.textio import unified_diff
 
     inputs = work.load_inputs(render, tiers, demo)
-    request = work.MetricsRequest(database_url, metrics, demo, offline, allow_superuser)
+    request = work.MetricsRequest(
+        database_url, metrics, demo, offline, allow_superuser, allow_pull_request_database
+    )
     if tier is not None and summary is not None:
         raise ConfigError(
             "--summary reports the recommendation, and --tier reads no metrics. "
@@ -372,6 +388,7 @@ def check(
     ] = None,
     quiet: Quiet = False,
     allow_superuser: AllowSuperuser = False,
+    allow_pull_request_database: AllowPullRequestDatabase = False,
 ) -> None:
     """CI step: exit 0 when render.yaml is on the recommended tier, 1 when it is not.
 
@@ -386,10 +403,14 @@ def check(
         )
 
     inputs = work.load_inputs(render, tiers, demo)
-    request = work.MetricsRequest(database_url, metrics, demo, offline, allow_superuser)
+    request = work.MetricsRequest(
+        database_url, metrics, demo, offline, allow_superuser, allow_pull_request_database
+    )
     with metric_status(sys.stderr, output == "text" and _reads_database(request)) as progress:
         evaluation = work.evaluate(inputs, request, service, progress)
     verdict = work.verdict(inputs, evaluation, service)
+    if not demo:
+        verdict = verdict._replace(trend=work.trend(inputs, verdict.rec))
     work.confirm_in_sync(verdict)
     if quiet and output == "text":
         sys.stdout.write(verdict_text(verdict).splitlines(keepends=True)[0])
@@ -419,6 +440,7 @@ def snapshot(
     demo: Demo = False,
     tiers: TiersPath = None,
     allow_superuser: AllowSuperuser = False,
+    allow_pull_request_database: AllowPullRequestDatabase = False,
 ) -> None:
     """Measure the database and write the metrics snapshot JSON (and append it to the history).
 
@@ -430,7 +452,13 @@ def snapshot(
     from tier_cli.numbers import quantity
 
     inputs = work.load_inputs(None, tiers, demo)
-    source = MetricsSource(database_url, None, demo, allow_superuser=allow_superuser)
+    source = MetricsSource(
+        database_url,
+        None,
+        demo,
+        allow_superuser=allow_superuser,
+        allow_pull_request_database=allow_pull_request_database,
+    )
     if not demo and not resolve_url(source):
         raise MetricsError(
             "tier snapshot measures a database. Tip: pass --database-url URL or set DATABASE_URL"
@@ -484,6 +512,7 @@ def init(
     path: Annotated[Path, typer.Option("--tiers", help="Where to write.")] = Path("tiers.toml"),
     database_url: DatabaseUrl = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    allow_pull_request_database: AllowPullRequestDatabase = False,
 ) -> None:
     """Write a commented tiers.toml with the guide's tiers, and print the SQL of a read-only
     monitoring role with exactly the grants tier needs (on stdout).
@@ -501,8 +530,11 @@ def init(
     guess = None
     database = "app"
     if url:
+        from tier_cli.metrics.ci import refuse_pull_request_database
         from tier_cli.metrics.postgres.collect import inspect_schema
         from tier_cli.metrics.postgres.url import database_name
+
+        refuse_pull_request_database(os.environ, allow_pull_request_database)
 
         # Any role, an admin's included: init runs only tier's own catalog queries (no SQL from
         # a file) in a read-only transaction, and prints the role the other commands then use.
@@ -514,6 +546,84 @@ def init(
         _error(f"{path}: {note}")
     _error(f"{path}: written; the SQL of a read-only role for tier follows on stdout")
     sys.stdout.write(monitoring_role_sql(guess, database))
+
+
+@app.command("diff", epilog=EXIT_HELP)
+@guarded
+def diff(
+    base: Annotated[
+        str,
+        typer.Option(
+            "--base",
+            help="The git ref to compare with (a branch, tag or commit: main, origin/main).",
+            show_default=False,
+        ),
+    ],
+    render: RenderPath = None,
+    tiers: TiersPath = None,
+    output: Annotated[
+        str, typer.Option("--format", help="text, json, or markdown (a pull request comment).")
+    ] = "text",
+    as_json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
+    max_increase: Annotated[
+        float | None,
+        typer.Option(
+            "--max-increase",
+            help="Exit 1 when the monthly cost rises by more than this many USD.",
+            show_default=False,
+            min=0,
+        ),
+    ] = None,
+    quiet: Quiet = False,
+) -> None:
+    """The monthly cost of render.yaml at a git ref and now, per service and in total.
+
+    Every resource Render bills: web, private services, workers, cron jobs, static sites,
+    instances and scaling ranges, disks, Postgres with its storage, Key Value. Reads no metrics.
+    Exit 1 with --max-increase when the increase is above it.
+    """
+    from tier_cli import app as work
+    from tier_cli.output.diff import FORMATS, headline
+
+    if as_json:
+        output = "json"
+    if output not in FORMATS:
+        raise ConfigError(
+            f"--format {output}: unknown format. Tip: use one of " + ", ".join(FORMATS)
+        )
+    report = work.cost_diff(render, tiers, base)
+    if quiet and output == "text":
+        sys.stdout.write(headline(report) + "\n")
+    else:
+        sys.stdout.write(FORMATS[output](report))
+    if max_increase is not None and report.diff.delta > max_increase:
+        _error(
+            f"tier: the monthly cost rises by ${report.diff.delta:,.2f}, more than "
+            f"--max-increase {max_increase:g}"
+        )
+        raise typer.Exit(EXIT_OUT_OF_SYNC)
+
+
+@app.command("schema", epilog=EXIT_HELP)
+@guarded
+def schema(
+    name: Annotated[
+        str,
+        typer.Argument(
+            help="tiers (tiers.toml), snapshot, history, recommend, check, diff or tiers-json.",
+            show_default=False,
+        ),
+    ],
+) -> None:
+    """Print the JSON Schema (draft 2020-12) of a file tier reads or a JSON output it prints.
+
+    Every JSON output carries `"schema_version": 1`; the schema says what a version holds.
+    """
+    from tier_cli.contract import SCHEMAS, schema_text
+
+    if name not in SCHEMAS:
+        raise ConfigError(f"schema {name}: unknown schema. Tip: use one of " + ", ".join(SCHEMAS))
+    sys.stdout.write(schema_text(name))
 
 
 def _append(path: Path, text: str) -> None:
