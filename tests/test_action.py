@@ -75,6 +75,7 @@ def render_at(tier: str, folder: Path) -> bytes:
 
     folder.mkdir()
     shutil.copy(EXAMPLES / "render.yaml", folder / "render.yaml")
+    shutil.copy(EXAMPLES / "requirements.txt", folder / "requirements.txt")
     shutil.copy(ROOT / "tiers.toml", folder / "tiers.toml")
     cwd = Path.cwd()
     os.chdir(folder)

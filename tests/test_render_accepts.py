@@ -303,10 +303,10 @@ COSTS = [
         (17.5, 38.5, False), (17.5, 38.5, False), id="scaling-range"),
     pytest.param(
         blueprint("starter", "pro-64gb", start("starter")),
-        "monthly cost: now at least $37/month (web starter $7 + postgres pro-64gb $? + disk "
-        "100 GB $30) -> on starter $17.5/month (web starter $7 + postgres basic-256mb $6 + disk "
-        "15 GB $4.5)",
-        (37, None, True), (17.5, 17.5, False), id="unpriced-plan-is-a-floor"),
+        "monthly cost: now $837/month (web starter $7 + postgres pro-64gb $800 + disk 100 GB "
+        "$30) -> on starter $43/month (web starter $7 + postgres basic-256mb $6 + disk 100 GB "
+        "$30) (-794 $/month)",
+        (837, 837, False), (43, 43, False), id="downgrade-keeps-the-disk"),
     pytest.param(
         blueprint("starter", "basic-256mb", start("starter"))
         .replace("    databaseName", "    storageAutoscalingEnabled: true\n    databaseName"),

@@ -79,7 +79,7 @@ BROKEN = [
     ("unknown-top-key", SHIPPED + "\n[extras]\nx = 1\n", r": extras: unknown key"),
     (
         "unknown-tier-key",
-        _edit("price_usd = 14", "price_usd = 14\nprce = 3"),
+        _edit("storage_gb = 10\n", "storage_gb = 10\nprce = 3\n"),
         r"tier\[starter\]\.prce: unknown key",
     ),
     (
