@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from tier_cli.errors import (
     ConfigError,
@@ -19,7 +19,6 @@ from tier_cli.errors import (
     RenderFileError,
     TierError,
 )
-from tier_cli.record import Record
 
 if TYPE_CHECKING:
     from tier_cli.blueprint.deps import Declared
@@ -30,12 +29,13 @@ if TYPE_CHECKING:
     from tier_cli.decide.connections import Budget
     from tier_cli.decide.recommendation import Recommendation
     from tier_cli.decide.trend import Trend
-    from tier_cli.models import Selection
+    from tier_cli.metrics.sources import MetricsSource
+    from tier_cli.models import Metrics, Selection
     from tier_cli.notices import Notice
     from tier_cli.output.check import Verdict
 
 
-class Inputs(Record):
+class Inputs(NamedTuple):
     """What every command loads first: the catalogue and tiers.toml, and where render.yaml is."""
 
     catalogue: Catalogue
@@ -68,7 +68,7 @@ def load_inputs(render: Path | None, tiers: Path | None, demo: bool = False) -> 
     return Inputs(catalogue, load_config(tiers_path, catalogue), render_path, tiers_path)
 
 
-class MetricsRequest(Record):
+class MetricsRequest(NamedTuple):
     """Where the metrics come from, as the flags said."""
 
     database_url: str | None = None
@@ -77,8 +77,24 @@ class MetricsRequest(Record):
     offline: bool = False
     allow_superuser: bool = False  # --allow-superuser: connect even as a role with server powers
 
+    def source(self) -> MetricsSource:
+        from tier_cli.metrics.sources import MetricsSource
 
-class Evaluation(Record):
+        return MetricsSource(
+            self.database_url, self.metrics, self.demo, self.offline, self.allow_superuser
+        )
+
+    def reads_database(self) -> bool:
+        """Whether the metrics come from a database (where a status line helps), not a file."""
+        from tier_cli.metrics.sources import MetricsSource, resolve_url
+
+        if self.demo:
+            return True
+        url = resolve_url(MetricsSource(self.database_url, offline=self.offline))
+        return self.metrics is None and bool(url)
+
+
+class Evaluation(NamedTuple):
     """render.yaml read and placed, metrics read, the recommendation made."""
 
     data: bytes  # render.yaml's bytes as read
@@ -99,16 +115,10 @@ def evaluate(
     from tier_cli.decide.placement import place
     from tier_cli.decide.recommendation import recommend
     from tier_cli.metrics.snapshot import stale_warning
-    from tier_cli.metrics.sources import MetricsSource, read_metrics, read_render
+    from tier_cli.metrics.sources import read_metrics, read_render
 
     config = inputs.config
-    source = MetricsSource(
-        request.database_url,
-        request.metrics,
-        request.demo,
-        request.offline,
-        request.allow_superuser,
-    )
+    source = request.source()
     source.check()
     data = read_render(inputs.render_path)
     name = str(inputs.render_path)
@@ -139,7 +149,7 @@ def trend(inputs: Inputs, rec: Recommendation) -> Trend:
     return growth(history, rec.metrics, nxt)
 
 
-class Applied(Record):
+class Applied(NamedTuple):
     """What `tier apply` would write: the old and new bytes and what changed."""
 
     path: Path
@@ -318,5 +328,83 @@ def write_file(path: Path, data: bytes, error: type[TierError] = ConfigError) ->
     write_atomic(path, data, error=error)
 
 
-def same_file(a: Path, b: Path) -> bool:
-    return os.path.abspath(a) == os.path.abspath(b)
+class Taken(NamedTuple):
+    """A snapshot written, and the history it joined (None: written elsewhere with -o)."""
+
+    path: Path
+    measured: Metrics
+    history: Path | None
+
+
+def take_snapshot(
+    inputs: Inputs,
+    request: MetricsRequest,
+    output: Path | None,
+    progress: Callable[[str], None] | None = None,
+) -> Taken:
+    """Measure the database and write the snapshot; one written where tiers.toml says also joins
+    the history, one written elsewhere (-o) is a one-off."""
+    from tier_cli.metrics.snapshot import append_history, write_snapshot
+    from tier_cli.metrics.sources import read_metrics, resolve_url
+
+    source = request.source()
+    if not request.demo and not resolve_url(source):
+        raise MetricsError(
+            "tier snapshot measures a database. Tip: pass --database-url URL or set DATABASE_URL"
+        )
+    measured = read_metrics(source, inputs.config.database, progress=progress)
+    configured = inputs.beside_tiers(inputs.config.snapshot.path, "snapshot.path")
+    path = output or configured
+    write_snapshot(path, measured)
+    if os.path.abspath(path) != os.path.abspath(configured):
+        return Taken(path, measured, None)
+    history = inputs.beside_tiers(inputs.config.snapshot.history, "snapshot.history")
+    append_history(history, measured)
+    return Taken(path, measured, history)
+
+
+def tiers_inputs(tiers: Path | None) -> tuple[Inputs, tuple[Notice, ...]]:
+    """`tier tiers`: tiers.toml, else the tiers bundled with tier, said in a notice."""
+    from tier_cli.metrics.sources import default_file
+    from tier_cli.notices import notice
+
+    path = default_file(tiers, "tiers.toml", "tiers.toml")
+    notes: tuple[Notice, ...] = ()
+    if tiers is None and path != Path("tiers.toml"):
+        message = (
+            "not found; showing the tiers bundled with tier (the guide's). Tip: run `tier init` "
+            "to write your own, or pass --tiers PATH"
+        )
+        notes = (notice("bundled-tiers", message),)
+    return load_inputs(None, path), notes
+
+
+class Written(NamedTuple):
+    """`tier init`'s file written: what the schema told it, and the monitoring role's SQL."""
+
+    notes: tuple[str, ...]
+    role_sql: str
+
+
+def write_init(path: Path, database_url: str | None, force: bool) -> Written:
+    """A commented tiers.toml with the guide's tiers, and the metric SQL fitted to the schema of
+    the database, when given one."""
+    from tier_cli.config.initfile import initial_tiers_toml, monitoring_role_sql
+    from tier_cli.metrics.sources import MetricsSource, resolve_url
+
+    if path.exists() and not force:
+        raise ConfigError(f"{path}: already exists. Tip: pass --force to overwrite it")
+    url = resolve_url(MetricsSource(database_url))
+    guess = None
+    database = "app"
+    if url:
+        from tier_cli.metrics.postgres.collect import inspect_schema
+        from tier_cli.metrics.postgres.url import database_name
+
+        # Any role, an admin's included: init runs only tier's own catalog queries (no SQL from
+        # a file) in a read-only transaction, and prints the role the other commands then use.
+        guess = inspect_schema(url, allow_superuser=True)
+        database = database_name(url) or database
+    text, notes = initial_tiers_toml(guess)
+    write_file(path, text.encode("utf-8"))
+    return Written(tuple(notes), monitoring_role_sql(guess, database))

@@ -6,11 +6,10 @@ from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
-from typing import Union
+from typing import NamedTuple, Union
 
 from tier_cli.metrics.table import METRIC_NAMES
 from tier_cli.notices import Notice, notice
-from tier_cli.record import Record
 
 __all__ = ["METRIC_NAMES"]  # defined by the metric table (metrics/table.py), kept here for imports
 
@@ -18,7 +17,7 @@ __all__ = ["METRIC_NAMES"]  # defined by the metric table (metrics/table.py), ke
 _EMPTY: Mapping[str, str] = MappingProxyType({})  # immutable defaults, safe to share
 
 
-class Metrics(Record):
+class Metrics(NamedTuple):
     """What was measured. A value of None means the metric could not be measured (unknown)."""
 
     values: Mapping[str, float | None]
@@ -32,7 +31,7 @@ class Metrics(Record):
         return self.values.get(name)
 
 
-class ActivitySource(Record):
+class ActivitySource(NamedTuple):
     """A table of user events ([database.activity]): the peak of concurrent users comes from it."""
 
     table: str  # possibly schema-qualified: "activity", "public.events"
@@ -42,7 +41,7 @@ class ActivitySource(Record):
     window_minutes: int = 5  # distinct users within one window are "concurrent"
 
 
-class DatabaseSettings(Record):
+class DatabaseSettings(NamedTuple):
     """How to read metrics from PostgreSQL safely (tiers.toml [database])."""
 
     connect_timeout_s: int = 5
@@ -58,7 +57,7 @@ class DatabaseSettings(Record):
     pool_per_worker: int = 15  # connections one web worker may open: SQLAlchemy's 5 + 10 overflow
 
 
-class KeyValueTarget(Record):
+class KeyValueTarget(NamedTuple):
     """The Key Value (Redis) instance a tier needs."""
 
     name: str
@@ -70,7 +69,7 @@ class KeyValueTarget(Record):
 FieldValue = Union[str, int, float, bool, tuple["FieldValue", ...], Mapping[str, "FieldValue"]]  # noqa: UP007
 
 
-class TierTarget(Record):
+class TierTarget(NamedTuple):
     """What render.yaml should say for one tier."""
 
     tier: str
@@ -82,7 +81,7 @@ class TierTarget(Record):
     managed: tuple[str, ...] = ()  # web fields some tier sets: removed when this one does not
 
 
-class Selection(Record):
+class Selection(NamedTuple):
     """Which entries of render.yaml to act on, when the user names them (flag or tiers.toml)."""
 
     service: str | None = None
@@ -90,7 +89,7 @@ class Selection(Record):
     app: str | None = None  # the ASGI app to use when the startCommand cannot be understood
 
 
-class SchemaGuess(Record):
+class SchemaGuess(NamedTuple):
     """What `tier init` found in a database's schema (information_schema), for the metric SQL."""
 
     users_table: str | None  # schema-qualified, e.g. "public.users"; None: nothing likely found

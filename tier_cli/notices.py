@@ -8,9 +8,7 @@ text is made at the output end (output/), never here; `[warnings] ignore` in tie
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Literal
-
-from tier_cli.record import Record
+from typing import Literal, NamedTuple
 
 Severity = Literal["notice", "warning"]
 
@@ -78,7 +76,7 @@ CODES: dict[str, tuple[Severity, str]] = {
 }
 
 
-class Notice(Record):
+class Notice(NamedTuple):
     """One warning or notice: what, how serious, where, and the sentence a person reads."""
 
     code: str

@@ -24,9 +24,9 @@ import re
 import shlex
 import tomllib
 from collections.abc import Callable
+from typing import NamedTuple
 
 from tier_cli.blueprint.startcmd import last_command_start
-from tier_cli.record import Record
 
 _NAME = r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[([^\]]*)\])?"  # compiled on first use
 # Distributions that bring others with them (the ones a server needs).
@@ -47,7 +47,7 @@ _PIP_VALUE_OPTIONS = frozenset(
 )  # fmt: skip
 
 
-class Source(Record):
+class Source(NamedTuple):
     """One file to read: its path from the project folder, its kind, and the fix to name."""
 
     path: str  # "backend/requirements.txt"
@@ -55,7 +55,7 @@ class Source(Record):
     fallback: str | None = None  # read this one (a pyproject.toml) when `path` is missing
 
 
-class Steps(Record):
+class Steps(NamedTuple):
     """What a buildCommand installs: files to read, names on the command line, and gaps."""
 
     sources: tuple[Source, ...]
@@ -64,7 +64,7 @@ class Steps(Record):
     fix: str  # how to add a package, with `{}` for its name
 
 
-class Declared(Record):
+class Declared(NamedTuple):
     """The distributions a service's build installs, as far as tier can tell."""
 
     packages: frozenset[str]

@@ -33,7 +33,7 @@ Where edits are spliced in, see splice.py; the Key Value part is keyvalue.py.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from tier_cli.blueprint.deps import Declared
 from tier_cli.blueprint.fields import set_web_field
@@ -54,7 +54,6 @@ from tier_cli.config.catalogue import Catalogue, Kind, same_plan
 from tier_cli.errors import ConfigError, LegacyPlanRefused, RefusedError
 from tier_cli.models import FieldValue, KeyValueTarget, Selection, TierTarget
 from tier_cli.notices import Notice
-from tier_cli.record import Record
 from tier_cli.textio import decode, encode
 
 _PLAN_AFTER = ("type", "name", "runtime", "env")
@@ -66,7 +65,7 @@ _TIP_LAST = (
 )
 
 
-class Change(Record):
+class Change(NamedTuple):
     """One edit, as the report shows it."""
 
     field: str  # "plan", "startCommand", "service" (an added service), "envVars"
@@ -88,7 +87,7 @@ class Change(Record):
         return f"{self.subject} {self.field} {old} -> {self.new}"
 
 
-class ApplyResult(Record):
+class ApplyResult(NamedTuple):
     text: str
     changes: tuple[Change, ...]
     notes: tuple[Notice, ...]
@@ -164,7 +163,7 @@ def apply_tier(
 # Planning: decide every splice against the original text
 
 
-class Place(Record):
+class Place(NamedTuple):
     """An entry a rule edits (the web service or the database, as node and as view), and what
     every rule may need besides its value."""
 
@@ -176,7 +175,7 @@ class Place(Record):
     declared: Declared | None  # what the web service's build installs (deps.py), if read
 
 
-class Rule(Record):
+class Rule(NamedTuple):
     """One field a tier sets: which entry, which key, where a missing key goes, how its value
     comes from the tier, and the function that makes the file say it."""
 

@@ -21,6 +21,7 @@ over numInstances) a note.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import NamedTuple
 
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -54,7 +55,6 @@ from tier_cli.blueprint.view import Entry
 from tier_cli.config.webfields import CONFLICTS, NOT_ON_FREE
 from tier_cli.errors import ConfigError, RefusedError
 from tier_cli.models import FieldValue, TierTarget
-from tier_cli.record import Record
 
 
 def to_value(value: FieldValue) -> Value:
@@ -66,7 +66,7 @@ def to_value(value: FieldValue) -> Value:
     return value
 
 
-class _At(Record):
+class _At(NamedTuple):
     """A mapping being edited: its node, data path, nodes from the root, name in the report."""
 
     node: MappingNode

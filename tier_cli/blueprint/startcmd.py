@@ -30,8 +30,7 @@ from __future__ import annotations
 
 import re
 import shlex
-
-from tier_cli.record import Record
+from typing import NamedTuple
 
 _PEEL = (  # compiled on first use (_peeled): most commands start with their server
     r"""
@@ -76,7 +75,7 @@ _ALIASES = {
 }
 
 
-class Option(Record):
+class Option(NamedTuple):
     """One option as written: its name, its value (None for a flag) and where its words are."""
 
     name: str  # as written: "-w", "--log-level"
@@ -85,7 +84,7 @@ class Option(Record):
     end: int  # end of its last word in Command.body
 
 
-class Command(Record):
+class Command(NamedTuple):
     """A startCommand that runs a Python web server."""
 
     prefix: str  # kept byte for byte: "", "cd backend && ", "python init_db.py && ", "uv run "
@@ -484,7 +483,7 @@ _SERVER_PACKAGE = {
 }
 
 
-class StartPlan(Record):
+class StartPlan(NamedTuple):
     """What to write as the startCommand, and what to tell the user about it."""
 
     command: str | None  # None: leave the startCommand as it is

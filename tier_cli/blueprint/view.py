@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
+from typing import NamedTuple
 
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -24,13 +25,12 @@ from tier_cli.blueprint.nodes import (
     where,
 )
 from tier_cli.errors import ConfigError, RenderFileError
-from tier_cli.record import Record
 from tier_cli.textio import decode
 
 KEYVALUE_TYPES = ("keyvalue", "redis")  # `redis` is the deprecated name of `keyvalue`
 
 
-class ServiceView(Record):
+class ServiceView(NamedTuple):
     name: str | None
     type: str | None
     runtime: str | None  # `runtime:`, else the older `env:`
@@ -57,7 +57,7 @@ class ServiceView(Record):
         return self.name if self.name is not None else self.path
 
 
-class DatabaseView(Record):
+class DatabaseView(NamedTuple):
     name: str | None
     plan: str | None
     path: str
@@ -70,12 +70,12 @@ class DatabaseView(Record):
         return self.name if self.name is not None else self.path
 
 
-class BlueprintView(Record):
+class BlueprintView(NamedTuple):
     services: tuple[ServiceView, ...]
     databases: tuple[DatabaseView, ...]
 
 
-class Entry(Record):
+class Entry(NamedTuple):
     """Where a service or database sits in the node tree (for the editor)."""
 
     node: MappingNode
@@ -84,7 +84,7 @@ class Entry(Record):
     trail: tuple[Node, ...]  # nodes from the root down to `node`, for sharing checks
 
 
-class Parsed(Record):
+class Parsed(NamedTuple):
     """A parsed Blueprint: the views, and the node tree behind them."""
 
     text: str
@@ -148,7 +148,7 @@ def _scopes(root: MappingNode, filename: str) -> list[Scope]:
     return scopes
 
 
-class _Item(Record):
+class _Item(NamedTuple):
     node: MappingNode
     seq: SequenceNode
     trail: tuple[Node, ...]  # the list node, then the item

@@ -14,11 +14,11 @@ share is what db_connections measured beyond what the current web service may ho
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from tier_cli.config.catalogue import Catalogue
 from tier_cli.config.tiers import Tier, TierConfig
 from tier_cli.notices import Notice, notice
-from tier_cli.record import Record
 
 WORKERS = re.compile(r"(?:--workers[ =]|-w ?)(\d+)")
 """The worker count in a gunicorn or uvicorn command; without one, a single worker."""
@@ -35,7 +35,7 @@ def workers(start_command: str) -> int:
     return 1 if written is None else written
 
 
-class Budget(Record):
+class Budget(NamedTuple):
     """The connections one tier's web service may open, and the limit it meets."""
 
     tier: str

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
+from typing import NamedTuple
 
 from tier_cli.blueprint.fields import same_data, to_value
 from tier_cli.blueprint.nodes import Data
@@ -15,12 +16,11 @@ from tier_cli.config.tiers import Tier, TierConfig
 from tier_cli.decide.costs import Billed, Cost, Instances, bill
 from tier_cli.models import Selection
 from tier_cli.notices import Notice, notice
-from tier_cli.record import Record
 
 KEYVALUE_TYPES = ("keyvalue", "redis")
 
 
-class Placement(Record):
+class Placement(NamedTuple):
     """render.yaml as it stands: the plans written there (None = no `plan:` key) and its tier."""
 
     service: str  # its name, or its path in the file when it has none

@@ -7,6 +7,7 @@ the pin, the monthly costs and Render's reality checks for the tier to be on.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from tier_cli.config.catalogue import Catalogue
 from tier_cli.config.tiers import Tier, TierConfig
@@ -18,10 +19,9 @@ from tier_cli.decide.reality import reality_checks, tier_cost
 from tier_cli.metrics.table import ACTIVITY_METRICS, DB_CONNECTIONS, METRIC_NAMES
 from tier_cli.models import Metrics, leftover_keyvalue_note
 from tier_cli.notices import Notice, notice, unique
-from tier_cli.record import Record
 
 
-class Recommendation(Record):
+class Recommendation(NamedTuple):
     metrics: Metrics
     decision: Decision  # what the metrics call for, before caps
     recommended: str  # after max_tier / max_monthly_usd

@@ -10,15 +10,15 @@ import os
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 from tier_cli.errors import ConfigError, MetricsError, RenderFileError
 from tier_cli.models import DATA, DatabaseSettings, Metrics
-from tier_cli.record import Record
 
 DEMO_RENDER = "examples/render.yaml"
 
 
-class MetricsSource(Record):
+class MetricsSource(NamedTuple):
     """The metrics flags of a command: at most one of them is set."""
 
     database_url: str | None = None

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from tier_cli.config.tiers import Tier
 from tier_cli.decide.recommendation import Recommendation
@@ -22,17 +22,16 @@ from tier_cli.output.escape import (
     terminal,
 )
 from tier_cli.output.report import cost_line, recommendation_json
-from tier_cli.record import Record
 
 
-class Difference(Record):
+class Difference(NamedTuple):
     """One field render.yaml would change to reach the target tier."""
 
     text: str  # "api plan starter -> pro"
     line: int  # 1-based line in render.yaml
 
 
-class Verdict(Record):
+class Verdict(NamedTuple):
     rec: Recommendation
     render: str  # the render.yaml path as given
     differences: tuple[Difference, ...]

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import psycopg
 from psycopg import pq, sql
@@ -37,12 +37,11 @@ from tier_cli.metrics.postgres.sql import (
 )
 from tier_cli.metrics.postgres.url import masked, reason
 from tier_cli.models import ActivitySource, DatabaseSettings
-from tier_cli.record import Record
 
 EXPLAIN = "EXPLAIN (FORMAT JSON, VERBOSE) "
 
 
-class Reading(Record):
+class Reading(NamedTuple):
     """One metric: its value, its label for Metrics.labels, and advice when it was costly."""
 
     value: float | None

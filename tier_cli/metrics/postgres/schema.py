@@ -21,10 +21,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from tier_cli.models import SchemaGuess
-from tier_cli.record import Record
 
 COLUMNS_SQL = """
 SELECT c.table_schema::text, c.table_name::text, c.column_name::text, c.data_type::text,
@@ -87,24 +86,24 @@ _PASSED_OVER = re.compile(r"admin")  # the admin site's log records staff, not u
 Table = tuple[str, str]  # (schema, name)
 
 
-class Column(Record):
+class Column(NamedTuple):
     type: str
     references: Table | None = None  # the table a one-column foreign key on it references
 
 
-class Probe(Record):
+class Probe(NamedTuple):
     """A count inspect_schema makes: all rows, or the rows of the last active_days by time."""
 
     table: Table
     time_column: str | None = None
 
 
-class Stats(Record):
+class Stats(NamedTuple):
     rows: int | None = None  # None: not counted (timeout, no permission)
     recent: int | None = None  # rows in the last active_days, by the table's time column
 
 
-class Candidate(Record):
+class Candidate(NamedTuple):
     """A table that records when a user did something."""
 
     table: Table
