@@ -133,6 +133,7 @@ def test_fast_start_prints_and_writes_what_the_plain_start_does(
         folder = tmp_path / ("plain" if plain else "fast")
         folder.mkdir()
         shutil.copy(ROOT / "examples" / "render.yaml", folder / "render.yaml")
+        shutil.copy(ROOT / "examples" / "requirements.txt", folder / "requirements.txt")
         shutil.copy(ROOT / "tiers.toml", folder / "tiers.toml")
         for step in setup:
             step(folder)

@@ -19,6 +19,7 @@ from tier_cli.errors import (
     RenderFileError,
     TierError,
 )
+from tier_cli.metrics.sources import MetricsSource
 
 if TYPE_CHECKING:
     from tier_cli.blueprint.deps import Declared
@@ -29,10 +30,10 @@ if TYPE_CHECKING:
     from tier_cli.decide.connections import Budget
     from tier_cli.decide.recommendation import Recommendation
     from tier_cli.decide.trend import Trend
-    from tier_cli.metrics.sources import MetricsSource
     from tier_cli.models import Metrics, Selection
     from tier_cli.notices import Notice
     from tier_cli.output.check import Verdict
+    from tier_cli.output.diff import DiffReport
 
 
 class Inputs(NamedTuple):
@@ -64,34 +65,19 @@ def load_inputs(render: Path | None, tiers: Path | None, demo: bool = False) -> 
         tiers_path = default_file(tiers, "tiers.toml", "tiers.toml")
     else:
         render_path = render or Path("render.yaml")
-        tiers_path = tiers or Path("tiers.toml")
+        tiers_path = tiers or tiers_beside(render_path)
     return Inputs(catalogue, load_config(tiers_path, catalogue), render_path, tiers_path)
 
 
-class MetricsRequest(NamedTuple):
-    """Where the metrics come from, as the flags said."""
-
-    database_url: str | None = None
-    metrics: Path | None = None
-    demo: bool = False
-    offline: bool = False
-    allow_superuser: bool = False  # --allow-superuser: connect even as a role with server powers
-
-    def source(self) -> MetricsSource:
-        from tier_cli.metrics.sources import MetricsSource
-
-        return MetricsSource(
-            self.database_url, self.metrics, self.demo, self.offline, self.allow_superuser
-        )
-
-    def reads_database(self) -> bool:
-        """Whether the metrics come from a database (where a status line helps), not a file."""
-        from tier_cli.metrics.sources import MetricsSource, resolve_url
-
-        if self.demo:
-            return True
-        url = resolve_url(MetricsSource(self.database_url, offline=self.offline))
-        return self.metrics is None and bool(url)
+def tiers_beside(render_path: Path) -> Path:
+    """tiers.toml in the current folder, else beside render.yaml: `--render deployment/
+    render.yaml` from the repository's root finds deployment/tiers.toml, as a run from
+    deployment/ does."""
+    here = Path("tiers.toml")
+    beside = render_path.parent / "tiers.toml"
+    if not here.exists() and render_path.parent != Path() and beside.is_file():
+        return beside
+    return here
 
 
 class Evaluation(NamedTuple):
@@ -104,7 +90,7 @@ class Evaluation(NamedTuple):
 
 def evaluate(
     inputs: Inputs,
-    request: MetricsRequest,
+    source: MetricsSource,
     service: str | None,
     progress: Callable[[str], None] | None = None,
 ) -> Evaluation:
@@ -118,13 +104,12 @@ def evaluate(
     from tier_cli.metrics.sources import read_metrics, read_render
 
     config = inputs.config
-    source = request.source()
     source.check()
     data = read_render(inputs.render_path)
     name = str(inputs.render_path)
     parsed = parse_file(data, name)
     placement = place(parsed.view, name, config.selection(service), config, inputs.catalogue)
-    committed = None if request.demo else inputs.beside_tiers(config.snapshot.path, "snapshot.path")
+    committed = None if source.demo else inputs.beside_tiers(config.snapshot.path, "snapshot.path")
     measured = read_metrics(source, config.database, committed, progress)
     stale = stale_warning(measured, config.snapshot.max_age_days, datetime.now(UTC))
     rec = recommend(measured, config, inputs.catalogue, placement, notes=(stale,) if stale else ())
@@ -163,7 +148,7 @@ class Applied(NamedTuple):
 def plan_apply(
     inputs: Inputs,
     tier: str | None,
-    request: MetricsRequest,
+    request: MetricsSource,
     service: str | None,
     progress: Callable[[str], None] | None = None,
 ) -> Applied:
@@ -173,7 +158,7 @@ def plan_apply(
 
     config = inputs.config
     if tier is not None:
-        if request.database_url or request.metrics or request.demo:
+        if request.database_url or request.metrics_file or request.demo:
             raise ConfigError("--tier reads no metrics. Tip: drop the metrics flag, or drop --tier")
         known_tier(config, tier)
         evaluation = None
@@ -261,7 +246,10 @@ def verdict(
     return Verdict(
         rec=rec,
         render=path,
-        differences=tuple(Difference(c.describe(), c.line) for c in result.changes),
+        differences=tuple(
+            Difference(c.describe(), c.line, c.field, c.old, c.new, c.subject)
+            for c in result.changes
+        ),
         fix=shlex.join(fix),
         before=evaluation.data,
         after=new,
@@ -280,11 +268,14 @@ def _parsed_or_none(data: bytes, name: str) -> Parsed | None:
 
 
 def read_dependencies(path: Path, parsed: Parsed | None, selection: Selection) -> Declared | None:
-    """What the web service's build installs, read from the files beside render.yaml (bounded,
-    never outside its folder: textio.read_project_file); None without a web service to read
-    it for (the editor then reports what is wrong with the file)."""
-    from tier_cli.blueprint.deps import install_steps, read_declared
-    from tier_cli.blueprint.view import choose_web_service
+    """What the web service's build installs, read where Render builds it: the root of the git
+    repository render.yaml is in (else render.yaml's folder, said in `Declared.guessed`), then
+    `rootDir`. Bounded, never outside that folder (textio.read_project_file); None without a
+    web service to read it for (the editor then reports what is wrong with the file)."""
+    from tier_cli.blueprint.deps import install_steps, python_version, read_declared
+    from tier_cli.blueprint.nodes import lookup, text_of
+    from tier_cli.blueprint.view import choose_web_service, env_var
+    from tier_cli.config.paths import git_top
     from tier_cli.textio import read_project_file
 
     if parsed is None:
@@ -293,9 +284,27 @@ def read_dependencies(path: Path, parsed: Parsed | None, selection: Selection) -
         web = choose_web_service(parsed.view, selection.service, str(path))
     except TierError:
         return None
-    folder = path.parent
+    folder = git_top(path.parent)
+    guessed = None
+    if folder is None:
+        folder = path.parent
+        guessed = (
+            f"{path} is in no git repository: tier read the build's files from its folder, "
+            "where Render would build only if it were the repository's root"
+        )
+
+    def read(relative: str) -> str | None:
+        return read_project_file(folder, relative)
+
+    entry = parsed.services[parsed.view.services.index(web)]
+    item = env_var(entry.node, "PYTHON_VERSION")
+    found = None if item is None else lookup(item, "value")
+    python = python_version(None if found is None else text_of(found.value), web.root_dir, read)
     steps = install_steps(web.root_dir, web.build_command)
-    return read_declared(steps, lambda relative: read_project_file(folder, relative))
+    return read_declared(steps, read, python)._replace(guessed=guessed)
+
+
+_SERVER_MAY_BE_MISSING = ("dependencies-unknown", "server-missing")
 
 
 def confirm_in_sync(v: Verdict) -> None:
@@ -303,6 +312,12 @@ def confirm_in_sync(v: Verdict) -> None:
     read, the plans may match while the tier's worker count is not there (exit 3)."""
     if not v.in_sync:
         return
+    missing = next((n for n in v.notes if n.code in _SERVER_MAY_BE_MISSING), None)
+    if missing is not None:
+        raise RenderFileError(
+            f"{v.render}: the plans are on tier {v.rec.target}, but the startCommand's server "
+            f"may be missing on Render: {missing.message} [{missing.code}]"
+        )
     kept = next((n for n in v.notes if n.code == "start-command-kept"), None)
     if kept is not None:
         raise RenderFileError(
@@ -338,7 +353,7 @@ class Taken(NamedTuple):
 
 def take_snapshot(
     inputs: Inputs,
-    request: MetricsRequest,
+    source: MetricsSource,
     output: Path | None,
     progress: Callable[[str], None] | None = None,
 ) -> Taken:
@@ -347,8 +362,7 @@ def take_snapshot(
     from tier_cli.metrics.snapshot import append_history, write_snapshot
     from tier_cli.metrics.sources import read_metrics, resolve_url
 
-    source = request.source()
-    if not request.demo and not resolve_url(source):
+    if not source.demo and not resolve_url(source):
         raise MetricsError(
             "tier snapshot measures a database. Tip: pass --database-url URL or set DATABASE_URL"
         )
@@ -386,7 +400,9 @@ class Written(NamedTuple):
     role_sql: str
 
 
-def write_init(path: Path, database_url: str | None, force: bool) -> Written:
+def write_init(
+    path: Path, database_url: str | None, force: bool, allow_pull_request_database: bool = False
+) -> Written:
     """A commented tiers.toml with the guide's tiers, and the metric SQL fitted to the schema of
     the database, when given one."""
     from tier_cli.config.initfile import initial_tiers_toml, monitoring_role_sql
@@ -398,8 +414,11 @@ def write_init(path: Path, database_url: str | None, force: bool) -> Written:
     guess = None
     database = "app"
     if url:
+        from tier_cli.metrics.ci import refuse_pull_request_database
         from tier_cli.metrics.postgres.collect import inspect_schema
         from tier_cli.metrics.postgres.url import database_name
+
+        refuse_pull_request_database(os.environ, allow_pull_request_database)
 
         # Any role, an admin's included: init runs only tier's own catalog queries (no SQL from
         # a file) in a read-only transaction, and prints the role the other commands then use.
@@ -408,3 +427,29 @@ def write_init(path: Path, database_url: str | None, force: bool) -> Written:
     text, notes = initial_tiers_toml(guess)
     write_file(path, text.encode("utf-8"))
     return Written(tuple(notes), monitoring_role_sql(guess, database))
+
+
+def cost_diff(render: Path | None, tiers: Path | None, base: str) -> DiffReport:
+    """`tier diff`: what render.yaml costs a month at `base` and in the working tree.
+
+    Prices: the catalogue with tiers.toml's [prices] (the packaged tiers.toml's, none, when the
+    folder has no tiers.toml). A render.yaml that did not exist at `base` cost nothing there.
+    """
+    from tier_cli.blueprint.view import BlueprintView, parse_file
+    from tier_cli.decide.blueprint_cost import blueprint_costs, diff_costs
+    from tier_cli.gitref import read_at_ref
+    from tier_cli.metrics.sources import default_file, read_render
+    from tier_cli.output.diff import DiffReport
+    from tier_cli.textio import RENDER_LIMIT
+
+    inputs = load_inputs(render, default_file(tiers, "tiers.toml", "tiers.toml"))
+    path = inputs.render_path
+    now = parse_file(read_render(path), str(path)).view
+    old = read_at_ref(path, base, RENDER_LIMIT)
+    was = BlueprintView((), ()) if old is None else parse_file(old, f"{path} at {base}").view
+    prices = inputs.config.prices
+    diff = diff_costs(
+        blueprint_costs(was, inputs.catalogue, prices),
+        blueprint_costs(now, inputs.catalogue, prices),
+    )
+    return DiffReport(diff, str(path), base, inputs.catalogue.as_of)

@@ -18,6 +18,7 @@ from tier_cli import __version__
 from tier_cli.cli.failures import EXIT_HELP, EXIT_OUT_OF_SYNC, github_errors, guarded
 from tier_cli.cli.streams import say
 from tier_cli.errors import ConfigError
+from tier_cli.metrics.sources import MetricsSource
 from tier_cli.output.progress import metric_status
 
 if TYPE_CHECKING:
@@ -92,6 +93,15 @@ AllowSuperuser = Annotated[
         "monitoring role (`tier init` prints its SQL).",
     ),
 ]
+AllowPullRequestDatabase = Annotated[
+    bool,
+    typer.Option(
+        "--allow-pull-request-database",
+        help="Read the database even in a pull-request job (GitHub Actions pull_request or "
+        "pull_request_target, a GitLab merge-request pipeline). Default: refused there, since "
+        "the pull request controls tiers.toml; check the committed snapshot instead.",
+    ),
+]
 Service = Annotated[
     str | None,
     typer.Option("--service", help="The web service to act on (default: the only Python one)."),
@@ -118,6 +128,7 @@ def recommend(
     as_json: Annotated[bool, typer.Option("--json", help="Print plain JSON on stdout.")] = False,
     quiet: Quiet = False,
     allow_superuser: AllowSuperuser = False,
+    allow_pull_request_database: AllowPullRequestDatabase = False,
 ) -> None:
     """Show which tier the app needs now, and why.
 
@@ -127,7 +138,9 @@ def recommend(
     from tier_cli import app as work
 
     inputs = work.load_inputs(render, tiers, demo)
-    request = work.MetricsRequest(database_url, metrics, demo, offline, allow_superuser)
+    request = MetricsSource(
+        database_url, metrics, demo, offline, allow_superuser, allow_pull_request_database
+    )
     with metric_status(sys.stderr, not as_json and request.reads_database()) as progress:
         rec = work.evaluate(inputs, request, service, progress).rec
     trend = None if demo else work.trend(inputs, rec)
@@ -171,6 +184,7 @@ def apply(
         ),
     ] = None,
     allow_superuser: AllowSuperuser = False,
+    allow_pull_request_database: AllowPullRequestDatabase = False,
 ) -> None:
     """Rewrite render.yaml to a tier: plans, startCommand, Key Value; nothing else changes.
 
@@ -181,7 +195,9 @@ def apply(
     from tier_cli.textio import unified_diff
 
     inputs = work.load_inputs(render, tiers, demo)
-    request = work.MetricsRequest(database_url, metrics, demo, offline, allow_superuser)
+    request = MetricsSource(
+        database_url, metrics, demo, offline, allow_superuser, allow_pull_request_database
+    )
     if tier is not None and summary is not None:
         raise ConfigError(
             "--summary reports the recommendation, and --tier reads no metrics. "
@@ -232,6 +248,7 @@ def check(
     ] = None,
     quiet: Quiet = False,
     allow_superuser: AllowSuperuser = False,
+    allow_pull_request_database: AllowPullRequestDatabase = False,
 ) -> None:
     """CI step: exit 0 when render.yaml is on the recommended tier, 1 when it is not.
 
@@ -246,10 +263,14 @@ def check(
         )
 
     inputs = work.load_inputs(render, tiers, demo)
-    request = work.MetricsRequest(database_url, metrics, demo, offline, allow_superuser)
+    request = MetricsSource(
+        database_url, metrics, demo, offline, allow_superuser, allow_pull_request_database
+    )
     with metric_status(sys.stderr, output == "text" and request.reads_database()) as progress:
         evaluation = work.evaluate(inputs, request, service, progress)
     verdict = work.verdict(inputs, evaluation, service)
+    if not demo:
+        verdict = verdict._replace(trend=work.trend(inputs, verdict.rec))
     work.confirm_in_sync(verdict)
     if quiet and output == "text":
         sys.stdout.write(verdict_text(verdict).splitlines(keepends=True)[0])
@@ -279,6 +300,7 @@ def snapshot(
     demo: Demo = False,
     tiers: TiersPath = None,
     allow_superuser: AllowSuperuser = False,
+    allow_pull_request_database: AllowPullRequestDatabase = False,
 ) -> None:
     """Measure the database and write the metrics snapshot JSON (and append it to the history).
 
@@ -288,7 +310,13 @@ def snapshot(
     from tier_cli.numbers import quantity
 
     inputs = work.load_inputs(None, tiers, demo)
-    request = work.MetricsRequest(database_url, demo=demo, allow_superuser=allow_superuser)
+    request = MetricsSource(
+        database_url,
+        None,
+        demo,
+        allow_superuser=allow_superuser,
+        allow_pull_request_database=allow_pull_request_database,
+    )
     with metric_status(sys.stderr) as progress:
         taken = work.take_snapshot(inputs, request, output, progress)
     shown = ", ".join(f"{k} {quantity(v)}" for k, v in taken.measured.values.items())
@@ -325,6 +353,7 @@ def init(
     path: Annotated[Path, typer.Option("--tiers", help="Where to write.")] = Path("tiers.toml"),
     database_url: DatabaseUrl = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    allow_pull_request_database: AllowPullRequestDatabase = False,
 ) -> None:
     """Write a commented tiers.toml with the guide's tiers, and print the SQL of a read-only
     monitoring role with exactly the grants tier needs (on stdout).
@@ -334,11 +363,89 @@ def init(
     """
     from tier_cli import app as work
 
-    written = work.write_init(path, database_url, force)
+    written = work.write_init(path, database_url, force, allow_pull_request_database)
     for note in written.notes:
         say(f"{path}: {note}")
     say(f"{path}: written; the SQL of a read-only role for tier follows on stdout")
     sys.stdout.write(written.role_sql)
+
+
+@app.command("diff", epilog=EXIT_HELP)
+@guarded
+def diff(
+    base: Annotated[
+        str,
+        typer.Option(
+            "--base",
+            help="The git ref to compare with (a branch, tag or commit: main, origin/main).",
+            show_default=False,
+        ),
+    ],
+    render: RenderPath = None,
+    tiers: TiersPath = None,
+    output: Annotated[
+        str, typer.Option("--format", help="text, json, or markdown (a pull request comment).")
+    ] = "text",
+    as_json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
+    max_increase: Annotated[
+        float | None,
+        typer.Option(
+            "--max-increase",
+            help="Exit 1 when the monthly cost rises by more than this many USD.",
+            show_default=False,
+            min=0,
+        ),
+    ] = None,
+    quiet: Quiet = False,
+) -> None:
+    """The monthly cost of render.yaml at a git ref and now, per service and in total.
+
+    Every resource Render bills: web, private services, workers, cron jobs, static sites,
+    instances and scaling ranges, disks, Postgres with its storage, Key Value. Reads no metrics.
+    Exit 1 with --max-increase when the increase is above it.
+    """
+    from tier_cli import app as work
+    from tier_cli.output.diff import FORMATS, headline
+
+    if as_json:
+        output = "json"
+    if output not in FORMATS:
+        raise ConfigError(
+            f"--format {output}: unknown format. Tip: use one of " + ", ".join(FORMATS)
+        )
+    report = work.cost_diff(render, tiers, base)
+    if quiet and output == "text":
+        sys.stdout.write(headline(report) + "\n")
+    else:
+        sys.stdout.write(FORMATS[output](report))
+    if max_increase is not None and report.diff.delta > max_increase:
+        say(
+            f"tier: the monthly cost rises by ${report.diff.delta:,.2f}, more than "
+            f"--max-increase {max_increase:g}"
+        )
+        raise typer.Exit(EXIT_OUT_OF_SYNC)
+
+
+@app.command("schema", epilog=EXIT_HELP)
+@guarded
+def schema(
+    name: Annotated[
+        str,
+        typer.Argument(
+            help="tiers (tiers.toml), snapshot, history, recommend, check, diff or tiers-json.",
+            show_default=False,
+        ),
+    ],
+) -> None:
+    """Print the JSON Schema (draft 2020-12) of a file tier reads or a JSON output it prints.
+
+    Every JSON output carries `"schema_version": 1`; the schema says what a version holds.
+    """
+    from tier_cli.contract import SCHEMAS, schema_text
+
+    if name not in SCHEMAS:
+        raise ConfigError(f"schema {name}: unknown schema. Tip: use one of " + ", ".join(SCHEMAS))
+    sys.stdout.write(schema_text(name))
 
 
 def _append(path: Path, text: str) -> None:

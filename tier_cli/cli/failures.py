@@ -18,7 +18,8 @@ EXIT_OUT_OF_SYNC = 1
 EXIT_INTERNAL = 5
 
 EXIT_HELP = (
-    "Exit codes: 0 ok; 1 (check only) render.yaml is not on the recommended tier; 2 usage or "
+    "Exit codes: 0 ok; 1 render.yaml is not on the recommended tier (check), or costs more than "
+    "--max-increase (diff); 2 usage or "
     "config error (flags, tiers.toml, a refused custom query or database role, an output that "
     "cannot be written); 3 render.yaml unreadable or invalid, or an edit refused as unsafe (the "
     "file is untouched); 4 metrics unavailable (database, snapshot); 5 internal error (a bug "

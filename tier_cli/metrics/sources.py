@@ -26,6 +26,14 @@ class MetricsSource(NamedTuple):
     demo: bool = False
     offline: bool = False  # never the database: --metrics FILE or the committed snapshot
     allow_superuser: bool = False  # --allow-superuser: connect even as a role with server powers
+    allow_pull_request_database: bool = False  # the flag: read a database in a pull-request job
+
+    def reads_database(self) -> bool:
+        """Whether the metrics come from a database (where a status line helps), not a file."""
+        if self.demo:
+            return True
+        url = resolve_url(MetricsSource(self.database_url, offline=self.offline))
+        return self.metrics_file is None and bool(url)
 
     def check(self) -> None:
         given = [
@@ -98,7 +106,10 @@ def read_metrics(
         return metrics._replace(source="demo database (embedded PostgreSQL)")
     url = resolve_url(source)
     if url:
+        from tier_cli.metrics.ci import refuse_pull_request_database
         from tier_cli.metrics.postgres.collect import collect
+
+        refuse_pull_request_database(os.environ, source.allow_pull_request_database)
 
         return collect(url, settings, progress, allow_superuser=source.allow_superuser)
     if committed is not None and committed.exists():

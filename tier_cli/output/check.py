@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from tier_cli.config.tiers import Tier
 from tier_cli.decide.recommendation import Recommendation
@@ -23,12 +23,19 @@ from tier_cli.output.escape import (
 )
 from tier_cli.output.report import cost_line, recommendation_json
 
+if TYPE_CHECKING:
+    from tier_cli.decide.trend import Trend
+
 
 class Difference(NamedTuple):
     """One field render.yaml would change to reach the target tier."""
 
     text: str  # "api plan starter -> pro"
     line: int  # 1-based line in render.yaml
+    field: str = ""  # "plan", "startCommand", "service" (an added one), "envVars", a web field
+    old: str | None = None  # the value now; None: not set
+    new: str | None = None  # the value the tier writes; None: removed
+    service: str = ""  # the service or database it belongs to
 
 
 class Verdict(NamedTuple):
@@ -40,6 +47,7 @@ class Verdict(NamedTuple):
     after: bytes  # render.yaml as `tier apply` would write it
     notes: tuple[Notice, ...]  # editor notes (a startCommand it leaves alone, ...)
     tiers: tuple[Tier, ...]
+    trend: Trend | None = None  # growth from the snapshot history (None: demo metrics)
 
     @property
     def in_sync(self) -> bool:
@@ -54,11 +62,21 @@ class Verdict(NamedTuple):
 
 
 def verdict_json(v: Verdict) -> dict[str, Any]:
-    out = recommendation_json(v.rec)
+    out = recommendation_json(v.rec, v.trend)
     out.update(
         in_sync=v.in_sync,
         target=v.rec.target,
-        differences=[{"text": d.text, "line": d.line} for d in v.differences],
+        differences=[
+            {
+                "field": d.field,
+                "line": d.line,
+                "from": d.old,
+                "to": d.new,
+                "service": d.service,
+                "text": d.text,
+            }
+            for d in v.differences
+        ],
         fix=None if v.in_sync else v.fix,
     )
     return out
