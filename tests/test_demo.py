@@ -13,9 +13,9 @@ import psycopg
 import pytest
 from as_superuser import collect
 
+from tier_cli.config.settings import DatabaseSettings
 from tier_cli.errors import MetricsError
 from tier_cli.metrics.demo import demo_database
-from tier_cli.models import DatabaseSettings
 
 pytestmark = pytest.mark.postgres
 

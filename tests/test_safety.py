@@ -483,9 +483,9 @@ def test_a_setting_changed_by_a_query_is_put_back_and_the_client_deadline_holds(
     """Below the parser check (which refuses set_config): the session setting a query leaves
     behind is reset before the next statement, and a statement the server would let run past
     its timeout is cancelled by tier's own deadline."""
+    from tier_cli.config.settings import DatabaseSettings
     from tier_cli.errors import MetricsError
     from tier_cli.metrics.postgres.reader import MetricReader
-    from tier_cli.models import DatabaseSettings
 
     settings = DatabaseSettings(statement_timeout_ms=300)
     with psycopg.connect(app_db, autocommit=True) as conn:

@@ -16,7 +16,6 @@ from tier_cli.errors import (
     ConfigError,
     LegacyPlanRefused,
     MetricsError,
-    RenderFileError,
     TierError,
 )
 from tier_cli.metrics.sources import MetricsSource
@@ -26,14 +25,18 @@ if TYPE_CHECKING:
     from tier_cli.blueprint.editor import ApplyResult
     from tier_cli.blueprint.view import Parsed
     from tier_cli.config.catalogue import Catalogue
+    from tier_cli.config.settings import Selection
     from tier_cli.config.tiers import TierConfig
     from tier_cli.decide.connections import Budget
     from tier_cli.decide.recommendation import Recommendation
     from tier_cli.decide.trend import Trend
-    from tier_cli.models import Metrics, Selection
+    from tier_cli.decide.verdict import Verdict
+    from tier_cli.metrics.measured import Metrics
     from tier_cli.notices import Notice
-    from tier_cli.output.check import Verdict
     from tier_cli.output.diff import DiffReport
+
+
+DEMO_RENDER = "examples/render.yaml"  # in a checkout; else the copy shipped in the package
 
 
 class Inputs(NamedTuple):
@@ -56,8 +59,8 @@ class Inputs(NamedTuple):
 
 def load_inputs(render: Path | None, tiers: Path | None, demo: bool = False) -> Inputs:
     from tier_cli.config.catalogue import load_catalogue
+    from tier_cli.config.paths import default_file
     from tier_cli.config.tiers import load_config
-    from tier_cli.metrics.sources import DEMO_RENDER, default_file
 
     catalogue = load_catalogue()
     if demo:
@@ -97,11 +100,11 @@ def evaluate(
     """``progress`` is told each metric's name as a database reads it (the CLI's status line)."""
     from datetime import UTC, datetime
 
-    from tier_cli.blueprint.view import parse_file
+    from tier_cli.blueprint.view import parse_file, read_render
     from tier_cli.decide.placement import place
     from tier_cli.decide.recommendation import recommend
     from tier_cli.metrics.snapshot import stale_warning
-    from tier_cli.metrics.sources import read_metrics, read_render
+    from tier_cli.metrics.sources import read_metrics
 
     config = inputs.config
     source.check()
@@ -154,7 +157,7 @@ def plan_apply(
 ) -> Applied:
     """The file rewritten to `tier`, else to the recommended (or pinned) tier; nothing written."""
     from tier_cli.blueprint.editor import apply_file_bytes
-    from tier_cli.metrics.sources import read_render
+    from tier_cli.blueprint.view import read_render
 
     config = inputs.config
     if tier is not None:
@@ -215,10 +218,8 @@ def verdict(
 
     `edit` is the target tier's edit of evaluation.data when the caller made it already.
     """
-    import shlex
-
     from tier_cli.blueprint.editor import apply_file_bytes
-    from tier_cli.output.check import Difference, Verdict
+    from tier_cli.decide.verdict import judge
 
     rec = measured(inputs, evaluation).rec
     config = inputs.config
@@ -243,19 +244,8 @@ def verdict(
         fix += ["--tiers", str(inputs.tiers_path)]
     if service:
         fix += ["--service", service]
-    return Verdict(
-        rec=rec,
-        render=path,
-        differences=tuple(
-            Difference(c.describe(), c.line, c.field, c.old, c.new, c.subject)
-            for c in result.changes
-        ),
-        fix=shlex.join(fix),
-        before=evaluation.data,
-        after=new,
-        notes=_filtered(result, config).notes,
-        tiers=config.tiers,
-    )
+    made = (result.changes, _filtered(result, config).notes)
+    return judge(rec, path, evaluation.data, new, made, config.tiers, fix)
 
 
 def _parsed_or_none(data: bytes, name: str) -> Parsed | None:
@@ -302,29 +292,6 @@ def read_dependencies(path: Path, parsed: Parsed | None, selection: Selection) -
     python = python_version(None if found is None else text_of(found.value), web.root_dir, read)
     steps = install_steps(web.root_dir, web.build_command)
     return read_declared(steps, read, python)._replace(guessed=guessed)
-
-
-_SERVER_MAY_BE_MISSING = ("dependencies-unknown", "server-missing")
-
-
-def confirm_in_sync(v: Verdict) -> None:
-    """`tier check` says "in sync" only when it can tell: with a startCommand the editor could not
-    read, the plans may match while the tier's worker count is not there (exit 3)."""
-    if not v.in_sync:
-        return
-    missing = next((n for n in v.notes if n.code in _SERVER_MAY_BE_MISSING), None)
-    if missing is not None:
-        raise RenderFileError(
-            f"{v.render}: the plans are on tier {v.rec.target}, but the startCommand's server "
-            f"may be missing on Render: {missing.message} [{missing.code}]"
-        )
-    kept = next((n for n in v.notes if n.code == "start-command-kept"), None)
-    if kept is not None:
-        raise RenderFileError(
-            f"{v.render}: the plans are on tier {v.rec.target}, but tier cannot tell whether the "
-            f"startCommand runs the tier's workers: {kept.message} (or, to accept the command as "
-            'it is, add "start-command-kept" to [warnings] ignore in tiers.toml)'
-        )
 
 
 def known_tier(config: TierConfig, name: str) -> None:
@@ -379,7 +346,7 @@ def take_snapshot(
 
 def tiers_inputs(tiers: Path | None) -> tuple[Inputs, tuple[Notice, ...]]:
     """`tier tiers`: tiers.toml, else the tiers bundled with tier, said in a notice."""
-    from tier_cli.metrics.sources import default_file
+    from tier_cli.config.paths import default_file
     from tier_cli.notices import notice
 
     path = default_file(tiers, "tiers.toml", "tiers.toml")
@@ -405,7 +372,7 @@ def write_init(
 ) -> Written:
     """A commented tiers.toml with the guide's tiers, and the metric SQL fitted to the schema of
     the database, when given one."""
-    from tier_cli.config.initfile import initial_tiers_toml, monitoring_role_sql
+    from tier_cli.metrics.initfile import initial_tiers_toml, monitoring_role_sql
     from tier_cli.metrics.sources import MetricsSource, resolve_url
 
     if path.exists() and not force:
@@ -435,10 +402,10 @@ def cost_diff(render: Path | None, tiers: Path | None, base: str) -> DiffReport:
     Prices: the catalogue with tiers.toml's [prices] (the packaged tiers.toml's, none, when the
     folder has no tiers.toml). A render.yaml that did not exist at `base` cost nothing there.
     """
-    from tier_cli.blueprint.view import BlueprintView, parse_file
+    from tier_cli.blueprint.view import BlueprintView, parse_file, read_render
+    from tier_cli.config.paths import default_file
     from tier_cli.decide.blueprint_cost import blueprint_costs, diff_costs
     from tier_cli.gitref import read_at_ref
-    from tier_cli.metrics.sources import default_file, read_render
     from tier_cli.output.diff import DiffReport
     from tier_cli.textio import RENDER_LIMIT
 

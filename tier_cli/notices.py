@@ -129,3 +129,12 @@ def unique(notices: Iterable[Notice], ignore: Iterable[str] = ()) -> tuple[Notic
         seen.add(key)
         out.append(n)
     return tuple(out)
+
+
+def leftover_keyvalue_note(name: str) -> Notice:
+    """Said by `apply` (the editor) and `recommend` alike, so `check` can show it once."""
+    return notice(
+        "leftover-keyvalue",
+        f"Key Value service `{name}` is no longer needed by this tier; tier never deletes it, and "
+        "it stays in the monthly cost: remove it by hand if you no longer use it.",
+    )

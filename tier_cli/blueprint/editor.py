@@ -51,8 +51,8 @@ from tier_cli.blueprint.view import (
     parse_blueprint,
 )
 from tier_cli.config.catalogue import Catalogue, Kind, same_plan
+from tier_cli.config.settings import FieldValue, KeyValueTarget, Selection, TierTarget
 from tier_cli.errors import ConfigError, LegacyPlanRefused, RefusedError
-from tier_cli.models import FieldValue, KeyValueTarget, Selection, TierTarget
 from tier_cli.notices import Notice
 from tier_cli.textio import decode, encode
 

@@ -114,6 +114,16 @@ class Command(NamedTuple):
         return None if option is None else option.value
 
 
+def worker_count(command: str) -> int | None:
+    """The worker count a start command (or a tiers.toml template) writes for its server:
+    `--workers N`, `-w N`; None when it writes none, or a variable, or is no server command
+    tier reads. Only the server's own options count: in `python seed.py -w 9 && uvicorn
+    main:app` the 9 is seed.py's."""
+    cmd = parse_start(command)
+    value = None if cmd is None else cmd.workers
+    return int(value) if value is not None and value.isdigit() else None
+
+
 def parse_start(command: str | None) -> Command | None:
     """The server command a startCommand runs, with its prefix; None if it is not understood."""
     if not command or not command.strip():

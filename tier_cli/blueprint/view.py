@@ -8,6 +8,7 @@ keys (`<<: *base`) as YAML defines them; `runtime` falls back to the older `env:
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from types import MappingProxyType
 from typing import NamedTuple
 
@@ -372,3 +373,18 @@ def _names(services: tuple[ServiceView, ...]) -> str:
         f"`{s.label}` ({', '.join(x for x in (s.type, s.runtime) if x) or 'no type'})"
         for s in services
     )
+
+
+def read_render(path: Path) -> bytes:
+    from tier_cli.textio import RENDER_LIMIT, NotRegularFile, read_file
+
+    try:
+        return read_file(path, RENDER_LIMIT)
+    except NotRegularFile as exc:
+        raise RenderFileError(f"{path}: {exc}. Tip: pass --render PATH of a render.yaml") from None
+    except FileNotFoundError:
+        raise RenderFileError(f"{path}: not found. Tip: pass --render PATH") from None
+    except IsADirectoryError:
+        raise RenderFileError(f"{path}: is a folder. Tip: pass --render PATH/render.yaml") from None
+    except OSError as exc:
+        raise RenderFileError(f"{path}: cannot be read ({exc.strerror})") from None

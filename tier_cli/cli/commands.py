@@ -255,6 +255,7 @@ def check(
     When it is not, prints which fields differ and the exact `tier apply` command that fixes it.
     """
     from tier_cli import app as work
+    from tier_cli.decide.verdict import confirm_in_sync
     from tier_cli.output.check import FORMATS, verdict_markdown, verdict_text
 
     if output not in FORMATS:
@@ -271,7 +272,7 @@ def check(
     verdict = work.verdict(inputs, evaluation, service)
     if not demo:
         verdict = verdict._replace(trend=work.trend(inputs, verdict.rec))
-    work.confirm_in_sync(verdict)
+    confirm_in_sync(verdict)
     if quiet and output == "text":
         sys.stdout.write(verdict_text(verdict).splitlines(keepends=True)[0])
     else:

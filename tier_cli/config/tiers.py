@@ -16,7 +16,16 @@ from types import MappingProxyType
 from typing import Any, NamedTuple, NoReturn
 
 from tier_cli.config.catalogue import KINDS, Catalogue, Kind
+from tier_cli.config.metric_table import BY_NAME, METRIC_NAMES, THRESHOLD_METRICS
 from tier_cli.config.paths import inside_project
+from tier_cli.config.settings import (
+    ActivitySource,
+    DatabaseSettings,
+    FieldValue,
+    KeyValueTarget,
+    Selection,
+    TierTarget,
+)
 from tier_cli.config.webfields import (
     CONFLICTS,
     NOT_ON_FREE,
@@ -26,15 +35,6 @@ from tier_cli.config.webfields import (
     SERVICE_FIELDS,
 )
 from tier_cli.errors import ConfigError
-from tier_cli.metrics.table import BY_NAME, METRIC_NAMES, THRESHOLD_METRICS
-from tier_cli.models import (
-    ActivitySource,
-    DatabaseSettings,
-    FieldValue,
-    KeyValueTarget,
-    Selection,
-    TierTarget,
-)
 from tier_cli.notices import CODES
 from tier_cli.textio import TIERS_LIMIT, NotRegularFile, read_file, without_bom
 

@@ -18,15 +18,15 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from tier_cli.config.tiers import Tier, TierConfig
-from tier_cli.metrics.table import (
+from tier_cli.config.metric_table import (
     ACTIVE_USERS,
     DB_CONNECTIONS,
     DB_SIZE_MB,
     METRIC_NAMES,
     SLOW_QUERY_MS,
 )
-from tier_cli.models import Metrics
+from tier_cli.config.tiers import Tier, TierConfig
+from tier_cli.metrics.measured import Metrics
 from tier_cli.notices import Notice, notice
 from tier_cli.numbers import quantity
 

@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import NamedTuple
 
+from tier_cli.config.metric_table import BY_NAME, METRICS
 from tier_cli.config.tiers import Tier
-from tier_cli.metrics.table import BY_NAME, METRICS
-from tier_cli.models import Metrics
+from tier_cli.metrics.measured import Metrics
 from tier_cli.numbers import quantity
 
 MIN_POINTS = 3

@@ -19,9 +19,9 @@ from typing import NamedTuple
 import psycopg
 from psycopg import errors
 
+from tier_cli.config.settings import DatabaseSettings
 from tier_cli.errors import ConfigError, MetricsError, TierError
 from tier_cli.metrics.postgres.url import masked, reason
-from tier_cli.models import DatabaseSettings
 
 WRITE_IN_READ_ONLY = "25006"
 QUERY_CANCELED = "57014"

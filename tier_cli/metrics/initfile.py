@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from tier_cli.metrics.table import ACTIVE_USERS, CONCURRENT_USERS, SCHEMA_METRICS, USERS
-from tier_cli.models import DATA, SchemaGuess
+from tier_cli.config.metric_table import ACTIVE_USERS, CONCURRENT_USERS, SCHEMA_METRICS, USERS
+from tier_cli.config.paths import DATA
+from tier_cli.metrics.postgres.schema import SchemaGuess
 
 QUERIES_HEADER = "[database.queries]\n"
 ACTIVITY_HEADER = "[database.activity]\n"
