@@ -37,7 +37,7 @@ from tier_cli.models import (
 )
 from tier_cli.notices import CODES
 from tier_cli.record import Record
-from tier_cli.textio import TIERS_LIMIT, NotRegularFile, read_file, without_bom
+from tier_cli.textio import TIERS_LIMIT, NotRegularFile, OutsideProject, read_file, without_bom
 
 TIER_NAME = re.compile(r"[a-z0-9+._-]+")  # tiers are data: any names, ordered as in the file
 APP_PLACEHOLDER = "{app}"
@@ -156,7 +156,7 @@ def load_config(path: Path, catalogue: Catalogue) -> TierConfig:
         ) from None
     except IsADirectoryError:
         raise ConfigError(f"{name}: is a folder. Tip: pass --tiers PATH/tiers.toml") from None
-    except NotRegularFile as exc:
+    except (NotRegularFile, OutsideProject) as exc:
         raise ConfigError(f"{name}: {exc}. Tip: pass --tiers PATH of a tiers.toml file") from None
     except OSError as exc:
         raise ConfigError(
