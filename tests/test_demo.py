@@ -133,8 +133,9 @@ def test_without_pgserver(tmp_tempdir: Path, monkeypatch: pytest.MonkeyPatch) ->
     with pytest.raises(MetricsError) as caught, demo_database():
         pass
     assert str(caught.value) == (
-        "the demo database needs pgserver, which is not installed. "
-        "Tip: pip install 'tier-cli[demo]'"
+        "the demo database needs pgserver, which is not installed. Tip: install tier with its "
+        "demo extra: pipx install 'render-tier[demo]' (or pip install 'render-tier[demo]' in "
+        "tier's virtualenv)"
     )
     assert caught.value.__context__ is None
     assert list(tmp_tempdir.iterdir()) == []

@@ -38,7 +38,8 @@ EXIT_OUT_OF_SYNC = 1
 EXIT_INTERNAL = 5
 
 EXIT_HELP = (
-    "Exit codes: 0 ok; 1 (check only) render.yaml is not on the recommended tier; 2 usage or "
+    "Exit codes: 0 ok; 1 render.yaml is not on the recommended tier (check), or costs more than "
+    "--max-increase (diff); 2 usage or "
     "config error (flags, tiers.toml, a refused custom query or database role, an output that "
     "cannot be written); 3 render.yaml unreadable or invalid, or an edit refused as unsafe (the "
     "file is untouched); 4 metrics unavailable (database, snapshot); 5 internal error (a bug "
@@ -408,6 +409,8 @@ def check(
     with metric_status(sys.stderr, output == "text" and _reads_database(request)) as progress:
         evaluation = work.evaluate(inputs, request, service, progress)
     verdict = work.verdict(inputs, evaluation, service)
+    if not demo:
+        verdict = verdict._replace(trend=work.trend(inputs, verdict.rec))
     work.confirm_in_sync(verdict)
     if quiet and output == "text":
         sys.stdout.write(verdict_text(verdict).splitlines(keepends=True)[0])
@@ -543,6 +546,84 @@ def init(
         _error(f"{path}: {note}")
     _error(f"{path}: written; the SQL of a read-only role for tier follows on stdout")
     sys.stdout.write(monitoring_role_sql(guess, database))
+
+
+@app.command("diff", epilog=EXIT_HELP)
+@guarded
+def diff(
+    base: Annotated[
+        str,
+        typer.Option(
+            "--base",
+            help="The git ref to compare with (a branch, tag or commit: main, origin/main).",
+            show_default=False,
+        ),
+    ],
+    render: RenderPath = None,
+    tiers: TiersPath = None,
+    output: Annotated[
+        str, typer.Option("--format", help="text, json, or markdown (a pull request comment).")
+    ] = "text",
+    as_json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
+    max_increase: Annotated[
+        float | None,
+        typer.Option(
+            "--max-increase",
+            help="Exit 1 when the monthly cost rises by more than this many USD.",
+            show_default=False,
+            min=0,
+        ),
+    ] = None,
+    quiet: Quiet = False,
+) -> None:
+    """The monthly cost of render.yaml at a git ref and now, per service and in total.
+
+    Every resource Render bills: web, private services, workers, cron jobs, static sites,
+    instances and scaling ranges, disks, Postgres with its storage, Key Value. Reads no metrics.
+    Exit 1 with --max-increase when the increase is above it.
+    """
+    from tier_cli import app as work
+    from tier_cli.output.diff import FORMATS, headline
+
+    if as_json:
+        output = "json"
+    if output not in FORMATS:
+        raise ConfigError(
+            f"--format {output}: unknown format. Tip: use one of " + ", ".join(FORMATS)
+        )
+    report = work.cost_diff(render, tiers, base)
+    if quiet and output == "text":
+        sys.stdout.write(headline(report) + "\n")
+    else:
+        sys.stdout.write(FORMATS[output](report))
+    if max_increase is not None and report.diff.delta > max_increase:
+        _error(
+            f"tier: the monthly cost rises by ${report.diff.delta:,.2f}, more than "
+            f"--max-increase {max_increase:g}"
+        )
+        raise typer.Exit(EXIT_OUT_OF_SYNC)
+
+
+@app.command("schema", epilog=EXIT_HELP)
+@guarded
+def schema(
+    name: Annotated[
+        str,
+        typer.Argument(
+            help="tiers (tiers.toml), snapshot, history, recommend, check, diff or tiers-json.",
+            show_default=False,
+        ),
+    ],
+) -> None:
+    """Print the JSON Schema (draft 2020-12) of a file tier reads or a JSON output it prints.
+
+    Every JSON output carries `"schema_version": 1`; the schema says what a version holds.
+    """
+    from tier_cli.contract import SCHEMAS, schema_text
+
+    if name not in SCHEMAS:
+        raise ConfigError(f"schema {name}: unknown schema. Tip: use one of " + ", ".join(SCHEMAS))
+    sys.stdout.write(schema_text(name))
 
 
 def _append(path: Path, text: str) -> None:

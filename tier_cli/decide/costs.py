@@ -14,7 +14,9 @@ from tier_cli.config.catalogue import Catalogue, Kind
 from tier_cli.numbers import usd
 from tier_cli.record import Record
 
-Part = Literal["web", "postgres", "storage", "keyvalue"]
+Part = Literal[
+    "web", "postgres", "storage", "keyvalue", "pserv", "worker", "cron", "static", "disk"
+]
 
 
 class Instances(Record):
@@ -49,7 +51,7 @@ class CostLine(Record):
     floor: bool = False  # this line can cost more than shown
 
     def describe(self) -> str:
-        if self.part == "storage":
+        if self.part in ("storage", "disk"):
             return f"disk {self.plan} {usd(None if self.usd is None else self.usd * self.low)}" + (
                 " or more" if self.floor else ""
             )

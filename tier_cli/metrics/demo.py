@@ -101,9 +101,12 @@ def _import_pgserver() -> ModuleType:
             warnings.simplefilter("ignore")
             import pgserver
     except ImportError:
+        from tier_cli import DISTRIBUTION
+
         failure = MetricsError(
-            "the demo database needs pgserver, which is not installed. "
-            "Tip: pip install 'tier-cli[demo]'"
+            "the demo database needs pgserver, which is not installed. Tip: install tier with "
+            f"its demo extra: pipx install '{DISTRIBUTION}[demo]' (or pip install "
+            f"'{DISTRIBUTION}[demo]' in tier's virtualenv)"
         )
     else:
         return pgserver

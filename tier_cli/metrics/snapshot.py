@@ -120,7 +120,10 @@ def _json(text: str, name: str) -> Any:
 
 
 def snapshot_json(metrics: Metrics) -> dict[str, Any]:
+    from tier_cli.contract import SCHEMA_VERSION
+
     return {
+        "schema_version": SCHEMA_VERSION,
         "collected_at": metrics.collected_at.isoformat() if metrics.collected_at else None,
         "source": metrics.source,
         "metrics": dict(metrics.values),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tier_cli.config.tiers import Tier
 from tier_cli.decide.recommendation import Recommendation
@@ -25,15 +25,19 @@ from tier_cli.output.escape import (
 from tier_cli.output.report import cost_line, recommendation_json
 from tier_cli.record import Record
 
+if TYPE_CHECKING:
+    from tier_cli.decide.trend import Trend
+
 
 class Difference(Record):
     """One field render.yaml would change to reach the target tier."""
 
     text: str  # "api plan starter -> pro"
     line: int  # 1-based line in render.yaml
-    field: str = ""  # "plan", "startCommand", "repo", "envVars", "service", ...
-    subject: str = ""  # the service or database
-    value: str | None = None  # what is written (None: the field is removed)
+    field: str = ""  # "plan", "startCommand", "service" (an added one), "envVars", a web field
+    old: str | None = None  # the value now; None: not set
+    new: str | None = None  # the value the tier writes; None: removed
+    service: str = ""  # the service or database it belongs to
 
 
 class Verdict(Record):
@@ -45,6 +49,7 @@ class Verdict(Record):
     after: bytes  # render.yaml as `tier apply` would write it
     notes: tuple[Notice, ...]  # editor notes (a startCommand it leaves alone, ...)
     tiers: tuple[Tier, ...]
+    trend: Trend | None = None  # growth from the snapshot history (None: demo metrics)
 
     @property
     def in_sync(self) -> bool:
@@ -59,11 +64,21 @@ class Verdict(Record):
 
 
 def verdict_json(v: Verdict) -> dict[str, Any]:
-    out = recommendation_json(v.rec)
+    out = recommendation_json(v.rec, v.trend)
     out.update(
         in_sync=v.in_sync,
         target=v.rec.target,
-        differences=[{"text": d.text, "line": d.line} for d in v.differences],
+        differences=[
+            {
+                "field": d.field,
+                "line": d.line,
+                "from": d.old,
+                "to": d.new,
+                "service": d.service,
+                "text": d.text,
+            }
+            for d in v.differences
+        ],
         fix=None if v.in_sync else v.fix,
     )
     return out
@@ -153,8 +168,8 @@ def _carried(v: Verdict) -> str:
     """Every other field the edit writes, with its value: what tiers.toml carries into
     render.yaml (a repo, an image, a buildCommand), for a reviewer to see before merging."""
     rows = [
-        f"- {markdown(d.subject)} `{markdown_code(d.field)}`: "
-        + ("removed" if d.value is None else f"`{markdown_code(d.value)}`")
+        f"- {markdown(d.service)} `{markdown_code(d.field)}`: "
+        + ("removed" if d.new is None else f"`{markdown_code(d.new)}`")
         for d in v.differences
         if d.field and d.field not in SHOWN_ELSEWHERE
     ]
