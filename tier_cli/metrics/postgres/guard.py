@@ -84,7 +84,7 @@ _STATEMENTS = {
     "LockStmt": "LOCK",
 }
 
-_PLACEHOLDER = re.compile(r"%%|%\((?P<name>[^)]*)\)[sbt]")
+_PLACEHOLDER = re.compile(r"%%|%\((?P<name>[^%)]*)\)[sbt]")  # no %: linear on "%(%(%(..."
 
 
 def check_queries(queries: Mapping[str, str], config_path: str) -> None:
@@ -274,7 +274,7 @@ def check_shadowed(
                         f"which also exists in schema {schema} on the search path: PostgreSQL "
                         "could run that one instead of pg_catalog's. Tip: write "
                         f"pg_catalog.{name} for a function, or OPERATOR(pg_catalog.{name}) for "
-                        "an operator (see docs/safety.md)"
+                        "an operator (see docs/ci-and-safety.md)"
                     )
 
 
