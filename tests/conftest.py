@@ -25,6 +25,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
+from offline_pip import offline_pip_env, run_folder
 from psycopg.conninfo import make_conninfo
 
 _CALLERS = frozenset(
@@ -41,6 +42,17 @@ def _hermetic_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         if name in _CALLERS or name.startswith("PG"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("PGPASSFILE", str(Path(__file__).parent / "no-such-pgpass"))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first: each xdist worker starts on one while the others share the rest."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+@pytest.fixture(scope="session")
+def offline_pip(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """PIP_* variables that make a child's pip install tier from wheels built once per run."""
+    return offline_pip_env(run_folder(tmp_path_factory.getbasetemp()))
 
 
 _SERVERS = ("url",) if os.environ.get("TEST_DATABASE_URL") else ("pg16", "pg18")
