@@ -25,6 +25,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
+from cli_project import make_project
 from offline_pip import offline_pip_env, run_folder
 from psycopg.conninfo import make_conninfo
 
@@ -53,6 +54,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def offline_pip(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """PIP_* variables that make a child's pip install tier from wheels built once per run."""
     return offline_pip_env(run_folder(tmp_path_factory.getbasetemp()))
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The working folder, like a user's repository: render.yaml (on tier free), tiers.toml."""
+    monkeypatch.chdir(make_project(tmp_path))
+    return tmp_path
 
 
 _SERVERS = ("url",) if os.environ.get("TEST_DATABASE_URL") else ("pg16", "pg18")
@@ -101,8 +109,10 @@ def pg_stat_db(request: pytest.FixtureRequest) -> Iterator[str]:
 
 
 # A test server's data is thrown away with it: no waiting for the disk. Without these, each
-# CREATE DATABASE and DROP DATABASE waited for its writes to reach the disk.
-_THROWAWAY = ("fsync = off", "synchronous_commit = off", "full_page_writes = off")
+# CREATE DATABASE and DROP DATABASE waited for its writes to reach the disk. (Not
+# synchronous_commit = off: VACUUM then leaves rows of commits not yet flushed unmarked, and the
+# planner tests' index-only scans become plain index scans.)
+_THROWAWAY = ("fsync = off", "full_page_writes = off")
 
 
 def _server(package: str, preload: str) -> Iterator[str]:
