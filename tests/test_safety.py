@@ -21,7 +21,7 @@ import sys
 import textwrap
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -129,17 +129,25 @@ def _as_user(url: str, user: str, password: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{user}:{quote(password, safe='')}@{host}"))
 
 
-@pytest.fixture
-def app_db(pg_db: str) -> str:
-    """15 users: 9 seen in 30 days, 3 in the last 5 minutes; an audit table beside them."""
+def _app_tables(url: str) -> None:
     _execute(
-        pg_db,
+        url,
         "CREATE TABLE users (id serial PRIMARY KEY, email text, created_at timestamptz "
         "DEFAULT now(), last_seen_at timestamptz)",
+        "CREATE TABLE audit (id int)",
+    )
+
+
+@pytest.fixture
+def app_db(pg_clone: Callable[[Callable[[str], None]], str]) -> str:
+    """15 users: 9 seen in 30 days, 3 in the last 5 minutes; an audit table beside them. The
+    tables come from a template; the rows are added now, as their times are relative to now."""
+    pg_db = pg_clone(_app_tables)
+    _execute(
+        pg_db,
         "INSERT INTO users (email, last_seen_at) SELECT 'u' || i || '@x', CASE "
         "WHEN i <= 3 THEN now() - interval '1 minute' WHEN i <= 9 THEN now() - interval '3 days' "
         "WHEN i <= 14 THEN now() - interval '60 days' END FROM generate_series(1, 15) AS i",
-        "CREATE TABLE audit (id int)",
     )
     return pg_db
 

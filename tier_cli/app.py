@@ -302,12 +302,15 @@ def known_tier(config: TierConfig, name: str) -> None:
         )
 
 
-def write_file(path: Path, data: bytes, error: type[TierError] = ConfigError) -> None:
+def write_file(
+    path: Path, data: bytes, error: type[TierError] = ConfigError, expected: bytes | None = None
+) -> None:
     """Write atomically; a failure (a folder that is a file, no permission, a full disk) is one
-    line with the documented exit code of `error` (3 for render.yaml, 2 for tier's own files)."""
+    line with the documented exit code of `error` (3 for render.yaml, 2 for tier's own files).
+    ``expected``: the bytes read at the start; a file that holds others now is not replaced."""
     from tier_cli.textio import write_atomic
 
-    write_atomic(path, data, error=error)
+    write_atomic(path, data, error=error, expected=expected)
 
 
 class Taken(NamedTuple):

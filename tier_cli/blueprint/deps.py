@@ -204,11 +204,20 @@ def _commands(build: str) -> list[list[str] | None]:
             out.insert(0, shlex.split(last, comments=True))
         except ValueError:
             out.insert(0, None)
-        rest = re.sub(r"[\s;&]*$", "", head)
+        rest = _without_separators(head)
         if rest == head and head.strip():  # no separator: cannot happen, but never loop
             out.insert(0, None)
             break
     return out
+
+
+def _without_separators(text: str) -> str:
+    """``text`` without the spaces, ``;`` and ``&`` at its end (a loop, not the expression
+    ``[\\s;&]*$``, which is tried again from every character of a long run of spaces)."""
+    end = len(text)
+    while end and (text[end - 1].isspace() or text[end - 1] in ";&"):
+        end -= 1
+    return text[:end]
 
 
 def _install(words: list[str], here: str) -> tuple[list[Source], set[str], str] | None:

@@ -376,11 +376,11 @@ def _names(services: tuple[ServiceView, ...]) -> str:
 
 
 def read_render(path: Path) -> bytes:
-    from tier_cli.textio import RENDER_LIMIT, NotRegularFile, read_file
+    from tier_cli.textio import RENDER_LIMIT, NotRegularFile, OutsideProject, read_file
 
     try:
         return read_file(path, RENDER_LIMIT)
-    except NotRegularFile as exc:
+    except (NotRegularFile, OutsideProject) as exc:
         raise RenderFileError(f"{path}: {exc}. Tip: pass --render PATH of a render.yaml") from None
     except FileNotFoundError:
         raise RenderFileError(f"{path}: not found. Tip: pass --render PATH") from None

@@ -217,7 +217,7 @@ def apply(
     if dry_run:
         sys.stdout.write(unified_diff(applied.before, applied.after, str(path)))
     elif applied.after != applied.before:
-        work.write_file(path, applied.after, RenderFileError)
+        work.write_file(path, applied.after, RenderFileError, expected=applied.before)
     if summary is not None and report is not None:  # after render.yaml: a failed write leaves none
         _append(summary, report)
     if result.changes and not dry_run:

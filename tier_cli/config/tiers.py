@@ -37,7 +37,7 @@ from tier_cli.config.webfields import (
 )
 from tier_cli.errors import ConfigError
 from tier_cli.notices import CODES
-from tier_cli.textio import TIERS_LIMIT, NotRegularFile, read_file, without_bom
+from tier_cli.textio import TIERS_LIMIT, NotRegularFile, OutsideProject, read_file, without_bom
 
 TIER_NAME = re.compile(r"[a-z0-9+._-]+")  # tiers are data: any names, ordered as in the file
 _EMPTY_FIELDS: Mapping[str, FieldValue] = MappingProxyType({})
@@ -155,7 +155,7 @@ def load_config(path: Path, catalogue: Catalogue) -> TierConfig:
         ) from None
     except IsADirectoryError:
         raise ConfigError(f"{name}: is a folder. Tip: pass --tiers PATH/tiers.toml") from None
-    except NotRegularFile as exc:
+    except (NotRegularFile, OutsideProject) as exc:
         raise ConfigError(f"{name}: {exc}. Tip: pass --tiers PATH of a tiers.toml file") from None
     except OSError as exc:
         raise ConfigError(
@@ -173,10 +173,31 @@ def load_config(path: Path, catalogue: Catalogue) -> TierConfig:
         raise ConfigError(
             f"{name}: nested too deeply to be a tiers.toml. Tip: check it for runaway brackets"
         ) from None
+    _check_float_range(raw, name)
     config = parse_config(raw, name, catalogue)
     inside_project(path, config.snapshot.path, "snapshot.path")
     inside_project(path, config.snapshot.history, "snapshot.history")
     return config
+
+
+def _check_float_range(raw: Any, name: str, at: str = "") -> None:
+    """ConfigError naming the first integer too big for a float (TOML integers have no bound;
+    every number of tier's is compared as a float)."""
+    stack: list[tuple[str, Any]] = [(at, raw)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, Mapping):
+            stack.extend((f"{path}.{k}" if path else str(k), v) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((f"{path}[{i}]", v) for i, v in enumerate(value))
+        elif isinstance(value, int) and not isinstance(value, bool):
+            try:
+                float(value)
+            except OverflowError:
+                raise ConfigError(
+                    f"{name}: {path}: a number too big for tier ({len(str(abs(value)))} "
+                    "digits). Tip: write a number below 1e308"
+                ) from None
 
 
 def parse_config(raw: Mapping[str, Any], name: str, catalogue: Catalogue) -> TierConfig:

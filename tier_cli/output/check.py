@@ -18,6 +18,7 @@ from tier_cli.numbers import quantity
 from tier_cli.output.escape import (
     github_message,
     github_property,
+    invisible_shown,
     markdown,
     markdown_code,
     terminal,
@@ -118,12 +119,35 @@ def verdict_markdown(v: Verdict) -> str:
         f"### tier: `{render}` is not on **{rec.target}** (now: {rec.current or 'no tier'})\n\n"
         f"{facts}\n"
         + (f"**Warnings**\n\n{warnings}\n\n" if warnings else "")
+        + _carried(v)
         + f"**Fix**: `{markdown_code(v.fix)}`\n\n{_fenced(v.diff)}"
+    )
+
+
+SHOWN_ELSEWHERE = ("plan", "startCommand")  # the tier's own fields, in the table and the diff
+
+
+def _carried(v: Verdict) -> str:
+    """Every other field the edit writes, with its value: what tiers.toml carries into
+    render.yaml (a repo, an image, a buildCommand), for a reviewer to see before merging."""
+    rows = [
+        f"- {markdown(d.service)} `{markdown_code(d.field)}`: "
+        + ("removed" if d.new is None else f"`{markdown_code(d.new)}`")
+        for d in v.differences
+        if d.field and d.field not in SHOWN_ELSEWHERE
+    ]
+    if not rows:
+        return ""
+    return (
+        "**Also written** (from tiers.toml: check each value before merging)\n\n"
+        + "\n".join(rows)
+        + "\n\n"
     )
 
 
 def _fenced(diff: str) -> str:
     """The diff in a fence longer than any run of backticks in it, so it cannot end early."""
+    diff = invisible_shown(diff)
     runs = [len(m) for m in re.findall(r"`+", diff)]
     fence = "`" * max(3, max(runs, default=0) + 1)
     return f"{fence}diff\n{diff}{fence}\n"

@@ -272,7 +272,7 @@ def check_shadowed(
                         f"which also exists in schema {schema} on the search path: PostgreSQL "
                         "could run that one instead of pg_catalog's. Tip: write "
                         f"pg_catalog.{name} for a function, or OPERATOR(pg_catalog.{name}) for "
-                        "an operator (see docs/safety.md)"
+                        "an operator (see docs/ci-and-safety.md)"
                     )
 
 
