@@ -14,7 +14,7 @@ import pytest
 from cli_project import EXAMPLE, run, snapshot
 from dates import RECENT
 
-from tier_cli.models import DATA
+from tier_cli.config.paths import DATA
 
 ROOT = Path(__file__).resolve().parents[1]
 

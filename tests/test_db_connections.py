@@ -12,7 +12,7 @@ import pytest
 from as_superuser import collect
 from cli_project import run, snapshot
 
-from tier_cli.models import DatabaseSettings
+from tier_cli.config.settings import DatabaseSettings
 from tier_cli.output.progress import metric_status
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -12,9 +12,9 @@ import psycopg
 import pytest
 from as_superuser import collect
 
+from tier_cli.config.settings import DatabaseSettings
 from tier_cli.errors import MetricsError
 from tier_cli.metrics.demo import SERVER_PACKAGES, _import_pgserver, demo_database
-from tier_cli.models import DatabaseSettings
 
 pytestmark = pytest.mark.postgres
 
@@ -131,8 +131,9 @@ def test_without_pgserver(tmp_tempdir: Path, monkeypatch: pytest.MonkeyPatch) ->
     with pytest.raises(MetricsError) as caught, demo_database():
         pass
     assert str(caught.value) == (
-        "the demo database needs pgserver, which is not installed. "
-        "Tip: pip install 'tier-cli[demo]'"
+        "the demo database needs pgserver, which is not installed. Tip: install tier with its "
+        "demo extra: pipx install 'render-tier[demo]' (or pip install 'render-tier[demo]' in "
+        "tier's virtualenv)"
     )
     assert caught.value.__context__ is None
     assert list(tmp_tempdir.iterdir()) == []

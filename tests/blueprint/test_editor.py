@@ -11,8 +11,8 @@ from tier_targets import CAT, TIERS, start
 from yaml_parsers import yaml_parser  # noqa: F401 - the fixture, used through pytestmark
 
 from tier_cli.blueprint.editor import ApplyResult, Change, apply_file_bytes, apply_tier
+from tier_cli.config.settings import KeyValueTarget, Selection, TierTarget
 from tier_cli.errors import ConfigError, LegacyPlanRefused, RefusedError, RenderFileError
-from tier_cli.models import KeyValueTarget, Selection, TierTarget
 
 pytestmark = pytest.mark.usefixtures("yaml_parser")  # every test on the C and the pure parser
 

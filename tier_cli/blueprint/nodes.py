@@ -23,7 +23,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
@@ -33,7 +33,6 @@ from ruamel.yaml.resolver import VersionedResolver
 
 from tier_cli.blueprint.depth import too_deep
 from tier_cli.errors import RenderFileError
-from tier_cli.record import Record
 
 STR = "tag:yaml.org,2002:str"
 NULL = "tag:yaml.org,2002:null"
@@ -449,7 +448,7 @@ def shared_nodes(root: Node | None) -> frozenset[int]:
     return frozenset() if root is None else _reached(root)[1]
 
 
-class Lookup(Record):
+class Lookup(NamedTuple):
     """A key found in a mapping, either its own or one it gets through a merge key."""
 
     key: ScalarNode

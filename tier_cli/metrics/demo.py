@@ -109,9 +109,12 @@ def _import_pgserver() -> ModuleType:
                 return importlib.import_module(name)
         except ImportError:
             continue
+    from tier_cli import DISTRIBUTION
+
     failure = MetricsError(
-        "the demo database needs pgserver, which is not installed. "
-        "Tip: pip install 'tier-cli[demo]'"
+        "the demo database needs pgserver, which is not installed. Tip: install tier with "
+        f"its demo extra: pipx install '{DISTRIBUTION}[demo]' (or pip install "
+        f"'{DISTRIBUTION}[demo]' in tier's virtualenv)"
     )
     raise failure
 

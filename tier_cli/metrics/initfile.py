@@ -11,9 +11,11 @@ means; they are printed as the summary.
 
 from __future__ import annotations
 
-from tier_cli.metrics.table import ACTIVE_USERS, CONCURRENT_USERS, SCHEMA_METRICS, USERS
-from tier_cli.models import DATA, SchemaGuess
-from tier_cli.record import Record
+from typing import NamedTuple
+
+from tier_cli.config.metric_table import ACTIVE_USERS, CONCURRENT_USERS, SCHEMA_METRICS, USERS
+from tier_cli.config.paths import DATA
+from tier_cli.metrics.postgres.schema import SchemaGuess
 
 QUERIES_HEADER = "[database.queries]\n"
 ACTIVITY_HEADER = "[database.activity]\n"
@@ -26,7 +28,7 @@ ACTIVE_DAYS = 30  # the packaged file's [database] active_days, named in the not
 LOOKBACK_DAYS, WINDOW_MINUTES = 7, 5  # the [database.activity] section init writes
 
 
-class Written(Record):
+class Written(NamedTuple):
     """One metric's line under [database.queries]: its SQL and the comment above it."""
 
     metric: str

@@ -12,14 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Literal
-
-from tier_cli.record import Record
+from typing import Literal, NamedTuple
 
 Source = Literal["count", "table", "peak", "extension", "plain"]
 
 
-class Metric(Record):
+class Metric(NamedTuple):
     """One metric tier reads."""
 
     name: str

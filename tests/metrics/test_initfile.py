@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from tier_cli.config.catalogue import load_catalogue
-from tier_cli.config.initfile import initial_tiers_toml
+from tier_cli.config.settings import ActivitySource
 from tier_cli.config.tiers import load_config
-from tier_cli.models import ActivitySource, SchemaGuess
+from tier_cli.metrics.initfile import initial_tiers_toml
+from tier_cli.metrics.postgres.schema import SchemaGuess
 
 ROOT = Path(__file__).resolve().parents[2]
 
