@@ -177,7 +177,7 @@ BROKEN = [
     ),
     (
         "floor-with-thresholds",
-        _edit("price_usd = 0 ", "price_usd = 0\nthresholds = {users = 1}\n#"),
+        _edit("storage_gb = 1 ", "storage_gb = 1\nthresholds = {users = 1}\n#"),
         r"tier\[free\]\.thresholds: the first tier is the floor",
     ),
     (
