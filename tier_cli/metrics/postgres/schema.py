@@ -84,12 +84,10 @@ ACTIVITY_TABLES = ("activity", "activities", "events", "user_events", "activity_
 USER_COLUMNS = (
     "user_id", "owner_id", "account_id", "member_id", "student_id", "customer_id", "profile_id",
 )  # fmt: skip
-ACTIVITY_USER_COLUMNS = USER_COLUMNS  # the name the older code used
 TIME_COLUMNS = (
     "last_seen_at", "last_used_at", "at", "occurred_at", "created_at", "timestamp", "ts",
     "inserted_at", "logged_in_at", "login_at", "action_time", "sent_at", "created", "updated_at",
 )  # fmt: skip
-ACTIVITY_TIME_COLUMNS = TIME_COLUMNS
 CREATION_COLUMNS = ("created_at", "inserted_at", "created", "logged_in_at", "login_at")
 TIMESTAMPS = ("timestamp with time zone", "timestamp without time zone")
 INTEGERS = ("smallint", "integer", "bigint")

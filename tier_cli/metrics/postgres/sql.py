@@ -46,6 +46,9 @@ those columns. Nothing but the quoted names when the table does not exist. Reads
 
 ESTIMATE_LABEL = "estimate (pg_class.reltuples)"
 
+PLACEHOLDER = re.compile(r"%%|%\((?P<name>[^%)]*)\)[sbt]")  # no %: linear on "%(%(%(..."
+"""A psycopg placeholder in a query: `%(name)s` (also b, t), or `%%`, a literal percent."""
+
 PARAMETERS: tuple[str, ...] = ("active_days", "concurrent_minutes")
 """The named parameters a query may use, filled from [database] in tiers.toml."""
 
@@ -56,7 +59,7 @@ def query_params(query: str, name: str, settings: DatabaseSettings) -> dict[str,
         "active_days": settings.active_days,
         "concurrent_minutes": settings.concurrent_minutes,
     }
-    used = {m["name"] for m in _PLACEHOLDER.finditer(query) if m["name"] is not None}
+    used = {m["name"] for m in PLACEHOLDER.finditer(query) if m["name"] is not None}
     if unknown := sorted(used - set(values)):
         raise ConfigError(
             f"{settings.config_path}: [database.queries] {name}: unknown parameter "
@@ -64,6 +67,3 @@ def query_params(query: str, name: str, settings: DatabaseSettings) -> dict[str,
             + ", ".join(f"%({p})s" for p in PARAMETERS)
         )
     return {key: values[key] for key in sorted(used)} or None
-
-
-_PLACEHOLDER = re.compile(r"%%|%\((?P<name>[^%)]*)\)[sbt]")  # no %: linear on "%(%(%(..."
