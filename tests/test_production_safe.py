@@ -633,6 +633,7 @@ MB = 1024 * 1024
     [
         pytest.param("render-name", ("check", "--metrics", "m.json"), id="render-4mb-name"),
         pytest.param("render-run", ("check", "--metrics", "m.json"), id="render-4mb-run"),
+        pytest.param("render-headers", ("check", "--metrics", "m.json"), id="render-4mb-headers"),
         pytest.param("snapshot-source", ("check", "--metrics", "m.json"), id="snapshot-1mb"),
         pytest.param("tiers-app", ("check", "--metrics", "m.json"), id="tiers-1mb-app"),
     ],
@@ -647,6 +648,8 @@ def test_the_largest_files_end_in_bounded_time(
         )
     elif what == "render-run":
         (project / "render.yaml").write_text(run_of + "\n", "utf-8")
+    elif what == "render-headers":  # `| #` again and again: a block scalar header's comment
+        (project / "render.yaml").write_text("x: " + "| #" * (4 * MB // 3 - 10) + "\n", "utf-8")
     elif what == "snapshot-source":
         data = json.loads((project / "m.json").read_text("utf-8"))
         data["source"] = "postgresql://" + "A" * (MB - 300)

@@ -224,7 +224,7 @@ _C_UNSURE_CHARACTERS = "\t\x85\u2028\u2029\ufeff"
 _C_UNSURE = re.compile(
     r"^%|^\.\.\."
     r"|[|>][-+0-9]*#"
-    r"|[|>][-+0-9]*[ ]*(?:#[^\r\n]*)?(?:\r\n|\r|\n)[ ]+(?:\r\n|\r|\n)"
+    r"|[|>][-+0-9]*[ ]*(?:\r\n|\r|\n)[ ]+(?:\r\n|\r|\n)"
     r"|[\"'\]}][ ]*:(?![ \r\n])"
     r"|[&*][A-Za-z0-9_-]+[?:%@`]"
     r"|(?<![^\s\[{,])!(?![^\s,\]}])",
@@ -244,6 +244,7 @@ def _compose_c(text: str) -> tuple[Node | None] | None:
     if (
         any(character in text for character in _C_UNSURE_CHARACTERS)
         or _C_UNSURE.search(text)
+        or _blank_after_commented_header(text)
         or _depth_bound(text) > _C_MAX_DEPTH_BOUND
     ):
         return None
@@ -254,6 +255,25 @@ def _compose_c(text: str) -> tuple[Node | None] | None:
     if root is not None and not _adopt(text, root):
         return None
     return (root,)
+
+
+_COMMENTED_HEADER = r"[|>][-+0-9]*[ ]*#"
+
+
+def _blank_after_commented_header(text: str) -> bool:
+    """A line holding a block scalar header with a comment (`| # ...`), then a line of spaces
+    only: the whitespace-only first line of _C_UNSURE, read line by line. As one expression
+    (`#[^\\r\\n]*` up to the line break) it was tried again from every `|` of a long line, each
+    time to the line's end: minutes on a 100 KB line of `| #`."""
+    if "#" not in text:
+        return False
+    lines = re.split(r"\r\n|\r|\n", text)
+    return any(
+        0 < len(lines[i + 1]) == lines[i + 1].count(" ")
+        and re.search(_COMMENTED_HEADER, line) is not None
+        for i, line in enumerate(lines[:-2])
+        if "#" in line
+    )
 
 
 def _depth_bound(text: str) -> int:
