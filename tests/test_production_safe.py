@@ -120,7 +120,7 @@ def db(pg_db: str) -> Iterator[Db]:
     """The app's database owned by a non-superuser role (Render's DATABASE_URL), with users, an
     api_keys table holding a secret, a secret role setting and a secret function body; and the
     monitoring role `tier init` prints."""
-    from tier_cli.config.initfile import monitoring_role_sql
+    from tier_cli.metrics.initfile import monitoring_role_sql
 
     suffix = uuid.uuid4().hex[:8]
     owner, monitor = f"app_owner_{suffix}", f"tier_mon_{suffix}"
@@ -500,8 +500,8 @@ def test_timeouts_beyond_the_limits_exit_2(project: Path, key: str, value: str, 
 def test_the_session_settings_bound_memory_and_locks(db: Db) -> None:
     """lock_timeout, work_mem and hash_mem_multiplier as a metric query sees them, and a query
     that waits for a lock the app holds gives up within the lock timeout."""
+    from tier_cli.config.settings import DatabaseSettings
     from tier_cli.metrics.postgres.collect import collect
-    from tier_cli.models import DatabaseSettings
 
     settings = DatabaseSettings(
         queries={

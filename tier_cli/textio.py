@@ -12,17 +12,16 @@ import errno
 import os
 import stat
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from tier_cli.errors import RenderFileError, TierError
-from tier_cli.record import Record
 
 BOM = b"\xef\xbb\xbf"
 
 Newline = Literal["\n", "\r\n"]
 
 
-class Decoded(Record):
+class Decoded(NamedTuple):
     """The file as text, and what is needed to turn the text back into the same bytes."""
 
     text: str  # without the BOM; line endings exactly as in the file

@@ -13,10 +13,20 @@ from collections.abc import Mapping
 from itertools import pairwise
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, NoReturn
+from typing import Any, NamedTuple, NoReturn
 
 from tier_cli.config.catalogue import KINDS, Catalogue, Kind
+from tier_cli.config.metric_table import BY_NAME, METRIC_NAMES, THRESHOLD_METRICS
 from tier_cli.config.paths import inside_project
+from tier_cli.config.settings import (
+    APP_PLACEHOLDER,
+    ActivitySource,
+    DatabaseSettings,
+    FieldValue,
+    KeyValueTarget,
+    Selection,
+    TierTarget,
+)
 from tier_cli.config.webfields import (
     CONFLICTS,
     NOT_ON_FREE,
@@ -26,25 +36,14 @@ from tier_cli.config.webfields import (
     SERVICE_FIELDS,
 )
 from tier_cli.errors import ConfigError
-from tier_cli.metrics.table import BY_NAME, METRIC_NAMES, THRESHOLD_METRICS
-from tier_cli.models import (
-    ActivitySource,
-    DatabaseSettings,
-    FieldValue,
-    KeyValueTarget,
-    Selection,
-    TierTarget,
-)
 from tier_cli.notices import CODES
-from tier_cli.record import Record
 from tier_cli.textio import TIERS_LIMIT, NotRegularFile, OutsideProject, read_file, without_bom
 
 TIER_NAME = re.compile(r"[a-z0-9+._-]+")  # tiers are data: any names, ordered as in the file
-APP_PLACEHOLDER = "{app}"
 _EMPTY_FIELDS: Mapping[str, FieldValue] = MappingProxyType({})
 
 
-class Tier(Record):
+class Tier(NamedTuple):
     name: str
     web_plan: str
     database_plan: str
@@ -75,7 +74,7 @@ class Tier(Record):
         return count if isinstance(count, int) and not isinstance(count, bool) else 1
 
 
-class Policy(Record):
+class Policy(NamedTuple):
     """How the advisor turns readings into a tier ([decision])."""
 
     dead_band: float = 0.2  # downgrade only when metrics are this far below the lower threshold
@@ -88,7 +87,7 @@ class Policy(Record):
     pin: str | None = None  # hold render.yaml on this tier whatever the metrics say
 
 
-class SnapshotSettings(Record):
+class SnapshotSettings(NamedTuple):
     """Where `tier snapshot` writes, and how old a snapshot may get ([snapshot])."""
 
     path: str = ".tier/metrics.json"  # relative to the folder of tiers.toml
@@ -96,14 +95,14 @@ class SnapshotSettings(Record):
     max_age_days: float = 7.0
 
 
-class RenderSettings(Record):
+class RenderSettings(NamedTuple):
     service: str | None = None
     database: str | None = None
     app: str | None = None
     keyvalue_name: str = "cache"
 
 
-class TierConfig(Record):
+class TierConfig(NamedTuple):
     path: str
     tiers: tuple[Tier, ...]
     policy: Policy = Policy()

@@ -9,19 +9,19 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from datetime import datetime
+from typing import NamedTuple
 
+from tier_cli.config.metric_table import BY_NAME, METRICS
 from tier_cli.config.tiers import Tier
-from tier_cli.metrics.table import BY_NAME, METRICS
-from tier_cli.models import Metrics
+from tier_cli.metrics.measured import Metrics
 from tier_cli.numbers import quantity
-from tier_cli.record import Record
 
 MIN_POINTS = 3
 MIN_DAYS = 7.0
 DAY_S = 86_400.0
 
 
-class Eta(Record):
+class Eta(NamedTuple):
     tier: str
     metric: str
     threshold: float
@@ -33,7 +33,7 @@ class Eta(Record):
         )
 
 
-class Trend(Record):
+class Trend(NamedTuple):
     points: int
     days: float
     per_week: dict[str, float]  # metric -> growth per week; empty when too little history

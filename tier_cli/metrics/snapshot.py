@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from tier_cli.config.metric_table import METRIC_NAMES
 from tier_cli.errors import ConfigError, MetricsError, mask
-from tier_cli.metrics.table import METRIC_NAMES
-from tier_cli.models import Metrics
+from tier_cli.metrics.measured import Metrics
 from tier_cli.notices import Notice, notice
 from tier_cli.textio import (
     HISTORY_LIMIT,

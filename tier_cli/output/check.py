@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from tier_cli.config.metric_table import METRIC_NAMES
 from tier_cli.config.tiers import Tier
 from tier_cli.decide.recommendation import Recommendation
-from tier_cli.metrics.table import METRIC_NAMES
+from tier_cli.decide.verdict import Verdict
 from tier_cli.notices import Notice, unique
 from tier_cli.numbers import quantity
 from tier_cli.output.escape import (
@@ -23,44 +24,6 @@ from tier_cli.output.escape import (
     terminal,
 )
 from tier_cli.output.report import cost_line, recommendation_json
-from tier_cli.record import Record
-
-if TYPE_CHECKING:
-    from tier_cli.decide.trend import Trend
-
-
-class Difference(Record):
-    """One field render.yaml would change to reach the target tier."""
-
-    text: str  # "api plan starter -> pro"
-    line: int  # 1-based line in render.yaml
-    field: str = ""  # "plan", "startCommand", "service" (an added one), "envVars", a web field
-    old: str | None = None  # the value now; None: not set
-    new: str | None = None  # the value the tier writes; None: removed
-    service: str = ""  # the service or database it belongs to
-
-
-class Verdict(Record):
-    rec: Recommendation
-    render: str  # the render.yaml path as given
-    differences: tuple[Difference, ...]
-    fix: str  # the exact `tier apply` command
-    before: bytes  # render.yaml now
-    after: bytes  # render.yaml as `tier apply` would write it
-    notes: tuple[Notice, ...]  # editor notes (a startCommand it leaves alone, ...)
-    tiers: tuple[Tier, ...]
-    trend: Trend | None = None  # growth from the snapshot history (None: demo metrics)
-
-    @property
-    def in_sync(self) -> bool:
-        return not self.differences
-
-    @property
-    def diff(self) -> str:
-        """The unified diff `tier apply` would make."""
-        from tier_cli.textio import unified_diff
-
-        return unified_diff(self.before, self.after, self.render)
 
 
 def verdict_json(v: Verdict) -> dict[str, Any]:
