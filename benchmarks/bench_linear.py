@@ -54,6 +54,8 @@ def main() -> None:
         f"services:\n  - type: web\n    name: {run_of}\n    runtime: python\n"
     )
     print(f"render.yaml 4 MB, one service name of 4 MB:     {cpu_of(args, repo):6.2f} s CPU")
+    (repo / "render.yaml").write_text("x: " + "| #" * (4 * MB // 3 - 10) + "\n")
+    print(f"render.yaml 4 MB, one line of '| #':             {cpu_of(args, repo):6.2f} s CPU")
     shutil.copy(ROOT / "examples" / "render.yaml", repo / "render.yaml")
     data = json.loads((repo / "m.json").read_text())
     data["source"] = "postgresql://" + "A" * (MB - 300)
