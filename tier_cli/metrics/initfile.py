@@ -282,11 +282,15 @@ def initial_tiers_toml(guess: SchemaGuess | None) -> tuple[str, list[str]]:
         assert ACTIVITY_EXAMPLE_END in text
         text = text.replace(ACTIVITY_EXAMPLE_END, ACTIVITY_EXAMPLE_END + section, 1)
         notes.append(_activity_note(guess))
-        notes.append(
-            f"index the peak's table: CREATE INDEX CONCURRENTLY ON "
-            f"{_ident(guess.activity_table)} ({_ident(guess.activity_time_column)}, "
-            f"{_ident(guess.activity_user_column)})"
-        )
+        index = f"{_ident(guess.activity_time_column)}, {_ident(guess.activity_user_column)}"
+        if guess.index_exists:
+            notes.append(f"the peak's table has its index already: ({index})")
+        else:
+            notes.append(
+                f"index the peak's table: CREATE INDEX CONCURRENTLY ON "
+                f"{_ident(guess.activity_table)} ({index}) (docs/metrics.md, \"Index recipes\": "
+                "in a psql session, or in an Alembic migration)"
+            )
     return text, notes
 
 

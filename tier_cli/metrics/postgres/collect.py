@@ -56,7 +56,7 @@ from tier_cli.metrics.postgres.schema import (
     guess_schema,
     probes,
 )
-from tier_cli.metrics.postgres.sql import tagged
+from tier_cli.metrics.postgres.sql import TABLE_SQL, tagged
 from tier_cli.metrics.postgres.url import (
     connect_message,
     connection_params,
@@ -154,13 +154,26 @@ def inspect_schema(
         with _read_only_session(params, settings, source, password, allow_superuser) as conn:
             rows = conn.execute(tagged(COLUMNS_SQL)).fetchall()
             stats = {p.key: _count(conn, p, settings.active_days) for p in probes(rows)}
+            guess = guess_schema(rows, stats, settings.active_days)
+            guess = guess._replace(index_exists=_indexed(conn, guess))
     except psycopg.Error as exc:
         failure = MetricsError(
             masked(f"reading the schema of {source} failed: {reason(exc)}", password)
         )
     else:
-        return guess_schema(rows, stats, settings.active_days)
+        return guess
     raise failure  # outside the except block: nothing from psycopg is chained
+
+
+def _indexed(conn: psycopg.Connection[Any], guess: SchemaGuess) -> bool:
+    """Whether the peak's table already has a valid index on (time column, user column), so
+    that init never suggests one that exists (pg_index, through TABLE_SQL)."""
+    if not (guess.activity_table and guess.activity_time_column and guess.activity_user_column):
+        return False
+    columns = [guess.activity_time_column, guess.activity_user_column]
+    params = {"table": guess.activity_table.split("."), "columns": columns}
+    row = conn.execute(tagged(TABLE_SQL), params).fetchone()
+    return bool(row and row[5])
 
 
 def _count(conn: psycopg.Connection[Any], probe: Probe, days: int) -> Stats:
