@@ -288,7 +288,7 @@ def initial_tiers_toml(guess: SchemaGuess | None) -> tuple[str, list[str]]:
         else:
             notes.append(
                 f"index the peak's table: CREATE INDEX CONCURRENTLY ON "
-                f"{_ident(guess.activity_table)} ({index}) (docs/metrics.md, \"Index recipes\": "
+                f'{_ident(guess.activity_table)} ({index}) (docs/metrics.md, "Index recipes": '
                 "in a psql session, or in an Alembic migration)"
             )
     return text, notes
