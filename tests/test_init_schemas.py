@@ -404,14 +404,14 @@ def test_activity_unknown_is_one_warning_naming_the_metrics(project: Path, pg_db
     assert not [w for w in warnings if w.startswith(("active_users:", "concurrent_users:"))]
 
 
-# --- the README's recipe: last_seen_at, then measured --------------------------------------------
+# --- the documented recipe: last_seen_at, then measured -----------------------------------------
 
 
 def _recipe() -> tuple[list[str], list[str]]:
-    """The SQL and Python blocks of the README's recipe section, in order."""
-    readme = (ROOT / "README.md").read_text("utf-8")
-    section = readme.split("### Recipe: record when each user was last seen", 1)[1]
-    section = section.split("\n### ", 1)[0]
+    """The SQL and Python blocks of docs/metrics.md's recipe section, in order."""
+    doc = (ROOT / "docs" / "metrics.md").read_text("utf-8")
+    section = doc.split("### Recipe: record when each user was last seen", 1)[1]
+    section = re.split(r"\n##+ ", section, maxsplit=1)[0]
     return (
         re.findall(r"```sql\n(.*?)```", section, re.S),
         re.findall(r"```python\n(.*?)```", section, re.S),
@@ -430,7 +430,7 @@ def test_the_readme_recipe_runs_and_tier_measures_it(project: Path, pg_db: str) 
         again = [conn.execute(seen, {"user_id": i}).rowcount for i in ids]
     assert (written, again) == ([1, 1], [0, 0])  # at most once a minute per user
     for block in python:
-        compile(block, "README.md", "exec")  # the snippets are Python
+        compile(block, "docs/metrics.md", "exec")  # the snippets are Python
     assert "last_seen_at < now() - interval '1 minute'" in python[0]  # the same statement
     code, _, summary = run("init", "--database-url", pg_db)
     assert code == 0, summary

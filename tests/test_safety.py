@@ -433,9 +433,9 @@ def test_init_prints_the_monitoring_role(tmp_path: Path, monkeypatch: pytest.Mon
         'GRANT USAGE ON SCHEMA "public" TO "tier_monitor";\n'
         'GRANT SELECT ("last_seen_at") ON "public"."users" TO "tier_monitor";\n'
     )
-    readme = (ROOT / "README.md").read_text("utf-8")
+    safety = (ROOT / "docs" / "ci-and-safety.md").read_text("utf-8")
     shown = out.replace("choose-a-long-random-password", "...")
-    assert textwrap.indent(shown, "  ") in readme  # in a list item of "Running tier in CI safely"
+    assert textwrap.indent(shown, "  ") in safety  # in a list item of "Running tier in CI safely"
 
 
 @pytest.mark.postgres
