@@ -8,7 +8,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Union
 
-from tier_cli.metrics.table import METRIC_NAMES
+from tier_cli.metrics.table import EXACT, METRIC_NAMES, SINGLE_READING, UNKNOWN
 from tier_cli.notices import Notice, notice
 from tier_cli.record import Record
 
@@ -27,9 +27,23 @@ class Metrics(Record):
     labels: Mapping[str, str] = _EMPTY  # metric -> "estimate", "single reading", ...
     advice: tuple[str, ...] = ()  # e.g. which index would make a slow or scanning query fast
     timings_ms: Mapping[str, float] = MappingProxyType({})  # metric -> how long reading it took
+    quality: Mapping[str, str] = _EMPTY  # metric -> "exact", "lower_bound", "single_reading"
 
     def get(self, name: str) -> float | None:
         return self.values.get(name)
+
+    def quality_of(self, name: str) -> str:
+        """ "unknown" without a value; else what was recorded; else exact, but for a label
+        "single reading" (a snapshot written before qualities were recorded)."""
+        if self.get(name) is None:
+            return UNKNOWN
+        if found := self.quality.get(name):
+            return found
+        return SINGLE_READING if self.labels.get(name) == "single reading" else EXACT
+
+    def qualities(self) -> dict[str, str]:
+        """Every metric's quality, in the metric table's order (the JSON outputs)."""
+        return {name: self.quality_of(name) for name in METRIC_NAMES}
 
 
 class ActivitySource(Record):
@@ -56,6 +70,8 @@ class DatabaseSettings(Record):
     estimate_above_rows: int = 1_000_000  # count(*) on a bigger table: the planner's estimate
     slow_query_warn_ms: int = 1000  # a metric query slower than this gets an index tip
     pool_per_worker: int = 15  # connections one web worker may open: SQLAlchemy's 5 + 10 overflow
+    quality: Mapping[str, str] = _EMPTY  # [database.quality]: what a custom query gives
+    slow_query_min_calls: int = 20  # slow_query_ms reads statements called at least this often
 
 
 class KeyValueTarget(Record):

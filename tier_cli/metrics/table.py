@@ -18,6 +18,22 @@ from tier_cli.record import Record
 
 Source = Literal["count", "table", "peak", "extension", "plain"]
 
+# How far a value can be trusted, said beside it in every output (README, "Metrics"):
+EXACT = "exact"  # measured as defined
+LOWER_BOUND = "lower_bound"  # a proxy that can only undercount (items created, profile edits)
+SINGLE_READING = "single_reading"  # a count at one instant, not the peak over a lookback
+UNKNOWN = "unknown"  # not measured
+QUALITIES: tuple[str, ...] = (EXACT, LOWER_BOUND, SINGLE_READING, UNKNOWN)
+MEASURED_QUALITIES: tuple[str, ...] = (EXACT, LOWER_BOUND, SINGLE_READING)  # tiers.toml may say
+QUALITY_WORDS: Mapping[str, str] = MappingProxyType(
+    {
+        EXACT: "exact",
+        LOWER_BOUND: "a lower bound",
+        SINGLE_READING: "a single reading, not the peak",
+        UNKNOWN: "unknown",
+    }
+)
+
 
 class Metric(Record):
     """One metric tier reads."""
@@ -28,7 +44,6 @@ class Metric(Record):
     unit: str  # "users", "MB", "ms", "connections"
     needs: str  # what the default SQL expects, named when it is missing
     speedup: str  # the other fix when it times out: "... or add an index on ..."
-    reading: str = ""  # for Metrics.labels: "single reading", ...
     extension: str = ""  # the SQL reads this extension's view from {schema}; unknown without it
     table: str = ""  # the table it reads, for the advice: "users"
     index_columns: tuple[str, ...] = ()  # the columns an index on that table needs
@@ -38,6 +53,12 @@ class Metric(Record):
     threshold: bool = True  # a tier may set a threshold on it
     trend: bool = True  # its growth per week is shown
     history_peak: bool = False  # its highest value in the history is reported beside it
+    quality: str = EXACT  # what its default SQL gives, and a custom query unless tiers.toml says
+
+    @property
+    def reading(self) -> str:
+        """For Metrics.labels: "single reading" when that is what the default SQL gives."""
+        return "single reading" if self.quality == SINGLE_READING else ""
 
 
 USERS_SQL = "SELECT count(*) FROM users"
@@ -95,9 +116,9 @@ METRICS: tuple[Metric, ...] = (
         "users",
         _TABLE_USERS,
         _INDEX,
-        reading="single reading",
         table="users",
         index_columns=("last_seen_at",),
+        quality=SINGLE_READING,
         peak=True,
         activity=True,
     ),

@@ -13,7 +13,7 @@ from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 import psycopg
 import pytest
-from as_superuser import collect, inspect_schema
+from as_superuser import collect, inspect_schema, one_failure
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
@@ -462,7 +462,7 @@ def test_statement_timeout_names_the_metric(app_db: str, parser_check_off: None)
     )
     started = time.monotonic()
     with pytest.raises(MetricsError) as caught:
-        collect(app_db, settings)
+        one_failure(app_db, settings)
     assert time.monotonic() - started < 1.5
     assert str(caught.value) == (
         "metric 'active_users': statement timeout after 100 ms. Tip: raise statement_timeout_ms "
@@ -509,7 +509,7 @@ def test_missing_schema(
 ) -> None:
     _execute(pg_db, *schema)
     with pytest.raises(MetricsError) as caught:
-        collect(pg_db, DatabaseSettings(queries=queries))
+        one_failure(pg_db, DatabaseSettings(queries=queries))
     assert str(caught.value) == message
 
 
@@ -523,12 +523,21 @@ def login_role(pg_url: str) -> Iterator[str]:
 
 
 def test_permission_denied(app_db: str, login_role: str) -> None:
-    with pytest.raises(MetricsError) as caught:
-        collect(_as_user(app_db, login_role), DEFAULT)
-    assert str(caught.value) == (
-        "metric 'users': permission denied for table users. Tip: grant SELECT on it to the URL's "
+    """Each metric the role may not read is unknown, with the reason and the fix; the others
+    are measured."""
+    metrics = collect(_as_user(app_db, login_role), DEFAULT)
+    denied = (
+        "unknown: permission denied for table users. Tip: grant SELECT on it to the URL's "
         "role (a read-only role is best)"
     )
+    assert {n: metrics.labels.get(n) for n in ("users", "active_users", "concurrent_users")} == {
+        "users": denied,
+        "active_users": denied,
+        "concurrent_users": denied,
+    }
+    assert metrics.get("db_size_mb") is not None
+    assert metrics.quality_of("db_size_mb") == "exact"
+    assert metrics.quality_of("users") == "unknown"
 
 
 def test_missing_database(pg_url: str) -> None:
@@ -663,7 +672,7 @@ def test_query_errors_hide_the_password(app_db: str, password_role: tuple[str, s
     _execute(app_db, f"GRANT SELECT ON users TO {name}")
     try:
         with pytest.raises(MetricsError) as caught:
-            collect(
+            one_failure(
                 _as_user(app_db, name, password),
                 DatabaseSettings(queries={"users": f"SELECT '{password}'::int FROM users"}),
             )

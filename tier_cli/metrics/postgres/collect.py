@@ -98,7 +98,7 @@ def collect(
                 if progress is not None:
                     progress(name)
                 started = time.perf_counter()
-                readings[name] = reader.read(name)
+                readings[name] = _one(conn, reader, name)
                 timings[name] = round((time.perf_counter() - started) * 1000, 1)
     except psycopg.Error as exc:
         failure = MetricsError(
@@ -112,8 +112,27 @@ def collect(
             labels=MappingProxyType({n: r.label for n, r in readings.items() if r.label}),
             advice=tuple(r.advice for r in readings.values() if r.advice),
             timings_ms=MappingProxyType(timings),
+            quality=MappingProxyType(
+                {n: r.quality for n, r in readings.items() if r.value is not None}
+            ),
         )
     raise failure  # outside the except block: nothing from psycopg is chained
+
+
+def _one(conn: psycopg.Connection[Any], reader: MetricReader, name: str) -> Reading:
+    """One metric; when its query fails on the server (no permission, a timeout, a missing
+    column), the metric is unknown with that reason and its fix, and the others are still read
+    in a new read-only transaction. A lost connection, or a mistake in tiers.toml, stops all."""
+    try:
+        return reader.read(name)
+    except MetricsError as exc:
+        if conn.closed or conn.broken:
+            raise
+        failure = str(exc)
+    conn.execute("ROLLBACK")  # the failed statement aborted the transaction
+    conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+    prefix = f"metric '{name}': "
+    return Reading(None, "unknown: " + failure.removeprefix(prefix))
 
 
 def inspect_schema(

@@ -36,6 +36,7 @@ from tier_cli.metrics.postgres.sql import (
     query_params,
 )
 from tier_cli.metrics.postgres.url import masked, reason
+from tier_cli.metrics.table import EXACT
 from tier_cli.models import ActivitySource, DatabaseSettings
 from tier_cli.record import Record
 
@@ -48,6 +49,7 @@ class Reading(Record):
     value: float | None
     label: str = ""
     advice: str | None = None
+    quality: str = EXACT  # Metrics.quality: "exact", "lower_bound", "single_reading"
 
 
 class MetricReader:
@@ -68,13 +70,21 @@ class MetricReader:
         self.helper = helper
 
     def read(self, name: str) -> Reading:
+        """The metric and its quality: a custom query's and the peak's as [database.quality]
+        says (else the default SQL's, and the peak's is exact), the default SQL's as its row
+        in the metric table says."""
         custom = self.settings.queries.get(name)
         default = DEFAULT_QUERIES[name]
+        declared = self.settings.quality.get(name)
         if custom is not None:
             value = self.number(name, custom, None)
-            return Reading(value, _label(value, default.reading))
+            quality = declared or default.quality
+            return Reading(value, _label(value, default.reading), quality=quality)
         if default.peak and self.settings.activity is not None:
-            return self._peak(name, self.settings.activity)
+            return self._peak(name, self.settings.activity)._replace(quality=declared or EXACT)
+        return self._default(name, default)._replace(quality=default.quality)
+
+    def _default(self, name: str, default: DefaultQuery) -> Reading:
         if default.extension:
             return self._from_extension(name, default)
         expected = default_expected(default.needs, default.speedup, self.settings)
