@@ -147,6 +147,11 @@ def measure(url: str, app: str, say: Callable[[str], None]) -> bool:
     with psycopg.connect(url, autocommit=True) as conn:
         for statement in suggested:
             statement = statement.replace("CONCURRENTLY ", "")
+            target = statement.split(" ON ", 1)[-1].replace('"', "")
+            rows = conn.execute("SELECT indexdef FROM pg_indexes").fetchall()
+            if any(target == d.split(" ON ", 1)[-1].replace("USING btree ", "") for (d,) in rows):
+                say(f"  index suggested by init, already there: {statement}")
+                continue
             began = time.perf_counter()
             try:
                 conn.execute(statement)
