@@ -125,6 +125,8 @@ class SchemaGuess(Record):
     active_login_only: bool = False  # the column active_users reads changes at login only
     activity_login_only: bool = False  # the activity table's rows are made at login only
     item_tables: tuple[str, ...] = ()  # tables with per-user times that are not events (orders)
+    edit_tables: tuple[str, ...] = ()  # tables whose per-user time is an edit (updated_at)
+    candidates: tuple[str, ...] = ()  # every active_users source with its figures, best first
 
 
 def leftover_keyvalue_note(name: str) -> Notice:

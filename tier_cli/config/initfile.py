@@ -11,11 +11,22 @@ means; they are printed as the summary.
 
 from __future__ import annotations
 
-from tier_cli.metrics.table import ACTIVE_USERS, CONCURRENT_USERS, SCHEMA_METRICS, USERS
+from tier_cli.metrics.table import (
+    ACTIVE_USERS,
+    CONCURRENT_USERS,
+    EDIT_COLUMNS,
+    EXACT,
+    LOWER_BOUND,
+    QUALITY_WORDS,
+    SCHEMA_METRICS,
+    SINGLE_READING,
+    USERS,
+)
 from tier_cli.models import DATA, SchemaGuess
 from tier_cli.record import Record
 
 QUERIES_HEADER = "[database.queries]\n"
+QUALITY_HEADER = "[database.quality]\n"
 ACTIVITY_HEADER = "[database.activity]\n"
 ACTIVITY_EXAMPLE_END = "# window_minutes = 5\n"  # the commented example in the packaged file
 STAMP = "# written by `tier init` from the schema of the database it was given\n"
@@ -33,6 +44,7 @@ class Written(Record):
     sql: str
     comment: tuple[str, ...]  # lines, without "# "
     note: str  # the summary line
+    quality: str = EXACT  # its line under [database.quality] when not exact
 
 
 def _ident(name: str) -> str:
@@ -90,32 +102,56 @@ def written(guess: SchemaGuess) -> list[Written]:
 
 
 def _active(guess: SchemaGuess, table: str) -> Written:
+    """active_users from the source guess_schema chose by evidence, its candidates with their
+    figures in the comment, and its quality: a lower bound from edits or added rows."""
+    found = _active_source(guess, table)
+    if not guess.candidates:
+        return found
+    listed = ["candidates, most distinct users in 30 days first:"] + [
+        f"- {line}" for line in guess.candidates
+    ]
+    return found._replace(comment=(*listed, *found.comment))
+
+
+def _active_source(guess: SchemaGuess, table: str) -> Written:
     users, days = guess.users_table, ACTIVE_DAYS
-    if guess.last_seen_column is not None:
+    if guess.last_seen_column is not None and guess.active_table is None:
         col = guess.last_seen_column
         meaning = (
             f"a user who logged in within {days} days ({col} changes at login only)"
             if guess.active_login_only
             else f"a user whose {col} is within {days} days"
         )
-        if col.replace("_", "").lower() == "updatedat":
-            meaning += " (updated_at also changes when a profile is edited)"
+        edits = col.replace("_", "").lower() in {c.replace("_", "") for c in EDIT_COLUMNS}
+        if edits:
+            meaning += (
+                f" ({col} changes when a profile is edited, not when a user visits: a lower bound)"
+            )
         return Written(
             ACTIVE_USERS,
             f"SELECT count(*) FROM {table} WHERE {_since(col, 'days', 'active_days')}",
             (f"active_users: from {users}.{col}: {meaning}",),
             f"active_users: from {users}.{col}: {meaning}",
+            LOWER_BOUND if edits else EXACT,
         )
     if guess.active_table is not None:
         assert guess.active_user_column and guess.active_time_column
         source = f"{guess.active_table}({guess.active_user_column}, {guess.active_time_column})"
+        quality = EXACT
         if guess.active_login_only:
             meaning = f"a user who logged in within {days} days"
         elif guess.active_table in guess.item_tables:
             meaning = (
                 f"a user who added a row to {guess.active_table} within {days} days (users "
-                "who only read are not counted)"
+                "who only read are not counted: a lower bound)"
             )
+            quality = LOWER_BOUND
+        elif guess.active_table in guess.edit_tables:
+            meaning = (
+                f"a user who edited a row of {guess.active_table} within {days} days (users "
+                "who only visit are not counted: a lower bound)"
+            )
+            quality = LOWER_BOUND
         else:
             meaning = f"a user with a recorded action within {days} days"
         return Written(
@@ -125,6 +161,7 @@ def _active(guess: SchemaGuess, table: str) -> Written:
             f"WHERE {_since(guess.active_time_column, 'days', 'active_days')}",
             (f"active_users: distinct users with a row in {source}: {meaning}",),
             f"active_users: distinct users with a row in {source}: {meaning}",
+            quality,
         )
     why = (
         f"nothing records when a user was active: {users} has no last-activity column and no "
@@ -155,8 +192,9 @@ def _concurrent(guess: SchemaGuess, table: str) -> Written:
         return Written(
             CONCURRENT_USERS,
             f"SELECT count(*) FROM {table} WHERE {_since(col, 'mins', 'concurrent_minutes')}",
-            (f"concurrent_users: from {users}.{col}: {meaning}",),
-            f"concurrent_users: from {users}.{col}: {meaning}",
+            (f"concurrent_users: from {users}.{col}: {meaning} (not the peak)",),
+            f"concurrent_users: from {users}.{col}: {meaning} (not the peak)",
+            SINGLE_READING,
         )
     items = ", ".join(guess.item_tables)
     why = "nothing records when users are online" + (
@@ -209,6 +247,17 @@ def initial_tiers_toml(guess: SchemaGuess | None) -> tuple[str, list[str]]:
     if found != CONVENTIONAL:
         body = "".join(_comment(w) + f"{w.metric} = {_toml_string(w.sql)}\n" for w in lines)
         text = text.replace(QUERIES_HEADER, QUERIES_HEADER + STAMP + body, 1)
+    qualities = [(w.metric, w.quality) for w in lines if w.quality != EXACT]
+    if guess.activity_login_only:  # the peak of logins undercounts who is online
+        qualities.append((CONCURRENT_USERS, LOWER_BOUND))
+    if qualities:
+        assert QUALITY_HEADER in text
+        body = "".join(f'{metric} = "{quality}"\n' for metric, quality in qualities)
+        text = text.replace(QUALITY_HEADER, QUALITY_HEADER + STAMP + body, 1)
+        notes.extend(
+            f"{metric}: {QUALITY_WORDS[quality]} ([database.quality])"
+            for metric, quality in qualities
+        )
     else:
         notes.append("the conventional schema: users(created_at, last_seen_at); default SQL kept")
     notes.extend(w.note for w in lines)

@@ -23,6 +23,9 @@ EXACT = "exact"  # measured as defined
 LOWER_BOUND = "lower_bound"  # a proxy that can only undercount (items created, profile edits)
 SINGLE_READING = "single_reading"  # a count at one instant, not the peak over a lookback
 UNKNOWN = "unknown"  # not measured
+EDIT_COLUMNS = ("updated_at", "modified_at", "modified", "updated", "date_modified")
+"""A time that changes when a row is edited: on a users or profile table it records edits, not
+visits, so active users read from it are a lower bound (tier init, metrics/postgres/schema.py)."""
 QUALITIES: tuple[str, ...] = (EXACT, LOWER_BOUND, SINGLE_READING, UNKNOWN)
 MEASURED_QUALITIES: tuple[str, ...] = (EXACT, LOWER_BOUND, SINGLE_READING)  # tiers.toml may say
 QUALITY_WORDS: Mapping[str, str] = MappingProxyType(

@@ -146,7 +146,7 @@ def inspect_schema(
     try:
         with _read_only_session(params, settings, source, password, allow_superuser) as conn:
             rows = conn.execute(COLUMNS_SQL).fetchall()
-            stats = {p.table: _count(conn, p, settings.active_days) for p in probes(rows)}
+            stats = {p.key: _count(conn, p, settings.active_days) for p in probes(rows)}
     except psycopg.Error as exc:
         failure = MetricsError(
             masked(f"reading the schema of {source} failed: {reason(exc)}", password)
@@ -157,14 +157,18 @@ def inspect_schema(
 
 
 def _count(conn: psycopg.Connection[Any], probe: Probe, days: int) -> Stats:
-    """The rows of a table, or of its last ``days`` days; unknown when the count fails."""
+    """The rows of a table, or of its last ``days`` days and their distinct users; unknown when
+    the count fails (a timeout, no permission)."""
     table = sql.Identifier(*probe.table)
     if probe.time_column is None:
-        query = sql.SQL("SELECT count(*) FROM {}").format(table)
+        query = sql.SQL("SELECT count(*), NULL FROM {}").format(table)
     else:
+        distinct: sql.Composable = sql.SQL("NULL")
+        if probe.user_column is not None:
+            distinct = sql.SQL("count(DISTINCT {})").format(sql.Identifier(probe.user_column))
         query = sql.SQL(
-            "SELECT count(*) FROM {} WHERE {} >= now() - make_interval(days => {})"
-        ).format(table, sql.Identifier(probe.time_column), sql.Literal(days))
+            "SELECT count(*), {} FROM {} WHERE {} >= now() - make_interval(days => {})"
+        ).format(distinct, table, sql.Identifier(probe.time_column), sql.Literal(days))
     conn.execute("SAVEPOINT tier_count")
     try:
         row = conn.execute(query).fetchone()
@@ -175,7 +179,11 @@ def _count(conn: psycopg.Connection[Any], probe: Probe, days: int) -> Stats:
         return Stats()
     conn.execute("RELEASE SAVEPOINT tier_count")
     n = int(row[0]) if row else None
-    return Stats(rows=n) if probe.time_column is None else Stats(recent=n)
+    if probe.time_column is None:
+        return Stats(rows=n)
+    if probe.user_column is None:  # a users table's column: one row per user
+        return Stats(recent=n, users=n)
+    return Stats(recent=n, users=int(row[1]) if row and row[1] is not None else None)
 
 
 # The role's powers outside a read-only transaction: a superuser, or a member of a role that
