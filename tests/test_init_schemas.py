@@ -530,3 +530,75 @@ def test_init_picks_the_source_with_the_most_active_users(
         assert comment in lines, text
     uncertain = any(q != "exact" for q in quality.values())
     assert data["uncertain"] is uncertain
+
+
+# --- the monitoring role: least privilege, run by the database's owner, twice -------------------
+
+SECRET_LOOKING = re.compile(r"pass|hash|token|secret|salt|key", re.I)
+
+
+def _as(url: str, role: str, password: str = "x") -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=f"{role}:{password}@{parts.netloc.rpartition('@')[2]}"))
+
+
+@pytest.mark.parametrize(
+    "ddl",
+    [
+        pytest.param(FASTAPI_USERS, id="fastapi-users"),
+        pytest.param(FULL_STACK_TEMPLATE, id="full-stack-template"),
+        pytest.param(DJANGO, id="django"),
+        pytest.param(EDITS_AND_REQUESTS, id="edits-and-requests"),
+    ],
+)
+def test_the_role_reads_no_secret_and_its_sql_runs_twice_as_the_owner(
+    project: Path, pg_db: str, ddl: str
+) -> None:
+    """The owner is what Render gives: it owns the database and its tables, may create roles,
+    and is no superuser. It runs the SQL `tier init --role-sql` prints, twice; then the role
+    measures the metrics and is refused every secret-looking column and every whole table."""
+    owner, monitor = f"tier_own_{uuid.uuid4().hex[:8]}", f"tier_mon_{uuid.uuid4().hex[:8]}"
+    database = urlsplit(pg_db).path.lstrip("/")
+    with psycopg.connect(pg_db, autocommit=True) as admin:
+        admin.execute(f"CREATE ROLE {owner} LOGIN CREATEROLE")
+        admin.execute(f"ALTER DATABASE {database} OWNER TO {owner}")
+        admin.execute(f"ALTER SCHEMA public OWNER TO {owner}")
+    try:
+        with psycopg.connect(_as(pg_db, owner), autocommit=True) as conn:
+            conn.execute(ddl)
+        code, role_sql, _ = run("init", "--role-sql", "--database-url", pg_db)
+        assert code == 0
+        assert not Path("tiers.toml").exists()  # --role-sql writes nothing
+        role_sql = role_sql.replace("tier_monitor", monitor)
+        with psycopg.connect(_as(pg_db, owner), autocommit=True) as conn:
+            conn.execute(role_sql)  # type: ignore[arg-type]
+            conn.execute(role_sql)  # type: ignore[arg-type]
+            columns = conn.execute(
+                "SELECT table_schema, table_name, column_name FROM information_schema.columns "
+                "WHERE table_schema = 'public'"
+            ).fetchall()
+        shutil.copy(ROOT / "tiers.toml", "tiers.toml")
+        code, _, _ = run("init", "--force", "--database-url", pg_db)
+        assert code == 0
+        code, out, err = run("recommend", "--database-url", _as(pg_db, monitor), "--json")
+        assert code == 0, err
+        measured = json.loads(out)
+        assert measured["metrics"]["users"] is not None
+        secrets = [c for c in columns if SECRET_LOOKING.search(c[2])]
+        assert secrets  # every schema here has some
+        with psycopg.connect(_as(pg_db, monitor), autocommit=True) as conn:
+            for schema, table, column in secrets:
+                with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                    conn.execute(f'SELECT "{column}" FROM "{schema}"."{table}" LIMIT 1')
+            for schema, table in {(c[0], c[1]) for c in columns}:
+                with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                    conn.execute(f'SELECT * FROM "{schema}"."{table}" LIMIT 1')
+            with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+                conn.execute("CREATE TABLE tier_was_here (id int)")
+    finally:
+        with psycopg.connect(pg_db, autocommit=True) as admin:
+            admin.execute(f"ALTER DATABASE {database} OWNER TO CURRENT_USER")
+            admin.execute("ALTER SCHEMA public OWNER TO pg_database_owner")
+            for role in (monitor, owner):
+                admin.execute(f"DROP OWNED BY {role} CASCADE")  # type: ignore[arg-type]
+                admin.execute(f"DROP ROLE IF EXISTS {role}")  # type: ignore[arg-type]

@@ -433,13 +433,31 @@ def test_init_prints_the_monitoring_role(tmp_path: Path, monkeypatch: pytest.Mon
     assert code == 0 and "read-only role" in err
     assert out == (
         "-- A read-only role for tier, with exactly the grants its metric queries need.\n"
-        "CREATE ROLE \"tier_monitor\" LOGIN PASSWORD 'choose-a-long-random-password'\n"
-        "    NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS;\n"
+        "-- Run it as the database's owner (on Render: the user of the database's own URL).\n"
+        "-- Safe to run again: it creates the role only when it is missing.\n"
+        "DO $tier$\n"
+        "BEGIN\n"
+        "    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'tier_monitor') THEN\n"
+        "        CREATE ROLE \"tier_monitor\" LOGIN PASSWORD 'choose-a-long-random-password'\n"
+        "            NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS;\n"
+        "    END IF;\n"
+        "END\n"
+        "$tier$;\n"
         'ALTER ROLE "tier_monitor" SET default_transaction_read_only = on;\n'
         'GRANT CONNECT ON DATABASE "app" TO "tier_monitor";\n'
         'GRANT USAGE ON SCHEMA "public" TO "tier_monitor";\n'
         'GRANT SELECT ("last_seen_at") ON "public"."users" TO "tier_monitor";\n'
+        "-- slow_query_ms reads pg_stat_statements' query text and db_connections the other\n"
+        "-- sessions of pg_stat_activity: both need pg_read_all_stats (statistics only, no data).\n"
+        "DO $tier$\n"
+        "BEGIN\n"
+        '    GRANT pg_read_all_stats TO "tier_monitor";\n'
+        "EXCEPTION WHEN insufficient_privilege THEN\n"
+        "    RAISE NOTICE 'no pg_read_all_stats: slow_query_ms, db_connections may be unknown';\n"
+        "END\n"
+        "$tier$;\n"
     )
+    assert run("init", "--role-sql")[1] == out  # the same SQL, and nothing written again
     safety = (ROOT / "docs" / "ci-and-safety.md").read_text("utf-8")
     shown = out.replace("choose-a-long-random-password", "...")
     assert textwrap.indent(shown, "  ") in safety  # in a list item of "Running tier in CI safely"

@@ -484,18 +484,22 @@ def init(
     path: Annotated[Path, typer.Option("--tiers", help="Where to write.")] = Path("tiers.toml"),
     database_url: DatabaseUrl = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    role_sql: Annotated[
+        bool,
+        typer.Option("--role-sql", help="Only print the monitoring role's SQL; write nothing."),
+    ] = False,
 ) -> None:
     """Write a commented tiers.toml with the guide's tiers, and print the SQL of a read-only
-    monitoring role with exactly the grants tier needs (on stdout).
+    monitoring role with exactly the grants tier needs (on stdout; safe to run twice).
 
     Given a database (--database-url or $DATABASE_URL), inspect its schema to find the users
-    table and its last-activity column and write the metric SQL for them.
+    table and where user activity is recorded, and write the metric SQL for them.
     """
     from tier_cli import app as work
     from tier_cli.config.initfile import initial_tiers_toml, monitoring_role_sql
     from tier_cli.metrics.sources import MetricsSource, resolve_url
 
-    if path.exists() and not force:
+    if path.exists() and not force and not role_sql:
         raise ConfigError(f"{path}: already exists. Tip: pass --force to overwrite it")
     url = resolve_url(MetricsSource(database_url))
     guess = None
@@ -508,6 +512,9 @@ def init(
         # a file) in a read-only transaction, and prints the role the other commands then use.
         guess = inspect_schema(url, allow_superuser=True)
         database = database_name(url) or database
+    if role_sql:
+        sys.stdout.write(monitoring_role_sql(guess, database))
+        return
     text, notes = initial_tiers_toml(guess)
     work.write_file(path, text.encode("utf-8"))
     for note in notes:

@@ -125,7 +125,7 @@ class SchemaGuess(Record):
     active_login_only: bool = False  # the column active_users reads changes at login only
     activity_login_only: bool = False  # the activity table's rows are made at login only
     item_tables: tuple[str, ...] = ()  # tables with per-user times that are not events (orders)
-    edit_tables: tuple[str, ...] = ()  # tables whose per-user time is an edit (updated_at)
+    count_column: str | None = None  # a users column no secret is in: count(*)'s one grant
     candidates: tuple[str, ...] = ()  # every active_users source with its figures, best first
 
 

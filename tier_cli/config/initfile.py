@@ -19,6 +19,7 @@ from tier_cli.metrics.table import (
     LOWER_BOUND,
     QUALITY_WORDS,
     SCHEMA_METRICS,
+    SECRET_COLUMN,
     SINGLE_READING,
     USERS,
 )
@@ -122,7 +123,7 @@ def _active_source(guess: SchemaGuess, table: str) -> Written:
             if guess.active_login_only
             else f"a user whose {col} is within {days} days"
         )
-        edits = col.replace("_", "").lower() in {c.replace("_", "") for c in EDIT_COLUMNS}
+        edits = _is_edit(col)
         if edits:
             meaning += (
                 f" ({col} changes when a profile is edited, not when a user visits: a lower bound)"
@@ -146,7 +147,7 @@ def _active_source(guess: SchemaGuess, table: str) -> Written:
                 "who only read are not counted: a lower bound)"
             )
             quality = LOWER_BOUND
-        elif guess.active_table in guess.edit_tables:
+        elif _is_edit(guess.active_time_column):
             meaning = (
                 f"a user who edited a row of {guess.active_table} within {days} days (users "
                 "who only visit are not counted: a lower bound)"
@@ -177,6 +178,12 @@ def _active_source(guess: SchemaGuess, table: str) -> Written:
         ),
         f"active_users: unknown: {why}. Tip: add a last_seen_at column ({RECIPE})",
     )
+
+
+def _is_edit(column: str | None) -> bool:
+    """A time that changes when a row is edited (updated_at, updatedAt, ...)."""
+    spelled = (column or "").replace("_", "").lower()
+    return spelled in {c.replace("_", "") for c in EDIT_COLUMNS}
 
 
 def _concurrent(guess: SchemaGuess, table: str) -> Written:
@@ -309,46 +316,71 @@ def monitoring_role_sql(
     role: str = MONITOR_ROLE,
     password: str = "choose-a-long-random-password",
 ) -> str:
-    """SQL (run once, as an admin) creating a read-only login role with exactly tier's grants.
+    """SQL (run as the database's owner; safe to run again) creating a read-only login role
+    with exactly tier's grants.
 
     CONNECT on the database (pg_database_size needs it), USAGE on the schemas and SELECT on
-    the columns the metric queries read: the users table's last-activity column (count(*)
-    needs SELECT on any one column; the whole table when no such column was found), and the
-    user and time columns of the tables active users and the peak are read from. Nothing else:
-    no superuser, no server-file roles, read-only by default.
+    the columns the metric queries read: the users table's last-activity column, or one column
+    without a secret-looking name (count(*) needs SELECT on any one column), and the user and
+    time columns of the tables active users and the peak are read from. Never a whole table, and
+    never a column named like a password, hash, token or secret. pg_read_all_stats, for the
+    query text of pg_stat_statements (slow_query_ms) and other sessions in pg_stat_activity
+    (db_connections): where the owner may not grant it, a notice says so and the rest stands.
+    Nothing else: no superuser, no server-file roles, read-only by default.
     """
     grants: dict[str, list[str]] = {}  # table -> the columns the metric queries read
 
     def read(table: str | None, *columns: str | None) -> None:
         if table:
             known = grants.setdefault(table, [])
-            known += [c for c in columns if c and c not in known]
+            known += [c for c in columns if c and c not in known and not SECRET_COLUMN.search(c)]
 
     if guess is None or guess.users_table is None:
         read("public.users", "last_seen_at")  # the conventional schema's default queries
     else:
-        read(guess.users_table, guess.last_seen_column)
+        read(guess.users_table, guess.last_seen_column or guess.count_column)
         read(guess.active_table, guess.active_user_column, guess.active_time_column)
         read(guess.activity_table, guess.activity_user_column, guess.activity_time_column)
     name = _ident(role)
     schemas = sorted({t.split(".")[0] if "." in t else "public" for t in grants})
     quoted_password = password.replace("'", "''")
+    literal = "'" + role.replace("'", "''") + "'"
     lines = [
         "-- A read-only role for tier, with exactly the grants its metric queries need.",
-        f"CREATE ROLE {name} LOGIN PASSWORD '{quoted_password}'",
-        "    NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS;",
+        "-- Run it as the database's owner (on Render: the user of the database's own URL).",
+        "-- Safe to run again: it creates the role only when it is missing.",
+        "DO $tier$",
+        "BEGIN",
+        f"    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = {literal}) THEN",
+        f"        CREATE ROLE {name} LOGIN PASSWORD '{quoted_password}'",
+        "            NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS;",
+        "    END IF;",
+        "END",
+        "$tier$;",
         f"ALTER ROLE {name} SET default_transaction_read_only = on;",
         f"GRANT CONNECT ON DATABASE {_ident_one(database)} TO {name};",
         *(f"GRANT USAGE ON SCHEMA {_ident_one(s)} TO {name};" for s in schemas),
         *(_grant(table, columns, name) for table, columns in grants.items()),
+        "-- slow_query_ms reads pg_stat_statements' query text and db_connections the other",
+        "-- sessions of pg_stat_activity: both need pg_read_all_stats (statistics only, no data).",
+        "DO $tier$",
+        "BEGIN",
+        f"    GRANT pg_read_all_stats TO {name};",
+        "EXCEPTION WHEN insufficient_privilege THEN",
+        "    RAISE NOTICE 'no pg_read_all_stats: slow_query_ms, db_connections may be unknown';",
+        "END",
+        "$tier$;",
     ]
-    return "\n".join(lines) + "\n"
+    return "\n".join(line for line in lines if line) + "\n"
 
 
 def _grant(table: str, columns: list[str], role: str) -> str:
-    """SELECT on those columns (count(*) needs any one); the whole table when none is known."""
-    cols = f" ({', '.join(_ident_one(c) for c in columns)})" if columns else ""
-    return f"GRANT SELECT{cols} ON {_ident(table)} TO {role};"
+    """SELECT on those columns (count(*) needs any one); nothing when every column of the table
+    looks secret (a comment says so)."""
+    if not columns:
+        return f"-- {table}: no column without a secret-looking name to grant; not readable"
+    cols = ", ".join(_ident_one(c) for c in columns)
+    return f"GRANT SELECT ({cols}) ON {_ident(table)} TO {role};"
 
 
 def _ident_one(name: str) -> str:

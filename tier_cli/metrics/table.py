@@ -10,6 +10,7 @@ Pure and import-light: `tier check --metrics FILE` imports it without psycopg.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Literal
@@ -27,6 +28,8 @@ EDIT_COLUMNS = ("updated_at", "modified_at", "modified", "updated", "date_modifi
 """A time that changes when a row is edited: on a users or profile table it records edits, not
 visits, so active users read from it are a lower bound (tier init, metrics/postgres/schema.py)."""
 QUALITIES: tuple[str, ...] = (EXACT, LOWER_BOUND, SINGLE_READING, UNKNOWN)
+SECRET_COLUMN = re.compile(r"pass|hash|token|secret|salt|key|otp|credential", re.I)
+"""A column tier's monitoring role is never granted: passwords, their hashes, tokens, secrets."""
 MEASURED_QUALITIES: tuple[str, ...] = (EXACT, LOWER_BOUND, SINGLE_READING)  # tiers.toml may say
 QUALITY_WORDS: Mapping[str, str] = MappingProxyType(
     {

@@ -23,7 +23,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from tier_cli.metrics.table import EDIT_COLUMNS
+from tier_cli.metrics.table import EDIT_COLUMNS, SECRET_COLUMN
 from tier_cli.models import SchemaGuess
 from tier_cli.record import Record
 
@@ -325,9 +325,17 @@ def guess_schema(
         active_login_only=_is(seen, LOGIN_COLUMNS) if active is None else active.login_only,
         activity_login_only=peak is not None and peak.login_only,
         item_tables=tuple(c.name for c in ranked if c.kind == ITEMS),
-        edit_tables=tuple(c.name for c in ranked if c.kind == EDITS),
+        count_column=_count_column(columns),
         candidates=candidates,
     )
+
+
+def _count_column(columns: Mapping[str, Column]) -> str | None:
+    """The column a one-column grant for count(*) names: the id, else the first one that does
+    not look secret."""
+    if "id" in columns:
+        return "id"
+    return next((c for c in columns if not SECRET_COLUMN.search(c)), None)
 
 
 def _usable(table: Table) -> bool:
