@@ -77,10 +77,39 @@ CONCURRENT_USERS_SQL = (
     " WHERE last_seen_at >= now() - make_interval(mins => %(concurrent_minutes)s)"
 )
 DB_SIZE_MB_SQL = "SELECT pg_database_size(current_database()) / 1048576.0"
+UTILITY_STATEMENTS = (
+    "create", "alter", "drop", "copy", "vacuum", "analyze", "reindex", "cluster", "truncate",
+    "grant", "revoke", "comment", "refresh", "lock", "set", "reset", "show", "begin", "start",
+    "commit", "rollback", "abort", "end", "savepoint", "release", "prepare", "execute",
+    "deallocate", "discard", "listen", "notify", "unlisten", "do", "call", "checkpoint", "load",
+    "explain", "declare", "fetch", "move", "close", "security", "import", "reassign",
+)  # fmt: skip
+"""The first words of the statements slow_query_ms leaves out: DDL, COPY, VACUUM, transaction
+control, settings... what a migration, a backup or a maintenance job runs, not what users wait
+for."""
 SLOW_QUERY_MS_SQL = (
-    "SELECT max(mean_exec_time) FROM {schema}.pg_stat_statements"
-    " WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    "WITH app AS ("
+    " SELECT s.mean_exec_time AS mean, s.calls"
+    " FROM {schema}.pg_stat_statements AS s JOIN pg_roles AS r ON r.oid = s.userid"
+    " WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    " AND s.calls >= %(slow_query_min_calls)s"
+    " AND NOT r.rolsuper"
+    " AND NOT pg_has_role(r.oid, 'pg_read_all_stats', 'MEMBER')"
+    " AND s.query !~* '^\\s*(" + "|".join(UTILITY_STATEMENTS) + ")\\M'"
+    " AND s.query !~* 'pg_sleep|pg_stat_statements|pg_catalog\\.|information_schema\\.'"
+    " AND s.query <> '<insufficient privilege>' AND s.query NOT LIKE '%%/* tier */'),"
+    " ranked AS (SELECT mean, sum(calls) OVER (ORDER BY mean ROWS UNBOUNDED PRECEDING) AS below,"
+    " sum(calls) OVER () AS total FROM app)"
+    " SELECT min(mean) FROM ranked WHERE below >= 0.95 * total"
 )
+"""slow_query_ms: the calls-weighted 95th percentile of the mean times of the statements users
+wait for (docs/metrics.md, "Still slow"): in this database, called at least
+slow_query_min_calls times since the statistics were reset, run by a role that is not a
+superuser or a monitoring one (pg_read_all_stats: tier's role, other tools, other roles'
+maintenance), not tier's own (each ends with sql.TAG) and not a utility statement, pg_sleep
+or a catalog lookup. Ordered by mean time,
+it is the mean time of the statement at which 95% of all their calls are reached. NULL (unknown)
+when no statement qualifies."""
 DB_CONNECTIONS_SQL = (
     "SELECT count(*) FROM pg_stat_activity"
     " WHERE datname = current_database() AND backend_type = 'client backend'"
@@ -139,7 +168,7 @@ METRICS: tuple[Metric, ...] = (
     Metric(
         "slow_query_ms",
         SLOW_QUERY_MS_SQL,
-        "slowest mean statement time in pg_stat_statements",
+        "calls-weighted p95 of the app's mean statement times (pg_stat_statements)",
         "ms",
         "the pg_stat_statements view",
         _LATER,

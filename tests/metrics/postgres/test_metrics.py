@@ -18,7 +18,7 @@ from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 from tier_cli.errors import ConfigError, MetricsError, TierError
-from tier_cli.metrics.postgres.collect import SLOW_QUERY_MS_SQL, public_url
+from tier_cli.metrics.postgres.collect import public_url
 from tier_cli.models import METRIC_NAMES, DatabaseSettings, SchemaGuess
 
 DEFAULT = DatabaseSettings()
@@ -161,22 +161,6 @@ def test_slow_query_is_unknown_without_pg_stat_statements(app_db: str) -> None:
     metrics = collect(app_db, DEFAULT)
     assert metrics.get("slow_query_ms") is None
     assert metrics.labels["slow_query_ms"] == "pg_stat_statements not installed"
-
-
-def test_slow_query_sql_reads_this_database_only(pg_db: str) -> None:
-    """The default SQL against a stand-in with pg_stat_statements' columns (pgserver lacks it)."""
-    query = sql.SQL(SLOW_QUERY_MS_SQL).format(schema=sql.Identifier("stand_in"))
-    with psycopg.connect(pg_db, autocommit=True) as conn:
-        conn.execute("CREATE SCHEMA stand_in")
-        conn.execute("CREATE TABLE stand_in.pg_stat_statements (dbid oid, mean_exec_time float8)")
-        conn.execute(
-            "INSERT INTO stand_in.pg_stat_statements VALUES"
-            " ((SELECT oid FROM pg_database WHERE datname = current_database()), 12.5),"
-            " ((SELECT oid FROM pg_database WHERE datname = current_database()), 480.25),"
-            " ((SELECT oid FROM pg_database WHERE datname = 'postgres'), 9999)"
-        )
-        row = conn.execute(query).fetchone()
-    assert row == (480.25,)
 
 
 def test_source_and_collected_at(app_db: str) -> None:
@@ -389,7 +373,8 @@ SHAPE_TIP = "Tip: a metric query returns one row with one number (or NULL for un
         pytest.param(
             "SELECT %(days)s",
             "tiers.toml: [database.queries] users: unknown parameter %(days)s. "
-            "Tip: the parameters are %(active_days)s, %(concurrent_minutes)s",
+            "Tip: the parameters are %(active_days)s, %(concurrent_minutes)s, "
+            "%(slow_query_min_calls)s",
             id="unknown-parameter",
         ),
         pytest.param(
@@ -687,6 +672,14 @@ def test_query_errors_hide_the_password(app_db: str, password_role: tuple[str, s
 # --- inspect_schema (tier init) ------------------------------------------------------------------
 
 TS = "timestamptz"
+CONVENTIONAL_CANDIDATES = (
+    "public.users.last_seen_at: 0 users in 30 days (visits)",
+    "public.activity(user_id, at): 0 users, 0 rows in 30 days (visits)",
+)
+OTHER_CANDIDATES = (
+    "app.events(account_id, occurred_at): 0 users, 0 rows in 30 days (visits)",
+    "app.accounts.updated_at: 0 users in 30 days (edits only)",
+)
 LAST_SEEN_LIST = (
     "last_seen_at, last_seen, last_active_at, last_activity_at, last_login_at, last_login, "
     "last_sign_in_at, updated_at"
@@ -709,8 +702,13 @@ LAST_SEEN_LIST = (
                     "tables that record what users do, best first: "
                     "public.activity(user_id, at; 0 rows in 30 days)",
                     "activity table: public.activity(user_id, at)",
+                    "active_users candidates (most distinct users first): "
+                    f"{CONVENTIONAL_CANDIDATES[0]}; {CONVENTIONAL_CANDIDATES[1]}; "
+                    "chosen: public.users.last_seen_at",
                 ),
                 users_rows=0,
+                count_column="id",
+                candidates=CONVENTIONAL_CANDIDATES,
             ),
             id="conventional",
         ),
@@ -722,9 +720,14 @@ LAST_SEEN_LIST = (
                     "users table: public.auth_user (0 rows)",
                     "last activity: public.auth_user.last_login",
                     "no table references public.auth_user with a timestamp column",
+                    "active_users candidates (most distinct users first): "
+                    "public.auth_user.last_login: 0 users in 30 days (visits); "
+                    "chosen: public.auth_user.last_login",
                 ),
                 users_rows=0,
                 active_login_only=True,
+                count_column="id",
+                candidates=("public.auth_user.last_login: 0 users in 30 days (visits)",),
             ),
             id="django",
         ),
@@ -742,8 +745,17 @@ LAST_SEEN_LIST = (
                     "tables that record what users do, best first: "
                     "app.events(account_id, occurred_at; 0 rows in 30 days)",
                     "activity table: app.events(account_id, occurred_at)",
+                    "active_users candidates (most distinct users first): "
+                    f"{OTHER_CANDIDATES[0]}; {OTHER_CANDIDATES[1]}; "
+                    "chosen: app.events(account_id, occurred_at)",
                 ),
                 users_rows=0,
+                # on a tie (none in 30 days here), visits before an edit column
+                active_table="app.events",
+                active_user_column="account_id",
+                active_time_column="occurred_at",
+                count_column="id",
+                candidates=OTHER_CANDIDATES,
             ),
             id="other-schema-and-names",
         ),
@@ -764,6 +776,7 @@ LAST_SEEN_LIST = (
                     "no table references public.users with a timestamp column",
                 ),
                 users_rows=0,
+                count_column="id",
             ),
             id="search-path-first-and-types-checked",
         ),

@@ -46,7 +46,7 @@ from psycopg.conninfo import make_conninfo
 from tier_cli.errors import ConfigError, MetricsError
 from tier_cli.metrics.postgres.reader import MetricReader, Reading
 from tier_cli.metrics.postgres.schema import COLUMNS_SQL, Probe, Stats, guess_schema, probes
-from tier_cli.metrics.postgres.sql import DEFAULT_QUERIES, SLOW_QUERY_MS_SQL
+from tier_cli.metrics.postgres.sql import DEFAULT_QUERIES, SLOW_QUERY_MS_SQL, tagged
 from tier_cli.metrics.postgres.url import (
     connect_message,
     connection_params,
@@ -88,7 +88,7 @@ def collect(
     source = public_url_of(params)
     try:
         with _read_only_session(params, settings, source, password, allow_superuser) as conn:
-            row = conn.execute("SELECT now()").fetchone()
+            row = conn.execute(tagged("SELECT now()")).fetchone()
             reader = MetricReader(
                 conn, settings, password, lambda: _connect(params, settings, source, password)
             )
@@ -145,7 +145,7 @@ def inspect_schema(
     source = public_url_of(params)
     try:
         with _read_only_session(params, settings, source, password, allow_superuser) as conn:
-            rows = conn.execute(COLUMNS_SQL).fetchall()
+            rows = conn.execute(tagged(COLUMNS_SQL)).fetchall()
             stats = {p.key: _count(conn, p, settings.active_days) for p in probes(rows)}
     except psycopg.Error as exc:
         failure = MetricsError(
@@ -171,7 +171,7 @@ def _count(conn: psycopg.Connection[Any], probe: Probe, days: int) -> Stats:
         ).format(distinct, table, sql.Identifier(probe.time_column), sql.Literal(days))
     conn.execute("SAVEPOINT tier_count")
     try:
-        row = conn.execute(query).fetchone()
+        row = conn.execute(tagged(query)).fetchone()
     except psycopg.Error as exc:
         if exc.sqlstate is None:  # not the server's answer: the connection is gone
             raise
@@ -235,7 +235,7 @@ def _connect(
 
 
 def _check_role(conn: psycopg.Connection[Any], source: str) -> None:
-    row = conn.execute(ROLE_SQL).fetchone() or ()
+    row = conn.execute(tagged(ROLE_SQL)).fetchone() or ()
     names = ("superuser", "pg_write_server_files", "pg_execute_server_program")
     held = [name for name, has in zip(names, row, strict=False) if has][:1]  # superuser: all
     if held:

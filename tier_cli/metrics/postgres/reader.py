@@ -34,6 +34,7 @@ from tier_cli.metrics.postgres.sql import (
     TABLE_SQL,
     DefaultQuery,
     query_params,
+    tagged,
 )
 from tier_cli.metrics.postgres.url import masked, reason
 from tier_cli.metrics.table import EXACT
@@ -205,7 +206,7 @@ class MetricReader:
         expected: Expected,
     ) -> list[Any]:
         try:
-            return [conn.execute(query, part, prepare=True).fetchone() for part in parts]
+            return [conn.execute(tagged(query), part, prepare=True).fetchone() for part in parts]
         except psycopg.Error as exc:
             failure = query_failure(exc, "concurrent_users", self.settings, self.password, expected)
         raise failure  # outside the except block: nothing from psycopg is chained
@@ -243,9 +244,10 @@ class MetricReader:
             return Reading(None, f"{default.extension} not installed")
         query = sql.SQL(default.sql).format(schema=sql.Identifier(found[0]))
         where = f"{self.settings.config_path}: [database.queries] {name}"
+        params = query_params(default.sql, name, self.settings)
         self.conn.execute("SAVEPOINT tier_optional")
         try:
-            row = self.conn.execute(query, prepare=True).fetchone()
+            row = self.conn.execute(query, params, prepare=True).fetchone()
         except psycopg.Error as exc:
             if exc.sqlstate is None:  # not the server's answer: the connection is gone
                 raise
@@ -253,6 +255,12 @@ class MetricReader:
         else:
             self.conn.execute("RELEASE SAVEPOINT tier_optional")
             value = number(row[0] if row else None, where)
+            if value is None:
+                calls = self.settings.slow_query_min_calls
+                return Reading(
+                    None,
+                    f"no app statement called {calls}+ times since {default.extension} was reset",
+                )
             return Reading(value, _label(value, default.reading))
         self.conn.execute("ROLLBACK TO SAVEPOINT tier_optional")
         return Reading(None, f"{default.extension} not readable: {why}")
@@ -280,7 +288,7 @@ class MetricReader:
                 "SET LOCAL default_transaction_read_only = on"
             )
             with watch:
-                return self.conn.execute(query, params, prepare=prepare)
+                return self.conn.execute(tagged(query), params, prepare=prepare)
         except psycopg.Error as exc:
             failure = query_failure(
                 exc, name, self.settings, self.password, expected, closed=watch.closed
