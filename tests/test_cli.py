@@ -16,7 +16,7 @@ from dates import RECENT
 from typer.testing import CliRunner
 
 from tier_cli.cli import app
-from tier_cli.models import DATA
+from tier_cli.config.paths import DATA
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = (ROOT / "examples" / "render.yaml").read_bytes()

@@ -15,7 +15,7 @@ from dates import RECENT
 from typer.testing import CliRunner
 
 from tier_cli.cli import app
-from tier_cli.models import DatabaseSettings
+from tier_cli.config.settings import DatabaseSettings
 from tier_cli.output.progress import metric_status
 
 ROOT = Path(__file__).resolve().parents[1]

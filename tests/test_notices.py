@@ -24,6 +24,7 @@ LOAD = {"users": 2400, "active_users": 812, "concurrent_users": 31, "db_size_mb"
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     shutil.copy(ROOT / "examples" / "render.yaml", tmp_path / "render.yaml")
+    shutil.copy(ROOT / "examples" / "requirements.txt", tmp_path / "requirements.txt")
     shutil.copy(ROOT / "tiers.toml", tmp_path / "tiers.toml")
     (tmp_path / "m.json").write_text(json.dumps({"collected_at": RECENT, "metrics": LOAD}), "utf-8")
     text = (tmp_path / "render.yaml").read_text("utf-8")

@@ -56,6 +56,35 @@ def run_steps(workflow: str, job: str, expressions: Mapping[str, str]) -> list[S
     return steps
 
 
+ACTION = ROOT / "action.yml"
+INSTALL_FROM_ACTION = (
+    '"$RUNNER_TEMP/tier-venv/bin/python" -m pip install --quiet "$GITHUB_ACTION_PATH"'
+)
+
+
+def action_steps(expressions: Mapping[str, str]) -> list[Step]:
+    """action.yml's composite `run:` steps, as the runner runs them for a workflow that uses
+    it: `uses:` steps and "Install tier" (this checkout's `tier` is on PATH) left out."""
+    data = YAML(typ="safe").load(ACTION.read_text("utf-8"))
+    assert data["runs"]["using"] == "composite"
+    steps = []
+    for raw in data["runs"]["steps"]:
+        if "uses" in raw:
+            continue
+        assert raw["shell"] == "bash", raw  # composite steps name their shell
+        run = str(raw["run"])
+        if raw.get("name") == "Install tier":
+            assert INSTALL_FROM_ACTION in run, run
+            continue
+        assert "${{" not in run, f"{raw.get('name')}: an expression in a script is an injection"
+        env = {
+            k: EXPRESSION.sub(lambda m: expressions[m[1]], str(v))
+            for k, v in raw.get("env", {}).items()
+        }
+        steps.append(Step(str(raw["name"]), run, env))
+    return steps
+
+
 def tier_commands(workflow: str) -> list[str]:
     """Every `tier ...` command line the workflow's scripts run."""
     lines = []

@@ -8,9 +8,7 @@ text is made at the output end (output/), never here; `[warnings] ignore` in tie
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Literal
-
-from tier_cli.record import Record
+from typing import Literal, NamedTuple
 
 Severity = Literal["notice", "warning"]
 
@@ -73,7 +71,16 @@ CODES: dict[str, tuple[Severity, str]] = {
     "start-option-default": ("notice", "an option was not written: the new server's default"),
     "dependencies-unknown": (
         "warning",
-        "the new startCommand runs a package tier could not find in the build's dependencies",
+        "tier cannot tell whether the build installs the startCommand's server",
+    ),
+    "server-missing": ("warning", "the build does not install the startCommand's server"),
+    "server-not-installed": (
+        "warning",
+        "the build lacks the tier's server: its own workers (uvicorn --workers N) are written",
+    ),
+    "build-context-guessed": (
+        "warning",
+        "render.yaml is in no git repository: the build's files were read from its folder",
     ),
     "keyvalue-region-differs": ("warning", "the Key Value service is in another region"),
     "no-database": ("notice", "no database plan was written (none declared, or none chosen)"),
@@ -82,7 +89,7 @@ CODES: dict[str, tuple[Severity, str]] = {
 }
 
 
-class Notice(Record):
+class Notice(NamedTuple):
     """One warning or notice: what, how serious, where, and the sentence a person reads."""
 
     code: str
@@ -126,3 +133,12 @@ def unique(notices: Iterable[Notice], ignore: Iterable[str] = ()) -> tuple[Notic
         seen.add(key)
         out.append(n)
     return tuple(out)
+
+
+def leftover_keyvalue_note(name: str) -> Notice:
+    """Said by `apply` (the editor) and `recommend` alike, so `check` can show it once."""
+    return notice(
+        "leftover-keyvalue",
+        f"Key Value service `{name}` is no longer needed by this tier; tier never deletes it, and "
+        "it stays in the monthly cost: remove it by hand if you no longer use it.",
+    )

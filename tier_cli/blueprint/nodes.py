@@ -23,7 +23,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
@@ -31,8 +31,8 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.resolver import VersionedResolver
 
+from tier_cli.blueprint.depth import too_deep
 from tier_cli.errors import RenderFileError
-from tier_cli.record import Record
 
 STR = "tag:yaml.org,2002:str"
 NULL = "tag:yaml.org,2002:null"
@@ -95,6 +95,8 @@ def compose(text: str, filename: str) -> Node | None:
 def compose_shared(text: str, filename: str) -> tuple[Node | None, frozenset[int]]:
     """compose(), and the nodes reached more than once (shared_nodes), found by the same walk
     where the tree has no alias."""
+    if too_deep(text):  # before the parser recurses into it
+        raise RenderFileError(_TOO_DEEP.format(filename=filename))
     try:
         root = _compose(text)
     except MarkedYAMLError as exc:
@@ -446,7 +448,7 @@ def shared_nodes(root: Node | None) -> frozenset[int]:
     return frozenset() if root is None else _reached(root)[1]
 
 
-class Lookup(Record):
+class Lookup(NamedTuple):
     """A key found in a mapping, either its own or one it gets through a merge key."""
 
     key: ScalarNode

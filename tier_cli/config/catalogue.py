@@ -7,15 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cache
-from typing import Any, Literal
-
-from tier_cli.record import Record
+from typing import Any, Literal, NamedTuple
 
 Kind = Literal["web", "postgres", "keyvalue"]
 KINDS: tuple[Kind, ...] = ("web", "postgres", "keyvalue")
 
 
-class Plan(Record):
+class Plan(NamedTuple):
     kind: Kind
     name: str
     aliases: tuple[str, ...]
@@ -35,11 +33,12 @@ class Plan(Record):
         return (self.name, *self.aliases)
 
 
-class Catalogue(Record):
+class Catalogue(NamedTuple):
     as_of: str
     plans: tuple[Plan, ...]
     defaults: Mapping[str, str]
     storage_usd_per_gb: float = 0.0  # Postgres disk on current plans, per GB and month
+    disk_usd_per_gb: float | None = None  # a service's persistent disk, per GB and month
 
     def find(self, kind: Kind, name: str | None) -> Plan | None:
         """The plan a Blueprint value names (case and spacing tolerant), or None."""
@@ -104,4 +103,5 @@ def load_catalogue() -> Catalogue:
         plans=tuple(_plan(kind, entry) for kind in KINDS for entry in entries[kind]),
         defaults=dict(data.DEFAULTS),
         storage_usd_per_gb=float(data.STORAGE["postgres_usd_per_gb"]),
+        disk_usd_per_gb=data.STORAGE.get("disk_usd_per_gb"),
     )

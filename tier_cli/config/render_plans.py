@@ -33,6 +33,11 @@ STORAGE: dict[str, Any] = {
     # without it a database has its plan's `disk_gb` below. Free and legacy plans include their
     # storage.
     "postgres_usd_per_gb": 0.3,
+    # A service's persistent disk (`disk: {sizeGB}` on a web service, private service or
+    # worker), per GB and month: Render's pricing page ("Persistent disks: $0.25 per GB per
+    # month"); no 2026 copy among the sources confirms it.
+    "disk_usd_per_gb": 0.25,
+    "disk_confirmed": False,
 }
 
 # -------------------------------------------------------------------------------------------------

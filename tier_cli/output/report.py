@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from typing import IO, TYPE_CHECKING, Any
 
+from tier_cli.config.metric_table import EXACT, METRIC_NAMES, METRICS, QUALITY_WORDS, UNKNOWN
 from tier_cli.config.tiers import TierConfig
 from tier_cli.decide.advisor import Headroom, Reason
 from tier_cli.decide.connections import Budget
 from tier_cli.decide.costs import Cost
 from tier_cli.decide.recommendation import Recommendation
-from tier_cli.metrics.table import EXACT, METRIC_NAMES, METRICS, QUALITY_WORDS, UNKNOWN
 from tier_cli.numbers import quantity
 from tier_cli.output.escape import terminal
 
@@ -45,56 +45,62 @@ def cost_json(cost: Cost | None) -> dict[str, Any] | None:
 
 
 def recommendation_json(rec: Recommendation, trend: Trend | None = None) -> dict[str, Any]:
+    from tier_cli.contract import versioned
+
     now = None if rec.cost_now is None else rec.cost_now.usd
     after = rec.cost_after.usd
-    return {
-        "recommended": rec.recommended,
-        "current": rec.current,
-        "needed": rec.needed,
-        "capped_by": rec.capped_by,
-        "pinned": rec.pinned,
-        "target": rec.target,
-        "change": rec.change,
-        "service": None if rec.placement is None else rec.placement.service,
-        "metrics": {name: number(rec.metrics.get(name)) for name in METRIC_NAMES},
-        "metric_labels": dict(rec.metrics.labels),
-        "quality": rec.metrics.qualities(),
-        "uncertain": rec.decision.uncertain,
-        "uncertain_because": list(rec.decision.uncertain_because),
-        "units": {m.name: m.unit for m in METRICS},
-        "timings_ms": dict(rec.metrics.timings_ms),
-        "unknown": list(rec.decision.unknown),
-        "source": rec.metrics.source,
-        "collected_at": rec.metrics.collected_at.isoformat() if rec.metrics.collected_at else None,
-        "reasons": [_reason_json(r) for r in rec.decision.reasons],
-        "headroom": [_headroom_json(h) for h in rec.decision.headroom],
-        "monthly_cost": {
-            "current": now,
-            "recommended": after,
-            "change": None if now is None or after is None else round(after - now, 2),
-            "current_detail": None if rec.cost_now is None else rec.cost_now.describe(),
-            "recommended_detail": rec.cost_after.describe(),
-            "current_cost": cost_json(rec.cost_now),
-            "recommended_cost": cost_json(rec.cost_after),
-        },
-        "warnings": [w.as_json() for w in rec.warnings],
-        "connection_budget": None if rec.budget is None else rec.budget.as_json(),
-        "trend": None
-        if trend is None
-        else {
-            "snapshots": trend.points,
-            "days": round(trend.days, 1),
-            "per_week": trend.per_week,
-            "eta": None
-            if trend.eta is None
-            else {"tier": trend.eta.tier, "metric": trend.eta.metric, "weeks": trend.eta.weeks},
-            "note": trend.note,
-            "peaks": {
-                metric: {"value": number(value), "at": at.isoformat()}
-                for metric, (value, at) in trend.peaks.items()
+    return versioned(
+        {
+            "recommended": rec.recommended,
+            "current": rec.current,
+            "needed": rec.needed,
+            "capped_by": rec.capped_by,
+            "pinned": rec.pinned,
+            "target": rec.target,
+            "change": rec.change,
+            "service": None if rec.placement is None else rec.placement.service,
+            "metrics": {name: number(rec.metrics.get(name)) for name in METRIC_NAMES},
+            "metric_labels": dict(rec.metrics.labels),
+            "quality": rec.metrics.qualities(),
+            "uncertain": rec.decision.uncertain,
+            "uncertain_because": list(rec.decision.uncertain_because),
+            "units": {m.name: m.unit for m in METRICS},
+            "timings_ms": dict(rec.metrics.timings_ms),
+            "unknown": list(rec.decision.unknown),
+            "source": rec.metrics.source,
+            "collected_at": rec.metrics.collected_at.isoformat()
+            if rec.metrics.collected_at
+            else None,
+            "reasons": [_reason_json(r) for r in rec.decision.reasons],
+            "headroom": [_headroom_json(h) for h in rec.decision.headroom],
+            "monthly_cost": {
+                "current": now,
+                "recommended": after,
+                "change": None if now is None or after is None else round(after - now, 2),
+                "current_detail": None if rec.cost_now is None else rec.cost_now.describe(),
+                "recommended_detail": rec.cost_after.describe(),
+                "current_cost": cost_json(rec.cost_now),
+                "recommended_cost": cost_json(rec.cost_after),
             },
-        },
-    }
+            "warnings": [w.as_json() for w in rec.warnings],
+            "connection_budget": None if rec.budget is None else rec.budget.as_json(),
+            "trend": None
+            if trend is None
+            else {
+                "snapshots": trend.points,
+                "days": round(trend.days, 1),
+                "per_week": trend.per_week,
+                "eta": None
+                if trend.eta is None
+                else {"tier": trend.eta.tier, "metric": trend.eta.metric, "weeks": trend.eta.weeks},
+                "note": trend.note,
+                "peaks": {
+                    metric: {"value": number(value), "at": at.isoformat()}
+                    for metric, (value, at) in trend.peaks.items()
+                },
+            },
+        }
+    )
 
 
 def number(value: float | None) -> float | int | None:

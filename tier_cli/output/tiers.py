@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from typing import IO, Any
 
 from tier_cli.config.catalogue import Catalogue
+from tier_cli.config.settings import FieldValue
 from tier_cli.config.tiers import Tier, TierConfig
 from tier_cli.decide.reality import reality_checks, tier_cost
-from tier_cli.models import FieldValue
 from tier_cli.notices import Notice, unique
 from tier_cli.numbers import quantity
 
@@ -23,25 +23,29 @@ def field_json(value: FieldValue) -> Any:
 
 
 def tiers_json(config: TierConfig, catalogue: Catalogue) -> dict[str, Any]:
-    return {
-        "catalogue_as_of": catalogue.as_of,
-        "tiers": [
-            {
-                "name": t.name,
-                "thresholds": dict(t.thresholds),
-                "web_plan": t.web_plan,
-                "database_plan": t.database_plan,
-                "keyvalue_plan": t.keyvalue_plan,
-                "start_command": t.start_command,
-                "web": {key: field_json(value) for key, value in t.web.items()},
-                "storage_gb": t.storage_gb,
-                "price_usd": t.price_usd,
-                "catalogue_usd": tier_cost(t, config, catalogue).usd,
-                "warnings": [w.as_json() for w in _checks(t, config, catalogue)],
-            }
-            for t in config.tiers
-        ],
-    }
+    from tier_cli.contract import versioned
+
+    return versioned(
+        {
+            "catalogue_as_of": catalogue.as_of,
+            "tiers": [
+                {
+                    "name": t.name,
+                    "thresholds": dict(t.thresholds),
+                    "web_plan": t.web_plan,
+                    "database_plan": t.database_plan,
+                    "keyvalue_plan": t.keyvalue_plan,
+                    "start_command": t.start_command,
+                    "web": {key: field_json(value) for key, value in t.web.items()},
+                    "storage_gb": t.storage_gb,
+                    "price_usd": t.price_usd,
+                    "catalogue_usd": tier_cost(t, config, catalogue).usd,
+                    "warnings": [w.as_json() for w in _checks(t, config, catalogue)],
+                }
+                for t in config.tiers
+            ],
+        }
+    )
 
 
 def print_tiers(config: TierConfig, catalogue: Catalogue, out: IO[str]) -> None:

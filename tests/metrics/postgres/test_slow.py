@@ -12,7 +12,7 @@ import psycopg
 import pytest
 from as_superuser import collect
 
-from tier_cli.models import DatabaseSettings
+from tier_cli.config.settings import DatabaseSettings
 
 pytestmark = pytest.mark.postgres
 

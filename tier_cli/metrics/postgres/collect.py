@@ -43,10 +43,20 @@ import psycopg
 from psycopg import pq, sql
 from psycopg.conninfo import make_conninfo
 
+from tier_cli.config.metric_table import BY_NAME, METRIC_NAMES
+from tier_cli.config.settings import DatabaseSettings
 from tier_cli.errors import ConfigError, MetricsError
+from tier_cli.metrics.measured import Metrics
 from tier_cli.metrics.postgres.reader import MetricReader, Reading
-from tier_cli.metrics.postgres.schema import COLUMNS_SQL, Probe, Stats, guess_schema, probes
-from tier_cli.metrics.postgres.sql import DEFAULT_QUERIES, SLOW_QUERY_MS_SQL, tagged
+from tier_cli.metrics.postgres.schema import (
+    COLUMNS_SQL,
+    Probe,
+    SchemaGuess,
+    Stats,
+    guess_schema,
+    probes,
+)
+from tier_cli.metrics.postgres.sql import tagged
 from tier_cli.metrics.postgres.url import (
     connect_message,
     connection_params,
@@ -55,12 +65,8 @@ from tier_cli.metrics.postgres.url import (
     public_url_of,
     reason,
 )
-from tier_cli.metrics.table import METRIC_NAMES
-from tier_cli.models import DatabaseSettings, Metrics, SchemaGuess
 
 __all__ = [
-    "DEFAULT_QUERIES",
-    "SLOW_QUERY_MS_SQL",
     "collect",
     "guess_schema",
     "inspect_schema",
@@ -89,6 +95,7 @@ def collect(
     try:
         with _read_only_session(params, settings, source, password, allow_superuser) as conn:
             row = conn.execute(tagged("SELECT now()")).fetchone()
+            _check_resolution(conn, settings)
             reader = MetricReader(
                 conn, settings, password, lambda: _connect(params, settings, source, password)
             )
@@ -255,9 +262,20 @@ def check_queries(settings: DatabaseSettings) -> None:
         check(settings.queries, settings.config_path)
 
 
+def _check_resolution(conn: psycopg.Connection[Any], settings: DatabaseSettings) -> None:
+    """Refuse a custom query whose function, operator or type names could resolve, on this
+    session's search path, to something outside pg_catalog (guard.py), before it runs."""
+    if not settings.queries:
+        return
+    from tier_cli.metrics.postgres.guard import SHADOW_SQL, check_shadowed, shadow_params
+
+    found = conn.execute(SHADOW_SQL, shadow_params(settings.queries)).fetchall()
+    check_shadowed(settings.queries, found, settings.config_path)
+
+
 def _check_query_names(settings: DatabaseSettings) -> None:
     for name in settings.queries:
-        if name not in DEFAULT_QUERIES:
+        if name not in BY_NAME:
             raise ConfigError(
                 f"{settings.config_path}: [database.queries] {name}: no such metric. "
                 f"Tip: use one of {', '.join(METRIC_NAMES)}"

@@ -2,7 +2,7 @@
 
 A metric's SQL, best first: a custom query (``[database.queries]`` in tiers.toml: it wins over
 everything below, the peak included), the peak from ``[database.activity]`` for
-``concurrent_users`` (peak.py), the default SQL (metrics/table.py).
+``concurrent_users`` (peak.py), the default SQL (config/metric_table.py).
 
 Default queries on big tables: ``users`` is the planner's estimate (``pg_class.reltuples``,
 labelled ``estimate (pg_class.reltuples)``) above ``estimate_above_rows``, and the exact count
@@ -18,33 +18,35 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import psycopg
 from psycopg import pq, sql
 
-from tier_cli.errors import ConfigError
+from tier_cli.config.metric_table import BY_NAME, EXACT, Metric
+from tier_cli.config.settings import ActivitySource, DatabaseSettings
+from tier_cli.errors import ConfigError, MetricsError
 from tier_cli.metrics.postgres import peak
 from tier_cli.metrics.postgres.deadline import Deadline
 from tier_cli.metrics.postgres.failures import Expected, default_expected, number, query_failure
 from tier_cli.metrics.postgres.plans import TableInfo, advice, seq_scans
 from tier_cli.metrics.postgres.sql import (
-    DEFAULT_QUERIES,
     ESTIMATE_LABEL,
     TABLE_SQL,
-    DefaultQuery,
     query_params,
     tagged,
 )
-from tier_cli.metrics.postgres.url import masked, reason
-from tier_cli.metrics.table import EXACT
-from tier_cli.models import ActivitySource, DatabaseSettings
-from tier_cli.record import Record
+from tier_cli.metrics.postgres.url import LOCK_TIMEOUT_MS, WORK_MEM, masked, reason
 
 EXPLAIN = "EXPLAIN (FORMAT JSON, VERBOSE) "
+RUN_DEADLINE_MS = 180_000
+"""All metrics of a run are read within three minutes: each statement's timeout is the smaller of
+statement_timeout_ms and what is left of it, so many statements cannot add up to hours."""
+CURSOR = "tier_metric"  # the server-side cursor of a metric query
+MAX_ROWS = 2  # rows fetched of a metric query: one is the answer, a second says it is not one
 
 
-class Reading(Record):
+class Reading(NamedTuple):
     """One metric: its value, its label for Metrics.labels, and advice when it was costly."""
 
     value: float | None
@@ -69,13 +71,15 @@ class MetricReader:
         self.settings = settings
         self.password = password
         self.helper = helper
+        self.ends_at = time.monotonic() + RUN_DEADLINE_MS / 1000  # one deadline for the run
+        self._hash_mem = conn.info.server_version >= 130000  # hash_mem_multiplier: 13 and later
 
     def read(self, name: str) -> Reading:
         """The metric and its quality: a custom query's and the peak's as [database.quality]
         says (else the default SQL's, and the peak's is exact), the default SQL's as its row
         in the metric table says."""
         custom = self.settings.queries.get(name)
-        default = DEFAULT_QUERIES[name]
+        default = BY_NAME[name]
         declared = self.settings.quality.get(name)
         if custom is not None:
             value = self.number(name, custom, None)
@@ -85,7 +89,7 @@ class MetricReader:
             return self._peak(name, self.settings.activity)._replace(quality=declared or EXACT)
         return self._default(name, default)._replace(quality=default.quality)
 
-    def _default(self, name: str, default: DefaultQuery) -> Reading:
+    def _default(self, name: str, default: Metric) -> Reading:
         if default.extension:
             return self._from_extension(name, default)
         expected = default_expected(default.needs, default.speedup, self.settings)
@@ -94,7 +98,7 @@ class MetricReader:
             return Reading(value, _label(value, default.reading))
         return self._measured(name, default, expected)
 
-    def _measured(self, name: str, default: DefaultQuery, expected: Expected) -> Reading:
+    def _measured(self, name: str, default: Metric, expected: Expected) -> Reading:
         """A default query on a table: the estimate when it is big, else EXPLAINed and timed."""
         table = self._table(name, [default.table], list(default.index_columns), expected)
         if default.estimate and (table.rows or 0) > self.settings.estimate_above_rows:
@@ -231,7 +235,7 @@ class MetricReader:
         text, cols, schema, relname, rows, indexed = row
         return TableInfo(text, cols or "", schema, relname, rows, bool(indexed))
 
-    def _from_extension(self, name: str, default: DefaultQuery) -> Reading:
+    def _from_extension(self, name: str, default: Metric) -> Reading:
         """A metric that needs an extension: unknown when it is missing or unreadable."""
         expected = default_expected(default.needs, default.speedup, self.settings)
         found = self.run(
@@ -278,14 +282,24 @@ class MetricReader:
 
         ``expected`` is None for a custom query (its mistakes are the config's).
         """
-        timeout = self.settings.statement_timeout_ms
+        left_ms = int((self.ends_at - time.monotonic()) * 1000)
+        if left_ms <= 0:
+            raise MetricsError(
+                f"metric '{name}': the run's deadline ({RUN_DEADLINE_MS // 1000} s for all "
+                "metrics) has passed. Tip: make the slow queries cheaper (see the advice of an "
+                "earlier run), or lower statement_timeout_ms under [database] in "
+                f"{self.settings.config_path}"
+            )
+        timeout = min(self.settings.statement_timeout_ms, left_ms)
         watch = Deadline(self.conn, timeout)
         try:
             # A query may have changed a session setting (set_config(..., false)) for the ones
             # after it: put tier's back before each statement.
             self.conn.execute(
                 f"SET LOCAL statement_timeout = {timeout}; "
-                "SET LOCAL default_transaction_read_only = on"
+                f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}; SET LOCAL work_mem = '{WORK_MEM}'; "
+                + ("SET LOCAL hash_mem_multiplier = 1; " if self._hash_mem else "")
+                + "SET LOCAL default_transaction_read_only = on"
             )
             with watch:
                 return self.conn.execute(tagged(query), params, prepare=prepare)
@@ -296,24 +310,41 @@ class MetricReader:
         raise failure  # outside the except block: nothing from psycopg is chained
 
     def number(self, name: str, query: str, expected: Expected | None) -> float | None:
-        """Run one metric query alone (a prepared statement) and return its number."""
+        """Run one metric query alone (a prepared statement) and return its number.
+
+        The query runs as a server-side cursor of which at most two rows are fetched (two: to
+        tell "one row" from "more"), so no result, however long, fills tier's memory; and a
+        cursor is declared only for a SELECT or VALUES, never for a command.
+        """
         where = f"{self.settings.config_path}: [database.queries] {name}"
         params = query_params(query, name, self.settings)
-        cur = self.run(name, query, params, expected, prepare=True)
-        row = cur.fetchone() if cur.description is not None else None  # already received
-        columns = len(cur.description or ())
+        self.run(
+            name, f"DECLARE {CURSOR} NO SCROLL CURSOR FOR {query}", params, expected, prepare=True
+        )
+        cur = self.run(name, f"FETCH FORWARD {MAX_ROWS} FROM {CURSOR}", None, expected)
+        rows = cur.fetchall()
+        columns = cur.description or []
+        self.run(name, f"CLOSE {CURSOR}", None, expected)
         if self.conn.info.transaction_status != pq.TransactionStatus.INTRANS:
             raise ConfigError(
                 f"{where}: this query ended the read-only transaction. "
                 "Tip: metric queries must be read-only SELECTs"
             )
-        if columns != 1 or cur.rowcount != 1 or row is None:
-            shape = "no result" if not columns else f"{cur.rowcount} row(s) of {columns} column(s)"
+        if len(columns) != 1 or len(rows) != 1:
+            shape = (
+                "no result"
+                if not columns
+                else f"{len(columns)} columns"
+                if len(columns) != 1
+                else "no row"
+                if not rows
+                else "more than one row"
+            )
             raise ConfigError(
                 f"{where}: the query returned {shape}. "
                 "Tip: a metric query returns one row with one number (or NULL for unknown)"
             )
-        return number(row[0], where)
+        return number(rows[0][0], where, columns[0].type_display)
 
 
 def _label(value: float | None, label: str) -> str:

@@ -21,11 +21,34 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
-from tier_cli.metrics.table import EDIT_COLUMNS, SECRET_COLUMN
-from tier_cli.models import SchemaGuess
-from tier_cli.record import Record
+from tier_cli.config.metric_table import EDIT_COLUMNS, SECRET_COLUMN
+
+
+class SchemaGuess(NamedTuple):
+    """What `tier init` found in a database's schema (information_schema), for the metric SQL."""
+
+    users_table: str | None  # schema-qualified, e.g. "public.users"; None: nothing likely found
+    last_seen_column: str | None  # a timestamp column of last activity, e.g. "last_seen_at"
+    created_column: str | None = None
+    activity_table: str | None = None  # a table of events: one row per user action
+    activity_user_column: str | None = None
+    activity_time_column: str | None = None
+    notes: tuple[str, ...] = ()  # what was looked at and why a choice was made
+    users_rows: int | None = None  # rows in the users table, when counted
+    # active_users from another table (the users table has no activity column): a user with a
+    # row there within active_days, e.g. an access token created at login
+    active_table: str | None = None
+    active_user_column: str | None = None
+    active_time_column: str | None = None
+    active_login_only: bool = False  # the column active_users reads changes at login only
+    activity_login_only: bool = False  # the activity table's rows are made at login only
+    item_tables: tuple[str, ...] = ()  # tables with per-user times that are not events (orders)
+    count_column: str | None = None  # a users column no secret is in: count(*)'s one grant
+    candidates: tuple[str, ...] = ()  # every active_users source with its figures, best first
+    index_exists: bool = False  # the activity table already has the peak's index (pg_index)
+
 
 COLUMNS_SQL = """
 SELECT c.table_schema::text, c.table_name::text, c.column_name::text, c.data_type::text,
@@ -94,12 +117,12 @@ _PASSED_OVER = re.compile(r"admin")  # the admin site's log records staff, not u
 Table = tuple[str, str]  # (schema, name)
 
 
-class Column(Record):
+class Column(NamedTuple):
     type: str
     references: Table | None = None  # the table a one-column foreign key on it references
 
 
-class Probe(Record):
+class Probe(NamedTuple):
     """A count inspect_schema makes: all rows; or the rows of the last active_days by time and,
     with a user column, the distinct users among them; or, on a users table, the users whose
     column (last_seen_at, updated_at, ...) is within active_days."""
@@ -117,13 +140,13 @@ class Probe(Record):
         return self.table
 
 
-class Stats(Record):
+class Stats(NamedTuple):
     rows: int | None = None  # None: not counted (timeout, no permission)
     recent: int | None = None  # rows in the last active_days, by the table's time column
     users: int | None = None  # distinct users among them
 
 
-class Candidate(Record):
+class Candidate(NamedTuple):
     """A table that records when a user did something."""
 
     table: Table
@@ -186,7 +209,7 @@ def _seen_columns(columns: Mapping[str, Column]) -> list[str]:
     return out
 
 
-class Source(Record):
+class Source(NamedTuple):
     """One place active users could be read from, with what was measured there."""
 
     text: str  # "public.user.updated_at", "public.events(user_id, created_at)"

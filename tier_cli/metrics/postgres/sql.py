@@ -1,27 +1,19 @@
 """The SQL tier runs by default, one query per metric, the catalog lookup beside it, and the
 parameters a query gets.
 
-Pure: reader.py runs it. The default SQL of each metric is its row in metrics/table.py; the peak
-of concurrent users, when an activity table is configured, is in peak.py.
+Pure: reader.py runs it. The default SQL of each metric is its row in config/metric_table.py;
+the peak of concurrent users, when an activity table is configured, is in peak.py.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 
 from psycopg import sql
 
+from tier_cli.config.settings import DatabaseSettings
 from tier_cli.errors import ConfigError
-from tier_cli.metrics import table
-from tier_cli.models import DatabaseSettings
 
-# The default SQL of each metric is in its row of the metric table (metrics/table.py).
-USERS_SQL = table.USERS_SQL
-ACTIVE_USERS_SQL = table.ACTIVE_USERS_SQL
-CONCURRENT_USERS_SQL = table.CONCURRENT_USERS_SQL
-DB_SIZE_MB_SQL = table.DB_SIZE_MB_SQL
-SLOW_QUERY_MS_SQL = table.SLOW_QUERY_MS_SQL
 """``{schema}`` is the schema pg_stat_statements is installed in. Without the extension, or when it
 cannot be read, the metric is unknown (never an error).
 """
@@ -73,12 +65,6 @@ PARAMETERS: tuple[str, ...] = ("active_days", "concurrent_minutes", "slow_query_
 """The named parameters a query may use, filled from [database] in tiers.toml."""
 
 
-DefaultQuery = table.Metric  # how a metric is read when tiers.toml does not replace its SQL
-
-DEFAULT_QUERIES: Mapping[str, DefaultQuery] = table.BY_NAME
-"""The default SQL of each metric. A custom query under [database.queries] replaces it."""
-
-
 def query_params(query: str, name: str, settings: DatabaseSettings) -> dict[str, int] | None:
     """The parameters ``query`` uses, from [database]; an unknown one is a config error."""
     values = {
@@ -96,4 +82,4 @@ def query_params(query: str, name: str, settings: DatabaseSettings) -> dict[str,
     return {key: values[key] for key in sorted(used)} or None
 
 
-_PLACEHOLDER = re.compile(r"%%|%\((?P<name>[^)]*)\)[sbt]")
+_PLACEHOLDER = re.compile(r"%%|%\((?P<name>[^%)]*)\)[sbt]")  # no %: linear on "%(%(%(..."
