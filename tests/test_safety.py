@@ -28,20 +28,12 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import psycopg
 import pytest
+from cli_project import EXAMPLE, make_project, run, snapshot
 from pgproxy import DROP, STALL, proxy
-from typer.testing import CliRunner
-
-from tier_cli.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = (ROOT / "examples" / "render.yaml").read_bytes()
 NOW = datetime.now(UTC).isoformat()
 LOAD = {"users": 2400, "active_users": 812, "concurrent_users": 31, "db_size_mb": 120}
-
-
-def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, list(args), env=env, catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
 
 
 def tier(
@@ -60,21 +52,13 @@ def tier(
     )
 
 
-def write_snapshot(path: Path, **extra: object) -> Path:
-    data = {"collected_at": NOW, "metrics": LOAD, **extra}
-    path.write_text(json.dumps(data), "utf-8")
-    return path
-
-
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A repository: render.yaml (free tier), tiers.toml, a committed snapshot, a .git folder."""
-    repo = tmp_path / "repo"
-    repo.mkdir()
+    """A repository below tmp_path (tests put things beside it): the shared project's files, a
+    committed snapshot, a .git folder."""
+    repo = make_project(tmp_path / "repo")
     (repo / ".git").mkdir()
-    (repo / "render.yaml").write_bytes(EXAMPLE)
-    shutil.copy(ROOT / "tiers.toml", repo / "tiers.toml")
-    write_snapshot(repo / "m.json")
+    snapshot(repo / "m.json", NOW, **LOAD)
     monkeypatch.chdir(repo)
     return repo
 
@@ -563,7 +547,7 @@ HOSTILE = "x\n::error::pwned\r\n::add-mask::abc\x1b[31mred%0A|`*"
 
 def test_snapshot_text_cannot_become_a_workflow_command(project: Path) -> None:
     old = (datetime.now(UTC) - timedelta(days=30)).isoformat()
-    write_snapshot(project / "m.json", collected_at=old, source=HOSTILE, labels={"users": HOSTILE})
+    snapshot(project / "m.json", old, {"source": HOSTILE, "labels": {"users": HOSTILE}}, **LOAD)
     (project / "r,line=99::x.yaml").write_bytes(EXAMPLE)
     summary = project / "summary.md"
     outputs = []

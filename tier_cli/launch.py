@@ -5,15 +5,17 @@ check cases both ways and compares):
 
 - The cyclic garbage collector is off for the whole process. A `tier` run is short and frees
   little: it imports modules, parses render.yaml and keeps the result to the end. Collections
-  during the imports cost about 8 ms of `tier check`, and on a big render.yaml they made
+  during the imports are a measurable part of `tier check`, and on a big render.yaml they made
   `tier apply` grow faster than the file (each full collection walks every node kept so far).
   Reference counting still frees everything that is not in a cycle.
 - The process ends without the interpreter's teardown once the command is done: freeing every
-  module and object one by one, and a last garbage collection over all of them, took some 10 ms
-  of `tier check` (about a tenth of its run) and achieves nothing for a process that is about to
-  end. It is skipped only when nothing can be waiting for it: stdout and stderr flush cleanly,
-  no other thread is alive and no exit handler is registered (`atexit`); files tier writes are
+  module and object one by one, and a last garbage collection over all of them, is a measurable
+  part of `tier check`'s run and achieves nothing for a process that is about to end. It is
+  skipped only when nothing can be waiting for it: stdout and stderr flush cleanly, no other
+  thread is alive and no exit handler is registered (`atexit`); files tier writes are
   closed by then (every write is in a `with` block). Otherwise tier exits the normal way.
+
+What each saves, with the command that measures it: benchmarks/README.md.
 
 ``TIER_PLAIN_START=1`` turns both off.
 """

@@ -96,12 +96,6 @@ def test_errors(text: str, selection: Selection, error: type[Exception], match: 
         apply_tier(text, "render.yaml", TIERS["pro"], selection, CAT)
 
 
-def test_template_without_app() -> None:
-    target = TierTarget("odd", "pro", "pro", "gunicorn main:app")
-    with pytest.raises(ConfigError, match=r"has no \{app\}"):
-        apply_tier(BASE, "render.yaml", target, NO, CAT)
-
-
 KEPT_OPTIONS = BASE.replace(FREE, "uvicorn main:app --host 0.0.0.0 --port $PORT --root-path /api")
 
 NOTES = [

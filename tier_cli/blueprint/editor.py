@@ -40,7 +40,8 @@ from tier_cli.blueprint.fields import set_web_field
 from tier_cli.blueprint.keyvalue import edit_keyvalue
 from tier_cli.blueprint.nodes import line_col, lookup, text_of, where
 from tier_cli.blueprint.splice import Work, apply_splices, verify, write_scalar
-from tier_cli.blueprint.startcmd import StartPlan, is_app, parse_start, plan_start
+from tier_cli.blueprint.startcmd import is_app, parse_start
+from tier_cli.blueprint.startplan import StartPlan, plan_start
 from tier_cli.blueprint.view import (
     DatabaseView,
     Entry,
@@ -111,11 +112,6 @@ def apply_file_bytes(
     return encode(result.text, decoded), result
 
 
-def parse_file(data: bytes, filename: str) -> Parsed:
-    """render.yaml's bytes parsed as apply_file_bytes parses them (RenderFileError if not)."""
-    return parse_blueprint(decode(data, filename).text, filename)
-
-
 def apply_tier(
     text: str,
     filename: str,
@@ -129,11 +125,6 @@ def apply_tier(
 
     `declared`: what the web service's build installs (deps.py), read by the caller; None
     when not looked up (then a new server is written without that check)."""
-    if "{app}" not in target.start_template:
-        raise ConfigError(
-            f"tier `{target.tier}`: the start command template has no {{app}}. "
-            "Tip: write it like `gunicorn {app} --bind 0.0.0.0:$PORT ...`."
-        )
     if selection.app is not None and not is_app(selection.app):
         raise ConfigError(
             f"app `{selection.app}` is not a `module:attribute` ASGI app. "

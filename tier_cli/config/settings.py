@@ -50,6 +50,9 @@ class KeyValueTarget(NamedTuple):
 FieldValue = Union[str, int, float, bool, tuple["FieldValue", ...], Mapping[str, "FieldValue"]]  # noqa: UP007
 
 
+APP_PLACEHOLDER = "{app}"  # in a tier's start_command: the ASGI app, from the current command
+
+
 class TierTarget(NamedTuple):
     """What render.yaml should say for one tier."""
 

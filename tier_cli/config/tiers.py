@@ -24,6 +24,7 @@ from tier_cli.config.metric_table import (
 )
 from tier_cli.config.paths import inside_project
 from tier_cli.config.settings import (
+    APP_PLACEHOLDER,
     ActivitySource,
     DatabaseSettings,
     FieldValue,
@@ -44,7 +45,6 @@ from tier_cli.notices import CODES
 from tier_cli.textio import TIERS_LIMIT, NotRegularFile, OutsideProject, read_file, without_bom
 
 TIER_NAME = re.compile(r"[a-z0-9+._-]+")  # tiers are data: any names, ordered as in the file
-APP_PLACEHOLDER = "{app}"
 _EMPTY_FIELDS: Mapping[str, FieldValue] = MappingProxyType({})
 
 

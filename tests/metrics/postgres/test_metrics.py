@@ -20,8 +20,8 @@ from psycopg.conninfo import make_conninfo
 from tier_cli.config.metric_table import METRIC_NAMES
 from tier_cli.config.settings import DatabaseSettings
 from tier_cli.errors import ConfigError, MetricsError, TierError
-from tier_cli.metrics.postgres.collect import public_url
 from tier_cli.metrics.postgres.schema import SchemaGuess
+from tier_cli.metrics.postgres.url import public_url
 
 DEFAULT = DatabaseSettings()
 

@@ -61,17 +61,9 @@ from tier_cli.metrics.postgres.url import (
     connect_message,
     connection_params,
     masked,
-    public_url,
     public_url_of,
     reason,
 )
-
-__all__ = [
-    "collect",
-    "guess_schema",
-    "inspect_schema",
-    "public_url",
-]
 
 
 def collect(

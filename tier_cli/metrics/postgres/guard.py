@@ -14,7 +14,6 @@ Imported only when a database is read: `tier check --metrics FILE` never loads p
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
@@ -22,6 +21,7 @@ from pglast import ast, parse_sql
 from pglast.parser import ParseError
 
 from tier_cli.errors import ConfigError
+from tier_cli.metrics.postgres.sql import PLACEHOLDER
 
 
 def _names(text: str) -> frozenset[str]:
@@ -84,8 +84,6 @@ _STATEMENTS = {
     "LockStmt": "LOCK",
 }
 
-_PLACEHOLDER = re.compile(r"%%|%\((?P<name>[^%)]*)\)[sbt]")  # no %: linear on "%(%(%(..."
-
 
 def check_queries(queries: Mapping[str, str], config_path: str) -> None:
     """Refuse (ConfigError) any custom query that is not one plain, allowlisted SELECT."""
@@ -120,9 +118,9 @@ def query_problem(query: str) -> str | None:
 
 def _parsable(query: str) -> str:
     """psycopg's named placeholders as PostgreSQL parameters, ``%%`` as ``%`` (when used)."""
-    if not any(m["name"] is not None for m in _PLACEHOLDER.finditer(query)):
+    if not any(m["name"] is not None for m in PLACEHOLDER.finditer(query)):
         return query
-    return _PLACEHOLDER.sub(lambda m: "%" if m["name"] is None else "$1", query)
+    return PLACEHOLDER.sub(lambda m: "%" if m["name"] is None else "$1", query)
 
 
 def _node_problem(node: ast.Node) -> str | None:

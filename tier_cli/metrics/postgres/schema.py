@@ -92,7 +92,6 @@ USER_COLUMNS = (
 )  # fmt: skip
 """Matched in any spelling: userId, UserId (Prisma, TypeORM) too; a foreign key to the users table
 wins over every name."""
-ACTIVITY_USER_COLUMNS = USER_COLUMNS  # the name the older code used
 TIME_COLUMNS = (
     "last_seen_at", "last_used_at", "at", "occurred_at", "created_at", "timestamp", "ts",
     "inserted_at", "logged_in_at", "login_at", "action_time", "sent_at", "created", "date_created",
@@ -100,7 +99,6 @@ TIME_COLUMNS = (
 )  # fmt: skip
 VISITS, EDITS, ITEMS = "visits", "edits", "items"
 KIND_WORDS = {VISITS: "visits", EDITS: "edits only", ITEMS: "rows users add"}
-ACTIVITY_TIME_COLUMNS = TIME_COLUMNS
 CREATION_COLUMNS = ("created_at", "inserted_at", "created", "logged_in_at", "login_at")
 TIMESTAMPS = ("timestamp with time zone", "timestamp without time zone")
 INTEGERS = ("smallint", "integer", "bigint")

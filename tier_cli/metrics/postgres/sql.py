@@ -61,6 +61,9 @@ def tagged(query: str | sql.SQL | sql.Composed) -> sql.Composed:
     return body + sql.SQL("\n" + TAG)
 
 
+PLACEHOLDER = re.compile(r"%%|%\((?P<name>[^%)]*)\)[sbt]")  # no %: linear on "%(%(%(..."
+"""A psycopg placeholder in a query: `%(name)s` (also b, t), or `%%`, a literal percent."""
+
 PARAMETERS: tuple[str, ...] = ("active_days", "concurrent_minutes", "slow_query_min_calls")
 """The named parameters a query may use, filled from [database] in tiers.toml."""
 
@@ -72,7 +75,7 @@ def query_params(query: str, name: str, settings: DatabaseSettings) -> dict[str,
         "concurrent_minutes": settings.concurrent_minutes,
         "slow_query_min_calls": settings.slow_query_min_calls,
     }
-    used = {m["name"] for m in _PLACEHOLDER.finditer(query) if m["name"] is not None}
+    used = {m["name"] for m in PLACEHOLDER.finditer(query) if m["name"] is not None}
     if unknown := sorted(used - set(values)):
         raise ConfigError(
             f"{settings.config_path}: [database.queries] {name}: unknown parameter "
@@ -80,6 +83,3 @@ def query_params(query: str, name: str, settings: DatabaseSettings) -> dict[str,
             + ", ".join(f"%({p})s" for p in PARAMETERS)
         )
     return {key: values[key] for key in sorted(used)} or None
-
-
-_PLACEHOLDER = re.compile(r"%%|%\((?P<name>[^%)]*)\)[sbt]")  # no %: linear on "%(%(%(..."
