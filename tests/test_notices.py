@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -22,9 +21,8 @@ LOAD = {"users": 2400, "active_users": 812, "concurrent_users": 31, "db_size_mb"
 
 @pytest.fixture
 def project(project: Path) -> Path:
-    """The shared project, with the example's requirements.txt, a snapshot (m.json) and a
-    render.yaml without databases."""
-    shutil.copy(ROOT / "examples" / "requirements.txt", project / "requirements.txt")
+    """The shared project, with a snapshot (m.json), a render.yaml without databases, and a
+    belief (the guide's web_ram_gb) in tiers.toml, since the shipped tiers state none."""
     shipped = (project / "tiers.toml").read_text("utf-8")
     belief = "storage_gb = 10\nweb_ram_gb = 2  # the guide's starter: 2 GB (Render: 512 MB)\n"
     (project / "tiers.toml").write_text(shipped.replace("storage_gb = 10\n", belief), "utf-8")
