@@ -355,16 +355,23 @@ def init(
     database_url: DatabaseUrl = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
     allow_pull_request_database: AllowPullRequestDatabase = False,
+    role_sql: Annotated[
+        bool,
+        typer.Option("--role-sql", help="Only print the monitoring role's SQL; write nothing."),
+    ] = False,
 ) -> None:
     """Write a commented tiers.toml with the guide's tiers, and print the SQL of a read-only
-    monitoring role with exactly the grants tier needs (on stdout).
+    monitoring role with exactly the grants tier needs (on stdout; safe to run twice).
 
     Given a database (--database-url or $DATABASE_URL), inspect its schema to find the users
-    table and its last-activity column and write the metric SQL for them.
+    table and where user activity is recorded, and write the metric SQL for them.
     """
     from tier_cli import app as work
 
-    written = work.write_init(path, database_url, force, allow_pull_request_database)
+    written = work.write_init(path, database_url, force, allow_pull_request_database, role_sql)
+    if role_sql:
+        sys.stdout.write(written.role_sql)
+        return
     for note in written.notes:
         say(f"{path}: {note}")
     say(f"{path}: written; the SQL of a read-only role for tier follows on stdout")
