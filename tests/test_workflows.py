@@ -221,8 +221,9 @@ def weekly_run(tmp_path: Path, origin: Path, gh_state: Path, name: str, db: str)
 
 
 def expected_summary(folder: Path, snapshot: str) -> str:
-    """What `tier check --summary` says of main's render.yaml with the branch's snapshot."""
-    folder.mkdir()
+    """What `tier check --summary` says of main's render.yaml with the branch's snapshot, in a
+    repository as the runner's checkout is."""
+    (folder / ".git").mkdir(parents=True)
     shutil.copy(EXAMPLES / "render.yaml", folder / "render.yaml")
     shutil.copy(ROOT / "tiers.toml", folder / "tiers.toml")
     (folder / "m.json").write_text(snapshot, "utf-8")
