@@ -20,7 +20,7 @@ import typer
 from typer.main import get_command_name
 from typer.models import CommandInfo
 
-from tier_cli import __version__
+from tier_cli import __version__, completion
 from tier_cli.errors import (
     ConfigError,
     MetricsError,
@@ -50,6 +50,7 @@ app = typer.Typer(
     help="Tier advisor for Python web apps on Render: reads live metrics, recommends a tier, "
     "and rewrites render.yaml byte-exactly.\n\n" + EXIT_HELP,
     no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_show_locals=False,
     rich_markup_mode=None,
 )
@@ -241,6 +242,10 @@ Quiet = Annotated[
     bool,
     typer.Option("--quiet", "-q", help="Print only the result line: no warnings or notes."),
 ]
+Json = Annotated[
+    bool,
+    typer.Option("--json", help="Print plain JSON on stdout (`tier schema` has its shape)."),
+]
 
 
 # --- commands ----------------------------------------------------------------------------------
@@ -288,7 +293,9 @@ def apply(
     tier: Annotated[
         str | None,
         typer.Option(
-            "--tier", help="Apply this tier; reads no metrics. Default: the recommended one."
+            "--tier",
+            help="Apply this tier; reads no metrics. Default: the recommended one.",
+            autocompletion=completion.tier_names,
         ),
     ] = None,
     service: Service = None,
@@ -302,6 +309,7 @@ def apply(
     demo: Demo = False,
     offline: Offline = False,
     quiet: Quiet = False,
+    as_json: Json = False,
     summary: Annotated[
         Path | None,
         typer.Option(
@@ -337,15 +345,21 @@ def apply(
 
         verdict = work.verdict(inputs, applied.evaluation, service, (applied.after, result))
         report = verdict_markdown(verdict)
-    if not quiet:
+    if not quiet and not as_json:
         _notes(str(path), result.notes + applied.warnings)
-    if dry_run:
+    if dry_run and not as_json:
         sys.stdout.write(unified_diff(applied.before, applied.after, str(path)))
-    elif applied.after != applied.before:
+    elif not dry_run and applied.after != applied.before:
         work.write_file(path, applied.after, RenderFileError)
     if summary is not None and report is not None:  # after render.yaml: a failed write leaves none
         _append(summary, report)
-    if result.changes and not dry_run:
+    if as_json:  # after the write: what it says was done, was
+        from tier_cli.output.check import apply_json
+
+        diff = unified_diff(applied.before, applied.after, str(path))
+        document = apply_json(str(path), result, result.notes + applied.warnings, dry_run, diff)
+        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+    if result.changes and not dry_run and not as_json:
         _error(f"{path}: " + "; ".join(c.describe() for c in result.changes))
 
 
@@ -361,7 +375,12 @@ def check(
     tiers: TiersPath = None,
     service: Service = None,
     output: Annotated[
-        str, typer.Option("--format", help="text, json, or github (Actions annotations).")
+        str,
+        typer.Option(
+            "--format",
+            help="text, json, or github (Actions annotations).",
+            autocompletion=completion.format_names,
+        ),
     ] = "text",
     summary: Annotated[
         Path | None,
@@ -372,6 +391,7 @@ def check(
         ),
     ] = None,
     quiet: Quiet = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
     allow_superuser: AllowSuperuser = False,
 ) -> None:
     """CI step: exit 0 when render.yaml is on the recommended tier, 1 when it is not.
@@ -381,6 +401,8 @@ def check(
     from tier_cli import app as work
     from tier_cli.output.check import FORMATS, verdict_markdown, verdict_text
 
+    if as_json:
+        output = "json"
     if output not in FORMATS:
         raise ConfigError(
             f"--format {output}: unknown format. Tip: use one of " + ", ".join(FORMATS)
@@ -422,13 +444,15 @@ def snapshot(
     demo: Demo = False,
     tiers: TiersPath = None,
     allow_superuser: AllowSuperuser = False,
+    quiet: Quiet = False,
+    as_json: Json = False,
 ) -> None:
     """Measure the database and write the metrics snapshot JSON (and append it to the history).
 
     Commit the snapshot so that `tier check` and the pre-commit hook run offline.
     """
     from tier_cli import app as work
-    from tier_cli.metrics.snapshot import append_history, write_snapshot
+    from tier_cli.metrics.snapshot import append_history, snapshot_json, write_snapshot
     from tier_cli.metrics.sources import MetricsSource, read_metrics, resolve_url
     from tier_cli.numbers import quantity
 
@@ -444,12 +468,15 @@ def snapshot(
     path = output or configured
     write_snapshot(path, measured)
     shown = ", ".join(f"{k} {quantity(v)}" for k, v in measured.values.items())
-    if not work.same_file(path, configured):  # -o elsewhere: a one-off, not the project's history
-        _error(f"{path}: snapshot written ({shown})")
-        return
-    history = inputs.beside_tiers(inputs.config.snapshot.history, "snapshot.history")
-    append_history(history, measured)
-    _error(f"{path}: snapshot written ({shown}); appended to {history}")
+    said = f"{path}: snapshot written ({shown})"
+    if work.same_file(path, configured):  # -o elsewhere: a one-off, not the project's history
+        history = inputs.beside_tiers(inputs.config.snapshot.history, "snapshot.history")
+        append_history(history, measured)
+        said += f"; appended to {history}"
+    if as_json:
+        sys.stdout.write(json.dumps(snapshot_json(measured), indent=2) + "\n")
+    if not quiet:
+        _error(said)
 
 
 @app.command("tiers", epilog=EXIT_HELP)
@@ -457,6 +484,9 @@ def snapshot(
 def tiers_table(
     tiers: TiersPath = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print plain JSON on stdout.")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print only the tier names, one a line.")
+    ] = False,
 ) -> None:
     """The tier table: thresholds, plans and real monthly prices from Render's catalogue.
 
@@ -468,7 +498,7 @@ def tiers_table(
     from tier_cli.output.tiers import print_tiers, tiers_json
 
     path = default_file(tiers, "tiers.toml", "tiers.toml")
-    if tiers is None and path != Path("tiers.toml"):
+    if tiers is None and path != Path("tiers.toml") and not quiet:
         message = (
             "not found; showing the tiers bundled with tier (the guide's). Tip: run `tier init` "
             "to write your own, or pass --tiers PATH"
@@ -477,6 +507,8 @@ def tiers_table(
     inputs = work.load_inputs(None, path)
     if as_json:
         sys.stdout.write(json.dumps(tiers_json(inputs.config, inputs.catalogue), indent=2) + "\n")
+    elif quiet:
+        sys.stdout.write("".join(f"{name}\n" for name in inputs.config.names))
     else:
         print_tiers(inputs.config, inputs.catalogue, sys.stdout)
 
@@ -487,6 +519,10 @@ def init(
     path: Annotated[Path, typer.Option("--tiers", help="Where to write.")] = Path("tiers.toml"),
     database_url: DatabaseUrl = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print only the SQL: no notes on stderr.")
+    ] = False,
+    as_json: Json = False,
 ) -> None:
     """Write a commented tiers.toml with the guide's tiers, and print the SQL of a read-only
     monitoring role with exactly the grants tier needs (on stdout).
@@ -513,10 +549,18 @@ def init(
         database = database_name(url) or database
     text, notes = initial_tiers_toml(guess)
     work.write_file(path, text.encode("utf-8"))
-    for note in notes:
-        _error(f"{path}: {note}")
-    _error(f"{path}: written; the SQL of a read-only role for tier follows on stdout")
-    sys.stdout.write(monitoring_role_sql(guess, database))
+    sql = monitoring_role_sql(guess, database)
+    if as_json:
+        from tier_cli.contract import versioned
+
+        document = versioned({"path": str(path), "notes": notes, "monitoring_role_sql": sql})
+        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+        return
+    if not quiet:
+        for note in notes:
+            _error(f"{path}: {note}")
+        _error(f"{path}: written; the SQL of a read-only role for tier follows on stdout")
+    sys.stdout.write(sql)
 
 
 @app.command("diff", epilog=EXIT_HELP)
@@ -533,7 +577,12 @@ def diff(
     render: RenderPath = None,
     tiers: TiersPath = None,
     output: Annotated[
-        str, typer.Option("--format", help="text, json, or markdown (a pull request comment).")
+        str,
+        typer.Option(
+            "--format",
+            help="text, json, or markdown (a pull request comment).",
+            autocompletion=completion.format_names,
+        ),
     ] = "text",
     as_json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
     max_increase: Annotated[
@@ -581,8 +630,10 @@ def schema(
     name: Annotated[
         str,
         typer.Argument(
-            help="tiers (tiers.toml), snapshot, history, recommend, check, diff or tiers-json.",
+            help="tiers (tiers.toml), snapshot, history, recommend, check, diff, tiers-json, "
+            "apply or init.",
             show_default=False,
+            autocompletion=completion.schema_names,
         ),
     ],
 ) -> None:

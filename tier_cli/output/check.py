@@ -25,6 +25,7 @@ from tier_cli.output.report import cost_line, recommendation_json
 from tier_cli.record import Record
 
 if TYPE_CHECKING:
+    from tier_cli.blueprint.editor import ApplyResult
     from tier_cli.decide.trend import Trend
 
 
@@ -81,6 +82,34 @@ def verdict_json(v: Verdict) -> dict[str, Any]:
         fix=None if v.in_sync else v.fix,
     )
     return out
+
+
+def apply_json(
+    render: str, result: ApplyResult, notes: tuple[Notice, ...], dry_run: bool, diff: str
+) -> dict[str, Any]:
+    """`tier apply --json`: what changed (or would, with --dry-run), as check's differences."""
+    from tier_cli.contract import versioned
+
+    return versioned(
+        {
+            "render": render,
+            "changed": bool(result.changes),
+            "dry_run": dry_run,
+            "changes": [
+                {
+                    "field": c.field,
+                    "line": c.line,
+                    "from": c.old,
+                    "to": c.new,
+                    "service": c.subject,
+                    "text": c.describe(),
+                }
+                for c in result.changes
+            ],
+            "warnings": [n.as_json() for n in unique(notes)],
+            "diff": diff,
+        }
+    )
 
 
 def warnings_of(v: Verdict) -> tuple[Notice, ...]:
