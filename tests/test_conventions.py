@@ -164,3 +164,15 @@ def test_snapshot_json_prints_what_it_writes_and_quiet_says_nothing(
     assert (code, err) == (0, "")
     printed = valid("snapshot", out)
     assert printed == json.loads((project / ".tier" / "metrics.json").read_text())
+
+
+@pytest.mark.parametrize("given", ["gh.md", "./gh.md", "{abs}"])
+def test_the_summary_is_written_once_when_summary_is_the_step_summary(
+    project: Path, given: str
+) -> None:
+    """`tier check --summary "$GITHUB_STEP_SUMMARY"`: one report, not two."""
+    path = given.format(abs=project / "gh.md")
+    env = {"GITHUB_STEP_SUMMARY": str(project / "gh.md")}
+    result = CliRunner().invoke(app, ["check", "--metrics", "m.json", "--summary", path], env=env)
+    assert result.exit_code == 1
+    assert (project / "gh.md").read_text("utf-8").count("### tier:") == 1

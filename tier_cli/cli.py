@@ -420,10 +420,14 @@ def check(
         sys.stdout.write(verdict_text(verdict).splitlines(keepends=True)[0])
     else:
         sys.stdout.write(FORMATS[output](verdict))
-    targets = [t for t in (summary, os.environ.get("GITHUB_STEP_SUMMARY")) if t]
+    targets: list[Path] = []
+    for given in (summary, os.environ.get("GITHUB_STEP_SUMMARY")):
+        # once per file: `--summary "$GITHUB_STEP_SUMMARY"` names the file the variable does
+        if given and not any(work.same_file(Path(given), t) for t in targets):
+            targets.append(Path(given))
     report = verdict_markdown(verdict) if targets else ""  # built once, whatever the targets
     for target in targets:
-        _append(Path(target), report)
+        _append(target, report)
     if not verdict.in_sync:
         raise typer.Exit(EXIT_OUT_OF_SYNC)
 
