@@ -344,6 +344,8 @@ def apply(
         from tier_cli.output.check import verdict_markdown
 
         verdict = work.verdict(inputs, applied.evaluation, service, (applied.after, result))
+        if not demo:
+            verdict = verdict._replace(trend=work.trend(inputs, verdict.rec))
         report = verdict_markdown(verdict)
     if not quiet and not as_json:
         _notes(str(path), result.notes + applied.warnings)
