@@ -305,8 +305,7 @@ def test_the_monitoring_role_with_that_password_works(project: Path, reader: str
 
 ATTACKS = [
     (
-        "SELECT length(set_config('statement_timeout', '0', false)) + 0 * "
-        "length(pg_sleep(20)::text)",
+        "SELECT count(set_config('statement_timeout', '0', false)) + 0 * count(pg_sleep(20))",
         "calls set_config()",
     ),
     (
@@ -337,7 +336,7 @@ ATTACKS = [
     ("DO $$BEGIN PERFORM pg_sleep(0); END$$", "is DO, not a SELECT"),
     ("SELECT count(*) FROM users FOR UPDATE", "uses FOR UPDATE / FOR SHARE"),
     ("SELECT count(*) INTO copy_of_users FROM users", "uses SELECT INTO"),
-    ("SELECT length(pg_read_file('/etc/hostname'))", "calls pg_read_file()"),
+    ("SELECT count(pg_read_file('/etc/hostname'))", "calls pg_read_file()"),
     ("SELECT lo_export(1, '{marker}')", "calls lo_export()"),
     ("SELECT nextval('users_id_seq')", "calls nextval()"),
     ("SELECT public.evil()", "calls public.evil()"),
@@ -397,7 +396,7 @@ def test_allowed_custom_queries_run_as_the_monitoring_role(project: Path, reader
     # The role reads only what its grants name (users.last_seen_at): not the emails.
     set_key(project, "database.queries", "users", '"SELECT count(DISTINCT email) FROM users"')
     code, _, err = run("recommend", "--database-url", reader)
-    assert code == 4 and "metric 'users': permission denied for table users" in one_line(err)
+    assert code == 4 and "metric 'users': 42501 insufficient_privilege" in one_line(err)
 
 
 @pytest.mark.postgres
@@ -520,7 +519,7 @@ def test_a_negative_value_from_a_custom_query_is_refused_when_measured(
     url, flags = (app_db, ["--allow-superuser"]) if role == "superuser" else (reader, [])
     code, _, err = run("snapshot", "--database-url", url, *flags)
     assert code == 2
-    assert "[database.queries] users: the query returned -3, a negative number" in one_line(err)
+    assert "[database.queries] users: the query returned a negative number" in one_line(err)
     assert not (project / ".tier").exists()
 
 
@@ -732,7 +731,7 @@ CONFIG_MISTAKES = [
     (
         "statement-timeout-huge",
         ("database", "statement_timeout_ms", "99999999999"),
-        "database.statement_timeout_ms: 1e+11 is more than 3,600,000 milliseconds (an hour)",
+        "database.statement_timeout_ms: 1e+11 is more than 60,000 milliseconds (a minute)",
     ),
     (
         "active-days-huge",

@@ -236,8 +236,10 @@ def weekly_run(tmp_path: Path, origin: Path, gh_state: Path, name: str, db: str)
 
 
 def expected_summary(folder: Path, snapshot: str) -> str:
-    """What `tier check --summary` says of main's render.yaml with the branch's snapshot."""
+    """What `tier check --summary` says of main's render.yaml with the branch's snapshot, in a
+    git repository like the workflow's checkout (tier reads the build's files from its root)."""
     folder.mkdir()
+    git(folder, "init", "-q")
     shutil.copy(EXAMPLES / "render.yaml", folder / "render.yaml")
     shutil.copy(ROOT / "tiers.toml", folder / "tiers.toml")
     (folder / "m.json").write_text(snapshot, "utf-8")

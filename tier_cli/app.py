@@ -65,8 +65,19 @@ def load_inputs(render: Path | None, tiers: Path | None, demo: bool = False) -> 
         tiers_path = default_file(tiers, "tiers.toml", "tiers.toml")
     else:
         render_path = render or Path("render.yaml")
-        tiers_path = tiers or Path("tiers.toml")
+        tiers_path = tiers or tiers_beside(render_path)
     return Inputs(catalogue, load_config(tiers_path, catalogue), render_path, tiers_path)
+
+
+def tiers_beside(render_path: Path) -> Path:
+    """tiers.toml in the current folder, else beside render.yaml: `--render deployment/
+    render.yaml` from the repository's root finds deployment/tiers.toml, as a run from
+    deployment/ does."""
+    here = Path("tiers.toml")
+    beside = render_path.parent / "tiers.toml"
+    if not here.exists() and render_path.parent != Path() and beside.is_file():
+        return beside
+    return here
 
 
 class MetricsRequest(Record):
@@ -77,6 +88,7 @@ class MetricsRequest(Record):
     demo: bool = False
     offline: bool = False
     allow_superuser: bool = False  # --allow-superuser: connect even as a role with server powers
+    allow_pull_request_database: bool = False  # --allow-pull-request-database (metrics/ci.py)
 
 
 class Evaluation(Record):
@@ -109,6 +121,7 @@ def evaluate(
         request.demo,
         request.offline,
         request.allow_superuser,
+        request.allow_pull_request_database,
     )
     source.check()
     data = read_render(inputs.render_path)
@@ -274,11 +287,14 @@ def _parsed_or_none(data: bytes, name: str) -> Parsed | None:
 
 
 def read_dependencies(path: Path, parsed: Parsed | None, selection: Selection) -> Declared | None:
-    """What the web service's build installs, read from the files beside render.yaml (bounded,
-    never outside its folder: textio.read_project_file); None without a web service to read
-    it for (the editor then reports what is wrong with the file)."""
-    from tier_cli.blueprint.deps import install_steps, read_declared
-    from tier_cli.blueprint.view import choose_web_service
+    """What the web service's build installs, read where Render builds it: the root of the git
+    repository render.yaml is in (else render.yaml's folder, said in `Declared.guessed`), then
+    `rootDir`. Bounded, never outside that folder (textio.read_project_file); None without a
+    web service to read it for (the editor then reports what is wrong with the file)."""
+    from tier_cli.blueprint.deps import install_steps, python_version, read_declared
+    from tier_cli.blueprint.nodes import lookup, text_of
+    from tier_cli.blueprint.view import choose_web_service, env_var
+    from tier_cli.config.paths import git_top
     from tier_cli.textio import read_project_file
 
     if parsed is None:
@@ -287,9 +303,27 @@ def read_dependencies(path: Path, parsed: Parsed | None, selection: Selection) -
         web = choose_web_service(parsed.view, selection.service, str(path))
     except TierError:
         return None
-    folder = path.parent
+    folder = git_top(path.parent)
+    guessed = None
+    if folder is None:
+        folder = path.parent
+        guessed = (
+            f"{path} is in no git repository: tier read the build's files from its folder, "
+            "where Render would build only if it were the repository's root"
+        )
+
+    def read(relative: str) -> str | None:
+        return read_project_file(folder, relative)
+
+    entry = parsed.services[parsed.view.services.index(web)]
+    item = env_var(entry.node, "PYTHON_VERSION")
+    found = None if item is None else lookup(item, "value")
+    python = python_version(None if found is None else text_of(found.value), web.root_dir, read)
     steps = install_steps(web.root_dir, web.build_command)
-    return read_declared(steps, lambda relative: read_project_file(folder, relative))
+    return read_declared(steps, read, python)._replace(guessed=guessed)
+
+
+_SERVER_MAY_BE_MISSING = ("dependencies-unknown", "server-missing")
 
 
 def confirm_in_sync(v: Verdict) -> None:
@@ -297,6 +331,12 @@ def confirm_in_sync(v: Verdict) -> None:
     read, the plans may match while the tier's worker count is not there (exit 3)."""
     if not v.in_sync:
         return
+    missing = next((n for n in v.notes if n.code in _SERVER_MAY_BE_MISSING), None)
+    if missing is not None:
+        raise RenderFileError(
+            f"{v.render}: the plans are on tier {v.rec.target}, but the startCommand's server "
+            f"may be missing on Render: {missing.message} [{missing.code}]"
+        )
     kept = next((n for n in v.notes if n.code == "start-command-kept"), None)
     if kept is not None:
         raise RenderFileError(

@@ -234,6 +234,15 @@ AllowSuperuser = Annotated[
         "monitoring role (`tier init` prints its SQL).",
     ),
 ]
+AllowPullRequestDatabase = Annotated[
+    bool,
+    typer.Option(
+        "--allow-pull-request-database",
+        help="Read the database even in a pull-request job (GitHub Actions pull_request or "
+        "pull_request_target, a GitLab merge-request pipeline). Default: refused there, since "
+        "the pull request controls tiers.toml; check the committed snapshot instead.",
+    ),
+]
 Service = Annotated[
     str | None,
     typer.Option("--service", help="The web service to act on (default: the only Python one)."),
@@ -264,6 +273,7 @@ def recommend(
     as_json: Annotated[bool, typer.Option("--json", help="Print plain JSON on stdout.")] = False,
     quiet: Quiet = False,
     allow_superuser: AllowSuperuser = False,
+    allow_pull_request_database: AllowPullRequestDatabase = False,
 ) -> None:
     """Show which tier the app needs now, and why.
 
@@ -273,7 +283,9 @@ def recommend(
     from tier_cli import app as work
 
     inputs = work.load_inputs(render, tiers, demo)
-    request = work.MetricsRequest(database_url, metrics, demo, offline, allow_superuser)
+    request = work.MetricsRequest(
+        database_url, metrics, demo, offline, allow_superuser, allow_pull_request_database
+    )
     with metric_status(sys.stderr, not as_json and _reads_database(request)) as progress:
         rec = work.evaluate(inputs, request, service, progress).rec
     trend = None if demo else work.trend(inputs, rec)
@@ -320,6 +332,7 @@ def apply(
         ),
     ] = None,
     allow_superuser: AllowSuperuser = False,
+    allow_pull_request_database: AllowPullRequestDatabase = False,
 ) -> None:
     """Rewrite render.yaml to a tier: plans, startCommand, Key Value; nothing else changes.
 
@@ -330,7 +343,9 @@ def apply(
     from tier_cli.textio import unified_diff
 
     inputs = work.load_inputs(render, tiers, demo)
-    request = work.MetricsRequest(database_url, metrics, demo, offline, allow_superuser)
+    request = work.MetricsRequest(
+        database_url, metrics, demo, offline, allow_superuser, allow_pull_request_database
+    )
     if tier is not None and summary is not None:
         raise ConfigError(
             "--summary reports the recommendation, and --tier reads no metrics. "
@@ -395,6 +410,7 @@ def check(
     quiet: Quiet = False,
     as_json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
     allow_superuser: AllowSuperuser = False,
+    allow_pull_request_database: AllowPullRequestDatabase = False,
 ) -> None:
     """CI step: exit 0 when render.yaml is on the recommended tier, 1 when it is not.
 
@@ -411,7 +427,9 @@ def check(
         )
 
     inputs = work.load_inputs(render, tiers, demo)
-    request = work.MetricsRequest(database_url, metrics, demo, offline, allow_superuser)
+    request = work.MetricsRequest(
+        database_url, metrics, demo, offline, allow_superuser, allow_pull_request_database
+    )
     with metric_status(sys.stderr, output == "text" and _reads_database(request)) as progress:
         evaluation = work.evaluate(inputs, request, service, progress)
     verdict = work.verdict(inputs, evaluation, service)
@@ -452,6 +470,7 @@ def snapshot(
     allow_superuser: AllowSuperuser = False,
     quiet: Quiet = False,
     as_json: Json = False,
+    allow_pull_request_database: AllowPullRequestDatabase = False,
 ) -> None:
     """Measure the database and write the metrics snapshot JSON (and append it to the history).
 
@@ -463,7 +482,13 @@ def snapshot(
     from tier_cli.numbers import quantity
 
     inputs = work.load_inputs(None, tiers, demo)
-    source = MetricsSource(database_url, None, demo, allow_superuser=allow_superuser)
+    source = MetricsSource(
+        database_url,
+        None,
+        demo,
+        allow_superuser=allow_superuser,
+        allow_pull_request_database=allow_pull_request_database,
+    )
     if not demo and not resolve_url(source):
         raise MetricsError(
             "tier snapshot measures a database. Tip: pass --database-url URL or set DATABASE_URL"
@@ -529,6 +554,7 @@ def init(
         bool, typer.Option("--quiet", "-q", help="Print only the SQL: no notes on stderr.")
     ] = False,
     as_json: Json = False,
+    allow_pull_request_database: AllowPullRequestDatabase = False,
 ) -> None:
     """Write a commented tiers.toml with the guide's tiers, and print the SQL of a read-only
     monitoring role with exactly the grants tier needs (on stdout).
@@ -546,8 +572,11 @@ def init(
     guess = None
     database = "app"
     if url:
+        from tier_cli.metrics.ci import refuse_pull_request_database
         from tier_cli.metrics.postgres.collect import inspect_schema
         from tier_cli.metrics.postgres.url import database_name
+
+        refuse_pull_request_database(os.environ, allow_pull_request_database)
 
         # Any role, an admin's included: init runs only tier's own catalog queries (no SQL from
         # a file) in a read-only transaction, and prints the role the other commands then use.

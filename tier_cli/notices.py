@@ -69,7 +69,16 @@ CODES: dict[str, tuple[Severity, str]] = {
     "start-option-default": ("notice", "an option was not written: the new server's default"),
     "dependencies-unknown": (
         "warning",
-        "the new startCommand runs a package tier could not find in the build's dependencies",
+        "tier cannot tell whether the build installs the startCommand's server",
+    ),
+    "server-missing": ("warning", "the build does not install the startCommand's server"),
+    "server-not-installed": (
+        "warning",
+        "the build lacks the tier's server: its own workers (uvicorn --workers N) are written",
+    ),
+    "build-context-guessed": (
+        "warning",
+        "render.yaml is in no git repository: the build's files were read from its folder",
     ),
     "keyvalue-region-differs": ("warning", "the Key Value service is in another region"),
     "no-database": ("notice", "no database plan was written (none declared, or none chosen)"),

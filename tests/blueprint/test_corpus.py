@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from corpus_files import CORPUS, FILES
 from edit_checks import check_data, check_lines, load
 from tier_targets import CAT, SCALED, SCALING, TIERS
 from yaml_parsers import on_both
@@ -25,12 +26,6 @@ from tier_cli.blueprint.view import choose_database, choose_web_service, read_bl
 from tier_cli.errors import ConfigError, RefusedError, RenderFileError, TierError
 from tier_cli.models import Selection
 from tier_cli.textio import decode
-
-CORPUS = Path(
-    os.environ.get("TIER_CORPUS_DIR")
-    or Path(__file__).resolve().parents[3] / "shared" / "corpus" / "render"
-)
-FILES = sorted(CORPUS.glob("*.y*ml")) if CORPUS.is_dir() else []
 
 # What the corpus is known to hold; a change in these numbers means the corpus changed.
 EXPECTED_ERRORS = {

@@ -97,6 +97,7 @@ def pro(app_: str) -> str:
 
 
 UV_LOCK = '[[package]]\nname = "fastapi"\n\n[[package]]\nname = "uvicorn"\n'
+UV_PROJECT = '[project]\nname = "app"\ndependencies = ["fastapi", "uvicorn"]\n'
 POETRY = '[tool.poetry.dependencies]\npython = "^3.11"\nfastapi = "*"\nuvicorn = "*"\n'
 
 # (render.yaml, dependency files, tier, startCommand after, notes on stderr (substrings))
@@ -109,11 +110,11 @@ CASES = [
     pytest.param(
         blueprint("alembic upgrade head && uvicorn app.main:app --host 0.0.0.0 --port $PORT",
                   "uv sync --frozen"),
-        {"uv.lock": UV_LOCK}, "pro",
+        {"uv.lock": UV_LOCK, "pyproject.toml": UV_PROJECT}, "pro",
         "alembic upgrade head && uvicorn app.main:app --host 0.0.0.0 --port $PORT --workers 4",
-        ["api startCommand keeps uvicorn and its options, with the tier's worker count, because "
-         "gunicorn, uvicorn-worker are not installed. Tip: uv add gunicorn and uv add "
-         "uvicorn-worker to let tier write the tier's command."],
+        ["api startCommand runs uvicorn's own workers with the tier's worker count, because "
+         "the build does not install gunicorn and uvicorn-worker. Tip: uv add gunicorn and uv "
+         "add uvicorn-worker to let tier write the tier's command. [server-not-installed]"],
         id="uv-project-without-gunicorn-keeps-uvicorn",
     ),
     pytest.param(
@@ -174,10 +175,13 @@ CASES = [
         id="poetry-without-gunicorn",
     ),
     pytest.param(
-        blueprint("uvicorn main:app --port $PORT", "./build.sh"), {}, "pro", pro("main:app"),
-        ["api startCommand now runs gunicorn, uvicorn-worker: tier could not tell whether the "
-         "build installs it (buildCommand runs `./build.sh`, which tier does not read)."],
-        id="build-script-warns-and-writes",
+        blueprint("uvicorn main:app --port $PORT", "./build.sh"), {}, "pro",
+        "uvicorn main:app --port $PORT --workers 4",
+        ["api startCommand runs uvicorn: tier could not tell whether the build installs it "
+         "(buildCommand runs `./build.sh`, which tier does not read).",
+         "It runs uvicorn's own workers, not gunicorn and uvicorn-worker, which may be missing "
+         "too. [dependencies-unknown]"],
+        id="build-script-warns-and-writes-own-workers",
     ),
     pytest.param(
         blueprint("uvicorn main:app --port $PORT", extra="    rootDir: backend\n"),
@@ -192,6 +196,7 @@ CASES = [
 
 
 def _project(tmp_path: Path, render: str, files: dict[str, str]) -> Path:
+    (tmp_path / ".git").mkdir()  # Render builds at the repository's root: this folder
     (tmp_path / "render.yaml").write_text(render, "utf-8")
     (tmp_path / "tiers.toml").write_text(TIERS_TOML, "utf-8")
     for name, text in files.items():
@@ -210,11 +215,17 @@ def run(folder: Path, *args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-def _check_in_sync(folder: Path, tier: str) -> None:
+def _check_in_sync(folder: Path, tier: str, server_unsure: bool = False) -> None:
+    """`tier check` says in sync, or (server_unsure) refuses to: the server may be missing."""
     metrics = {"collected_at": RECENT, "metrics": {"users": LOAD[tier]}}
     metrics["metrics"]["active_users"] = LOAD[tier]
     (folder / "m.json").write_text(json.dumps(metrics), "utf-8")
-    code, out, _ = run(folder, "check", "--metrics", "m.json")
+    code, out, err = run(folder, "check", "--metrics", "m.json")
+    if server_unsure:
+        assert (code, out) == (3, "")
+        assert "the startCommand's server may be missing on Render" in err
+        assert "[dependencies-unknown]" in err
+        return
     assert (code, out.splitlines()[0]) == (0, f"render.yaml: on tier {tier}, in sync")
 
 
@@ -234,7 +245,7 @@ def test_apply_then_check(
     after = (folder / "render.yaml").read_bytes()
     assert run(folder, "apply", "--tier", tier)[0] == 0
     assert (folder / "render.yaml").read_bytes() == after
-    _check_in_sync(folder, tier)
+    _check_in_sync(folder, tier, any("[dependencies-unknown]" in n for n in notes))
 
 
 def test_reload_cannot_reach_the_workers_so_nothing_is_written(tmp_path: Path) -> None:
@@ -255,6 +266,7 @@ services:
     runtime: python
     region: {region}
     plan: free
+    buildCommand: pip install -r requirements.txt
     startCommand: {start}
 """
 
@@ -310,4 +322,5 @@ def test_dependency_files_outside_the_project_are_not_read(tmp_path: Path) -> No
     code, _, err = run(folder, "apply", "--tier", "pro")
     assert code == 0
     assert "requirements.txt could not be read" in err  # the symlink leads out: not read
-    assert (folder / "render.yaml").read_text("utf-8") == on_tier(render, "pro", pro("main:app"))
+    own = "uvicorn main:app --port $PORT --workers 4"  # no server that may be missing
+    assert (folder / "render.yaml").read_text("utf-8") == on_tier(render, "pro", own)

@@ -383,12 +383,13 @@ PLANS = [
                  "uvicorn main:app --no-proxy-headers --workers 4",
                  "--no-proxy-headers cannot be carried to gunicorn", (), id="not-carried"),
     pytest.param("uvicorn main:app", UVW, frozenset({"uvicorn", "gunicorn"}),
-                 "uvicorn main:app --workers 4", "uvicorn-worker is not installed", (),
+                 "uvicorn main:app --workers 4", "the build does not install uvicorn-worker", (),
                  id="worker-package-missing"),
     pytest.param("gunicorn main:app -k uvicorn.workers.UvicornWorker -w 2", UVW,
                  frozenset({"gunicorn", "uvicorn"}),
                  "gunicorn main:app -k uvicorn.workers.UvicornWorker -w 4",
-                 "uvicorn-worker is not installed", (), id="deprecated-worker-kept-if-no-package"),
+                 "the build does not install uvicorn-worker", (),
+                 id="deprecated-worker-kept-if-no-package"),
     pytest.param("uvicorn main:app", UVW, None,
                  "gunicorn main:app -w 4 -k uvicorn_worker.UvicornWorker -b 0.0.0.0:$PORT",
                  None, (), id="not-known-written"),
@@ -437,3 +438,60 @@ def test_plan_start(
 def test_reload_runs_one_process(current: str, template: str, refused: bool) -> None:
     plan = plan_start(current, template, None, ALL)
     assert (plan.refused is not None) is refused
+
+
+# --- a server that may be missing is never written ------------------------------------------
+
+ISSUE = (  # the command tier wrote on the issue's Poetry project, where neither package is
+    "poetry run gunicorn main:app --workers 4 --worker-class uvicorn_worker.UvicornWorker "
+    "--bind 0.0.0.0:$PORT --timeout 120"
+)
+TIER = "gunicorn {app} --workers 4 --worker-class uvicorn_worker.UvicornWorker " + (
+    "--bind 0.0.0.0:$PORT --timeout 120"
+)
+OWN = "uvicorn main:app --host 0.0.0.0 --port $PORT --workers 4"
+APP_ONLY = frozenset({"fastapi", "uvicorn"})
+MISSING = [
+    # (current, installed (None: cannot tell), app, command written, own-worker reason, unsure)
+    pytest.param(ISSUE, APP_ONLY, None, "poetry run " + OWN,
+                 "the build does not install gunicorn and uvicorn-worker", (),
+                 id="issue-gunicorn-not-installed-moves-to-uvicorn"),
+    pytest.param(ISSUE, None, None, "poetry run " + OWN,
+                 "tier cannot tell whether the build installs gunicorn and uvicorn and "
+                 "uvicorn-worker", ("uvicorn",), id="cannot-tell-moves-to-uvicorn"),
+    pytest.param("uvicorn main:app --port $PORT", None, None,
+                 "uvicorn main:app --port $PORT --workers 4",
+                 "tier cannot tell whether the build installs gunicorn and uvicorn and "
+                 "uvicorn-worker", ("uvicorn",), id="cannot-tell-keeps-uvicorn"),
+    pytest.param("fastapi run app/main.py", APP_ONLY | {"fastapi-cli"}, None,
+                 "fastapi run app/main.py --workers 4",
+                 "fastapi run finds the app from a path, not an import string", (),
+                 id="fastapi-run-own-workers"),
+    pytest.param(None, APP_ONLY, "main:app", OWN,
+                 "the build does not install gunicorn and uvicorn-worker", (),
+                 id="no-command-own-form"),
+    pytest.param(None, None, "main:app", OWN,
+                 "tier cannot tell whether the build installs gunicorn and uvicorn and "
+                 "uvicorn-worker", ("uvicorn",), id="no-command-cannot-tell"),
+    pytest.param("uvicorn main:app", frozenset({"fastapi"}), None,
+                 "uvicorn main:app --workers 4",
+                 "the build does not install gunicorn and uvicorn and uvicorn-worker",
+                 ("uvicorn",), id="even-uvicorn-missing-is-named"),
+    pytest.param(ISSUE, APP_ONLY | {"gunicorn", "uvicorn-worker"}, None, ISSUE, None, (),
+                 id="installed-kept"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("current", "installed", "app", "command", "why", "unsure"), MISSING)
+def test_no_server_that_may_be_missing(
+    current: str | None,
+    installed: frozenset[str] | None,
+    app: str | None,
+    command: str,
+    why: str | None,
+    unsure: tuple[str, ...],
+) -> None:
+    plan = plan_start(current, TIER, app, installed, installed is None)
+    assert (plan.command, plan.own_workers, plan.unsure) == (command, why, unsure)
+    again = plan_start(command, TIER, app, installed, installed is None)
+    assert again.command == command  # a second run writes the same

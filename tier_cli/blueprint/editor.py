@@ -322,7 +322,7 @@ def _set_start(
     current = None if found is None else text_of(found.value)
     complete = declared is not None and declared.unknown is None
     installed = declared.packages if complete and declared is not None else None
-    plan = plan_start(current, template, app_override, installed)
+    plan = plan_start(current, template, app_override, installed, declared is not None)
     label = view.label
     line = None if found is None else found.value.start_mark.line + 1
     if plan.refused is not None:
@@ -367,15 +367,6 @@ def _set_start(
             f"{label} startCommand: {option} is not written: the tier's server does so by default.",
             line,
         )
-    missing = sorted(plan.needs - declared.packages) if declared is not None else []
-    if missing and declared is not None and declared.unknown is not None:
-        work.note(
-            "dependencies-unknown",
-            f"{label} startCommand now runs {', '.join(missing)}: tier could not tell whether "
-            f"the build installs it ({declared.unknown}). Tip: check it does, e.g. "
-            f"{declared.fix_for(missing)}.",
-            line,
-        )
     write_scalar(work, web, "startCommand", current, plan.command, label, _START_AFTER)
 
 
@@ -387,18 +378,57 @@ def _note_kept(
     declared: Declared | None,
     line: int | None,
 ) -> None:
-    """Say in one line that the server was kept, with only its worker count set, and why."""
-    if plan.own_workers is None:
-        return
+    """Say in one line what the written command runs that the build may not install, and, when
+    the server was kept or moved to its own workers, why."""
     cmd = parse_start(command)
     server = cmd.server if cmd is not None else "its server"
-    tip = ""
-    if plan.missing and declared is not None:
+    if declared is not None and declared.guessed is not None and declared.unknown is not None:
+        # Only when a file was missing there: a guess that found every file is the root.
+        work.note("build-context-guessed", f"{declared.guessed}.", line)
+    if plan.unsure and declared is not None:
+        names = " and ".join(plan.unsure)
+        if declared.unknown is not None:
+            instead = ""
+            others = [m for m in plan.missing if m not in plan.unsure]
+            if plan.own_workers is not None and others:
+                instead = (
+                    f" It runs {server}'s own workers, not {' and '.join(others)}, "
+                    "which may be missing too."
+                )
+            work.note(
+                "dependencies-unknown",
+                f"{label} startCommand runs {names}: tier could not tell whether the build "
+                f"installs it ({declared.unknown}). Tip: check it does, e.g. "
+                f'{declared.fix_for(list(plan.unsure))}, or add "dependencies-unknown" to '
+                f"[warnings] ignore in tiers.toml once you have.{instead}",
+                line,
+            )
+        else:
+            read = ", ".join(declared.read) or "its buildCommand"
+            work.note(
+                "server-missing",
+                f"{label} startCommand runs {names}, which the build does not install (read: "
+                f"{read}): the deploy would fail with `command not found`. Tip: "
+                f"{declared.fix_for(list(plan.unsure))}.",
+                line,
+            )
+    if plan.own_workers is None:
+        return
+    if plan.missing and declared is not None and declared.unknown is None:
         tip = f" Tip: {declared.fix_for(list(plan.missing))} to let tier write the tier's command."
+        work.note(
+            "server-not-installed",
+            f"{label} startCommand runs {server}'s own workers with the tier's worker count, "
+            f"because {plan.own_workers}.{tip}",
+            line,
+        )
+        return
+    if plan.missing and plan.unsure:
+        return  # dependencies-unknown above says it
     work.note(
         "start-command-own-workers",
         f"{label} startCommand keeps {server} and its options, with the tier's worker count, "
-        f"because {plan.own_workers}.{tip}",
+        f"because {plan.own_workers}.",
         line,
     )
 

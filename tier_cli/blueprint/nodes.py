@@ -31,6 +31,7 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.resolver import VersionedResolver
 
+from tier_cli.blueprint.depth import too_deep
 from tier_cli.errors import RenderFileError
 from tier_cli.record import Record
 
@@ -95,6 +96,8 @@ def compose(text: str, filename: str) -> Node | None:
 def compose_shared(text: str, filename: str) -> tuple[Node | None, frozenset[int]]:
     """compose(), and the nodes reached more than once (shared_nodes), found by the same walk
     where the tree has no alias."""
+    if too_deep(text):  # before the parser recurses into it
+        raise RenderFileError(_TOO_DEEP.format(filename=filename))
     try:
         root = _compose(text)
     except MarkedYAMLError as exc:

@@ -491,8 +491,22 @@ class StartPlan(Record):
     own_workers: str | None = None  # why the server was kept (only its worker count set)
     dropped: tuple[str, ...] = ()  # options not written: the new server's default already
     needs: frozenset[str] = frozenset()  # packages the new command runs that the old did not
-    missing: tuple[str, ...] = ()  # of those, the ones not installed (why the server was kept)
+    missing: tuple[str, ...] = ()  # of the tier's packages, those not installed (or not known)
     refused: str | None = None  # why the tier's worker count cannot be reached
+    unsure: tuple[str, ...] = ()  # packages `command` runs that the build may not install
+
+
+# The own-worker form: uvicorn's own process manager (uvicorn 0.30+ restarts dead workers), for
+# when the build may not install gunicorn and uvicorn-worker. uvicorn comes with both
+# uvicorn-worker and fastapi[standard], so a command that ran either still finds it.
+OWN_TEMPLATE = "uvicorn {app} --host 0.0.0.0 --port $PORT"
+
+
+def own_template(template: str) -> str:
+    """The tier's template in the own-worker form, with the tier's worker count."""
+    tier = parse_template(template)
+    workers = None if tier is None else tier.workers
+    return OWN_TEMPLATE + (f" --workers {workers}" if workers else "")
 
 
 def packages(cmd: Command) -> frozenset[str]:
@@ -511,20 +525,48 @@ def plan_start(
     template: str,
     app: str | None = None,
     installed: frozenset[str] | None = None,
+    unknown: bool = False,
 ) -> StartPlan:
     """The startCommand for a tier's `template`, from the current command.
 
     `app` is the ASGI app to use (tiers.toml's `app`), else the current command's. `installed`:
-    the distributions the service's build installs (None: not known). The tier's command is
+    the distributions the service's build installs; None with `unknown`: tier looked and cannot
+    tell; None without it: not looked up (a library call: nothing is checked). The tier's command is
     written when the current command's options can all be carried (or are the new server's
-    default) and it needs nothing that is not installed; otherwise the current server is kept
-    with all its options, and only its own worker count is set to the tier's.
+    default) and the build installs what it runs. When the build does not install it, or tier
+    cannot tell, no server that may be missing is written: the current server is kept when the
+    build installs it (or it is uvicorn, hypercorn or `fastapi run`), else the command moves to
+    uvicorn's own workers (`own_template`). `unsure` names what the written command runs that
+    the build may not install.
     """
+    plan = _plan(current, template, app, installed, unknown)
+    written = None if plan.command is None else parse_start(plan.command)
+    if written is None or (installed is None and not unknown):
+        return plan
+    runs = _implied(packages(written))
+    unsure = runs if installed is None else runs - _implied(installed)
+    return plan._replace(unsure=tuple(sorted(unsure)))
+
+
+def _plan(
+    current: str | None,
+    template: str,
+    app: str | None,
+    installed: frozenset[str] | None,
+    unknown: bool,
+) -> StartPlan:
     tier = parse_template(template)
     cmd = parse_start(current)
+    wanted = frozenset() if tier is None or (installed is None and not unknown) else packages(tier)
+    missing = tuple(sorted(wanted if installed is None else wanted - _implied(installed)))
+    own_form = tier is not None and tier.server in ("uvicorn", "fastapi")
+    why = _why_missing(missing, installed)
     if cmd is None:
         if app is None:
             return StartPlan(None)
+        if missing and not own_form:
+            command = render_command(own_template(template), app, find_prefix(current))
+            return StartPlan(command, own_workers=why, missing=missing)
         return StartPlan(render_command(template, app, find_prefix(current)))
     app = app or cmd.app
     needs = frozenset() if tier is None else packages(tier) - _implied(packages(cmd))
@@ -534,12 +576,26 @@ def plan_start(
     if blocked:
         target = tier.server if tier else "the tier's server"
         return _own_workers(cmd, tier, f"{_join(blocked)} cannot be carried to {target}")
-    missing = sorted(needs - installed) if installed is not None else []
-    if missing:
-        why = f"{_join(missing)} {'is' if len(missing) == 1 else 'are'} not installed"
-        return _own_workers(cmd, tier, why, tuple(missing))
+    if missing and not own_form:
+        kept_is_there = installed is not None and packages(cmd) <= _implied(installed)
+        if kept_is_there or cmd.server != "gunicorn":
+            return _own_workers(cmd, tier, why, missing)
+        own = own_template(template)
+        carried, dropped, blocked = _carry(cmd, parse_template(own), own)
+        if blocked:
+            return _own_workers(cmd, tier, why, missing)
+        new = render_command(own, app, cmd.prefix)
+        return StartPlan(" ".join([new, *carried]), own_workers=why, dropped=dropped,
+                         missing=missing)  # fmt: skip
     new = render_command(template, app, cmd.prefix)
     return StartPlan(" ".join([new, *carried]), dropped=dropped, needs=needs)
+
+
+def _why_missing(missing: tuple[str, ...], installed: frozenset[str] | None) -> str:
+    names = " and ".join(missing)
+    if installed is None:
+        return f"tier cannot tell whether the build installs {names}"
+    return f"the build does not install {names}"
 
 
 def _own_workers(

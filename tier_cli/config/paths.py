@@ -18,10 +18,16 @@ from tier_cli.errors import ConfigError
 def project_root(tiers_path: Path) -> Path:
     """The git work tree holding tiers.toml, else tiers.toml's folder (both resolved)."""
     folder = Path(os.path.realpath(tiers_path)).parent
+    return git_top(folder) or folder
+
+
+def git_top(folder: Path) -> Path | None:
+    """The top of the git work tree `folder` is in (a `.git` folder or file), else None."""
+    folder = Path(os.path.realpath(folder))
     for candidate in (folder, *folder.parents):
         if (candidate / ".git").exists():
             return candidate
-    return folder
+    return None
 
 
 def inside_project(tiers_path: Path, relative: str, key: str) -> Path:

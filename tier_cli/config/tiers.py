@@ -483,10 +483,11 @@ def _snapshot(r: _Reader, raw: Mapping[str, Any]) -> SnapshotSettings:
 
 
 # The largest value each whole-number setting may take: what PostgreSQL accepts (an int of
-# milliseconds, make_interval's days), and far beyond any sensible setting.
+# milliseconds, make_interval's days), and far beyond any sensible setting. The two timeouts are
+# bounds a pull request's tiers.toml cannot raise: a minute per statement, 30 s to connect.
 DATABASE_MAXIMA: dict[str, tuple[int, str]] = {
-    "connect_timeout_s": (3_600, "seconds (an hour)"),
-    "statement_timeout_ms": (3_600_000, "milliseconds (an hour)"),
+    "connect_timeout_s": (30, "seconds, tier's limit"),
+    "statement_timeout_ms": (60_000, "milliseconds (a minute), tier's limit"),
     "active_days": (36_500, "days (a hundred years)"),
     "concurrent_minutes": (1_440, "minutes (a day)"),
     "estimate_above_rows": (2**53, "rows"),

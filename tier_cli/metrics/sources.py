@@ -26,6 +26,7 @@ class MetricsSource(Record):
     demo: bool = False
     offline: bool = False  # never the database: --metrics FILE or the committed snapshot
     allow_superuser: bool = False  # --allow-superuser: connect even as a role with server powers
+    allow_pull_request_database: bool = False  # the flag: read a database in a pull-request job
 
     def check(self) -> None:
         given = [
@@ -98,7 +99,10 @@ def read_metrics(
         return metrics._replace(source="demo database (embedded PostgreSQL)")
     url = resolve_url(source)
     if url:
+        from tier_cli.metrics.ci import refuse_pull_request_database
         from tier_cli.metrics.postgres.collect import collect
+
+        refuse_pull_request_database(os.environ, source.allow_pull_request_database)
 
         return collect(url, settings, progress, allow_superuser=source.allow_superuser)
     if committed is not None and committed.exists():

@@ -89,6 +89,7 @@ def collect(
     try:
         with _read_only_session(params, settings, source, password, allow_superuser) as conn:
             row = conn.execute("SELECT now()").fetchone()
+            _check_resolution(conn, settings)
             reader = MetricReader(
                 conn, settings, password, lambda: _connect(params, settings, source, password)
             )
@@ -226,6 +227,17 @@ def check_queries(settings: DatabaseSettings) -> None:
         from tier_cli.metrics.postgres.guard import check_queries as check
 
         check(settings.queries, settings.config_path)
+
+
+def _check_resolution(conn: psycopg.Connection[Any], settings: DatabaseSettings) -> None:
+    """Refuse a custom query whose function, operator or type names could resolve, on this
+    session's search path, to something outside pg_catalog (guard.py), before it runs."""
+    if not settings.queries:
+        return
+    from tier_cli.metrics.postgres.guard import SHADOW_SQL, check_shadowed, shadow_params
+
+    found = conn.execute(SHADOW_SQL, shadow_params(settings.queries)).fetchall()
+    check_shadowed(settings.queries, found, settings.config_path)
 
 
 def _check_query_names(settings: DatabaseSettings) -> None:

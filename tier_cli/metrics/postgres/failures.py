@@ -1,15 +1,22 @@
 """A metric query that failed, as one line that names the metric and the fix (pure).
 
-The server's reason is kept (its first line), masked: it may quote a password. A custom query's
-mistakes are the config's (ConfigError, exit 2); the database's failures are MetricsError (exit 4).
+No value is ever echoed. A server error raised by a custom query is named by its SQLSTATE and
+condition name (``22P02 invalid_text_representation``), never by the server's message, which
+can quote data the query read (``invalid input syntax for type integer: "sk_live_..."``); so is
+a data error (class 22) of tier's own queries, whose tables and columns tiers.toml names. The
+message of other errors of tier's own queries (a missing table, a permission) is kept, masked.
+A result that is not a number is named by its type, never shown. A custom query's mistakes are
+the config's (ConfigError, exit 2); the database's failures are MetricsError (exit 4).
 """
 
 from __future__ import annotations
 
 import math
+import re
 from decimal import Decimal
 
 import psycopg
+from psycopg import errors
 
 from tier_cli.errors import ConfigError, MetricsError, TierError
 from tier_cli.metrics.postgres.url import masked, reason
@@ -55,8 +62,10 @@ def query_failure(
     """
     where = f"{settings.config_path}: [database.queries] {name}"
     metric = f"metric '{name}'"
-    why = reason(exc)
     state = exc.sqlstate
+    why = reason(exc)
+    if state is not None and (expected is None or state.startswith("22")):
+        why = condition(state)
     if closed:
         return MetricsError(
             f"{metric}: no answer within {settings.statement_timeout_ms} ms, and none to the "
@@ -88,7 +97,7 @@ def query_failure(
             )
         )
     if expected is None and (
-        state is None or (state.startswith("42") and state not in MISSING_OBJECT)
+        state is None or (state.startswith(("42", "0A")) and state not in MISSING_OBJECT)
     ):
         tip = "a metric query is one SELECT statement; try it in psql first"
         if state is None:  # refused by psycopg before it was sent: a placeholder problem
@@ -110,24 +119,42 @@ def query_failure(
         return MetricsError(
             masked(f"{metric}: {why}; {expected.needs}. Tip: {expected.fix}", password)
         )
-    code = f" (SQLSTATE {state})" if state else ""
+    code = f" (SQLSTATE {state})" if state and not why.startswith(state) else ""
     return MetricsError(masked(f"{metric}: {why}{code}", password))
 
 
-def number(value: object, where: str) -> float | None:
-    """A metric query's one value as a number (None: unknown); anything else is refused."""
+def condition(sqlstate: str) -> str:
+    """``22P02 invalid_text_representation``: a server error named without its message."""
+    try:
+        found = errors.lookup(sqlstate).__name__
+    except KeyError:
+        return f"SQLSTATE {sqlstate}"
+    name = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", found).lower().rstrip("_")
+    return f"{sqlstate} {name}"
+
+
+def number(value: object, where: str, sql_type: str | None = None) -> float | None:
+    """A metric query's one value as a number (None: unknown); anything else is refused, with
+    the value's type (``sql_type``, the column's type as the server names it, when known) and
+    never the value: it may be a secret the query read."""
     if value is None:
         return None
     if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-        result = float(value)
+        try:
+            result = float(value)
+        except OverflowError:  # an int too big for a float
+            result = math.inf
         if math.isfinite(result) and result < 0:
             raise ConfigError(
-                f"{where}: the query returned {result:g}, a negative number. Tip: a metric "
+                f"{where}: the query returned a negative number. Tip: a metric "
                 "counts or measures something: fix the query so that it returns 0 or more"
             )
         if math.isfinite(result):
             return result
+        kind = "a number that is not finite (NaN, infinity or too big for a float)"
+    else:
+        kind = f"a value of type {sql_type or type(value).__name__}"
     raise ConfigError(
-        f"{where}: the query returned {value!r}, not a number. "
+        f"{where}: the query returned {kind}, not a number. "
         "Tip: a metric query returns one row with one number (or NULL for unknown)"
     )

@@ -23,7 +23,7 @@ from typing import Any
 import psycopg
 from psycopg import pq, sql
 
-from tier_cli.errors import ConfigError
+from tier_cli.errors import ConfigError, MetricsError
 from tier_cli.metrics.postgres import peak
 from tier_cli.metrics.postgres.deadline import Deadline
 from tier_cli.metrics.postgres.failures import Expected, default_expected, number, query_failure
@@ -35,11 +35,16 @@ from tier_cli.metrics.postgres.sql import (
     DefaultQuery,
     query_params,
 )
-from tier_cli.metrics.postgres.url import masked, reason
+from tier_cli.metrics.postgres.url import LOCK_TIMEOUT_MS, WORK_MEM, masked, reason
 from tier_cli.models import ActivitySource, DatabaseSettings
 from tier_cli.record import Record
 
 EXPLAIN = "EXPLAIN (FORMAT JSON, VERBOSE) "
+RUN_DEADLINE_MS = 180_000
+"""All metrics of a run are read within three minutes: each statement's timeout is the smaller of
+statement_timeout_ms and what is left of it, so many statements cannot add up to hours."""
+CURSOR = "tier_metric"  # the server-side cursor of a metric query
+MAX_ROWS = 2  # rows fetched of a metric query: one is the answer, a second says it is not one
 
 
 class Reading(Record):
@@ -66,6 +71,8 @@ class MetricReader:
         self.settings = settings
         self.password = password
         self.helper = helper
+        self.ends_at = time.monotonic() + RUN_DEADLINE_MS / 1000  # one deadline for the run
+        self._hash_mem = conn.info.server_version >= 130000  # hash_mem_multiplier: 13 and later
 
     def read(self, name: str) -> Reading:
         custom = self.settings.queries.get(name)
@@ -260,14 +267,24 @@ class MetricReader:
 
         ``expected`` is None for a custom query (its mistakes are the config's).
         """
-        timeout = self.settings.statement_timeout_ms
+        left_ms = int((self.ends_at - time.monotonic()) * 1000)
+        if left_ms <= 0:
+            raise MetricsError(
+                f"metric '{name}': the run's deadline ({RUN_DEADLINE_MS // 1000} s for all "
+                "metrics) has passed. Tip: make the slow queries cheaper (see the advice of an "
+                "earlier run), or lower statement_timeout_ms under [database] in "
+                f"{self.settings.config_path}"
+            )
+        timeout = min(self.settings.statement_timeout_ms, left_ms)
         watch = Deadline(self.conn, timeout)
         try:
             # A query may have changed a session setting (set_config(..., false)) for the ones
             # after it: put tier's back before each statement.
             self.conn.execute(
                 f"SET LOCAL statement_timeout = {timeout}; "
-                "SET LOCAL default_transaction_read_only = on"
+                f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}; SET LOCAL work_mem = '{WORK_MEM}'; "
+                + ("SET LOCAL hash_mem_multiplier = 1; " if self._hash_mem else "")
+                + "SET LOCAL default_transaction_read_only = on"
             )
             with watch:
                 return self.conn.execute(query, params, prepare=prepare)
@@ -278,24 +295,41 @@ class MetricReader:
         raise failure  # outside the except block: nothing from psycopg is chained
 
     def number(self, name: str, query: str, expected: Expected | None) -> float | None:
-        """Run one metric query alone (a prepared statement) and return its number."""
+        """Run one metric query alone (a prepared statement) and return its number.
+
+        The query runs as a server-side cursor of which at most two rows are fetched (two: to
+        tell "one row" from "more"), so no result, however long, fills tier's memory; and a
+        cursor is declared only for a SELECT or VALUES, never for a command.
+        """
         where = f"{self.settings.config_path}: [database.queries] {name}"
         params = query_params(query, name, self.settings)
-        cur = self.run(name, query, params, expected, prepare=True)
-        row = cur.fetchone() if cur.description is not None else None  # already received
-        columns = len(cur.description or ())
+        self.run(
+            name, f"DECLARE {CURSOR} NO SCROLL CURSOR FOR {query}", params, expected, prepare=True
+        )
+        cur = self.run(name, f"FETCH FORWARD {MAX_ROWS} FROM {CURSOR}", None, expected)
+        rows = cur.fetchall()
+        columns = cur.description or []
+        self.run(name, f"CLOSE {CURSOR}", None, expected)
         if self.conn.info.transaction_status != pq.TransactionStatus.INTRANS:
             raise ConfigError(
                 f"{where}: this query ended the read-only transaction. "
                 "Tip: metric queries must be read-only SELECTs"
             )
-        if columns != 1 or cur.rowcount != 1 or row is None:
-            shape = "no result" if not columns else f"{cur.rowcount} row(s) of {columns} column(s)"
+        if len(columns) != 1 or len(rows) != 1:
+            shape = (
+                "no result"
+                if not columns
+                else f"{len(columns)} columns"
+                if len(columns) != 1
+                else "no row"
+                if not rows
+                else "more than one row"
+            )
             raise ConfigError(
                 f"{where}: the query returned {shape}. "
                 "Tip: a metric query returns one row with one number (or NULL for unknown)"
             )
-        return number(row[0], where)
+        return number(rows[0][0], where, columns[0].type_display)
 
 
 def _label(value: float | None, label: str) -> str:

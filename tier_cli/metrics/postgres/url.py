@@ -3,7 +3,8 @@
 Pure: nothing here opens a connection (collect.py does, with :func:`connection_params`).
 
 - ``statement_timeout``, ``connect_timeout`` and ``application_name`` come from ``[database]`` in
-  tiers.toml; ``default_transaction_read_only`` is on and ``jit`` off (metric queries are short;
+  tiers.toml; ``lock_timeout`` and ``work_mem`` are low; ``default_transaction_read_only`` is on
+  and ``jit`` off (metric queries are short;
   compiling them would cost more than it saves). Everything else in the URL is kept as it is
   (``sslmode``, ``sslrootcert``, ...), and its ``options`` are kept too, with ours appended so that
   they win.
@@ -23,6 +24,13 @@ from psycopg.conninfo import conninfo_to_dict
 from tier_cli.errors import ConfigError, mask
 from tier_cli.models import DatabaseSettings
 
+LOCK_TIMEOUT_MS = 1000
+"""A lock tier waits for is given up after a second: a query of tier's queued behind the app's
+ALTER TABLE would make the app's own queries queue behind it."""
+WORK_MEM = "2MB"
+"""Memory a sort or hash of tier's may use before it spills (with hash_mem_multiplier 1, set in
+each transaction by reader.py): a metric query cannot take a server's memory."""
+
 
 def connection_params(url: str, settings: DatabaseSettings) -> dict[str, Any]:
     """The URL's parameters, with tier's safety settings added: ours last, so they win."""
@@ -41,6 +49,7 @@ def connection_params(url: str, settings: DatabaseSettings) -> dict[str, Any]:
             )
         ours = "-c default_transaction_read_only=on -c jit=off"
         ours += f" -c statement_timeout={settings.statement_timeout_ms}"
+        ours += f" -c lock_timeout={LOCK_TIMEOUT_MS} -c work_mem={WORK_MEM}"
         params["options"] = f"{params['options']} {ours}" if params.get("options") else ours
         params["connect_timeout"] = settings.connect_timeout_s
         params["application_name"] = settings.application_name

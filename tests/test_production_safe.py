@@ -1,0 +1,536 @@
+"""Issue 17: production-safe by design. A pull request controls tiers.toml, render.yaml, the
+snapshot and the history; CI may hold the production DATABASE_URL, which on Render is the
+database OWNER's role (not a superuser). Whatever those files say, tier prints no secret the
+role can read, cannot load the server past fixed bounds, and ends in bounded time.
+
+Each section is one numbered item of the issue's "What to build"; attacks are table rows (the
+file content, the exit code, the secret that must appear nowhere), run through the CLI on the
+real server as the owner role, the monitoring role, and beside a bystander session.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import psycopg
+import pytest
+from typer.testing import CliRunner
+
+from tier_cli.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = (ROOT / "examples" / "render.yaml").read_bytes()
+SECRET = "sk_live_9f3Kq7ZxSECRET"  # in a table the owner reads
+BYSTANDER_SECRET = "bystander_Pw_7731q"  # in another session's query text
+SETTING_SECRET = "role_setting_8ZkQ"  # set with ALTER ROLE ... SET
+FUNCTION_SECRET = "function_body_4Tq"  # in a function's body (pg_proc.prosrc)
+SECRETS = (SECRET, BYSTANDER_SECRET, SETTING_SECRET, FUNCTION_SECRET)
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, list(args), env=env, catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def write_snapshot(path: Path, metrics: dict[str, object] | None = None) -> Path:
+    from datetime import UTC, datetime
+
+    data = {
+        "collected_at": datetime.now(UTC).isoformat(),
+        "metrics": metrics or {"users": 2400, "active_users": 812, "concurrent_users": 31},
+    }
+    path.write_text(json.dumps(data), "utf-8")
+    return path
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / ".git").mkdir()
+    (repo / "render.yaml").write_bytes(EXAMPLE)
+    shutil.copy(ROOT / "tiers.toml", repo / "tiers.toml")
+    write_snapshot(repo / "m.json")
+    monkeypatch.chdir(repo)
+    return repo
+
+
+def set_query(project: Path, name: str, query: str) -> None:
+    path = project / "tiers.toml"
+    text = path.read_text("utf-8")
+    header = "[database.queries]\n"
+    if header not in text:
+        text += "\n" + header
+    start = text.index(header) + len(header)
+    path.write_text(text[:start] + f"{name} = {json.dumps(query)}\n" + text[start:], "utf-8")
+
+
+def set_database_key(project: Path, key: str, value: str) -> None:
+    path = project / "tiers.toml"
+    text = path.read_text("utf-8")
+    start = text.index("[database]\n") + len("[database]\n")
+    lines = [ln for ln in text[start:].split("\n") if not ln.startswith(f"{key} =")]
+    path.write_text(text[:start] + f"{key} = {value}\n" + "\n".join(lines), "utf-8")
+
+
+def files_of(folder: Path) -> str:
+    """Every file's text under ``folder`` (the .git folder aside), for a secret search."""
+    return "".join(
+        p.read_bytes().decode("utf-8", "replace")
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and ".git" not in p.parts
+    )
+
+
+def no_secret(*texts: str) -> None:
+    for text in texts:
+        for secret in SECRETS:
+            assert secret not in text, (secret, text[:2000])
+
+
+# --- the database as Render gives it: an owner role, a monitoring role, a bystander ---------
+
+
+def _execute(url: str, *statements: str) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        for statement in statements:
+            conn.execute(statement)
+
+
+def _as_user(url: str, user: str, password: str) -> str:
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{user}:{quote(password, safe='')}@{host}"))
+
+
+class Db:
+    def __init__(self, admin: str, owner: str, monitor: str) -> None:
+        self.admin, self.owner, self.monitor = admin, owner, monitor
+
+
+@pytest.fixture
+def db(pg_db: str) -> Iterator[Db]:
+    """The app's database owned by a non-superuser role (Render's DATABASE_URL), with users, an
+    api_keys table holding a secret, a secret role setting and a secret function body; and the
+    monitoring role `tier init` prints."""
+    from tier_cli.config.initfile import monitoring_role_sql
+
+    suffix = uuid.uuid4().hex[:8]
+    owner, monitor = f"app_owner_{suffix}", f"tier_mon_{suffix}"
+    name = urlsplit(pg_db).path.lstrip("/")
+    _execute(
+        pg_db,
+        f"CREATE ROLE {owner} LOGIN PASSWORD 'Owner-pw-1' NOSUPERUSER",
+        f"ALTER DATABASE {name} OWNER TO {owner}",
+        f"ALTER SCHEMA public OWNER TO {owner}",
+        f"ALTER ROLE {owner} SET app.secret = '{SETTING_SECRET}'",
+    )
+    owner_url = _as_user(pg_db, owner, "Owner-pw-1")
+    _execute(
+        owner_url,
+        "CREATE TABLE users (id bigserial PRIMARY KEY, email text, "
+        "created_at timestamptz DEFAULT now(), last_seen_at timestamptz)",
+        "INSERT INTO users (email, last_seen_at) SELECT 'u' || i || '@x', now() - "
+        "make_interval(days => i) FROM generate_series(1, 15) AS i",
+        "CREATE TABLE api_keys (id int, key text)",
+        f"INSERT INTO api_keys VALUES (1, '{SECRET}')",
+        "CREATE FUNCTION public.hidden() RETURNS text LANGUAGE sql "
+        f"AS $$ SELECT '{FUNCTION_SECRET}' $$",
+    )
+    _execute(pg_db, monitoring_role_sql(None, name, monitor, "Monitor-pw-2"))  # type: ignore[arg-type]
+    try:
+        yield Db(pg_db, owner_url, _as_user(pg_db, monitor, "Monitor-pw-2"))
+    finally:
+        with psycopg.connect(pg_db, autocommit=True) as conn:
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        _execute(pg_db, f"DROP OWNED BY {monitor}", f"DROP ROLE {monitor}")
+        _execute(pg_db, f"ALTER DATABASE {name} OWNER TO CURRENT_USER")
+        _execute(pg_db, f"REASSIGN OWNED BY {owner} TO CURRENT_USER", f"DROP OWNED BY {owner}")
+        _execute(pg_db, f"DROP ROLE {owner}")
+
+
+@pytest.fixture
+def bystander(db: Db) -> Iterator[psycopg.Connection[object]]:
+    """One of the app's own sessions (the owner role, so that the owner's functions could end
+    it), its last query text holding a secret literal (pg_stat_activity.query)."""
+    with psycopg.connect(db.owner, autocommit=True, application_name="bystander") as conn:
+        conn.execute(f"SELECT '{BYSTANDER_SECRET}' AS password")
+        yield conn  # type: ignore[misc]
+
+
+def alive(conn: psycopg.Connection[object]) -> bool:
+    return conn.execute("SELECT 1").fetchone() == (1,)
+
+
+# --- 1. the CI model: a pull request never queries a database ---------------------------------
+
+PULL_REQUEST_JOBS = [
+    pytest.param({"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "pull_request"}, id="gh-pr"),
+    pytest.param(
+        {"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "pull_request_target"}, id="gh-pr-target"
+    ),
+    pytest.param({"CI_MERGE_REQUEST_IID": "42"}, id="gitlab-mr"),
+]
+OTHER_JOBS = [
+    pytest.param({"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "schedule"}, id="gh-schedule"),
+    pytest.param({"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "push"}, id="gh-push"),
+    pytest.param({"GITHUB_EVENT_NAME": "pull_request"}, id="not-actions"),
+    pytest.param({}, id="no-ci"),
+]
+DATABASE_COMMANDS = [
+    pytest.param(("recommend",), id="recommend"),
+    pytest.param(("check",), id="check"),
+    pytest.param(("apply",), id="apply"),
+    pytest.param(("snapshot",), id="snapshot"),
+    pytest.param(("init", "--tiers", "new.toml"), id="init"),
+]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("job", PULL_REQUEST_JOBS)
+@pytest.mark.parametrize("command", DATABASE_COMMANDS)
+def test_a_pull_request_job_reads_no_database(
+    project: Path, db: Db, job: dict[str, str], command: tuple[str, ...]
+) -> None:
+    before = {p: p.read_bytes() for p in project.iterdir() if p.is_file()}
+    with psycopg.connect(db.admin) as conn:  # no session of tier's may appear
+        code, _, err = run(*command, env={**job, "DATABASE_URL": db.owner})
+        sessions = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'tier'"
+        ).fetchone()
+    assert code == 2, err
+    assert err.count("\n") == 1 and "tier reads no database in a pull request" in err
+    assert "--allow-pull-request-database" in err and "committed snapshot" in err
+    assert sessions == (0,)
+    assert {p: p.read_bytes() for p in project.iterdir() if p.is_file()} == before
+    assert not (project / "new.toml").exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("job", PULL_REQUEST_JOBS)
+def test_the_flag_on_the_command_line_alone_allows_it(
+    project: Path, db: Db, job: dict[str, str]
+) -> None:
+    env = {**job, "DATABASE_URL": db.monitor}
+    code, out, err = run("recommend", "--json", "--allow-pull-request-database", env=env)
+    assert code == 0, err
+    assert json.loads(out)["metrics"]["users"] == 15
+    # Neither tiers.toml nor the environment can turn it on: the pull request controls both.
+    env["TIER_ALLOW_PULL_REQUEST_DATABASE"] = "1"
+    env["ALLOW_PULL_REQUEST_DATABASE"] = "true"
+    assert run("recommend", env=env)[0] == 2
+    set_database_key(project, "allow_pull_request_database", "true")
+    code, _, err = run("recommend", env=env)
+    assert code == 2 and "allow_pull_request_database" in err  # an unknown key, not a switch
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("job", OTHER_JOBS)
+def test_other_jobs_read_the_database(project: Path, db: Db, job: dict[str, str]) -> None:
+    code, out, err = run("recommend", "--json", env={**job, "DATABASE_URL": db.monitor})
+    assert code == 0, err
+    assert json.loads(out)["source"].startswith("postgresql://")
+
+
+@pytest.mark.parametrize("job", PULL_REQUEST_JOBS)
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("check", "--metrics", "m.json"),
+        ("recommend", "--offline"),
+        ("apply", "--tier", "starter", "--dry-run"),
+        ("check", "--demo", "--metrics", "m.json"),
+    ],
+    ids=["metrics-file", "offline", "apply-tier", "bad-flags-still-exit-2"],
+)
+def test_snapshot_reading_is_unaffected(
+    project: Path, job: dict[str, str], args: tuple[str, ...]
+) -> None:
+    env = {**job, "DATABASE_URL": "postgresql://u:p@127.0.0.1:1/app"}
+    set_path = project / "tiers.toml"
+    set_path.write_text(set_path.read_text("utf-8").replace(".tier/metrics.json", "m.json"))
+    code, _, err = run(*args, env=env)
+    if "--demo" in args:
+        assert code == 2 and "cannot be used together" in err
+    else:
+        assert code in (0, 1), err
+        assert "pull request" not in err
+
+
+# --- 2-4. what a pull request's [database.queries] can do, as the owner Render gives ---------
+
+# The owner's own code, which name resolution could run instead of pg_catalog's: each ends the
+# bystander session (the app's) when called.
+SHADOWS = [
+    "CREATE FUNCTION public.round(bigint) RETURNS bigint LANGUAGE sql AS $$ SELECT "
+    "count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = "
+    "'bystander' $$",
+    'CREATE FUNCTION public."COUNT"(bigint) RETURNS bigint LANGUAGE sql AS $$ SELECT '
+    "count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = "
+    "'bystander' $$",
+    "CREATE FUNCTION public.evil_plus(bigint, bigint) RETURNS bigint LANGUAGE sql AS $$ SELECT "
+    "$1 + $2 + count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name "
+    "= 'bystander' $$",
+    "CREATE OPERATOR public.+ (LEFTARG = bigint, RIGHTARG = bigint, FUNCTION = public.evil_plus)",
+]
+
+# (query, exit code, what the one line says); the secrets must appear in no output or file.
+QUERY_ATTACKS = [
+    pytest.param(
+        "SELECT key FROM api_keys LIMIT 1",
+        2,
+        "the query returned a value of type text, not a number",
+        id="text-value",
+    ),
+    pytest.param(
+        "SELECT key::int FROM api_keys",
+        4,
+        "metric 'users': 22P02 invalid_text_representation",
+        id="server-message-quotes-value",
+    ),
+    pytest.param(
+        "SELECT max(key)::numeric FROM api_keys",
+        4,
+        "22P02 invalid_text_representation",
+        id="numeric-cast-of-text",
+    ),
+    pytest.param(
+        "SELECT 1 / (SELECT count(*) FROM api_keys WHERE key = 'none')",
+        4,
+        "22012 division_by_zero",
+        id="runtime-error",
+    ),
+    pytest.param(
+        "SELECT ascii(substr(key, 9, 1)) FROM api_keys",
+        2,
+        "calls ascii(), which is not on tier's list",
+        id="numeric-encoding",
+    ),
+    pytest.param(
+        "SELECT string_agg(query, ' ') FROM pg_stat_activity",
+        2,
+        "calls string_agg()",
+        id="string-agg-query-text",
+    ),
+    pytest.param(
+        "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%bystander_Pw_%'",
+        2,
+        "reads the query text of pg_stat_activity",
+        id="query-text-oracle",
+    ),
+    pytest.param(
+        "SELECT count(*) FROM pg_stat_activity AS s WHERE s IS NOT NULL",
+        2,
+        "reads the query text of pg_stat_activity",
+        id="whole-row-of-activity",
+    ),
+    pytest.param(
+        "SELECT count(*) FROM pg_db_role_setting",
+        2,
+        "reads pg_db_role_setting, a catalog relation tier does not allow",
+        id="role-settings",
+    ),
+    pytest.param(
+        "SELECT count(*) FROM pg_catalog.pg_proc WHERE prosrc LIKE '%function_body%'",
+        2,
+        "reads pg_catalog.pg_proc, a catalog relation",
+        id="function-bodies",
+    ),
+    pytest.param(
+        "SELECT count(*) FROM pg_authid",
+        2,
+        "reads pg_authid, a catalog relation",
+        id="authid",
+    ),
+    pytest.param(
+        "SELECT count(*) FROM information_schema.routines",
+        2,
+        "reads information_schema.routines, a catalog relation",
+        id="information-schema",
+    ),
+    pytest.param(
+        "SELECT cardinality(array_agg(repeat('x', 1000000))) FROM generate_series(1, 100000) "
+        "AS g GROUP BY g % 10 LIMIT 1",
+        2,
+        "calls cardinality()",
+        id="memory-amplifier",
+    ),
+    pytest.param(
+        "SELECT count(*) FROM (SELECT g FROM generate_series(1, 1000000000) AS g "
+        "ORDER BY repeat(md5(g::text), 100)) AS s",
+        2,
+        "calls generate_series()",
+        id="temp-file-amplifier",
+    ),
+    pytest.param(
+        "WITH RECURSIVE r (n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT count(*) FROM r",
+        2,
+        "uses WITH RECURSIVE",
+        id="recursive-rows",
+    ),
+    pytest.param(
+        "SELECT max(round(id)) FROM users",
+        2,
+        "uses the function round, which also exists in schema public",
+        id="better-overload-in-public",
+    ),
+    pytest.param(
+        'SELECT "COUNT"(1::bigint)',
+        2,
+        "calls COUNT(), which is not on tier's list",
+        id="quoted-name",
+    ),
+    pytest.param(
+        "SELECT max(id + 1) FROM users",
+        2,
+        "uses the operator +, which also exists in schema public",
+        id="operator-in-public",
+    ),
+    pytest.param(
+        "SELECT a.id FROM users a, users b, users c, users d, users e, users f",
+        2,
+        "the query returned more than one row",
+        id="eleven-million-rows",
+    ),
+    pytest.param(
+        "SELECT count(*)::text::int FROM users",
+        2,
+        "casts to text, not a number or time type",
+        id="cast-to-text",
+    ),
+]
+
+
+def temp_bytes(url: str) -> int:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("SELECT pg_stat_clear_snapshot()")
+        row = conn.execute(
+            "SELECT temp_bytes FROM pg_stat_database WHERE datname = current_database()"
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("query", "code", "message"), QUERY_ATTACKS)
+@pytest.mark.parametrize("role", ["owner", "monitor"])
+def test_query_attacks_print_no_secret_and_hurt_nothing(
+    project: Path,
+    db: Db,
+    bystander: psycopg.Connection[object],
+    role: str,
+    query: str,
+    code: int,
+    message: str,
+) -> None:
+    _execute(db.owner, *SHADOWS)
+    set_query(project, "users", query)
+    url = db.owner if role == "owner" else db.monitor
+    temp_before = temp_bytes(db.admin)
+    started = time.monotonic()
+    got, out, err = run("snapshot", "--database-url", url, "--allow-superuser")
+    elapsed = time.monotonic() - started
+    no_secret(out, err, files_of(project))
+    assert alive(bystander)
+    assert elapsed < 10
+    assert temp_bytes(db.admin) - temp_before < 1024 * 1024
+    assert err.count("\n") == 1, err
+    assert not (project / ".tier").exists()  # no snapshot, no history written
+    if role == "monitor" and got == 4:  # its grants: users.last_seen_at alone
+        assert "42501 insufficient_privilege" in err
+        return
+    assert got == code, err
+    assert message in err
+    if role == "owner" and code == 4:  # the server ran it: only its SQLSTATE was shown
+        assert "invalid input syntax" not in err and "division by zero" not in err
+
+
+@pytest.mark.postgres
+def test_github_annotations_and_json_carry_no_value(project: Path, db: Db) -> None:
+    """The same error reaches the ::error annotation as stderr: never the server's text."""
+    set_query(project, "users", "SELECT key::int FROM api_keys")
+    code, out, err = run("check", "--format", "github", "--database-url", db.owner)
+    assert code == 4 and out.startswith("::error") and "22P02 invalid_text_representation" in out
+    no_secret(out, err)
+
+
+@pytest.mark.postgres
+def test_allowed_metric_queries_still_run_as_the_owner(project: Path, db: Db) -> None:
+    for name, query in {
+        "users": "SELECT count(*) FROM users WHERE last_seen_at IS NOT NULL",
+        "active_users": "SELECT count(*) FROM users WHERE last_seen_at >= "
+        "date_trunc('day', now()) - make_interval(days => %(active_days)s)",
+        "concurrent_users": "SELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM users "
+        "GROUP BY date_trunc('day', last_seen_at)) AS d",
+        "db_size_mb": "SELECT round(pg_catalog.pg_database_size(current_database()) "
+        "/ 1048576.0, 1)",
+    }.items():
+        set_query(project, name, query)
+    code, out, err = run("recommend", "--json", "--database-url", db.owner)
+    assert code == 0, err
+    metrics = json.loads(out)["metrics"]
+    assert (metrics["users"], metrics["active_users"], metrics["concurrent_users"]) == (15, 15, 1)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "limit"),
+    [
+        ("statement_timeout_ms", "3600000", "60,000 milliseconds"),
+        ("statement_timeout_ms", "60001", "60,000 milliseconds"),
+        ("connect_timeout_s", "3600", "30 seconds"),
+        ("connect_timeout_s", "31", "30 seconds"),
+    ],
+)
+def test_timeouts_beyond_the_limits_exit_2(project: Path, key: str, value: str, limit: str) -> None:
+    set_database_key(project, key, value)
+    code, _, err = run("check", "--metrics", "m.json")
+    assert code == 2 and f"database.{key}" in err and limit in err
+
+
+@pytest.mark.postgres
+def test_the_session_settings_bound_memory_and_locks(db: Db) -> None:
+    """lock_timeout, work_mem and hash_mem_multiplier as a metric query sees them, and a query
+    that waits for a lock the app holds gives up within the lock timeout."""
+    from tier_cli.metrics.postgres.collect import collect
+    from tier_cli.models import DatabaseSettings
+
+    settings = DatabaseSettings(
+        queries={
+            "users": "SELECT extract(epoch FROM current_setting('lock_timeout')::interval)",
+        }
+    )
+    with pytest.raises(Exception, match="calls current_setting"):
+        collect(db.owner, settings)
+    from tier_cli.metrics.postgres.reader import MetricReader
+
+    with psycopg.connect(db.owner, autocommit=True) as conn:
+        conn.execute("BEGIN READ ONLY")
+        reader = MetricReader(conn, DatabaseSettings(), "")
+        cur = reader.run(
+            "users",
+            "SELECT current_setting('lock_timeout'), "
+            "current_setting('work_mem'), current_setting('hash_mem_multiplier')",
+            None,
+            None,
+        )
+        assert cur.fetchone() == ("1s", "2MB", "1")
+        conn.execute("ROLLBACK")
+    with psycopg.connect(db.owner) as app_conn:  # the app's migration holds the table
+        app_conn.execute("LOCK TABLE users IN ACCESS EXCLUSIVE MODE")
+        started = time.monotonic()
+        with pytest.raises(Exception, match="55P03 lock_not_available"):
+            collect(
+                db.owner,
+                DatabaseSettings(
+                    queries={"users": "SELECT count(*) FROM users"}, statement_timeout_ms=30000
+                ),
+            )
+        assert time.monotonic() - started < 5
