@@ -47,8 +47,8 @@ sys.path.insert(0, str(ROOT))
 from tier_cli.blueprint import nodes as yamlnodes  # noqa: E402
 from tier_cli.blueprint.editor import apply_tier  # noqa: E402
 from tier_cli.config.catalogue import load_catalogue  # noqa: E402
+from tier_cli.config.settings import Selection  # noqa: E402
 from tier_cli.config.tiers import load_config  # noqa: E402
-from tier_cli.models import Selection  # noqa: E402
 
 CATALOGUE = load_catalogue()
 

@@ -31,12 +31,12 @@ from typing import Any, NamedTuple
 import psycopg
 from psycopg.conninfo import make_conninfo
 
+from tier_cli.config.settings import ActivitySource, DatabaseSettings
 from tier_cli.errors import MetricsError
 from tier_cli.metrics.postgres import peak
 from tier_cli.metrics.postgres.collect import collect
 from tier_cli.metrics.postgres.reader import MetricReader
 from tier_cli.metrics.postgres.url import connection_params
-from tier_cli.models import ActivitySource, DatabaseSettings
 
 TIMEOUT_MS = DatabaseSettings().statement_timeout_ms
 TEN_X_ROWS = 26_000_000  # the 10x: 10 M users, 200 M events, 26 M in the lookback

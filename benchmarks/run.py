@@ -67,13 +67,18 @@ from psycopg import sql  # noqa: E402
 from psycopg.conninfo import make_conninfo  # noqa: E402
 from server import ensure, server  # noqa: E402
 
+from tier_cli.config.metric_table import (  # noqa: E402
+    ACTIVE_USERS_SQL,
+    CONCURRENT_USERS_SQL,
+    METRIC_NAMES,
+    USERS_SQL,
+)
+from tier_cli.config.settings import ActivitySource, DatabaseSettings  # noqa: E402
 from tier_cli.metrics.postgres import peak  # noqa: E402
 from tier_cli.metrics.postgres.collect import collect  # noqa: E402
 from tier_cli.metrics.postgres.plans import seq_scans  # noqa: E402
 from tier_cli.metrics.postgres.reader import MetricReader  # noqa: E402
-from tier_cli.metrics.postgres.sql import ACTIVE_USERS_SQL, CONCURRENT_USERS_SQL, USERS_SQL  # noqa: E402
 from tier_cli.metrics.postgres.url import connection_params  # noqa: E402
-from tier_cli.models import METRIC_NAMES, ActivitySource, DatabaseSettings  # noqa: E402
 
 ACTIVITY = ActivitySource("activity", "user_id", "at")
 SETTINGS = DatabaseSettings(activity=ACTIVITY)

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from tier_cli.config.settings import DatabaseSettings
+from tier_cli.metrics.measured import Metrics
 from tier_cli.metrics.postgres import collect as _module
-from tier_cli.models import DatabaseSettings, Metrics, SchemaGuess
+from tier_cli.metrics.postgres.schema import SchemaGuess
 
 
 def collect(url: str, settings: DatabaseSettings) -> Metrics:

@@ -12,18 +12,21 @@ pg_stat_statements loaded.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import shutil
 import tempfile
 import uuid
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
+from cli_project import make_project
+from offline_pip import offline_pip_env, run_folder
 from psycopg.conninfo import make_conninfo
 
 _CALLERS = frozenset(
@@ -42,12 +45,32 @@ def _hermetic_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PGPASSFILE", str(Path(__file__).parent / "no-such-pgpass"))
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first: each xdist worker starts on one while the others share the rest."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+@pytest.fixture(scope="session")
+def offline_pip(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """PIP_* variables that make a child's pip install tier from wheels built once per run."""
+    return offline_pip_env(run_folder(tmp_path_factory.getbasetemp()))
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The working folder, like a user's repository: render.yaml (on tier free), tiers.toml."""
+    monkeypatch.chdir(make_project(tmp_path))
+    return tmp_path
+
+
 _SERVERS = ("url",) if os.environ.get("TEST_DATABASE_URL") else ("pg16", "pg18")
 
 
 @pytest.fixture(scope="session")
 def pg16_url() -> Iterator[str]:
     """PostgreSQL 16 (pgserver), as a superuser."""
+    if importlib.util.find_spec("pgserver") is None:
+        pytest.skip("no PostgreSQL 16 here: pgserver has no wheel for this Python (3.13+)")
     yield from _server("pgserver", preload="")
 
 
@@ -85,6 +108,13 @@ def pg_stat_db(request: pytest.FixtureRequest) -> Iterator[str]:
         yield url
 
 
+# A test server's data is thrown away with it: no waiting for the disk. Without these, each
+# CREATE DATABASE and DROP DATABASE waited for its writes to reach the disk. (Not
+# synchronous_commit = off: VACUUM then leaves rows of commits not yet flushed unmarked, and the
+# planner tests' index-only scans become plain index scans.)
+_THROWAWAY = ("fsync = off", "full_page_writes = off")
+
+
 def _server(package: str, preload: str) -> Iterator[str]:
     """Start a server from the wheel `package` in a temporary folder (initdb, then a restart to
     preload libraries) and stop it at the end of the session."""
@@ -94,9 +124,13 @@ def _server(package: str, preload: str) -> Iterator[str]:
         folder = Path(tempfile.mkdtemp(prefix="tier-test-pg-"))
         try:
             server = get_server(folder / "pgdata", cleanup_mode="stop")
-            if preload:  # the setting needs a restart: stop, then start on the same folder
-                with psycopg.connect(server.get_uri(), autocommit=True) as admin:
+            with psycopg.connect(server.get_uri(), autocommit=True) as admin:
+                for setting in _THROWAWAY:
+                    admin.execute(f"ALTER SYSTEM SET {setting}")
+                if preload:
                     admin.execute(f"ALTER SYSTEM SET shared_preload_libraries = '{preload}'")
+                admin.execute("SELECT pg_reload_conf()")
+            if preload:  # the setting needs a restart: stop, then start on the same folder
                 server.cleanup()
                 server = get_server(folder / "pgdata", cleanup_mode="stop")
         except BaseException:
@@ -116,16 +150,56 @@ def pg_db(pg_url: str) -> Iterator[str]:
         yield url
 
 
+Build = Callable[[str], None]
+
+
+@pytest.fixture
+def pg_clone(pg_url: str) -> Iterator[Callable[[Build], str]]:
+    """clone(build): the URL of a new database on the test server, a copy of the template that
+    `build(url)` filled once in this session (tables, say: rows that tell the time are better
+    added by the test); dropped after the test."""
+    with ExitStack() as stack:
+        yield lambda build: stack.enter_context(_database(pg_url, build))
+
+
+# (server, build) -> the template database; each new database is a copy of one, so a database
+# that tests fill the same way is filled once per session.
+_TEMPLATES: dict[tuple[str, Build | None], str] = {}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_templates() -> Iterator[None]:
+    yield
+    for (server, _), name in _TEMPLATES.items():
+        with suppress(psycopg.OperationalError):  # a server started here may be stopped already
+            _execute(server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    _TEMPLATES.clear()
+
+
+def _template(server: str, build: Build | None) -> str:
+    if (server, build) not in _TEMPLATES:
+        name = f"tier_template_{uuid.uuid4().hex[:12]}"
+        _execute(server, f"CREATE DATABASE {name}")
+        if build is not None:
+            build(_with_database(server, name))
+        _TEMPLATES[server, build] = name
+    return _TEMPLATES[server, build]
+
+
 @contextmanager
-def _database(server: str) -> Iterator[str]:
+def _database(server: str, build: Build | None = None) -> Iterator[str]:
+    template = _template(server, build)
     name = f"tier_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(server, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
+    _execute(server, f"CREATE DATABASE {name} TEMPLATE {template}")
     try:
         yield _with_database(server, name)
     finally:
-        with psycopg.connect(server, autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        _execute(server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def _execute(server: str, statement: str) -> None:
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(statement)  # type: ignore[arg-type]
 
 
 def _with_database(url: str, name: str) -> str:

@@ -13,7 +13,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import psycopg
 
-from tier_cli.config.initfile import monitoring_role_sql
+from tier_cli.metrics.initfile import monitoring_role_sql
 
 
 @contextmanager

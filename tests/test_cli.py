@@ -5,45 +5,29 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import psycopg
 import pytest
+from cli_project import EXAMPLE, run, snapshot
 from dates import RECENT
-from typer.testing import CliRunner
 
-from tier_cli.cli import app
-from tier_cli.models import DATA
+from tier_cli.config.paths import DATA
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = (ROOT / "examples" / "render.yaml").read_bytes()
-
-
-def snapshot(path: Path, collected_at: str = RECENT, **metrics: float | None) -> Path:
-    path.write_text(json.dumps({"collected_at": collected_at, "metrics": metrics}), "utf-8")
-    return path
 
 
 STARTER_LOAD = {"users": 2400, "active_users": 812, "concurrent_users": 31, "db_size_mb": 120}
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A folder like a user's repository: render.yaml (free tier) and tiers.toml."""
-    (tmp_path / "render.yaml").write_bytes(EXAMPLE)
-    shutil.copy(ROOT / "tiers.toml", tmp_path / "tiers.toml")
-    servers = "fastapi\nuvicorn\ngunicorn\nuvicorn-worker\n"  # what the shipped tiers run
-    (tmp_path / "requirements.txt").write_text(servers, "utf-8")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, list(args), env=env, catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
+def project(project: Path) -> Path:
+    """The shared project, with a requirements.txt that has the servers the shipped tiers run."""
+    servers = "fastapi\nuvicorn\ngunicorn\nuvicorn-worker\n"
+    (project / "requirements.txt").write_text(servers, "utf-8")
+    return project
 
 
 # --- recommend -----------------------------------------------------------------------------------

@@ -6,32 +6,27 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import cli_project
 import pytest
 from dates import RECENT
 from tier_targets import with_scale_out
-from typer.testing import CliRunner
-
-from tier_cli.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = (ROOT / "examples" / "render.yaml").read_bytes()
+EXAMPLE = cli_project.EXAMPLE
 SCALING = (
     b"    scaling:\n      minInstances: 2\n      maxInstances: 6\n      targetCPUPercent: 70\n"
 )
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The example render.yaml (free tier) and the shipped tiers.toml with scale-out on."""
-    (tmp_path / "render.yaml").write_bytes(EXAMPLE)
-    (tmp_path / "tiers.toml").write_text(with_scale_out(), "utf-8")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+def project(project: Path) -> Path:
+    """The shared project, its tiers.toml with the scale-out example on."""
+    (project / "tiers.toml").write_text(with_scale_out(), "utf-8")
+    return project
 
 
 def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, list(args), env={"COLUMNS": "200"}, catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
+    return cli_project.run(*args, env={"COLUMNS": "200"})
 
 
 def test_the_shipped_file_has_four_tiers_and_the_example_off(tmp_path: Path) -> None:

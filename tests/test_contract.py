@@ -15,10 +15,11 @@ from dates import RECENT
 from typer.testing import CliRunner
 
 from tier_cli.cli import app
+from tier_cli.config.metric_table import METRIC_NAMES, THRESHOLD_METRICS
+from tier_cli.config.paths import DATA
 from tier_cli.contract import SCHEMA_URL, SCHEMAS, schema_file, schema_text
+from tier_cli.metrics.measured import Metrics
 from tier_cli.metrics.snapshot import append_history, read_snapshot, write_snapshot
-from tier_cli.metrics.table import METRIC_NAMES, THRESHOLD_METRICS
-from tier_cli.models import DATA, Metrics
 from tier_cli.notices import CODES
 
 ROOT = Path(__file__).resolve().parents[1]

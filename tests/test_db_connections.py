@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
 from pathlib import Path
 
 import psycopg
 import pytest
 from as_superuser import collect
-from dates import RECENT
-from typer.testing import CliRunner
+from cli_project import run, snapshot
 
-from tier_cli.cli import app
-from tier_cli.models import DatabaseSettings
+from tier_cli.config.settings import DatabaseSettings
 from tier_cli.output.progress import metric_status
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,19 +32,6 @@ def _instances(project: Path, n: int) -> None:
     text = render.read_text("utf-8")
     assert PLAN_LINE in text
     render.write_text(text.replace(PLAN_LINE, PLAN_LINE + f"    numInstances: {n}\n", 1))
-
-
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    shutil.copy(ROOT / "examples" / "render.yaml", tmp_path / "render.yaml")  # on tier free
-    shutil.copy(ROOT / "tiers.toml", tmp_path / "tiers.toml")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, list(args), catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.mark.parametrize("held", [0, 1, 3], ids=["none", "one", "three"])
@@ -96,16 +80,7 @@ def test_snapshot_and_history_keep_db_connections_and_its_peak(project: Path, pg
 def test_pro_of_the_shipped_tiers_is_over_its_connection_budget(project: Path) -> None:
     """The shipped pro tier (5 workers, pro-4gb: 100 connections) fits one instance, not two."""
     _instances(project, 2)
-    snap = project / "m.json"
-    snap.write_text(
-        json.dumps(
-            {
-                "collected_at": RECENT,
-                "metrics": {"users": 9000, "active_users": 6000, "db_connections": 12},
-            }
-        ),
-        "utf-8",
-    )
+    snap = snapshot(project / "m.json", users=9000, active_users=6000, db_connections=12)
     code, out, err = run("recommend", "--metrics", str(snap), "--json")
     assert code == 0, err
     data = json.loads(out)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 import sys
 import tempfile
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,9 +12,9 @@ import psycopg
 import pytest
 from as_superuser import collect
 
+from tier_cli.config.settings import DatabaseSettings
 from tier_cli.errors import MetricsError
-from tier_cli.metrics.demo import demo_database
-from tier_cli.models import DatabaseSettings
+from tier_cli.metrics.demo import SERVER_PACKAGES, _import_pgserver, demo_database
 
 pytestmark = pytest.mark.postgres
 
@@ -87,9 +86,7 @@ def tmp_tempdir(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     Not under tmp_path: as root, pgserver runs PostgreSQL as another user and opens the folders
     above its data to it, and any pytest run as root sets pytest's tmp root back to 0700.
     """
-    with warnings.catch_warnings():  # pgserver keeps its lock in a tempfile folder: not this one
-        warnings.simplefilter("ignore")
-        import pgserver  # noqa: F401
+    _import_pgserver()  # pgserver keeps its lock in a tempfile folder: not this one
     folder = Path(tempfile.mkdtemp(prefix="tier-demo-test-"))
     monkeypatch.setattr(tempfile, "tempdir", str(folder))
     try:
@@ -129,7 +126,8 @@ def test_an_error_inside_stops_and_removes_it(tmp_tempdir: Path) -> None:
 
 
 def test_without_pgserver(tmp_tempdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "pgserver", None)  # import pgserver raises ImportError
+    for name in SERVER_PACKAGES:
+        monkeypatch.setitem(sys.modules, name, None)  # importing it raises ImportError
     with pytest.raises(MetricsError) as caught, demo_database():
         pass
     assert str(caught.value) == (

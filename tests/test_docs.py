@@ -47,7 +47,7 @@ def test_every_link_leads_to_a_file_and_heading(page: Path) -> None:
     assert broken == []
 
 
-# Sections named by tier's messages (metrics/postgres/guard.py, config/initfile.py,
+# Sections named by tier's messages (metrics/postgres/guard.py, metrics/initfile.py,
 # decide/recommendation.py) and by the comments of the tiers.toml it ships and writes.
 CITED = [
     "Your schema",

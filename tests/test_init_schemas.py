@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,9 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
-from typer.testing import CliRunner
-
-from tier_cli.cli import app
+from cli_project import run
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -325,15 +322,10 @@ CASES = {
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    shutil.copy(ROOT / "examples" / "render.yaml", tmp_path / "render.yaml")  # on tier free
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, list(args), catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
+def project(project: Path) -> Path:
+    """The shared project without tiers.toml: `tier init` writes it."""
+    (project / "tiers.toml").unlink()
+    return project
 
 
 def init_then_recommend(pg_db: str, ddl: str) -> tuple[str, str, dict[str, object]]:

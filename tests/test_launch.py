@@ -1,9 +1,9 @@
 """The fast start (launch.py) prints and writes exactly what the plain start does.
 
 Every case runs `python -m tier_cli` twice in a fresh copy of the same project: once as users
-run it (the garbage collector off, only the invoked command built) and once with
-TIER_PLAIN_START=1 (the collector on, every command built). The exit code, stdout, stderr and
-every file of the project must be the same.
+run it (the garbage collector off, the process ended once its output is flushed) and once with
+TIER_PLAIN_START=1 (the collector on, the interpreter's usual exit). The exit code, stdout,
+stderr and every file of the project must be the same.
 """
 
 from __future__ import annotations
@@ -133,6 +133,7 @@ def test_fast_start_prints_and_writes_what_the_plain_start_does(
         folder = tmp_path / ("plain" if plain else "fast")
         folder.mkdir()
         shutil.copy(ROOT / "examples" / "render.yaml", folder / "render.yaml")
+        shutil.copy(ROOT / "examples" / "requirements.txt", folder / "requirements.txt")
         shutil.copy(ROOT / "tiers.toml", folder / "tiers.toml")
         for step in setup:
             step(folder)
@@ -179,10 +180,10 @@ _WAITING: list[tuple[str, str, str]] = [
         "import atexit; atexit.register(lambda: print('handler ran'))\n",
         "handler ran",
     ),
-    (
+    (  # alive until well after `tier --version` is done, even on a loaded machine
         "live-thread",
         "import threading, time\n"
-        "threading.Thread(target=lambda: (time.sleep(0.3), print('thread done'))).start()\n",
+        "threading.Thread(target=lambda: (time.sleep(1.5), print('thread done'))).start()\n",
         "thread done",
     ),
 ]
@@ -212,3 +213,28 @@ def test_the_teardown_is_skipped_only_when_nothing_waits(setup: str, expected: s
     else:  # nothing waited: the process ended at once, and printed all it had to print
         assert "teardown ran" not in outputs[False]
         assert outputs[False].strip() == outputs[True].replace("teardown ran", "").strip()
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "out"),
+    [
+        (["--version"], 0, "tier "),
+        (["chek"], 2, ""),
+        (["tiers", "--tiers", "no-such.toml"], 2, ""),
+    ],
+    ids=["version", "unknown-command", "config-error"],
+)
+def test_main_returns_the_exit_status(
+    monkeypatch: pytest.MonkeyPatch, argv: list[str], code: int, out: str
+) -> None:
+    """`main(argv) -> int`: the process entry is one plain function; it raises no SystemExit."""
+    import io
+
+    from tier_cli.cli import main
+
+    stdout, stderr = io.StringIO(), io.StringIO()
+    monkeypatch.setattr(sys, "stdout", stdout)
+    monkeypatch.setattr(sys, "stderr", stderr)
+    assert main(argv) == code
+    assert stdout.getvalue().startswith(out)
+    assert (code == 0) == (stderr.getvalue() == "")

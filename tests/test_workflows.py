@@ -20,11 +20,9 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from cli_project import run
 from pg_roles import monitoring_role
-from typer.testing import CliRunner
 from workflows import EXAMPLES, ROOT, Runner, load, run_steps, tier_commands
-
-from tier_cli.cli import app
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
@@ -244,11 +242,7 @@ def expected_summary(folder: Path, snapshot: str) -> str:
     shutil.copy(ROOT / "tiers.toml", folder / "tiers.toml")
     (folder / "m.json").write_text(snapshot, "utf-8")
     with contextlib.chdir(folder):
-        CliRunner().invoke(
-            app,
-            ["check", "--metrics", "m.json", "--summary", "s.md"],
-            env={"GITHUB_STEP_SUMMARY": ""},
-        )
+        run("check", "--metrics", "m.json", "--summary", "s.md", env={"GITHUB_STEP_SUMMARY": ""})
     return (folder / "s.md").read_text("utf-8")
 
 
@@ -258,7 +252,7 @@ def expected_render(folder: Path, tier: str) -> bytes:
     shutil.copy(EXAMPLES / "render.yaml", folder / "render.yaml")
     shutil.copy(ROOT / "tiers.toml", folder / "tiers.toml")
     with contextlib.chdir(folder):
-        assert CliRunner().invoke(app, ["apply", "--tier", tier]).exit_code == 0
+        assert run("apply", "--tier", tier)[0] == 0
     return (folder / "render.yaml").read_bytes()
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 from types import MappingProxyType
 
 from tier_cli.config.catalogue import load_catalogue
+from tier_cli.config.settings import TierTarget
 from tier_cli.config.tiers import load_config
-from tier_cli.models import TierTarget
 
 CAT = load_catalogue()  # what the editor is given to compare plan names
 

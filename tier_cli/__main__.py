@@ -1,3 +1,3 @@
 from tier_cli.launch import main
 
-main()
+raise SystemExit(main())

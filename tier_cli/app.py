@@ -10,33 +10,36 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from tier_cli.errors import (
     ConfigError,
     LegacyPlanRefused,
     MetricsError,
-    RenderFileError,
     TierError,
 )
-from tier_cli.record import Record
+from tier_cli.metrics.sources import MetricsSource
 
 if TYPE_CHECKING:
     from tier_cli.blueprint.deps import Declared
     from tier_cli.blueprint.editor import ApplyResult
     from tier_cli.blueprint.view import Parsed
     from tier_cli.config.catalogue import Catalogue
+    from tier_cli.config.settings import Selection
     from tier_cli.config.tiers import TierConfig
     from tier_cli.decide.connections import Budget
     from tier_cli.decide.recommendation import Recommendation
     from tier_cli.decide.trend import Trend
-    from tier_cli.models import Selection
+    from tier_cli.decide.verdict import Verdict
+    from tier_cli.metrics.measured import Metrics
     from tier_cli.notices import Notice
-    from tier_cli.output.check import Verdict
     from tier_cli.output.diff import DiffReport
 
 
-class Inputs(Record):
+DEMO_RENDER = "examples/render.yaml"  # in a checkout; else the copy shipped in the package
+
+
+class Inputs(NamedTuple):
     """What every command loads first: the catalogue and tiers.toml, and where render.yaml is."""
 
     catalogue: Catalogue
@@ -56,8 +59,8 @@ class Inputs(Record):
 
 def load_inputs(render: Path | None, tiers: Path | None, demo: bool = False) -> Inputs:
     from tier_cli.config.catalogue import load_catalogue
+    from tier_cli.config.paths import default_file
     from tier_cli.config.tiers import load_config
-    from tier_cli.metrics.sources import DEMO_RENDER, default_file
 
     catalogue = load_catalogue()
     if demo:
@@ -80,18 +83,7 @@ def tiers_beside(render_path: Path) -> Path:
     return here
 
 
-class MetricsRequest(Record):
-    """Where the metrics come from, as the flags said."""
-
-    database_url: str | None = None
-    metrics: Path | None = None
-    demo: bool = False
-    offline: bool = False
-    allow_superuser: bool = False  # --allow-superuser: connect even as a role with server powers
-    allow_pull_request_database: bool = False  # --allow-pull-request-database (metrics/ci.py)
-
-
-class Evaluation(Record):
+class Evaluation(NamedTuple):
     """render.yaml read and placed, metrics read, the recommendation made."""
 
     data: bytes  # render.yaml's bytes as read
@@ -101,34 +93,26 @@ class Evaluation(Record):
 
 def evaluate(
     inputs: Inputs,
-    request: MetricsRequest,
+    source: MetricsSource,
     service: str | None,
     progress: Callable[[str], None] | None = None,
 ) -> Evaluation:
     """``progress`` is told each metric's name as a database reads it (the CLI's status line)."""
     from datetime import UTC, datetime
 
-    from tier_cli.blueprint.view import parse_file
+    from tier_cli.blueprint.view import parse_file, read_render
     from tier_cli.decide.placement import place
     from tier_cli.decide.recommendation import recommend
     from tier_cli.metrics.snapshot import stale_warning
-    from tier_cli.metrics.sources import MetricsSource, read_metrics, read_render
+    from tier_cli.metrics.sources import read_metrics
 
     config = inputs.config
-    source = MetricsSource(
-        request.database_url,
-        request.metrics,
-        request.demo,
-        request.offline,
-        request.allow_superuser,
-        request.allow_pull_request_database,
-    )
     source.check()
     data = read_render(inputs.render_path)
     name = str(inputs.render_path)
     parsed = parse_file(data, name)
     placement = place(parsed.view, name, config.selection(service), config, inputs.catalogue)
-    committed = None if request.demo else inputs.beside_tiers(config.snapshot.path, "snapshot.path")
+    committed = None if source.demo else inputs.beside_tiers(config.snapshot.path, "snapshot.path")
     measured = read_metrics(source, config.database, committed, progress)
     stale = stale_warning(measured, config.snapshot.max_age_days, datetime.now(UTC))
     rec = recommend(measured, config, inputs.catalogue, placement, notes=(stale,) if stale else ())
@@ -153,7 +137,7 @@ def trend(inputs: Inputs, rec: Recommendation) -> Trend:
     return growth(history, rec.metrics, nxt)
 
 
-class Applied(Record):
+class Applied(NamedTuple):
     """What `tier apply` would write: the old and new bytes and what changed."""
 
     path: Path
@@ -167,17 +151,17 @@ class Applied(Record):
 def plan_apply(
     inputs: Inputs,
     tier: str | None,
-    request: MetricsRequest,
+    request: MetricsSource,
     service: str | None,
     progress: Callable[[str], None] | None = None,
 ) -> Applied:
     """The file rewritten to `tier`, else to the recommended (or pinned) tier; nothing written."""
     from tier_cli.blueprint.editor import apply_file_bytes
-    from tier_cli.metrics.sources import read_render
+    from tier_cli.blueprint.view import read_render
 
     config = inputs.config
     if tier is not None:
-        if request.database_url or request.metrics or request.demo:
+        if request.database_url or request.metrics_file or request.demo:
             raise ConfigError("--tier reads no metrics. Tip: drop the metrics flag, or drop --tier")
         known_tier(config, tier)
         evaluation = None
@@ -234,10 +218,8 @@ def verdict(
 
     `edit` is the target tier's edit of evaluation.data when the caller made it already.
     """
-    import shlex
-
     from tier_cli.blueprint.editor import apply_file_bytes
-    from tier_cli.output.check import Difference, Verdict
+    from tier_cli.decide.verdict import judge
 
     rec = measured(inputs, evaluation).rec
     config = inputs.config
@@ -262,19 +244,8 @@ def verdict(
         fix += ["--tiers", str(inputs.tiers_path)]
     if service:
         fix += ["--service", service]
-    return Verdict(
-        rec=rec,
-        render=path,
-        differences=tuple(
-            Difference(c.describe(), c.line, c.field, c.old, c.new, c.subject)
-            for c in result.changes
-        ),
-        fix=shlex.join(fix),
-        before=evaluation.data,
-        after=new,
-        notes=_filtered(result, config).notes,
-        tiers=config.tiers,
-    )
+    made = (result.changes, _filtered(result, config).notes)
+    return judge(rec, path, evaluation.data, new, made, config.tiers, fix)
 
 
 def _parsed_or_none(data: bytes, name: str) -> Parsed | None:
@@ -323,29 +294,6 @@ def read_dependencies(path: Path, parsed: Parsed | None, selection: Selection) -
     return read_declared(steps, read, python)._replace(guessed=guessed)
 
 
-_SERVER_MAY_BE_MISSING = ("dependencies-unknown", "server-missing")
-
-
-def confirm_in_sync(v: Verdict) -> None:
-    """`tier check` says "in sync" only when it can tell: with a startCommand the editor could not
-    read, the plans may match while the tier's worker count is not there (exit 3)."""
-    if not v.in_sync:
-        return
-    missing = next((n for n in v.notes if n.code in _SERVER_MAY_BE_MISSING), None)
-    if missing is not None:
-        raise RenderFileError(
-            f"{v.render}: the plans are on tier {v.rec.target}, but the startCommand's server "
-            f"may be missing on Render: {missing.message} [{missing.code}]"
-        )
-    kept = next((n for n in v.notes if n.code == "start-command-kept"), None)
-    if kept is not None:
-        raise RenderFileError(
-            f"{v.render}: the plans are on tier {v.rec.target}, but tier cannot tell whether the "
-            f"startCommand runs the tier's workers: {kept.message} (or, to accept the command as "
-            'it is, add "start-command-kept" to [warnings] ignore in tiers.toml)'
-        )
-
-
 def known_tier(config: TierConfig, name: str) -> None:
     if name not in config.names:
         raise ConfigError(
@@ -354,16 +302,101 @@ def known_tier(config: TierConfig, name: str) -> None:
         )
 
 
-def write_file(path: Path, data: bytes, error: type[TierError] = ConfigError) -> None:
+def write_file(
+    path: Path, data: bytes, error: type[TierError] = ConfigError, expected: bytes | None = None
+) -> None:
     """Write atomically; a failure (a folder that is a file, no permission, a full disk) is one
-    line with the documented exit code of `error` (3 for render.yaml, 2 for tier's own files)."""
+    line with the documented exit code of `error` (3 for render.yaml, 2 for tier's own files).
+    ``expected``: the bytes read at the start; a file that holds others now is not replaced."""
     from tier_cli.textio import write_atomic
 
-    write_atomic(path, data, error=error)
+    write_atomic(path, data, error=error, expected=expected)
 
 
-def same_file(a: Path, b: Path) -> bool:
-    return os.path.abspath(a) == os.path.abspath(b)
+class Taken(NamedTuple):
+    """A snapshot written, and the history it joined (None: written elsewhere with -o)."""
+
+    path: Path
+    measured: Metrics
+    history: Path | None
+
+
+def take_snapshot(
+    inputs: Inputs,
+    source: MetricsSource,
+    output: Path | None,
+    progress: Callable[[str], None] | None = None,
+) -> Taken:
+    """Measure the database and write the snapshot; one written where tiers.toml says also joins
+    the history, one written elsewhere (-o) is a one-off."""
+    from tier_cli.metrics.snapshot import append_history, write_snapshot
+    from tier_cli.metrics.sources import read_metrics, resolve_url
+
+    if not source.demo and not resolve_url(source):
+        raise MetricsError(
+            "tier snapshot measures a database. Tip: pass --database-url URL or set DATABASE_URL"
+        )
+    measured = read_metrics(source, inputs.config.database, progress=progress)
+    configured = inputs.beside_tiers(inputs.config.snapshot.path, "snapshot.path")
+    path = output or configured
+    write_snapshot(path, measured)
+    if os.path.abspath(path) != os.path.abspath(configured):
+        return Taken(path, measured, None)
+    history = inputs.beside_tiers(inputs.config.snapshot.history, "snapshot.history")
+    append_history(history, measured)
+    return Taken(path, measured, history)
+
+
+def tiers_inputs(tiers: Path | None) -> tuple[Inputs, tuple[Notice, ...]]:
+    """`tier tiers`: tiers.toml, else the tiers bundled with tier, said in a notice."""
+    from tier_cli.config.paths import default_file
+    from tier_cli.notices import notice
+
+    path = default_file(tiers, "tiers.toml", "tiers.toml")
+    notes: tuple[Notice, ...] = ()
+    if tiers is None and path != Path("tiers.toml"):
+        message = (
+            "not found; showing the tiers bundled with tier (the guide's). Tip: run `tier init` "
+            "to write your own, or pass --tiers PATH"
+        )
+        notes = (notice("bundled-tiers", message),)
+    return load_inputs(None, path), notes
+
+
+class Written(NamedTuple):
+    """`tier init`'s file written: what the schema told it, and the monitoring role's SQL."""
+
+    notes: tuple[str, ...]
+    role_sql: str
+
+
+def write_init(
+    path: Path, database_url: str | None, force: bool, allow_pull_request_database: bool = False
+) -> Written:
+    """A commented tiers.toml with the guide's tiers, and the metric SQL fitted to the schema of
+    the database, when given one."""
+    from tier_cli.metrics.initfile import initial_tiers_toml, monitoring_role_sql
+    from tier_cli.metrics.sources import MetricsSource, resolve_url
+
+    if path.exists() and not force:
+        raise ConfigError(f"{path}: already exists. Tip: pass --force to overwrite it")
+    url = resolve_url(MetricsSource(database_url))
+    guess = None
+    database = "app"
+    if url:
+        from tier_cli.metrics.ci import refuse_pull_request_database
+        from tier_cli.metrics.postgres.collect import inspect_schema
+        from tier_cli.metrics.postgres.url import database_name
+
+        refuse_pull_request_database(os.environ, allow_pull_request_database)
+
+        # Any role, an admin's included: init runs only tier's own catalog queries (no SQL from
+        # a file) in a read-only transaction, and prints the role the other commands then use.
+        guess = inspect_schema(url, allow_superuser=True)
+        database = database_name(url) or database
+    text, notes = initial_tiers_toml(guess)
+    write_file(path, text.encode("utf-8"))
+    return Written(tuple(notes), monitoring_role_sql(guess, database))
 
 
 def cost_diff(render: Path | None, tiers: Path | None, base: str) -> DiffReport:
@@ -372,10 +405,10 @@ def cost_diff(render: Path | None, tiers: Path | None, base: str) -> DiffReport:
     Prices: the catalogue with tiers.toml's [prices] (the packaged tiers.toml's, none, when the
     folder has no tiers.toml). A render.yaml that did not exist at `base` cost nothing there.
     """
-    from tier_cli.blueprint.view import BlueprintView, parse_file
+    from tier_cli.blueprint.view import BlueprintView, parse_file, read_render
+    from tier_cli.config.paths import default_file
     from tier_cli.decide.blueprint_cost import blueprint_costs, diff_costs
     from tier_cli.gitref import read_at_ref
-    from tier_cli.metrics.sources import default_file, read_render
     from tier_cli.output.diff import DiffReport
     from tier_cli.textio import RENDER_LIMIT
 

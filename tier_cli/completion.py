@@ -11,9 +11,9 @@ import typer
 
 def tier_names(ctx: typer.Context, incomplete: str) -> list[str]:
     from tier_cli.config.catalogue import load_catalogue
+    from tier_cli.config.paths import default_file
     from tier_cli.config.tiers import load_config
     from tier_cli.errors import TierError
-    from tier_cli.metrics.sources import default_file
 
     given = ctx.params.get("tiers")
     path = default_file(Path(given) if given else None, "tiers.toml", "tiers.toml")

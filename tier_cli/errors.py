@@ -47,9 +47,15 @@ class MetricsError(TierError):
 # them: an unencoded `/`, `?`, `#`, `@` or space in a password moves where it thinks the host
 # starts. A plain user name before the first `:` stays; the rest, to the last `@`, is hidden. A
 # URL given as a path (--metrics URL) comes back with its `//` made one `/`.
-# The patterns are compiled on first use (re's own cache keeps them): a run that prints no
-# message needs none, and compiling them costs a start-up that does.
-_URL_CREDENTIALS = r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://|\bpostgres(?:ql)?:/)(?P<cred>[^\n]*)@"
+# The URLs are found in one linear scan (each scheme read once, the last `@` of each line found
+# once): one expression of a scheme, `://` and credentials was tried again from every letter of
+# a long alphanumeric run, and took hours on a file of tier's size limits. In _URL_HEAD, the
+# lookbehind makes every position inside a run of scheme characters fail at once and the
+# possessive runs never backtrack. The patterns are compiled on first use (re's cache keeps
+# them): a run that prints no message needs none.
+_URL_HEAD = (
+    r"(?<![a-zA-Z0-9+.-])[0-9+.-]*+(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*+)://|\bpostgres(?:ql)?:/"
+)
 _PLAIN_USER = r"[^:/?#@\s]*"
 _KV_PASSWORD = r"(?i)(?P<head>\bpassword\s*=\s*)(?P<pw>'[^']*'|\S+)"
 _QUERY_PASSWORD = r"(?i)(?P<head>[?&]password=)(?P<pw>[^&\s]*)"
@@ -65,16 +71,43 @@ def mask(text: str, *secrets: str | None) -> str:
     for secret in secrets:
         if secret:
             text = _alone(secret).sub("***", text)
-    text = re.sub(_URL_CREDENTIALS, _credentials, text)
+    text = _url_credentials(text)
     text = re.sub(_QUERY_PASSWORD, lambda m: m["head"] + "***", text)
     return re.sub(_KV_PASSWORD, lambda m: m["head"] + "***", text)
 
 
-def _credentials(m: re.Match[str]) -> str:
-    user, colon, password = m["cred"].partition(":")
+def _url_credentials(text: str) -> str:
+    """Every `scheme://CREDENTIALS@` (and `postgres(ql):/CREDENTIALS@`) with its credentials
+    hidden, the credentials running to the last `@` of their line."""
+    if "@" not in text:
+        return text
+    heads = re.compile(_URL_HEAD)
+    parts: list[str] = []
+    done = 0  # text before this is in parts
+    line_end = last_at = -1  # the current line's end and its last `@`, found once per line
+    found = heads.search(text)
+    while found is not None:
+        head_end = found.end()
+        if head_end > line_end:
+            newline = text.find("\n", head_end)
+            line_end = len(text) if newline < 0 else newline
+            last_at = text.rfind("@", head_end, line_end)
+        if last_at < head_end:  # no `@` after it on this line: none after a later head either
+            found = heads.search(text, line_end)
+            continue
+        start = found.start("scheme") if found["scheme"] else found.start()
+        parts.append(text[done:start] + _credentials(text[start:head_end], text[head_end:last_at]))
+        done = last_at + 1
+        found = heads.search(text, done)
+    parts.append(text[done:])
+    return "".join(parts)
+
+
+def _credentials(head: str, cred: str) -> str:
+    user, colon, password = cred.partition(":")
     if colon and re.fullmatch(_PLAIN_USER, user):
-        return f"{m['head']}{user}:{_hidden(password)}@"
-    return f"{m['head']}***@"
+        return f"{head}{user}:{_hidden(password)}@"
+    return f"{head}***@"
 
 
 def _hidden(password: str) -> str:

@@ -8,9 +8,7 @@ text is made at the output end (output/), never here; `[warnings] ignore` in tie
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Literal
-
-from tier_cli.record import Record
+from typing import Literal, NamedTuple
 
 Severity = Literal["notice", "warning"]
 
@@ -87,7 +85,7 @@ CODES: dict[str, tuple[Severity, str]] = {
 }
 
 
-class Notice(Record):
+class Notice(NamedTuple):
     """One warning or notice: what, how serious, where, and the sentence a person reads."""
 
     code: str
@@ -131,3 +129,12 @@ def unique(notices: Iterable[Notice], ignore: Iterable[str] = ()) -> tuple[Notic
         seen.add(key)
         out.append(n)
     return tuple(out)
+
+
+def leftover_keyvalue_note(name: str) -> Notice:
+    """Said by `apply` (the editor) and `recommend` alike, so `check` can show it once."""
+    return notice(
+        "leftover-keyvalue",
+        f"Key Value service `{name}` is no longer needed by this tier; tier never deletes it, and "
+        "it stays in the monthly cost: remove it by hand if you no longer use it.",
+    )

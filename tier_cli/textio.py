@@ -12,17 +12,16 @@ import errno
 import os
 import stat
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from tier_cli.errors import RenderFileError, TierError
-from tier_cli.record import Record
 
 BOM = b"\xef\xbb\xbf"
 
 Newline = Literal["\n", "\r\n"]
 
 
-class Decoded(Record):
+class Decoded(NamedTuple):
     """The file as text, and what is needed to turn the text back into the same bytes."""
 
     text: str  # without the BOM; line endings exactly as in the file
@@ -83,14 +82,47 @@ _KINDS = {
 }
 
 
+class OutsideProject(OSError):
+    """The path leads, through a symlink, out of the project it stands in: not read, not written.
+
+    A pull request can commit ``render.yaml -> ~/.ssh/id_rsa``: read, its first line would reach
+    an error message; written, `tier apply` would rewrite a file elsewhere. The project is the
+    git work tree the path stands in (the folders as named, before any link is followed), else
+    the path's folder. A path named without links may lie anywhere: the user chose it."""
+
+
+def project_of(path: str | os.PathLike[str]) -> Path:
+    """The git work tree holding ``path`` as named (links not followed), else its folder."""
+    folder = Path(os.path.abspath(path)).parent
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return folder
+
+
+def check_inside_project(path: str | os.PathLike[str]) -> None:
+    """OutsideProject when ``path`` resolves (through a symlink) out of :func:`project_of`."""
+    root = Path(os.path.realpath(project_of(path)))
+    resolved = Path(os.path.realpath(path))
+    if not resolved.is_relative_to(root):
+        raise OutsideProject(
+            f"is a symlink to {resolved}, outside the project ({root}); tier follows no link "
+            "out of it"
+        )
+
+
 def read_file(path: str | os.PathLike[str], limit: int) -> bytes:
     """The bytes of a regular file of at most ``limit`` bytes.
+
+    A path that leads out of its project through a symlink is OutsideProject, before anything
+    is opened.
 
     A FIFO, a device (/dev/zero, /dev/urandom) or a socket is refused without reading from it
     (opened non-blocking: a FIFO without a writer never hangs), and so is a bigger file:
     NotRegularFile, with the reason as its message. A folder is IsADirectoryError; the other
     OSErrors come as they are.
     """
+    check_inside_project(path)
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     try:
         info = os.fstat(fd)
@@ -115,9 +147,15 @@ def read_file(path: str | os.PathLike[str], limit: int) -> bytes:
 
 
 def write_atomic(
-    path: str | os.PathLike[str], data: bytes, error: type[TierError] = RenderFileError
+    path: str | os.PathLike[str],
+    data: bytes,
+    error: type[TierError] = RenderFileError,
+    expected: bytes | None = None,
 ) -> bool:
     """Replace the file's content with `data`; return False (and touch nothing) if unchanged.
+
+    ``expected``: the bytes the file had when it was read; if it holds others now (an edit
+    made while tier ran), nothing is written and `error` says so.
 
     A symlink is followed and its target is replaced, so the link stays a link. The new content
     goes to a temporary file in the target's folder, is flushed to disk, gets the old file's
@@ -127,6 +165,10 @@ def write_atomic(
     not write in place is refused, and so is anything but a regular file. Every failure is one
     `error` line; temporary files of earlier runs that were killed are removed.
     """
+    try:
+        check_inside_project(path)
+    except OutsideProject as exc:
+        raise error(f"{path}: {exc}. Tip: replace the link by the file itself") from None
     target = Path(os.path.realpath(path))
     try:
         info: os.stat_result | None = os.stat(target)
@@ -141,6 +183,11 @@ def write_atomic(
         except OSError as exc:
             why = str(exc) if isinstance(exc, NotRegularFile) else exc.strerror
             raise error(f"{path}: {why}. Tip: tier writes only regular files") from None
+        if expected is not None and old != expected:
+            raise error(
+                f"{path}: changed since tier read it; nothing was written. Tip: run the "
+                "command again on the file as it is now"
+            )
         if old == data:
             return False
         if not os.access(target, os.W_OK):

@@ -23,8 +23,8 @@ from yaml_parsers import on_both
 
 from tier_cli.blueprint.editor import apply_file_bytes
 from tier_cli.blueprint.view import choose_database, choose_web_service, read_blueprint
+from tier_cli.config.settings import Selection
 from tier_cli.errors import ConfigError, RefusedError, RenderFileError, TierError
-from tier_cli.models import Selection
 from tier_cli.textio import decode
 
 # What the corpus is known to hold; a change in these numbers means the corpus changed.

@@ -22,8 +22,8 @@ from yaml_parsers import on_both
 from tier_cli.blueprint.editor import apply_file_bytes
 from tier_cli.blueprint.startcmd import find_app, parse_start, parse_template
 from tier_cli.config.catalogue import load_catalogue, same_plan
+from tier_cli.config.settings import Selection, TierTarget
 from tier_cli.errors import RefusedError
-from tier_cli.models import Selection, TierTarget
 
 # The guide's four tiers (managing no web field), and the same with scale-out (managing scaling).
 EVERY = {**TIERS, **{f"{name} (scaling managed)": t for name, t in SCALED.items()}}

@@ -13,8 +13,8 @@ from tier_targets import CAT, PRO_START, SCALING, TIERS, start
 from yaml_parsers import yaml_parser  # noqa: F401 - the fixture, used through pytestmark
 
 from tier_cli.blueprint.editor import ApplyResult, apply_file_bytes, apply_tier, rules
+from tier_cli.config.settings import Selection, TierTarget
 from tier_cli.errors import ConfigError, RefusedError
-from tier_cli.models import Selection, TierTarget
 
 pytestmark = pytest.mark.usefixtures("yaml_parser")  # every test on the C and the pure parser
 

@@ -24,6 +24,7 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode
 from test_corpus import FILES
 from yaml_parsers import available
 
+from tier_cli.blueprint import cparser
 from tier_cli.blueprint import nodes as yamlnodes
 from tier_cli.blueprint.nodes import NULL, compose, use_parser
 from tier_cli.errors import RenderFileError
@@ -148,7 +149,7 @@ def test_the_pure_parser_is_used_when_asked() -> None:
 
 
 def test_asking_for_a_missing_c_parser_fails(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(yamlnodes, "_CParser", None)
+    monkeypatch.setattr(cparser, "AVAILABLE", False)
     with pytest.raises(RuntimeError, match=r"ruamel\.yaml\.clib"), use_parser("c"):
         pass  # pragma: no cover
 
@@ -234,7 +235,7 @@ def test_long_lines_never_reach_the_c_parser(monkeypatch: pytest.MonkeyPatch) ->
     def never(text: str) -> None:
         raise AssertionError("the C parser was asked")
 
-    monkeypatch.setattr(yamlnodes, "CComposer", never)
+    monkeypatch.setattr(cparser, "CComposer", never)
     used = same_on_both("a: " + "x" * 2600 + "\n")
     assert used == Counter({"pure-after-c": 1})
 

@@ -7,15 +7,13 @@ installs); the whole render.yaml after apply is compared, and the one-line notes
 
 from __future__ import annotations
 
+import contextlib
 import json
-import os
 from pathlib import Path
 
+import cli_project
 import pytest
 from dates import RECENT
-from typer.testing import CliRunner
-
-from tier_cli.cli import app
 
 GUNICORN = "gunicorn {app} --workers {n} --worker-class uvicorn_worker.UvicornWorker"
 PORT = "--bind 0.0.0.0:$PORT --timeout 120"
@@ -206,13 +204,8 @@ def _project(tmp_path: Path, render: str, files: dict[str, str]) -> Path:
 
 
 def run(folder: Path, *args: str) -> tuple[int, str, str]:
-    old = Path.cwd()
-    os.chdir(folder)
-    try:
-        result = CliRunner().invoke(app, list(args), catch_exceptions=False)
-    finally:
-        os.chdir(old)
-    return result.exit_code, result.stdout, result.stderr
+    with contextlib.chdir(folder):
+        return cli_project.run(*args)
 
 
 def _check_in_sync(folder: Path, tier: str, server_unsure: bool = False) -> None:

@@ -24,7 +24,8 @@ import pytest
 from test_start_cli import TIERS_TOML, run
 from test_start_serves import MAIN, _free_port, _get, _workers
 
-from tier_cli.blueprint.startcmd import packages, parse_start
+from tier_cli.blueprint.startcmd import parse_start
+from tier_cli.blueprint.startplan import packages
 from tier_cli.blueprint.view import read_blueprint
 
 pytest.importorskip("fastapi")

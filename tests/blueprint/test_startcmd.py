@@ -9,10 +9,10 @@ from tier_cli.blueprint.startcmd import (
     find_prefix,
     is_app,
     parse_start,
-    plan_start,
     render_command,
     set_workers,
 )
+from tier_cli.blueprint.startplan import plan_start
 
 UNDERSTOOD = [
     pytest.param("uvicorn main:app", "main:app", "", id="uvicorn-bare"),

@@ -9,9 +9,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tier_cli.config.catalogue import load_catalogue
+from tier_cli.config.metric_table import METRIC_NAMES
 from tier_cli.config.tiers import load_config
 from tier_cli.decide.advisor import decide
-from tier_cli.models import METRIC_NAMES, Metrics
+from tier_cli.metrics.measured import Metrics
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = load_config(ROOT / "tiers.toml", load_catalogue())

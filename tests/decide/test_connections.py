@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 
 from tier_cli.config.catalogue import load_catalogue
+from tier_cli.config.metric_table import METRIC_NAMES
 from tier_cli.config.tiers import TierConfig, load_config
 from tier_cli.decide.advisor import ConnectionLimits, decide
 from tier_cli.decide.connections import budget, budget_notice, other_share, workers
-from tier_cli.metrics.table import METRIC_NAMES
-from tier_cli.models import Metrics
+from tier_cli.metrics.measured import Metrics
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = load_catalogue()
@@ -31,6 +31,10 @@ def m(**values: float | None) -> Metrics:
         pytest.param("gunicorn {app} --workers 2 -k x", 2, id="gunicorn-workers"),
         pytest.param("gunicorn {app} -w 4", 4, id="short-flag"),
         pytest.param("uvicorn {app} --workers=3", 3, id="equals"),
+        pytest.param("gunicorn -w4 {app}", 4, id="short-flag-joined"),
+        pytest.param("python seed.py -w 9 && uvicorn main:app", 1, id="another-program-s-w"),
+        pytest.param("python seed.py --workers 9 && gunicorn main:app -w 2", 2, id="the-server-s"),
+        pytest.param("uvicorn {app} --workers $WEB_CONCURRENCY", 1, id="a-variable"),
     ],
 )
 def test_workers(command: str, expected: int) -> None:

@@ -11,10 +11,10 @@ from tier_targets import with_scale_out
 
 from tier_cli.blueprint.view import read_blueprint
 from tier_cli.config.catalogue import load_catalogue
+from tier_cli.config.settings import Selection
 from tier_cli.config.tiers import load_config
 from tier_cli.decide.costs import Instances
 from tier_cli.decide.placement import place, tier_instances
-from tier_cli.models import Selection
 
 ROOT = Path(__file__).resolve().parents[2]
 CAT = load_catalogue()

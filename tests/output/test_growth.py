@@ -18,8 +18,8 @@ from tier_cli.config.catalogue import load_catalogue
 from tier_cli.config.tiers import load_config
 from tier_cli.decide.recommendation import Recommendation
 from tier_cli.decide.trend import trend
+from tier_cli.metrics.measured import Metrics
 from tier_cli.metrics.snapshot import append_history
-from tier_cli.models import Metrics
 from tier_cli.output.growth import growth_markdown, sparkline, sparklines
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -33,10 +33,9 @@ import re
 import shlex
 import tomllib
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 from tier_cli.blueprint.startcmd import last_command_start
-from tier_cli.record import Record
 
 # Render's default Python for services created on or after 2026-02-11 (render.com/docs/
 # python-version, "History of default Python versions"); PYTHON_VERSION, then a
@@ -63,7 +62,7 @@ _PIP_VALUE_OPTIONS = frozenset(
 ALL = "*"  # every extra, every group
 
 
-class Source(Record):
+class Source(NamedTuple):
     """One place to read: a file or a project folder, its kind, and what the command selects.
 
     kind: "requirements" (path: the file), "pyproject" (`pip install DIR`: path is DIR), "uv",
@@ -78,7 +77,7 @@ class Source(Record):
     without: tuple[str, ...] = ()
 
 
-class Steps(Record):
+class Steps(NamedTuple):
     """What a buildCommand installs: places to read, names on the command line, and gaps."""
 
     sources: tuple[Source, ...]
@@ -87,7 +86,7 @@ class Steps(Record):
     fix: str  # how to add a package, with `{}` for its name
 
 
-class Declared(Record):
+class Declared(NamedTuple):
     """The distributions a service's build installs, as far as tier can tell."""
 
     packages: frozenset[str]
@@ -205,11 +204,20 @@ def _commands(build: str) -> list[list[str] | None]:
             out.insert(0, shlex.split(last, comments=True))
         except ValueError:
             out.insert(0, None)
-        rest = re.sub(r"[\s;&]*$", "", head)
+        rest = _without_separators(head)
         if rest == head and head.strip():  # no separator: cannot happen, but never loop
             out.insert(0, None)
             break
     return out
+
+
+def _without_separators(text: str) -> str:
+    """``text`` without the spaces, ``;`` and ``&`` at its end (a loop, not the expression
+    ``[\\s;&]*$``, which is tried again from every character of a long run of spaces)."""
+    end = len(text)
+    while end and (text[end - 1].isspace() or text[end - 1] in ";&"):
+        end -= 1
+    return text[:end]
 
 
 def _install(words: list[str], here: str) -> tuple[list[Source], set[str], str] | None:

@@ -33,14 +33,15 @@ Where edits are spliced in, see splice.py; the Key Value part is keyvalue.py.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from tier_cli.blueprint.deps import Declared
 from tier_cli.blueprint.fields import set_web_field
 from tier_cli.blueprint.keyvalue import edit_keyvalue
 from tier_cli.blueprint.nodes import line_col, lookup, text_of, where
 from tier_cli.blueprint.splice import Work, apply_splices, verify, write_scalar
-from tier_cli.blueprint.startcmd import StartPlan, is_app, parse_start, plan_start
+from tier_cli.blueprint.startcmd import is_app, parse_start
+from tier_cli.blueprint.startplan import StartPlan, plan_start
 from tier_cli.blueprint.view import (
     DatabaseView,
     Entry,
@@ -51,10 +52,9 @@ from tier_cli.blueprint.view import (
     parse_blueprint,
 )
 from tier_cli.config.catalogue import Catalogue, Kind, same_plan
+from tier_cli.config.settings import FieldValue, KeyValueTarget, Selection, TierTarget
 from tier_cli.errors import ConfigError, LegacyPlanRefused, RefusedError
-from tier_cli.models import FieldValue, KeyValueTarget, Selection, TierTarget
 from tier_cli.notices import Notice
-from tier_cli.record import Record
 from tier_cli.textio import decode, encode
 
 _PLAN_AFTER = ("type", "name", "runtime", "env")
@@ -66,7 +66,7 @@ _TIP_LAST = (
 )
 
 
-class Change(Record):
+class Change(NamedTuple):
     """One edit, as the report shows it."""
 
     field: str  # "plan", "startCommand", "service" (an added service), "envVars"
@@ -88,7 +88,7 @@ class Change(Record):
         return f"{self.subject} {self.field} {old} -> {self.new}"
 
 
-class ApplyResult(Record):
+class ApplyResult(NamedTuple):
     text: str
     changes: tuple[Change, ...]
     notes: tuple[Notice, ...]
@@ -112,11 +112,6 @@ def apply_file_bytes(
     return encode(result.text, decoded), result
 
 
-def parse_file(data: bytes, filename: str) -> Parsed:
-    """render.yaml's bytes parsed as apply_file_bytes parses them (RenderFileError if not)."""
-    return parse_blueprint(decode(data, filename).text, filename)
-
-
 def apply_tier(
     text: str,
     filename: str,
@@ -130,11 +125,6 @@ def apply_tier(
 
     `declared`: what the web service's build installs (deps.py), read by the caller; None
     when not looked up (then a new server is written without that check)."""
-    if "{app}" not in target.start_template:
-        raise ConfigError(
-            f"tier `{target.tier}`: the start command template has no {{app}}. "
-            "Tip: write it like `gunicorn {app} --bind 0.0.0.0:$PORT ...`."
-        )
     if selection.app is not None and not is_app(selection.app):
         raise ConfigError(
             f"app `{selection.app}` is not a `module:attribute` ASGI app. "
@@ -164,7 +154,7 @@ def apply_tier(
 # Planning: decide every splice against the original text
 
 
-class Place(Record):
+class Place(NamedTuple):
     """An entry a rule edits (the web service or the database, as node and as view), and what
     every rule may need besides its value."""
 
@@ -176,7 +166,7 @@ class Place(Record):
     declared: Declared | None  # what the web service's build installs (deps.py), if read
 
 
-class Rule(Record):
+class Rule(NamedTuple):
     """One field a tier sets: which entry, which key, where a missing key goes, how its value
     comes from the tier, and the function that makes the file say it."""
 

@@ -20,14 +20,12 @@ over numInstances) a note.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import NamedTuple
 
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from tier_cli.blueprint.compare import same_data, to_value
 from tier_cli.blueprint.insert import (
-    BOOL,
-    FLOAT,
-    INT,
     Pairs,
     Value,
     block_value,
@@ -39,7 +37,7 @@ from tier_cli.blueprint.insert import (
     scalar_text,
     value_data,
 )
-from tier_cli.blueprint.nodes import STR, Data, children, lookup, tag_of, to_data, where
+from tier_cli.blueprint.nodes import STR, children, lookup, tag_of, to_data, where
 from tier_cli.blueprint.spans import ScalarSpan, SpanError, after_colon, break_at, scalar_span
 from tier_cli.blueprint.splice import (
     REMOVED,
@@ -51,22 +49,12 @@ from tier_cli.blueprint.splice import (
     write_scalar,
 )
 from tier_cli.blueprint.view import Entry
+from tier_cli.config.settings import FieldValue, TierTarget
 from tier_cli.config.webfields import CONFLICTS, NOT_ON_FREE
 from tier_cli.errors import ConfigError, RefusedError
-from tier_cli.models import FieldValue, TierTarget
-from tier_cli.record import Record
 
 
-def to_value(value: FieldValue) -> Value:
-    """A tiers.toml value as the editor writes it: mappings as pairs, lists as lists."""
-    if isinstance(value, Mapping):
-        return tuple((key, to_value(item)) for key, item in value.items())
-    if isinstance(value, tuple):
-        return [to_value(item) for item in value]
-    return value
-
-
-class _At(Record):
+class _At(NamedTuple):
     """A mapping being edited: its node, data path, nodes from the root, name in the report."""
 
     node: MappingNode
@@ -289,44 +277,6 @@ def _span(work: Work, node: ScalarNode, key: Node, name: str, subject: str) -> S
 
 def _same(node: Node, want: Value) -> bool:
     return same_data(to_data(node), want)
-
-
-def same_data(data: Data, want: Value) -> bool:
-    """True when a value's data picture (nodes.to_data) means what the tier wants: the same
-    strings, numbers by value (`0x10` is 16), booleans in any YAML spelling, lists item by item,
-    mappings key by key with no other key."""
-    if isinstance(want, str | int | float):
-        return isinstance(data, tuple) and len(data) == 2 and _same_scalar(*data, want)
-    if isinstance(want, list):
-        return (
-            isinstance(data, list)
-            and len(data) == len(want)
-            and all(same_data(d, w) for d, w in zip(data, want, strict=True))
-        )
-    if not isinstance(data, dict) or len(data) != len(want):
-        return False
-    return all((STR, key) in data and same_data(data[(STR, key)], item) for key, item in want)
-
-
-def _same_scalar(tag: str, text: str, want: str | int | float) -> bool:
-    if isinstance(want, str):
-        return tag == STR and text == want
-    if isinstance(want, bool):
-        return tag == BOOL and text.lower() == ("true" if want else "false")
-    if isinstance(want, int):
-        return tag == INT and _number(text, int) == want
-    return tag in (FLOAT, INT) and _number(text, float) == want
-
-
-def _number(text: str, kind: type[int] | type[float]) -> float | None:
-    clean = text.replace("_", "")
-    try:
-        return kind(clean) if kind is float else int(clean, 0)
-    except ValueError:
-        try:
-            return int(clean, 10)
-        except ValueError:
-            return None
 
 
 def _show_node(node: Node) -> str:

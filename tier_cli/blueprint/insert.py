@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from typing import Union
+from typing import NamedTuple, Union
 
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -29,7 +29,6 @@ from tier_cli.blueprint.spans import (
     line_start,
     plain_or_quoted,
 )
-from tier_cli.record import Record
 
 Scalar = Union[str, int, float, bool]  # noqa: UP007
 Pairs = tuple[tuple[str, "Value"], ...]
@@ -40,7 +39,7 @@ INT = "tag:yaml.org,2002:int"
 FLOAT = "tag:yaml.org,2002:float"
 
 
-class Layout(Record):
+class Layout(NamedTuple):
     """How this file indents: nested mappings by `step`, sequences by `seq_offset` under a key."""
 
     step: int = 2
@@ -84,7 +83,7 @@ def _most_common(counts: Counter[int], ok: Callable[[int], bool], default: int) 
     return default
 
 
-class Insertion(Record):
+class Insertion(NamedTuple):
     """`text` goes in at offset `pos`; the first new line starts `skip` characters into it."""
 
     pos: int

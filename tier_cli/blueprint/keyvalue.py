@@ -18,8 +18,9 @@ from tier_cli.blueprint.spans import is_empty
 from tier_cli.blueprint.splice import Op, Work, check_merge, check_shared
 from tier_cli.blueprint.view import KEYVALUE_TYPES, Entry, ServiceView, env_var
 from tier_cli.config.catalogue import same_plan
+from tier_cli.config.settings import KeyValueTarget
 from tier_cli.errors import RefusedError
-from tier_cli.models import KeyValueTarget, leftover_keyvalue_note
+from tier_cli.notices import leftover_keyvalue_note
 
 
 def edit_keyvalue(

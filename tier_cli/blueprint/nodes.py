@@ -6,34 +6,31 @@ writes YAML: the tree is used to find where things are, and `to_data` gives a pl
 comparable picture of what the file means.
 
 Two parsers give the same tree. ruamel.yaml.clib's C parser (libyaml with a Cython composer,
-some six times faster) is used when it can be imported; ruamel.yaml's pure-Python parser is
-the reference. The C parser gets only text with none of the constructs the two are known to
-read differently (`_C_UNSURE`), its tree is completed to what the pure parser gives and
-checked (`_adopt`), and when it fails, or is unsure, the pure parser reads the text. So every
-error message is the pure parser's, and an accepted file gives the same nodes, marks (but
-two kinds tier never reads, see `_adopt`), styles, anchors and sharing; tests/test_parsers.py
-compares the two on real, generated and mutated YAML. `use_parser` picks one (for tests and
-the benchmark).
+several times faster: benchmarks/README.md) is used when it can be imported; ruamel.yaml's
+pure-Python parser is the reference. The C parser gets only text with none of the constructs the
+two are known to read differently (cparser.py), its tree is completed to what the pure parser
+gives and checked, and when it fails, or is unsure, the pure parser reads the text.
+So every error message is the pure parser's, and an accepted file gives the same nodes, marks
+(but two kinds tier never reads, see cparser._adopt), styles, anchors and sharing;
+tests/test_parsers.py compares the two on real, generated and mutated YAML. `use_parser` picks
+one (for tests and the benchmark).
 """
 
 from __future__ import annotations
 
-import importlib
-import re
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
-from ruamel.yaml.resolver import VersionedResolver
 
+from tier_cli.blueprint import cparser
 from tier_cli.blueprint.depth import too_deep
 from tier_cli.errors import RenderFileError
-from tier_cli.record import Record
 
 STR = "tag:yaml.org,2002:str"
 NULL = "tag:yaml.org,2002:null"
@@ -46,15 +43,7 @@ Data = Any  # a plain picture of a node: (tag, text) tuples, lists and dicts
 Parser = Literal["c", "pure"]
 
 
-def _load_c_parser() -> Any:
-    try:
-        return importlib.import_module("_ruamel_yaml").CParser
-    except ImportError:  # pragma: no cover - PyPy, or ruamel.yaml.clib not installed
-        return None
-
-
-_CParser: Any = _load_c_parser()
-_parser: Parser = "pure" if _CParser is None else "c"
+_parser: Parser = "c" if cparser.AVAILABLE else "pure"
 
 # How each parse was done, for tests and the benchmark: "c" (the C parser's tree), "pure"
 # (the pure parser, C not asked), "pure-after-c" (the C parser was skipped for this text,
@@ -64,7 +53,7 @@ PARSES: Counter[str] = Counter()
 
 def c_parser_available() -> bool:
     """True when ruamel.yaml.clib's C parser can be imported."""
-    return _CParser is not None
+    return cparser.AVAILABLE
 
 
 def current_parser() -> Parser:
@@ -75,7 +64,7 @@ def current_parser() -> Parser:
 def use_parser(name: Parser) -> Iterator[None]:
     """Parse with `name` inside the block ("c" needs ruamel.yaml.clib)."""
     global _parser
-    if name == "c" and _CParser is None:
+    if name == "c" and not cparser.AVAILABLE:
         raise RuntimeError("ruamel.yaml.clib's C parser is not installed")
     previous, _parser = _parser, name
     try:
@@ -195,7 +184,7 @@ def _reached(root: Node) -> tuple[int, frozenset[int]]:
 
 def _compose(text: str) -> Node | None:
     if _parser == "c":
-        root = _compose_c(text)
+        root = cparser.compose(text)
         if root is not None:
             PARSES["c"] += 1
             return root[0]
@@ -204,149 +193,6 @@ def _compose(text: str) -> Node | None:
         PARSES["pure"] += 1
     tree: Node | None = YAML(typ="safe", pure=True).compose(text)
     return tree
-
-
-# ------------------------------------------------------------------------------------------
-# The C parser, and what makes its tree the pure parser's tree
-
-# Text the two parsers read differently, found by comparing them (tests/test_parsers.py). A
-# match anywhere, even inside a quoted value or a comment, sends the text to the pure parser.
-# In order: libyaml takes a tab as separation, NEL/LS/PS as line breaks and a BOM inside the
-# text; `%YAML 1.1` changes how the pure parser resolves tags; it reads `...` twice as two
-# documents and takes a `...` after a top-level block scalar into the scalar; it refuses a `#`
-# right after a block scalar's `|`, a whitespace-only first line in a block scalar indented
-# less than what follows, `"key":value` in a flow sequence and a flow collection as a key in
-# a flow collection; an anchor or alias name followed by one of `?:%@` or a backquote ends
-# there for libyaml but goes on for ruamel (`&a:b`); the tag `!` alone on an empty value means
-# null to the pure parser and a string to libyaml. The characters of the first kind are looked
-# for with `in`: as a character class they cost milliseconds of start-up to compile.
-_C_UNSURE_CHARACTERS = "\t\x85\u2028\u2029\ufeff"
-_C_UNSURE = re.compile(
-    r"^%|^\.\.\."
-    r"|[|>][-+0-9]*#"
-    r"|[|>][-+0-9]*[ ]*(?:#[^\r\n]*)?(?:\r\n|\r|\n)[ ]+(?:\r\n|\r|\n)"
-    r"|[\"'\]}][ ]*:(?![ \r\n])"
-    r"|[&*][A-Za-z0-9_-]+[?:%@`]"
-    r"|(?<![^\s\[{,])!(?![^\s,\]}])",
-    re.MULTILINE,
-)
-_ANCHOR_NAME = r"[A-Za-z0-9_-]+(?=[\s,\]}]|$)"
-_TAG = r"!\S*[ ]*"  # a tag and the spaces after it
-# Deeper trees go to the pure parser, which fails on deep nesting with a RecursionError where
-# libyaml does not. Before parsing, a bound on the depth keeps libyaml's own recursion off
-# pathological input: flow brackets, plus two levels per column a block node can start at.
-_C_MAX_DEPTH = 100
-_C_MAX_DEPTH_BOUND = 5000  # libyaml overflowed an 8 MB C stack between 20,000 and 40,000
-
-
-def _compose_c(text: str) -> tuple[Node | None] | None:
-    """(root,) from the C parser, or None when the pure parser must read the text."""
-    if (
-        any(character in text for character in _C_UNSURE_CHARACTERS)
-        or _C_UNSURE.search(text)
-        or _depth_bound(text) > _C_MAX_DEPTH_BOUND
-    ):
-        return None
-    try:
-        root: Node | None = CComposer(text).get_single_node()
-    except Exception:  # any error: the pure parser finds it and words it
-        return None
-    if root is not None and not _adopt(text, root):
-        return None
-    return (root,)
-
-
-def _depth_bound(text: str) -> int:
-    longest = max(map(len, text.split("\n")))
-    return text.count("[") + text.count("{") + 2 * longest + 2
-
-
-class _CResolver(VersionedResolver):
-    """Tags resolved as YAML 1.2, as the pure parser does for a file without `%YAML`."""
-
-    @property
-    def processing_version(self) -> Any:
-        return (1, 2)
-
-
-def _c_composer_class() -> Any:
-    """libyaml's parser and the Cython composer, calling ruamel's resolver for tags."""
-    if _CParser is None:  # pragma: no cover - PyPy, or ruamel.yaml.clib not installed
-        return None
-
-    def __init__(self: Any, text: str) -> None:
-        _CParser.__init__(self, text)
-        _CResolver.__init__(self, loadumper=self)
-
-    return type("CComposer", (_CParser, _CResolver), {"__init__": __init__})
-
-
-CComposer: Any = _c_composer_class()
-
-
-def _adopt(text: str, root: Node) -> bool:
-    """Give the C parser's nodes what the pure parser's have: plain style as None (libyaml
-    says ''), and the anchor each node was defined with (the C composer keeps none). False
-    when the tree is deeper than the pure parser reads safely, an anchor is unclear, or an
-    empty value sits at the very end of the text.
-
-    Left as libyaml gives them: the end marks of block collections (tier measures those from
-    the text) and the marks of an empty mapping value (`key:` and nothing), which libyaml puts
-    after the colon and the pure parser at the next token; tier finds such a value by its
-    key's colon and never reads them.
-    """
-    stack: list[tuple[Node, int]] = [(root, 1)]
-    seen: set[int] = set()
-    while stack:
-        node, depth = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if depth > _C_MAX_DEPTH:
-            return False
-        start = node.start_mark.index
-        if _has_properties(text, node, start):
-            anchor = _anchor_at(text, start)
-            if anchor is False:
-                return False
-            node.anchor = anchor
-        if isinstance(node, ScalarNode):
-            if node.style == "":
-                node.style = None
-            if start == len(text) and node.end_mark.index == start and text[-1:] not in "\r\n":
-                return False  # libyaml marks the end of an unended last line on the next line
-        elif isinstance(node, MappingNode):
-            for key, value in node.value:
-                stack.append((key, depth + 1))
-                stack.append((value, depth + 1))
-        elif isinstance(node, SequenceNode):
-            stack.extend((item, depth + 1) for item in node.value)
-    return True
-
-
-def _has_properties(text: str, node: Node, start: int) -> bool:
-    """The node starts with its own `&anchor` or `!tag`: not an empty value that libyaml
-    marks at the next token, nor a mapping whose first key has them."""
-    if not text.startswith(("&", "!"), start) or node.end_mark.index == start:
-        return False
-    return not (
-        isinstance(node, MappingNode) and node.value and node.value[0][0].start_mark.index == start
-    )
-
-
-def _anchor_at(text: str, pos: int) -> str | Literal[False] | None:
-    """The anchor of the node whose properties start at `pos`; False when the pure parser
-    could see it differently: an anchor after a tag (the pure parser then starts the node at
-    the anchor), one that could be on another line, or a name libyaml ends early."""
-    if text.startswith("&", pos):
-        name = re.compile(_ANCHOR_NAME).match(text, pos + 1)
-        return False if name is None else name.group(0)
-    tag = re.compile(_TAG).match(text, pos)
-    assert tag is not None
-    after = tag.end()
-    if after >= len(text) or text[after] in "&#\r\n":
-        return False
-    return None
 
 
 def line_col(text: str, index: int) -> tuple[int, int]:
@@ -449,7 +295,7 @@ def shared_nodes(root: Node | None) -> frozenset[int]:
     return frozenset() if root is None else _reached(root)[1]
 
 
-class Lookup(Record):
+class Lookup(NamedTuple):
     """A key found in a mapping, either its own or one it gets through a merge key."""
 
     key: ScalarNode

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from typing import NamedTuple
 
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.resolver import VersionedResolver
 
 from tier_cli.blueprint.nodes import NULL, STR, tag_of
-from tier_cli.record import Record
 
 _BLOCK_HEADER = r"[|>](?:([1-9])?([+-])?|([+-])([1-9]))"  # compiled on first use
 _PLAIN_FIRST_FORBIDDEN = set("-?:,[]{}#&*!|>'\"%@`")
@@ -64,7 +64,7 @@ def break_at(text: str, pos: int) -> str:
     return text[pos : pos + 1] if pos < len(text) else ""
 
 
-class ScalarSpan(Record):
+class ScalarSpan(NamedTuple):
     """The characters holding a scalar's value: text[start:end] is replaced to change it.
 
     For a block scalar the span covers its content lines only (the `|`/`>` header, with any

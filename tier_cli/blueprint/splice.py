@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from typing import NamedTuple
 
 from ruamel.yaml.nodes import Node, ScalarNode
 
@@ -26,11 +27,10 @@ from tier_cli.blueprint.view import Entry, Parsed, parse_blueprint
 from tier_cli.config.catalogue import Catalogue
 from tier_cli.errors import RefusedError, TierError
 from tier_cli.notices import Notice, notice
-from tier_cli.record import Record
 from tier_cli.textio import dominant_newline
 
 
-class Splice(Record):
+class Splice(NamedTuple):
     """Replace text[start:end] of the original text with `text`."""
 
     start: int
@@ -39,7 +39,7 @@ class Splice(Record):
     skip: int = 0  # characters of `text` before the first changed line (a leading line break)
 
 
-class PendingChange(Record):
+class PendingChange(NamedTuple):
     """A Change before its line in the new text is known."""
 
     field: str
@@ -52,7 +52,7 @@ class PendingChange(Record):
 REMOVED = ("removed",)  # Op.value: take `key` out of its mapping
 
 
-class Op(Record):
+class Op(NamedTuple):
     """The data change a splice is meant to make: set `key` in a mapping (or remove it, with
     the value REMOVED), or append to a list."""
 

@@ -8,7 +8,9 @@ keys (`<<: *base`) as YAML defines them; `runtime` falls back to the older `env:
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from types import MappingProxyType
+from typing import NamedTuple
 
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -24,13 +26,12 @@ from tier_cli.blueprint.nodes import (
     where,
 )
 from tier_cli.errors import ConfigError, RenderFileError
-from tier_cli.record import Record
 from tier_cli.textio import decode
 
 KEYVALUE_TYPES = ("keyvalue", "redis")  # `redis` is the deprecated name of `keyvalue`
 
 
-class ServiceView(Record):
+class ServiceView(NamedTuple):
     name: str | None
     type: str | None
     runtime: str | None  # `runtime:`, else the older `env:`
@@ -57,7 +58,7 @@ class ServiceView(Record):
         return self.name if self.name is not None else self.path
 
 
-class DatabaseView(Record):
+class DatabaseView(NamedTuple):
     name: str | None
     plan: str | None
     path: str
@@ -70,12 +71,12 @@ class DatabaseView(Record):
         return self.name if self.name is not None else self.path
 
 
-class BlueprintView(Record):
+class BlueprintView(NamedTuple):
     services: tuple[ServiceView, ...]
     databases: tuple[DatabaseView, ...]
 
 
-class Entry(Record):
+class Entry(NamedTuple):
     """Where a service or database sits in the node tree (for the editor)."""
 
     node: MappingNode
@@ -84,7 +85,7 @@ class Entry(Record):
     trail: tuple[Node, ...]  # nodes from the root down to `node`, for sharing checks
 
 
-class Parsed(Record):
+class Parsed(NamedTuple):
     """A parsed Blueprint: the views, and the node tree behind them."""
 
     text: str
@@ -148,7 +149,7 @@ def _scopes(root: MappingNode, filename: str) -> list[Scope]:
     return scopes
 
 
-class _Item(Record):
+class _Item(NamedTuple):
     node: MappingNode
     seq: SequenceNode
     trail: tuple[Node, ...]  # the list node, then the item
@@ -372,3 +373,18 @@ def _names(services: tuple[ServiceView, ...]) -> str:
         f"`{s.label}` ({', '.join(x for x in (s.type, s.runtime) if x) or 'no type'})"
         for s in services
     )
+
+
+def read_render(path: Path) -> bytes:
+    from tier_cli.textio import RENDER_LIMIT, NotRegularFile, OutsideProject, read_file
+
+    try:
+        return read_file(path, RENDER_LIMIT)
+    except (NotRegularFile, OutsideProject) as exc:
+        raise RenderFileError(f"{path}: {exc}. Tip: pass --render PATH of a render.yaml") from None
+    except FileNotFoundError:
+        raise RenderFileError(f"{path}: not found. Tip: pass --render PATH") from None
+    except IsADirectoryError:
+        raise RenderFileError(f"{path}: is a folder. Tip: pass --render PATH/render.yaml") from None
+    except OSError as exc:
+        raise RenderFileError(f"{path}: cannot be read ({exc.strerror})") from None

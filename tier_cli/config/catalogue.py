@@ -7,15 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cache
-from typing import Any, Literal
-
-from tier_cli.record import Record
+from typing import Any, Literal, NamedTuple
 
 Kind = Literal["web", "postgres", "keyvalue"]
 KINDS: tuple[Kind, ...] = ("web", "postgres", "keyvalue")
 
 
-class Plan(Record):
+class Plan(NamedTuple):
     kind: Kind
     name: str
     aliases: tuple[str, ...]
@@ -35,7 +33,7 @@ class Plan(Record):
         return (self.name, *self.aliases)
 
 
-class Catalogue(Record):
+class Catalogue(NamedTuple):
     as_of: str
     plans: tuple[Plan, ...]
     defaults: Mapping[str, str]

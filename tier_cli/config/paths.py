@@ -14,6 +14,9 @@ from pathlib import Path
 
 from tier_cli.errors import ConfigError
 
+# Files shipped in the package (a plain folder, never a zip).
+DATA = Path(__file__).parent.parent / "data"
+
 
 def project_root(tiers_path: Path) -> Path:
     """The git work tree holding tiers.toml, else tiers.toml's folder (both resolved)."""
@@ -46,3 +49,12 @@ def inside_project(tiers_path: Path, relative: str, key: str) -> Path:
             f"{tiers_path}: {key}: {relative!r} leads outside the project ({root}). {tip}"
         )
     return path
+
+
+def default_file(given: Path | None, local: str, packaged: str) -> Path:
+    """The file the user gave, else the one in the current folder, else tier's packaged copy."""
+    if given is not None:
+        return given
+    if Path(local).exists():
+        return Path(local)
+    return DATA / packaged

@@ -11,8 +11,8 @@ Spellings: Render's API writes plan names with underscores (`basic_256mb`); `tie
 `-`, `_` and spaces alike and ignores case, so every row also answers to those spellings.
 
 Plain data, read by config/catalogue.py. A Python module rather than a TOML file: it loads from
-compiled bytecode, where parsing TOML cost `tier check` 15 M instructions at every start (about
-a tenth of its start-up over `import typer`).
+compiled bytecode instead of being parsed at every start of `tier check` (the cost it saved is
+in benchmarks/README.md).
 """
 
 from __future__ import annotations

@@ -13,10 +13,20 @@ from collections.abc import Iterable, Mapping
 from itertools import pairwise
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, NoReturn
+from typing import Any, NamedTuple, NoReturn
 
 from tier_cli.config.catalogue import KINDS, Catalogue, Kind
+from tier_cli.config.metric_table import BY_NAME, METRIC_NAMES, THRESHOLD_METRICS
 from tier_cli.config.paths import inside_project
+from tier_cli.config.settings import (
+    APP_PLACEHOLDER,
+    ActivitySource,
+    DatabaseSettings,
+    FieldValue,
+    KeyValueTarget,
+    Selection,
+    TierTarget,
+)
 from tier_cli.config.webfields import (
     CONFLICTS,
     NOT_ON_FREE,
@@ -26,25 +36,14 @@ from tier_cli.config.webfields import (
     SERVICE_FIELDS,
 )
 from tier_cli.errors import ConfigError
-from tier_cli.metrics.table import BY_NAME, METRIC_NAMES, THRESHOLD_METRICS
-from tier_cli.models import (
-    ActivitySource,
-    DatabaseSettings,
-    FieldValue,
-    KeyValueTarget,
-    Selection,
-    TierTarget,
-)
 from tier_cli.notices import CODES
-from tier_cli.record import Record
-from tier_cli.textio import TIERS_LIMIT, NotRegularFile, read_file, without_bom
+from tier_cli.textio import TIERS_LIMIT, NotRegularFile, OutsideProject, read_file, without_bom
 
 TIER_NAME = re.compile(r"[a-z0-9+._-]+")  # tiers are data: any names, ordered as in the file
-APP_PLACEHOLDER = "{app}"
 _EMPTY_FIELDS: Mapping[str, FieldValue] = MappingProxyType({})
 
 
-class Tier(Record):
+class Tier(NamedTuple):
     name: str
     web_plan: str
     database_plan: str
@@ -75,7 +74,7 @@ class Tier(Record):
         return count if isinstance(count, int) and not isinstance(count, bool) else 1
 
 
-class Policy(Record):
+class Policy(NamedTuple):
     """How the advisor turns readings into a tier ([decision])."""
 
     dead_band: float = 0.2  # downgrade only when metrics are this far below the lower threshold
@@ -88,7 +87,7 @@ class Policy(Record):
     pin: str | None = None  # hold render.yaml on this tier whatever the metrics say
 
 
-class SnapshotSettings(Record):
+class SnapshotSettings(NamedTuple):
     """Where `tier snapshot` writes, and how old a snapshot may get ([snapshot])."""
 
     path: str = ".tier/metrics.json"  # relative to the folder of tiers.toml
@@ -96,14 +95,14 @@ class SnapshotSettings(Record):
     max_age_days: float = 7.0
 
 
-class RenderSettings(Record):
+class RenderSettings(NamedTuple):
     service: str | None = None
     database: str | None = None
     app: str | None = None
     keyvalue_name: str = "cache"
 
 
-class TierConfig(Record):
+class TierConfig(NamedTuple):
     path: str
     tiers: tuple[Tier, ...]
     policy: Policy = Policy()
@@ -156,7 +155,7 @@ def load_config(path: Path, catalogue: Catalogue) -> TierConfig:
         ) from None
     except IsADirectoryError:
         raise ConfigError(f"{name}: is a folder. Tip: pass --tiers PATH/tiers.toml") from None
-    except NotRegularFile as exc:
+    except (NotRegularFile, OutsideProject) as exc:
         raise ConfigError(f"{name}: {exc}. Tip: pass --tiers PATH of a tiers.toml file") from None
     except OSError as exc:
         raise ConfigError(
@@ -174,10 +173,31 @@ def load_config(path: Path, catalogue: Catalogue) -> TierConfig:
         raise ConfigError(
             f"{name}: nested too deeply to be a tiers.toml. Tip: check it for runaway brackets"
         ) from None
+    _check_float_range(raw, name)
     config = parse_config(raw, name, catalogue)
     inside_project(path, config.snapshot.path, "snapshot.path")
     inside_project(path, config.snapshot.history, "snapshot.history")
     return config
+
+
+def _check_float_range(raw: Any, name: str, at: str = "") -> None:
+    """ConfigError naming the first integer too big for a float (TOML integers have no bound;
+    every number of tier's is compared as a float)."""
+    stack: list[tuple[str, Any]] = [(at, raw)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, Mapping):
+            stack.extend((f"{path}.{k}" if path else str(k), v) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((f"{path}[{i}]", v) for i, v in enumerate(value))
+        elif isinstance(value, int) and not isinstance(value, bool):
+            try:
+                float(value)
+            except OverflowError:
+                raise ConfigError(
+                    f"{name}: {path}: a number too big for tier ({len(str(abs(value)))} "
+                    "digits). Tip: write a number below 1e308"
+                ) from None
 
 
 def parse_config(raw: Mapping[str, Any], name: str, catalogue: Catalogue) -> TierConfig:

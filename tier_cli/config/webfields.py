@@ -6,7 +6,7 @@ before writing. The field names are Render's (Blueprint spec, `services` entries
 
 from __future__ import annotations
 
-from tier_cli.record import Record
+from typing import NamedTuple
 
 # Fields of a Render web service that a tier may set under [tier.web].
 SERVICE_FIELDS: frozenset[str] = frozenset(
@@ -39,7 +39,7 @@ SCALING_TARGETS = ("targetCPUPercent", "targetMemoryPercent")  # at least one, e
 NOT_ON_FREE: tuple[str, ...] = ("scaling", "disk", "preDeployCommand")
 
 
-class Conflict(Record):
+class Conflict(NamedTuple):
     """A field a tier sets that does not go with another field of the same service."""
 
     field: str  # set by the tier

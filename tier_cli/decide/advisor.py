@@ -16,23 +16,24 @@ A metric that could not be measured (None) never triggers anything and is report
 
 from __future__ import annotations
 
-from tier_cli.config.tiers import Tier, TierConfig
-from tier_cli.metrics.table import (
+from typing import NamedTuple
+
+from tier_cli.config.metric_table import (
     ACTIVE_USERS,
     DB_CONNECTIONS,
     DB_SIZE_MB,
     METRIC_NAMES,
     SLOW_QUERY_MS,
 )
-from tier_cli.models import Metrics
+from tier_cli.config.tiers import Tier, TierConfig
+from tier_cli.metrics.measured import Metrics
 from tier_cli.notices import Notice, notice
 from tier_cli.numbers import quantity
-from tier_cli.record import Record
 
 MB_PER_GB = 1024
 
 
-class Reason(Record):
+class Reason(NamedTuple):
     """One fact that puts the recommendation where it is."""
 
     metric: str
@@ -59,7 +60,7 @@ class Reason(Record):
         return f"{self.metric} {v} not clearly below {t}: staying on {self.tier} (dead band)"
 
 
-class Headroom(Record):
+class Headroom(NamedTuple):
     """How far a metric is from the next tier's threshold."""
 
     metric: str
@@ -72,14 +73,14 @@ class Headroom(Record):
         return None if self.value is None else self.threshold - self.value
 
 
-class ConnectionLimits(Record):
+class ConnectionLimits(NamedTuple):
     """The database plans' connection limits (Render's catalogue), for rule 4."""
 
     current: int | None  # of the plan render.yaml's database is on
     tiers: tuple[int | None, ...]  # of each tier's database_plan, in the tiers' order
 
 
-class Decision(Record):
+class Decision(NamedTuple):
     recommended: str
     current: str | None
     reasons: tuple[Reason, ...]

@@ -12,18 +12,17 @@ new one (the catalogue's defaults).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from tier_cli.blueprint.view import KEYVALUE_TYPES, BlueprintView, DatabaseView, ServiceView
 from tier_cli.config.catalogue import Catalogue
 from tier_cli.decide.costs import Billed, Cost, CostLine, Instances, Part, bill, price
-from tier_cli.record import Record
 
 DEFAULT_DISK_GB = 10.0  # a `disk:` without sizeGB: Render's default size
 Change = Literal["added", "removed", "changed", "same"]
 
 
-class ResourceCost(Record):
+class ResourceCost(NamedTuple):
     """One service or database of a Blueprint and what it costs a month."""
 
     name: str
@@ -39,7 +38,7 @@ class ResourceCost(Record):
         return ("database" if self.type == "postgres" else "service", self.name)
 
 
-class Row(Record):
+class Row(NamedTuple):
     """One resource before and after: added, removed, changed (in cost or in what is billed)."""
 
     name: str
@@ -53,7 +52,7 @@ class Row(Record):
         return _low(self.after) - _low(self.before)
 
 
-class CostDiff(Record):
+class CostDiff(NamedTuple):
     rows: tuple[Row, ...]
     before: tuple[ResourceCost, ...]
     after: tuple[ResourceCost, ...]

@@ -13,29 +13,21 @@ share is what db_connections measured beyond what the current web service may ho
 
 from __future__ import annotations
 
-import re
+from typing import NamedTuple
 
+from tier_cli.blueprint.startcmd import worker_count
 from tier_cli.config.catalogue import Catalogue
 from tier_cli.config.tiers import Tier, TierConfig
 from tier_cli.notices import Notice, notice
-from tier_cli.record import Record
-
-WORKERS = re.compile(r"(?:--workers[ =]|-w ?)(\d+)")
-"""The worker count in a gunicorn or uvicorn command; without one, a single worker."""
-
-
-def written_workers(start_command: str) -> int | None:
-    """The worker count the command writes, None when it writes none."""
-    found = WORKERS.search(start_command)
-    return int(found.group(1)) if found else None
 
 
 def workers(start_command: str) -> int:
-    written = written_workers(start_command)
+    """The web workers a start command runs: the count it writes, else one."""
+    written = worker_count(start_command)
     return 1 if written is None else written
 
 
-class Budget(Record):
+class Budget(NamedTuple):
     """The connections one tier's web service may open, and the limit it meets."""
 
     tier: str

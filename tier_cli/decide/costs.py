@@ -8,18 +8,17 @@ a part of it has no known price or can grow on its own (`storageAutoscalingEnabl
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from tier_cli.config.catalogue import Catalogue, Kind
 from tier_cli.numbers import usd
-from tier_cli.record import Record
 
 Part = Literal[
     "web", "postgres", "storage", "keyvalue", "pserv", "worker", "cron", "static", "disk"
 ]
 
 
-class Instances(Record):
+class Instances(NamedTuple):
     """How many instances of the web service Render bills: `numInstances`, or a scaling range."""
 
     low: int = 1
@@ -31,7 +30,7 @@ class Instances(Record):
         return f" x {self.low}-{self.high}"
 
 
-class Billed(Record):
+class Billed(NamedTuple):
     """What is billed, as it stands (or would stand) in render.yaml: plans and their counts."""
 
     web_plan: str
@@ -42,7 +41,7 @@ class Billed(Record):
     keyvalue_plan: str | None = None
 
 
-class CostLine(Record):
+class CostLine(NamedTuple):
     part: Part
     plan: str  # the plan's name as written, or "15 GB" for a disk
     usd: float | None  # one unit a month; None: no known price
@@ -59,7 +58,7 @@ class CostLine(Record):
         return f"{self.part} {self.plan} {usd(self.usd)}{count}"
 
 
-class Cost(Record):
+class Cost(NamedTuple):
     lines: tuple[CostLine, ...]
 
     @property

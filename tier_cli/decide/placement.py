@@ -6,21 +6,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
+from typing import NamedTuple
 
-from tier_cli.blueprint.fields import same_data, to_value
-from tier_cli.blueprint.nodes import Data
+from tier_cli.blueprint.compare import means
 from tier_cli.blueprint.view import BlueprintView, choose_database, choose_web_service
 from tier_cli.config.catalogue import Catalogue, Kind, same_plan
+from tier_cli.config.settings import Selection
 from tier_cli.config.tiers import Tier, TierConfig
 from tier_cli.decide.costs import Billed, Cost, Instances, bill
-from tier_cli.models import Selection
 from tier_cli.notices import Notice, notice
-from tier_cli.record import Record
 
 KEYVALUE_TYPES = ("keyvalue", "redis")
 
 
-class Placement(Record):
+class Placement(NamedTuple):
     """render.yaml as it stands: the plans written there (None = no `plan:` key) and its tier."""
 
     service: str  # its name, or its path in the file when it has none
@@ -206,14 +205,14 @@ def _nearest(tiers: tuple[Tier, ...], catalogue: Catalogue, web_plan: str) -> li
     return best
 
 
-def _sets(field: str, have: Data | None, *, values: bool) -> Callable[[Tier], bool]:
+def _sets(field: str, have: object, *, values: bool) -> Callable[[Tier], bool]:
     """A filter: the tier sets `field` exactly when the file has it (and, with `values`, to
     what the file says)."""
 
     def keep(tier: Tier) -> bool:
         if field not in tier.web:
             return have is None
-        return have is not None and (not values or same_data(have, to_value(tier.web[field])))
+        return have is not None and (not values or means(have, tier.web[field]))
 
     return keep
 

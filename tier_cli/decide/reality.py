@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from tier_cli.blueprint.startcmd import worker_count
 from tier_cli.config.catalogue import Catalogue, Kind, Plan
 from tier_cli.config.tiers import Tier, TierConfig
-from tier_cli.decide.connections import written_workers
 from tier_cli.decide.costs import Cost, monthly_cost
 from tier_cli.notices import Notice, notice
 
@@ -119,7 +119,7 @@ def reality_checks(tier: Tier, config: TierConfig, catalogue: Catalogue) -> list
     web = catalogue.find("web", tier.web_plan)
     if web is not None:
         out.extend(_size_beliefs(tier, web, catalogue, at, file))
-    n = written_workers(tier.start_command)
+    n = worker_count(tier.start_command)
     if web is not None and n:
         if web.ram_mb / n < MB_PER_WORKER:
             out.append(

@@ -7,21 +7,21 @@ the pin, the monthly costs and Render's reality checks for the tier to be on.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from tier_cli.config.catalogue import Catalogue
+from tier_cli.config.metric_table import ACTIVITY_METRICS, DB_CONNECTIONS, METRIC_NAMES
 from tier_cli.config.tiers import Tier, TierConfig
 from tier_cli.decide.advisor import ConnectionLimits, Decision, change, decide
 from tier_cli.decide.connections import Budget, budget, budget_notice, other_share
 from tier_cli.decide.costs import Billed, Cost, bill
 from tier_cli.decide.placement import Placement, tier_instances
 from tier_cli.decide.reality import reality_checks, tier_cost
-from tier_cli.metrics.table import ACTIVITY_METRICS, DB_CONNECTIONS, METRIC_NAMES
-from tier_cli.models import Metrics, leftover_keyvalue_note
-from tier_cli.notices import Notice, notice, unique
-from tier_cli.record import Record
+from tier_cli.metrics.measured import Metrics
+from tier_cli.notices import Notice, leftover_keyvalue_note, notice, unique
 
 
-class Recommendation(Record):
+class Recommendation(NamedTuple):
     metrics: Metrics
     decision: Decision  # what the metrics call for, before caps
     recommended: str  # after max_tier / max_monthly_usd

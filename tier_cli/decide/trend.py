@@ -6,21 +6,22 @@ MIN_POINTS snapshots or less than MIN_DAYS between the first and the last, it sa
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import datetime
+from typing import NamedTuple
 
+from tier_cli.config.metric_table import BY_NAME, METRICS
 from tier_cli.config.tiers import Tier
-from tier_cli.metrics.table import BY_NAME, METRICS
-from tier_cli.models import Metrics
+from tier_cli.metrics.measured import Metrics
 from tier_cli.numbers import quantity
-from tier_cli.record import Record
 
 MIN_POINTS = 3
 MIN_DAYS = 7.0
 DAY_S = 86_400.0
 
 
-class Eta(Record):
+class Eta(NamedTuple):
     tier: str
     metric: str
     threshold: float
@@ -32,7 +33,7 @@ class Eta(Record):
         )
 
 
-class Trend(Record):
+class Trend(NamedTuple):
     points: int
     days: float
     per_week: dict[str, float]  # metric -> growth per week; empty when too little history
@@ -75,8 +76,9 @@ def trend(history: Sequence[Metrics], latest: Metrics, next_tier: Tier | None) -
             for p in points
             if (v := p.get(metric)) is not None
         ]
-        if len(xy) >= MIN_POINTS:
-            per_week[metric] = _slope(xy) * 7
+        slope = _slope(xy) * 7 if len(xy) >= MIN_POINTS else math.nan
+        if math.isfinite(slope):  # values near a float's limit overflow the sums: no trend
+            per_week[metric] = slope
     eta = _eta(per_week, latest, next_tier)
     growth = ", ".join(
         f"{m} {g:+,.1f}/week" for m, g in per_week.items() if m in BY_NAME and BY_NAME[m].trend
@@ -93,9 +95,11 @@ def _eta(per_week: dict[str, float], latest: Metrics, tier: Tier | None) -> Eta 
     best: Eta | None = None
     for metric, threshold in tier.thresholds.items():
         value, growth = latest.get(metric), per_week.get(metric, 0.0)
-        if value is None or growth <= 0:
+        if value is None or not growth > 0:
             continue
         weeks = max(threshold - value, 0.0) / growth
+        if not math.isfinite(weeks):
+            continue
         if best is None or weeks < best.weeks:
             best = Eta(tier.name, metric, threshold, weeks)
     return best

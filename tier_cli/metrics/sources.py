@@ -1,4 +1,5 @@
-"""Where a command's inputs come from: the metrics source, and the files it reads.
+"""Where a command's metrics come from: a snapshot file, a database, the demo, or the committed
+snapshot.
 
 I/O lives here and in the CLI; heavy imports (psycopg, pgserver) happen only on the paths that
 need them, so `tier check --metrics FILE` stays fast.
@@ -10,15 +11,14 @@ import os
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
-from tier_cli.errors import ConfigError, MetricsError, RenderFileError
-from tier_cli.models import DATA, DatabaseSettings, Metrics
-from tier_cli.record import Record
-
-DEMO_RENDER = "examples/render.yaml"
+from tier_cli.config.settings import DatabaseSettings
+from tier_cli.errors import ConfigError, MetricsError
+from tier_cli.metrics.measured import Metrics
 
 
-class MetricsSource(Record):
+class MetricsSource(NamedTuple):
     """The metrics flags of a command: at most one of them is set."""
 
     database_url: str | None = None
@@ -27,6 +27,13 @@ class MetricsSource(Record):
     offline: bool = False  # never the database: --metrics FILE or the committed snapshot
     allow_superuser: bool = False  # --allow-superuser: connect even as a role with server powers
     allow_pull_request_database: bool = False  # the flag: read a database in a pull-request job
+
+    def reads_database(self) -> bool:
+        """Whether the metrics come from a database (where a status line helps), not a file."""
+        if self.demo:
+            return True
+        url = resolve_url(MetricsSource(self.database_url, offline=self.offline))
+        return self.metrics_file is None and bool(url)
 
     def check(self) -> None:
         given = [
@@ -114,27 +121,3 @@ def read_metrics(
         f"no metrics source{where}. Tip: pass --database-url URL, set DATABASE_URL, pass "
         "--metrics FILE, write a snapshot with `tier snapshot`, or try --demo"
     )
-
-
-def read_render(path: Path) -> bytes:
-    from tier_cli.textio import RENDER_LIMIT, NotRegularFile, read_file
-
-    try:
-        return read_file(path, RENDER_LIMIT)
-    except NotRegularFile as exc:
-        raise RenderFileError(f"{path}: {exc}. Tip: pass --render PATH of a render.yaml") from None
-    except FileNotFoundError:
-        raise RenderFileError(f"{path}: not found. Tip: pass --render PATH") from None
-    except IsADirectoryError:
-        raise RenderFileError(f"{path}: is a folder. Tip: pass --render PATH/render.yaml") from None
-    except OSError as exc:
-        raise RenderFileError(f"{path}: cannot be read ({exc.strerror})") from None
-
-
-def default_file(given: Path | None, local: str, packaged: str) -> Path:
-    """The file the user gave, else the one in the current folder, else tier's packaged copy."""
-    if given is not None:
-        return given
-    if Path(local).exists():
-        return Path(local)
-    return DATA / packaged

@@ -9,59 +9,25 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from tier_cli.config.metric_table import METRIC_NAMES
 from tier_cli.config.tiers import Tier
 from tier_cli.decide.recommendation import Recommendation
-from tier_cli.metrics.table import METRIC_NAMES
+from tier_cli.decide.verdict import Verdict
 from tier_cli.notices import Notice, unique
 from tier_cli.numbers import quantity
 from tier_cli.output.escape import (
     github_message,
     github_property,
+    invisible_shown,
     markdown,
     markdown_code,
     terminal,
 )
 from tier_cli.output.growth import growth_markdown
 from tier_cli.output.report import cost_line, recommendation_json
-from tier_cli.record import Record
 
 if TYPE_CHECKING:
     from tier_cli.blueprint.editor import ApplyResult
-    from tier_cli.decide.trend import Trend
-
-
-class Difference(Record):
-    """One field render.yaml would change to reach the target tier."""
-
-    text: str  # "api plan starter -> pro"
-    line: int  # 1-based line in render.yaml
-    field: str = ""  # "plan", "startCommand", "service" (an added one), "envVars", a web field
-    old: str | None = None  # the value now; None: not set
-    new: str | None = None  # the value the tier writes; None: removed
-    service: str = ""  # the service or database it belongs to
-
-
-class Verdict(Record):
-    rec: Recommendation
-    render: str  # the render.yaml path as given
-    differences: tuple[Difference, ...]
-    fix: str  # the exact `tier apply` command
-    before: bytes  # render.yaml now
-    after: bytes  # render.yaml as `tier apply` would write it
-    notes: tuple[Notice, ...]  # editor notes (a startCommand it leaves alone, ...)
-    tiers: tuple[Tier, ...]
-    trend: Trend | None = None  # growth from the snapshot history (None: demo metrics)
-
-    @property
-    def in_sync(self) -> bool:
-        return not self.differences
-
-    @property
-    def diff(self) -> str:
-        """The unified diff `tier apply` would make."""
-        from tier_cli.textio import unified_diff
-
-        return unified_diff(self.before, self.after, self.render)
 
 
 def verdict_json(v: Verdict) -> dict[str, Any]:
@@ -195,12 +161,35 @@ def verdict_markdown(v: Verdict) -> str:
         f"### tier: `{render}` is not on **{rec.target}** (now: {rec.current or 'no tier'})\n\n"
         f"{facts}\n"
         + (f"**Warnings**\n\n{warnings}\n\n" if warnings else "")
+        + _carried(v)
         + f"**Fix**: `{markdown_code(v.fix)}`\n\n{_fenced(v.diff)}"
+    )
+
+
+SHOWN_ELSEWHERE = ("plan", "startCommand")  # the tier's own fields, in the table and the diff
+
+
+def _carried(v: Verdict) -> str:
+    """Every other field the edit writes, with its value: what tiers.toml carries into
+    render.yaml (a repo, an image, a buildCommand), for a reviewer to see before merging."""
+    rows = [
+        f"- {markdown(d.service)} `{markdown_code(d.field)}`: "
+        + ("removed" if d.new is None else f"`{markdown_code(d.new)}`")
+        for d in v.differences
+        if d.field and d.field not in SHOWN_ELSEWHERE
+    ]
+    if not rows:
+        return ""
+    return (
+        "**Also written** (from tiers.toml: check each value before merging)\n\n"
+        + "\n".join(rows)
+        + "\n\n"
     )
 
 
 def _fenced(diff: str) -> str:
     """The diff in a fence longer than any run of backticks in it, so it cannot end early."""
+    diff = invisible_shown(diff)
     runs = [len(m) for m in re.findall(r"`+", diff)]
     fence = "`" * max(3, max(runs, default=0) + 1)
     return f"{fence}diff\n{diff}{fence}\n"

@@ -23,6 +23,11 @@ import re
 # start-up of `tier check`.
 _VISIBLE = {code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0))}
 _VISIBLE.update({0x2028: "\\u2028", 0x2029: "\\u2029"})
+# Bidirectional controls and zero-width characters: text that reads one way and is another
+# ("Trojan source"), or a mention split so a reviewer does not see it. Shown, never obeyed.
+_INVISIBLE = (0x061C, 0x200B, 0x200C, 0x200D, 0x200E, 0x200F, *range(0x202A, 0x202F))
+_SHOWN = {code: f"\\u{code:04x}" for code in (*_INVISIBLE, *range(0x2060, 0x206A), 0xFEFF)}
+_VISIBLE.update(_SHOWN)
 # Inline Markdown and HTML: emphasis, code, tables, tags (`<`) and entities, an underscore at
 # a word's edge (`a_b` stays), and the `(` of `](` so that no `[text](url)` becomes a link.
 # Brackets, parentheses, `-`, `>` and `.` stay (`[price-differs]`, `(web starter $7)`, `->`);
@@ -33,6 +38,12 @@ _MARKDOWN = r"[\\`*<|~&]|(?<!\w)_|_(?!\w)|(?<=\])\("  # compiled on first use
 def terminal(text: str) -> str:
     """One line with every control character visible as `\\xNN` (or `\\uNNNN`)."""
     return text.translate(_VISIBLE)
+
+
+def invisible_shown(text: str) -> str:
+    """Multi-line text (a diff in a code block) with only its bidirectional and zero-width
+    characters shown as `\\uNNNN`: everything else, tabs and newlines, as it is."""
+    return text.translate(_SHOWN)
 
 
 def github_message(text: str) -> str:
@@ -46,9 +57,29 @@ def github_property(text: str) -> str:
     return github_message(text).replace(":", "%3A").replace(",", "%2C")
 
 
+# What GitHub turns into a notification or a link in a pull request's body or a step summary:
+# URLs (with a scheme, or www.), @mentions (users, org/team), #123 and owner/repo#123 and GH-123
+# references. Put in a code span, each is shown and inert. Linear: each alternative starts at a
+# fixed character and its runs cannot overlap a retry.
+_LINKING = (
+    r"(?i:\b(?:https?|ftp|mailto):[^\s`]+|\bwww\.[^\s`]+)"
+    r"|(?<![\w@])@[\w-]+(?:/[\w.-]+)?"
+    r"|(?:\b[\w.-]+/[\w.-]+)?#\d+\b|\bGH-\d+\b"
+)
+
+
 def markdown(text: str) -> str:
-    """Text for a Markdown paragraph or table cell: one line, punctuation escaped."""
-    return re.sub(_MARKDOWN, lambda m: "\\" + m[0], terminal(text))
+    """Text for a Markdown paragraph or table cell: one line, punctuation escaped, and URLs,
+    mentions and references in code spans, where GitHub neither links nor notifies."""
+    plain = terminal(text)
+    parts: list[str] = []
+    done = 0
+    for found in re.finditer(_LINKING, plain):
+        parts.append(re.sub(_MARKDOWN, lambda m: "\\" + m[0], plain[done : found.start()]))
+        parts.append("`" + found[0].replace("`", "'") + "`")
+        done = found.end()
+    parts.append(re.sub(_MARKDOWN, lambda m: "\\" + m[0], plain[done:]))
+    return "".join(parts)
 
 
 def markdown_code(text: str) -> str:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from tier_cli.config.metric_table import BY_NAME, THRESHOLD_METRICS
 from tier_cli.config.tiers import Tier
 from tier_cli.decide.trend import MIN_POINTS, Trend
-from tier_cli.metrics.table import BY_NAME, THRESHOLD_METRICS
 from tier_cli.numbers import quantity
 
 BARS = "▁▂▃▄▅▆▇█"

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from typing import IO, TYPE_CHECKING, Any
 
+from tier_cli.config.metric_table import METRIC_NAMES, METRICS
 from tier_cli.config.tiers import TierConfig
 from tier_cli.decide.advisor import Headroom, Reason
 from tier_cli.decide.connections import Budget
 from tier_cli.decide.costs import Cost
 from tier_cli.decide.recommendation import Recommendation
-from tier_cli.metrics.table import METRIC_NAMES, METRICS
 from tier_cli.numbers import quantity
 from tier_cli.output.escape import terminal
 

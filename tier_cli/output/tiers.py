@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from typing import IO, Any
 
 from tier_cli.config.catalogue import Catalogue
+from tier_cli.config.settings import FieldValue
 from tier_cli.config.tiers import Tier, TierConfig
 from tier_cli.decide.reality import reality_checks, tier_cost
-from tier_cli.models import FieldValue
 from tier_cli.notices import Notice, unique
 from tier_cli.numbers import quantity
 

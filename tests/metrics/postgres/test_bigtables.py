@@ -14,10 +14,10 @@ import psycopg
 import pytest
 from as_superuser import collect
 
+from tier_cli.config.settings import ActivitySource, DatabaseSettings
 from tier_cli.errors import MetricsError
 from tier_cli.metrics.postgres import plans as queryplan
 from tier_cli.metrics.postgres.sql import ESTIMATE_LABEL
-from tier_cli.models import ActivitySource, DatabaseSettings
 
 pytestmark = pytest.mark.postgres
 

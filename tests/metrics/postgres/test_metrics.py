@@ -17,9 +17,11 @@ from as_superuser import collect, inspect_schema
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
+from tier_cli.config.metric_table import METRIC_NAMES, SLOW_QUERY_MS_SQL
+from tier_cli.config.settings import DatabaseSettings
 from tier_cli.errors import ConfigError, MetricsError, TierError
-from tier_cli.metrics.postgres.collect import SLOW_QUERY_MS_SQL, public_url
-from tier_cli.models import METRIC_NAMES, DatabaseSettings, SchemaGuess
+from tier_cli.metrics.postgres.schema import SchemaGuess
+from tier_cli.metrics.postgres.url import public_url
 
 DEFAULT = DatabaseSettings()
 

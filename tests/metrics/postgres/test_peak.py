@@ -22,10 +22,10 @@ from as_superuser import collect
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
+from tier_cli.config.settings import ActivitySource, DatabaseSettings
 from tier_cli.errors import MetricsError
 from tier_cli.metrics.postgres import peak
 from tier_cli.metrics.postgres.plans import seq_scans
-from tier_cli.models import ActivitySource, DatabaseSettings
 
 pytestmark = pytest.mark.postgres
 

@@ -43,29 +43,26 @@ import psycopg
 from psycopg import pq, sql
 from psycopg.conninfo import make_conninfo
 
+from tier_cli.config.metric_table import BY_NAME, METRIC_NAMES
+from tier_cli.config.settings import DatabaseSettings
 from tier_cli.errors import ConfigError, MetricsError
+from tier_cli.metrics.measured import Metrics
 from tier_cli.metrics.postgres.reader import MetricReader, Reading
-from tier_cli.metrics.postgres.schema import COLUMNS_SQL, Probe, Stats, guess_schema, probes
-from tier_cli.metrics.postgres.sql import DEFAULT_QUERIES, SLOW_QUERY_MS_SQL
+from tier_cli.metrics.postgres.schema import (
+    COLUMNS_SQL,
+    Probe,
+    SchemaGuess,
+    Stats,
+    guess_schema,
+    probes,
+)
 from tier_cli.metrics.postgres.url import (
     connect_message,
     connection_params,
     masked,
-    public_url,
     public_url_of,
     reason,
 )
-from tier_cli.metrics.table import METRIC_NAMES
-from tier_cli.models import DatabaseSettings, Metrics, SchemaGuess
-
-__all__ = [
-    "DEFAULT_QUERIES",
-    "SLOW_QUERY_MS_SQL",
-    "collect",
-    "guess_schema",
-    "inspect_schema",
-    "public_url",
-]
 
 
 def collect(
@@ -242,7 +239,7 @@ def _check_resolution(conn: psycopg.Connection[Any], settings: DatabaseSettings)
 
 def _check_query_names(settings: DatabaseSettings) -> None:
     for name in settings.queries:
-        if name not in DEFAULT_QUERIES:
+        if name not in BY_NAME:
             raise ConfigError(
                 f"{settings.config_path}: [database.queries] {name}: no such metric. "
                 f"Tip: use one of {', '.join(METRIC_NAMES)}"

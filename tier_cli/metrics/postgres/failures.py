@@ -14,14 +14,14 @@ from __future__ import annotations
 import math
 import re
 from decimal import Decimal
+from typing import NamedTuple
 
 import psycopg
 from psycopg import errors
 
+from tier_cli.config.settings import DatabaseSettings
 from tier_cli.errors import ConfigError, MetricsError, TierError
 from tier_cli.metrics.postgres.url import masked, reason
-from tier_cli.models import DatabaseSettings
-from tier_cli.record import Record
 
 WRITE_IN_READ_ONLY = "25006"
 QUERY_CANCELED = "57014"
@@ -30,7 +30,7 @@ WRONG_TYPE = ("42883", "42804")  # no such operator or function for the types, t
 NO_PERMISSION = "42501"
 
 
-class Expected(Record):
+class Expected(NamedTuple):
     """What a default query needs, and the fixes to name when it fails."""
 
     needs: str  # "the default query expects a table users with ..."

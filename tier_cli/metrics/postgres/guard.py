@@ -14,15 +14,14 @@ Imported only when a database is read: `tier check --metrics FILE` never loads p
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from pglast import ast, parse_sql
 from pglast.parser import ParseError
 
 from tier_cli.errors import ConfigError
-from tier_cli.record import Record
+from tier_cli.metrics.postgres.sql import PLACEHOLDER
 
 
 def _names(text: str) -> frozenset[str]:
@@ -85,8 +84,6 @@ _STATEMENTS = {
     "LockStmt": "LOCK",
 }
 
-_PLACEHOLDER = re.compile(r"%%|%\((?P<name>[^)]*)\)[sbt]")
-
 
 def check_queries(queries: Mapping[str, str], config_path: str) -> None:
     """Refuse (ConfigError) any custom query that is not one plain, allowlisted SELECT."""
@@ -121,9 +118,9 @@ def query_problem(query: str) -> str | None:
 
 def _parsable(query: str) -> str:
     """psycopg's named placeholders as PostgreSQL parameters, ``%%`` as ``%`` (when used)."""
-    if not any(m["name"] is not None for m in _PLACEHOLDER.finditer(query)):
+    if not any(m["name"] is not None for m in PLACEHOLDER.finditer(query)):
         return query
-    return _PLACEHOLDER.sub(lambda m: "%" if m["name"] is None else "$1", query)
+    return PLACEHOLDER.sub(lambda m: "%" if m["name"] is None else "$1", query)
 
 
 def _node_problem(node: ast.Node) -> str | None:
@@ -195,7 +192,7 @@ def _operators(node: ast.Node) -> list[list[str]]:
     return []
 
 
-class Names(Record):
+class Names(NamedTuple):
     """The unqualified functions, operators and types a query uses: each must be the one in
     pg_catalog (collect.py asks the catalog before the query runs)."""
 
@@ -275,7 +272,7 @@ def check_shadowed(
                         f"which also exists in schema {schema} on the search path: PostgreSQL "
                         "could run that one instead of pg_catalog's. Tip: write "
                         f"pg_catalog.{name} for a function, or OPERATOR(pg_catalog.{name}) for "
-                        "an operator (see docs/safety.md)"
+                        "an operator (see docs/ci-and-safety.md)"
                     )
 
 

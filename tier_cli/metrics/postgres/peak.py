@@ -43,7 +43,7 @@ from typing import Any
 
 from psycopg import sql
 
-from tier_cli.models import ActivitySource
+from tier_cli.config.settings import ActivitySource
 
 WINDOWS_SQL = """
 SELECT w.tier_window, c.tier_users

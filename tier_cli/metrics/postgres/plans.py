@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-
-from tier_cli.record import Record
+from typing import NamedTuple
 
 SEQ_SCAN_ADVICE_ROWS = 100_000
 """Below this a sequential scan takes milliseconds and an index would hardly be faster."""
 
 
-class TableInfo(Record):
+class TableInfo(NamedTuple):
     """A table a metric reads, as the catalog sees it (one row of TABLE_SQL)."""
 
     text: str  # its name as written in SQL, quoted where needed: users, public."My Events"

@@ -2,7 +2,7 @@
 
 A metric's SQL, best first: a custom query (``[database.queries]`` in tiers.toml: it wins over
 everything below, the peak included), the peak from ``[database.activity]`` for
-``concurrent_users`` (peak.py), the default SQL (metrics/table.py).
+``concurrent_users`` (peak.py), the default SQL (config/metric_table.py).
 
 Default queries on big tables: ``users`` is the planner's estimate (``pg_class.reltuples``,
 labelled ``estimate (pg_class.reltuples)``) above ``estimate_above_rows``, and the exact count
@@ -18,26 +18,24 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import psycopg
 from psycopg import pq, sql
 
+from tier_cli.config.metric_table import BY_NAME, Metric
+from tier_cli.config.settings import ActivitySource, DatabaseSettings
 from tier_cli.errors import ConfigError, MetricsError
 from tier_cli.metrics.postgres import peak
 from tier_cli.metrics.postgres.deadline import Deadline
 from tier_cli.metrics.postgres.failures import Expected, default_expected, number, query_failure
 from tier_cli.metrics.postgres.plans import TableInfo, advice, seq_scans
 from tier_cli.metrics.postgres.sql import (
-    DEFAULT_QUERIES,
     ESTIMATE_LABEL,
     TABLE_SQL,
-    DefaultQuery,
     query_params,
 )
 from tier_cli.metrics.postgres.url import LOCK_TIMEOUT_MS, WORK_MEM, masked, reason
-from tier_cli.models import ActivitySource, DatabaseSettings
-from tier_cli.record import Record
 
 EXPLAIN = "EXPLAIN (FORMAT JSON, VERBOSE) "
 RUN_DEADLINE_MS = 180_000
@@ -47,7 +45,7 @@ CURSOR = "tier_metric"  # the server-side cursor of a metric query
 MAX_ROWS = 2  # rows fetched of a metric query: one is the answer, a second says it is not one
 
 
-class Reading(Record):
+class Reading(NamedTuple):
     """One metric: its value, its label for Metrics.labels, and advice when it was costly."""
 
     value: float | None
@@ -76,7 +74,7 @@ class MetricReader:
 
     def read(self, name: str) -> Reading:
         custom = self.settings.queries.get(name)
-        default = DEFAULT_QUERIES[name]
+        default = BY_NAME[name]
         if custom is not None:
             value = self.number(name, custom, None)
             return Reading(value, _label(value, default.reading))
@@ -90,7 +88,7 @@ class MetricReader:
             return Reading(value, _label(value, default.reading))
         return self._measured(name, default, expected)
 
-    def _measured(self, name: str, default: DefaultQuery, expected: Expected) -> Reading:
+    def _measured(self, name: str, default: Metric, expected: Expected) -> Reading:
         """A default query on a table: the estimate when it is big, else EXPLAINed and timed."""
         table = self._table(name, [default.table], list(default.index_columns), expected)
         if default.estimate and (table.rows or 0) > self.settings.estimate_above_rows:
@@ -227,7 +225,7 @@ class MetricReader:
         text, cols, schema, relname, rows, indexed = row
         return TableInfo(text, cols or "", schema, relname, rows, bool(indexed))
 
-    def _from_extension(self, name: str, default: DefaultQuery) -> Reading:
+    def _from_extension(self, name: str, default: Metric) -> Reading:
         """A metric that needs an extension: unknown when it is missing or unreadable."""
         expected = default_expected(default.needs, default.speedup, self.settings)
         found = self.run(

@@ -21,10 +21,29 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
-from tier_cli.models import SchemaGuess
-from tier_cli.record import Record
+
+class SchemaGuess(NamedTuple):
+    """What `tier init` found in a database's schema (information_schema), for the metric SQL."""
+
+    users_table: str | None  # schema-qualified, e.g. "public.users"; None: nothing likely found
+    last_seen_column: str | None  # a timestamp column of last activity, e.g. "last_seen_at"
+    created_column: str | None = None
+    activity_table: str | None = None  # a table of events: one row per user action
+    activity_user_column: str | None = None
+    activity_time_column: str | None = None
+    notes: tuple[str, ...] = ()  # what was looked at and why a choice was made
+    users_rows: int | None = None  # rows in the users table, when counted
+    # active_users from another table (the users table has no activity column): a user with a
+    # row there within active_days, e.g. an access token created at login
+    active_table: str | None = None
+    active_user_column: str | None = None
+    active_time_column: str | None = None
+    active_login_only: bool = False  # the column active_users reads changes at login only
+    activity_login_only: bool = False  # the activity table's rows are made at login only
+    item_tables: tuple[str, ...] = ()  # tables with per-user times that are not events (orders)
+
 
 COLUMNS_SQL = """
 SELECT c.table_schema::text, c.table_name::text, c.column_name::text, c.data_type::text,
@@ -65,12 +84,10 @@ ACTIVITY_TABLES = ("activity", "activities", "events", "user_events", "activity_
 USER_COLUMNS = (
     "user_id", "owner_id", "account_id", "member_id", "student_id", "customer_id", "profile_id",
 )  # fmt: skip
-ACTIVITY_USER_COLUMNS = USER_COLUMNS  # the name the older code used
 TIME_COLUMNS = (
     "last_seen_at", "last_used_at", "at", "occurred_at", "created_at", "timestamp", "ts",
     "inserted_at", "logged_in_at", "login_at", "action_time", "sent_at", "created", "updated_at",
 )  # fmt: skip
-ACTIVITY_TIME_COLUMNS = TIME_COLUMNS
 CREATION_COLUMNS = ("created_at", "inserted_at", "created", "logged_in_at", "login_at")
 TIMESTAMPS = ("timestamp with time zone", "timestamp without time zone")
 INTEGERS = ("smallint", "integer", "bigint")
@@ -87,24 +104,24 @@ _PASSED_OVER = re.compile(r"admin")  # the admin site's log records staff, not u
 Table = tuple[str, str]  # (schema, name)
 
 
-class Column(Record):
+class Column(NamedTuple):
     type: str
     references: Table | None = None  # the table a one-column foreign key on it references
 
 
-class Probe(Record):
+class Probe(NamedTuple):
     """A count inspect_schema makes: all rows, or the rows of the last active_days by time."""
 
     table: Table
     time_column: str | None = None
 
 
-class Stats(Record):
+class Stats(NamedTuple):
     rows: int | None = None  # None: not counted (timeout, no permission)
     recent: int | None = None  # rows in the last active_days, by the table's time column
 
 
-class Candidate(Record):
+class Candidate(NamedTuple):
     """A table that records when a user did something."""
 
     table: Table

@@ -1,25 +1,17 @@
 """The SQL tier runs by default, one query per metric, the catalog lookup beside it, and the
 parameters a query gets.
 
-Pure: reader.py runs it. The default SQL of each metric is its row in metrics/table.py; the peak
-of concurrent users, when an activity table is configured, is in peak.py.
+Pure: reader.py runs it. The default SQL of each metric is its row in config/metric_table.py;
+the peak of concurrent users, when an activity table is configured, is in peak.py.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 
+from tier_cli.config.settings import DatabaseSettings
 from tier_cli.errors import ConfigError
-from tier_cli.metrics import table
-from tier_cli.models import DatabaseSettings
 
-# The default SQL of each metric is in its row of the metric table (metrics/table.py).
-USERS_SQL = table.USERS_SQL
-ACTIVE_USERS_SQL = table.ACTIVE_USERS_SQL
-CONCURRENT_USERS_SQL = table.CONCURRENT_USERS_SQL
-DB_SIZE_MB_SQL = table.DB_SIZE_MB_SQL
-SLOW_QUERY_MS_SQL = table.SLOW_QUERY_MS_SQL
 """``{schema}`` is the schema pg_stat_statements is installed in. Without the extension, or when it
 cannot be read, the metric is unknown (never an error).
 """
@@ -54,14 +46,11 @@ those columns. Nothing but the quoted names when the table does not exist. Reads
 
 ESTIMATE_LABEL = "estimate (pg_class.reltuples)"
 
+PLACEHOLDER = re.compile(r"%%|%\((?P<name>[^%)]*)\)[sbt]")  # no %: linear on "%(%(%(..."
+"""A psycopg placeholder in a query: `%(name)s` (also b, t), or `%%`, a literal percent."""
+
 PARAMETERS: tuple[str, ...] = ("active_days", "concurrent_minutes")
 """The named parameters a query may use, filled from [database] in tiers.toml."""
-
-
-DefaultQuery = table.Metric  # how a metric is read when tiers.toml does not replace its SQL
-
-DEFAULT_QUERIES: Mapping[str, DefaultQuery] = table.BY_NAME
-"""The default SQL of each metric. A custom query under [database.queries] replaces it."""
 
 
 def query_params(query: str, name: str, settings: DatabaseSettings) -> dict[str, int] | None:
@@ -70,7 +59,7 @@ def query_params(query: str, name: str, settings: DatabaseSettings) -> dict[str,
         "active_days": settings.active_days,
         "concurrent_minutes": settings.concurrent_minutes,
     }
-    used = {m["name"] for m in _PLACEHOLDER.finditer(query) if m["name"] is not None}
+    used = {m["name"] for m in PLACEHOLDER.finditer(query) if m["name"] is not None}
     if unknown := sorted(used - set(values)):
         raise ConfigError(
             f"{settings.config_path}: [database.queries] {name}: unknown parameter "
@@ -78,6 +67,3 @@ def query_params(query: str, name: str, settings: DatabaseSettings) -> dict[str,
             + ", ".join(f"%({p})s" for p in PARAMETERS)
         )
     return {key: values[key] for key in sorted(used)} or None
-
-
-_PLACEHOLDER = re.compile(r"%%|%\((?P<name>[^)]*)\)[sbt]")

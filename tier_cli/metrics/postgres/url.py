@@ -21,8 +21,8 @@ from urllib.parse import quote
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
+from tier_cli.config.settings import DatabaseSettings
 from tier_cli.errors import ConfigError, mask
-from tier_cli.models import DatabaseSettings
 
 LOCK_TIMEOUT_MS = 1000
 """A lock tier waits for is given up after a second: a query of tier's queued behind the app's
