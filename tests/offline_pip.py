@@ -1,6 +1,7 @@
 """pip without the package index, for the tests that make a virtualenv and install tier into it.
 
-The wheels of tier's dependencies (with the demo extra) and of setuptools, which builds tier,
+The wheels of tier's dependencies (with the demo extra) and of what builds tier (setuptools,
+setuptools-scm),
 are built once per test run into a folder that every xdist worker shares; the first worker that
 needs them builds them under a lock, the others wait and reuse them. Installing from that folder
 asks no index, and without compiling to bytecode (what runs is compiled when it is imported).
@@ -12,9 +13,15 @@ import fcntl
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 from repo_files import ROOT
+
+# What builds tier (setuptools, setuptools-scm), as pyproject.toml's [build-system] says.
+BUILD_REQUIRES: list[str] = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))[
+    "build-system"
+]["requires"]
 
 
 def offline_pip_env(run_folder: Path) -> dict[str, str]:
@@ -25,7 +32,7 @@ def offline_pip_env(run_folder: Path) -> dict[str, str]:
         if not (wheels / "done").exists():
             built = subprocess.run(
                 [sys.executable, "-m", "pip", "wheel", "-q", "--wheel-dir", str(wheels),
-                 f"{ROOT}[demo]", "setuptools>=68"],
+                 f"{ROOT}[demo]", *BUILD_REQUIRES],
                 capture_output=True,
                 text=True,
                 check=False,
