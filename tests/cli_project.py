@@ -19,13 +19,17 @@ from tier_cli.cli import app
 
 EXAMPLE = (ROOT / "examples" / "render.yaml").read_bytes()  # on tier free
 SHIPPED_TIERS = (ROOT / "tiers.toml").read_text("utf-8")
+REQUIREMENTS = (ROOT / "examples" / "requirements.txt").read_bytes()
 
 
 def make_project(
     folder: Path, render: bytes | None = EXAMPLE, tiers: str | None = SHIPPED_TIERS
 ) -> Path:
-    """`folder` holding render.yaml and tiers.toml (None: leave that file out)."""
+    """`folder` as a user's repository (a .git folder; the example app's requirements.txt, which
+    the build installs), holding render.yaml and tiers.toml (None: leave that file out)."""
     folder.mkdir(parents=True, exist_ok=True)
+    (folder / ".git").mkdir(exist_ok=True)
+    (folder / "requirements.txt").write_bytes(REQUIREMENTS)
     if render is not None:
         (folder / "render.yaml").write_bytes(render)
     if tiers is not None:

@@ -58,7 +58,8 @@ def offline_pip(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The working folder, like a user's repository: render.yaml (on tier free), tiers.toml."""
+    """The working folder, a user's repository: render.yaml (on tier free), tiers.toml,
+    requirements.txt, .git."""
     monkeypatch.chdir(make_project(tmp_path))
     return tmp_path
 

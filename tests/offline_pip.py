@@ -1,7 +1,6 @@
 """pip without the package index, for the tests that make a virtualenv and install tier into it.
 
-The wheels of tier's dependencies (with the demo extra) and of what builds tier (setuptools,
-setuptools-scm),
+The wheels of tier's dependencies (with the demo extra) and of what builds tier (setuptools),
 are built once per test run into a folder that every xdist worker shares; the first worker that
 needs them builds them under a lock, the others wait and reuse them. Installing from that folder
 asks no index, and without compiling to bytecode (what runs is compiled when it is imported).
@@ -18,10 +17,10 @@ from pathlib import Path
 
 from repo_files import ROOT
 
-# What builds tier (setuptools, setuptools-scm), as pyproject.toml's [build-system] says.
-BUILD_REQUIRES: list[str] = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))[
-    "build-system"
-]["requires"]
+# What builds tier (pyproject.toml's [build-system] requires): pip installs it to build tier.
+BUILD_REQUIRES = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["build-system"][
+    "requires"
+]
 
 
 def offline_pip_env(run_folder: Path) -> dict[str, str]:

@@ -341,6 +341,9 @@ def test_check_summary_in_sync_still_shows_the_metrics(project: Path) -> None:
         "- notice: db_size_mb: unknown; it triggered nothing [unknown-metric]\n"
         "- notice: slow_query_ms: unknown; it triggered nothing [unknown-metric]\n"
         "- notice: db_connections: unknown; it triggered nothing [unknown-metric]\n"
+        "- warning: the recommendation (free) is uncertain: concurrent_users is unknown: its "
+        "true value may reach starter (25). Tip: measure these metrics exactly (README, "
+        '"Metrics") [uncertain-recommendation]\n'
         "- notice: tiers.toml: tier free: Render's free Postgres expires 30 days after creation "
         "(14-day grace) and has no backups [free-postgres-expires]\n"
     )
@@ -828,3 +831,63 @@ def test_a_closed_pipe_is_not_an_error(project: Path) -> None:
         proc.stdout.close()  # before tier writes anything: its first write meets a closed pipe
         err = proc.stderr.read()
         assert (proc.wait(timeout=60), err) == (0, b""), args
+
+
+# --- quality: a lower bound or a single reading is said in every output -------------------------
+
+PROXIED = {"users": 9000, "active_users": 628, "concurrent_users": 0, "db_size_mb": 8}
+PROXIED_QUALITY = {"active_users": "lower_bound", "concurrent_users": "single_reading"}
+
+
+def _proxied_snapshot(path: Path) -> None:
+    data = {"collected_at": RECENT, "metrics": PROXIED, "quality": PROXIED_QUALITY}
+    path.write_text(json.dumps(data), "utf-8")
+
+
+def test_quality_and_uncertainty_in_json_text_and_github(project: Path) -> None:
+    _proxied_snapshot(project / "m.json")
+    code, out, _ = run("recommend", "--metrics", "m.json", "--json")
+    assert code == 0
+    answer = json.loads(out)
+    assert answer["quality"] == {
+        "users": "exact",
+        "active_users": "lower_bound",
+        "concurrent_users": "single_reading",
+        "db_size_mb": "exact",
+        "slow_query_ms": "unknown",
+        "db_connections": "unknown",
+    }
+    assert answer["recommended"] == "starter" and answer["uncertain"] is True
+    assert answer["uncertain_because"] == [
+        "active_users 628 is a lower bound: its true value may reach pro (5,000)",
+        "concurrent_users 0 is a single reading, not the peak: its true value may reach pro (100)",
+    ]
+    code, out, _ = run("recommend", "--metrics", "m.json")
+    rows = {line.split()[0]: line for line in out.splitlines() if line.split()}
+    assert "a lower bound" in rows["active_users"]
+    assert "a single reading, not the peak" in rows["concurrent_users"]
+    assert "uncertain: active_users 628 is a lower bound" in out
+    code, out, _ = run("check", "--metrics", "m.json", "--format", "json")
+    assert json.loads(out)["uncertain"] is True and json.loads(out)["quality"] == answer["quality"]
+    code, out, _ = run("check", "--metrics", "m.json", "--format", "github")
+    assert any(line.startswith("::warning") and "uncertain" in line for line in out.splitlines()), (
+        out
+    )
+
+
+def test_exact_figures_are_certain(project: Path) -> None:
+    snapshot(project / "m.json", **STARTER_LOAD, slow_query_ms=12, db_connections=4)
+    code, out, _ = run("recommend", "--metrics", "m.json", "--json")
+    answer = json.loads(out)
+    assert (code, answer["uncertain"], answer["uncertain_because"]) == (0, False, [])
+    assert set(answer["quality"].values()) == {"exact"}
+
+
+def test_a_snapshot_keeps_the_quality(project: Path) -> None:
+    _proxied_snapshot(project / "m.json")
+    data = json.loads((project / "m.json").read_text("utf-8"))
+    data["quality"]["users"] = "roughly"
+    (project / "m.json").write_text(json.dumps(data), "utf-8")
+    code, _, err = run("recommend", "--metrics", "m.json")
+    assert code == 4, err
+    assert "m.json: quality.users: 'roughly' is not a quality. Tip: use exact" in err

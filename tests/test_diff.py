@@ -217,8 +217,8 @@ def test_a_render_yaml_outside_the_repository_is_refused(
     link = repo / "linked.yaml"
     link.symlink_to(outside)
     code, out, err = run("diff", "--base", "main", "--render", str(link))
-    # refused before git is asked: reading render.yaml follows no link out of its folder (exit
-    # 3); gitref.read_at_ref refuses a path outside the repository as well (exit 2)
+    # Issue 17: a render.yaml that leads out of the project through a link is refused before
+    # it is read, as every command refuses it (exit 3, the code of render.yaml's problems).
     assert (code, out) == (3, "")
     assert "outside the project" in err
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -21,9 +20,7 @@ LOAD = {"users": 2400, "active_users": 812, "concurrent_users": 31, "db_size_mb"
 
 @pytest.fixture
 def project(project: Path) -> Path:
-    """The shared project, with the example's requirements.txt, a snapshot (m.json) and a
-    render.yaml without databases."""
-    shutil.copy(ROOT / "examples" / "requirements.txt", project / "requirements.txt")
+    """The shared project, with a snapshot (m.json) and a render.yaml without databases."""
     snapshot(project / "m.json", **LOAD)
     text = (project / "render.yaml").read_text("utf-8")
     (project / "nodb.yaml").write_text(text[: text.index("\ndatabases:")] + "\n", "utf-8")

@@ -50,6 +50,7 @@ def user_repo(tmp_path: Path, active_users: int) -> Path:
     repo = tmp_path / "app"
     (repo / ".tier").mkdir(parents=True)
     shutil.copy(ROOT / "examples" / "render.yaml", repo / "render.yaml")
+    shutil.copy(ROOT / "examples" / "requirements.txt", repo / "requirements.txt")  # the build's
     shutil.copy(ROOT / "tiers.toml", repo / "tiers.toml")
     (repo / ".tier" / "metrics.json").write_text(
         json.dumps({"collected_at": RECENT, "metrics": {"active_users": active_users}}),

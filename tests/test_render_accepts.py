@@ -30,6 +30,7 @@ services:
     name: api
     runtime: python
     plan: {web}
+    buildCommand: pip install -r requirements.txt
     startCommand: {start}
     envVars:
       - key: DATABASE_URL

@@ -29,6 +29,10 @@ CODES: dict[str, tuple[Severity, str]] = {
     "no-tier-above": ("warning", "still slow on the highest tier: there is no tier above it"),
     "storage-beyond-tiers": ("warning", "the database is past every tier's storage"),
     "downgrade-held": ("notice", "a downgrade is held back by the dead band or an unknown metric"),
+    "uncertain-recommendation": (
+        "warning",
+        "the tier depends on a metric that is unknown, a lower bound or a single reading",
+    ),
     "beyond-capacity": ("warning", "active users beyond what the highest tier is said to carry"),
     "connection-budget": (
         "warning",

@@ -399,27 +399,35 @@ def init(
     ] = False,
     as_json: Json = False,
     allow_pull_request_database: AllowPullRequestDatabase = False,
+    role_sql: Annotated[
+        bool,
+        typer.Option("--role-sql", help="Only print the monitoring role's SQL; write nothing."),
+    ] = False,
 ) -> None:
     """Write a commented tiers.toml with the guide's tiers, and print the SQL of a read-only
-    monitoring role with exactly the grants tier needs (on stdout).
+    monitoring role with exactly the grants tier needs (on stdout; safe to run twice).
 
     Given a database (--database-url or $DATABASE_URL), inspect its schema to find the users
-    table and its last-activity column and write the metric SQL for them.
+    table and where user activity is recorded, and write the metric SQL for them.
     """
     from tier_cli import app as work
 
-    written = work.write_init(path, database_url, force, allow_pull_request_database)
+    written = work.write_init(path, database_url, force, allow_pull_request_database, role_sql)
     if as_json:
         from tier_cli.contract import versioned
 
         document = versioned(
             {
-                "path": str(path),
+                "path": None if role_sql else str(path),
                 "notes": list(written.notes),
                 "monitoring_role_sql": written.role_sql,
             }
         )
-        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+        sys.stdout.write(json.dumps(document, indent=2) + "
+")
+        return
+    if role_sql:
+        sys.stdout.write(written.role_sql)
         return
     if not quiet:
         for note in written.notes:

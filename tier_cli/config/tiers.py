@@ -16,7 +16,12 @@ from types import MappingProxyType
 from typing import Any, NamedTuple, NoReturn
 
 from tier_cli.config.catalogue import KINDS, Catalogue, Kind
-from tier_cli.config.metric_table import BY_NAME, METRIC_NAMES, THRESHOLD_METRICS
+from tier_cli.config.metric_table import (
+    BY_NAME,
+    MEASURED_QUALITIES,
+    METRIC_NAMES,
+    THRESHOLD_METRICS,
+)
 from tier_cli.config.paths import inside_project
 from tier_cli.config.settings import (
     APP_PLACEHOLDER,
@@ -513,6 +518,7 @@ DATABASE_MAXIMA: dict[str, tuple[int, str]] = {
     "estimate_above_rows": (2**53, "rows"),
     "slow_query_warn_ms": (3_600_000, "milliseconds (an hour)"),
     "pool_per_worker": (10_000, "connections"),
+    "slow_query_min_calls": (10**12, "calls"),
     "lookback_days": (3_650, "days (ten years)"),
     "window_minutes": (5_256_000, "minutes (ten years)"),
 }
@@ -534,6 +540,8 @@ def _database(r: _Reader, raw: Mapping[str, Any]) -> DatabaseSettings:
             "estimate_above_rows",
             "slow_query_warn_ms",
             "pool_per_worker",
+            "quality",
+            "slow_query_min_calls",
         },
     )
     d = DatabaseSettings()
@@ -545,6 +553,18 @@ def _database(r: _Reader, raw: Mapping[str, Any]) -> DatabaseSettings:
             )
         if not isinstance(sql, str) or not sql.strip():
             r.fail(f"{at}.queries.{metric}", "must be a SQL string", "write a SELECT in quotes")
+    quality = r.table(raw, "quality", at=at)
+    for metric, said in quality.items():
+        if metric not in METRIC_NAMES:
+            r.fail(
+                f"{at}.quality.{metric}", "unknown metric", "use one of " + ", ".join(METRIC_NAMES)
+            )
+        if said not in MEASURED_QUALITIES:
+            r.fail(
+                f"{at}.quality.{metric}",
+                f"{said!r} is not a quality",
+                "use one of " + ", ".join(f'"{q}"' for q in MEASURED_QUALITIES),
+            )
 
     def whole(key: str, default: int) -> int:
         value = r.number(raw, at, key)
@@ -569,6 +589,8 @@ def _database(r: _Reader, raw: Mapping[str, Any]) -> DatabaseSettings:
         estimate_above_rows=whole("estimate_above_rows", d.estimate_above_rows),
         slow_query_warn_ms=whole("slow_query_warn_ms", d.slow_query_warn_ms),
         pool_per_worker=whole("pool_per_worker", d.pool_per_worker),
+        quality=MappingProxyType(dict(quality)),
+        slow_query_min_calls=whole("slow_query_min_calls", d.slow_query_min_calls),
     )
 
 
