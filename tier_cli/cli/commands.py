@@ -423,8 +423,7 @@ def init(
                 "monitoring_role_sql": written.role_sql,
             }
         )
-        sys.stdout.write(json.dumps(document, indent=2) + "
-")
+        sys.stdout.write(json.dumps(document, indent=2) + "\n")
         return
     if role_sql:
         sys.stdout.write(written.role_sql)
