@@ -9,7 +9,7 @@ import datetime
 import math
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from itertools import pairwise
 from pathlib import Path
 from types import MappingProxyType
@@ -309,7 +309,9 @@ def _tier(r: _Reader, i: int, raw: Mapping[str, Any], catalogue: Catalogue) -> T
                 if metric not in BY_NAME
                 else f"takes no threshold: it is checked against the database plan's limit "
                 f"({BY_NAME[metric].label})",
-                "use one of " + ", ".join(THRESHOLD_METRICS),
+                did_you_mean(metric, THRESHOLD_METRICS)
+                + "use one of "
+                + ", ".join(THRESHOLD_METRICS),
             )
         thresholds[metric] = r.positive(value, f"{at}.thresholds.{metric}")
     beliefs = {key: r.number(raw, at, key) for key in ("web_cpu", "web_ram_gb")}
@@ -349,7 +351,9 @@ def _web_fields(
             r.fail(
                 f"{at}.{key}",
                 "is not a Render web service field",
-                "use one of " + ", ".join(sorted(SERVICE_FIELDS, key=str.lower)),
+                did_you_mean(key, SERVICE_FIELDS)
+                + "use one of "
+                + ", ".join(sorted(SERVICE_FIELDS, key=str.lower)),
             )
         fields[key] = _field_value(r, value, f"{at}.{key}")
     if "numInstances" in fields:
@@ -650,6 +654,14 @@ def _prices(
     return MappingProxyType(out)
 
 
+def did_you_mean(name: str, choices: Iterable[str]) -> str:
+    """ "did you mean web_plan? Else " when one choice is close to `name` (a typo), else ""."""
+    import difflib
+
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.75)
+    return f"did you mean {close[0]}? Else " if close else ""
+
+
 class _Reader:
     """Typed access to raw TOML values, failing with the file name and key path."""
 
@@ -664,7 +676,11 @@ class _Reader:
             if key not in allowed:
                 where = f"{at}.{key}" if at else key
                 self.fail(
-                    where, "unknown key", "remove it or use one of " + ", ".join(sorted(allowed))
+                    where,
+                    "unknown key",
+                    did_you_mean(key, allowed)
+                    + "remove it or use one of "
+                    + ", ".join(sorted(allowed)),
                 )
 
     def table(self, raw: Mapping[str, Any], key: str, at: str = "") -> Mapping[str, Any]:
