@@ -722,7 +722,7 @@ CONFIG_MISTAKES = [
     ),
     (
         "price-nan",
-        ("price_usd = 14 ", "price_usd = nan "),
+        ("storage_gb = 10\n", "storage_gb = 10\nprice_usd = nan\n"),
         "tier[starter].price_usd: nan is not a finite number",
     ),
     (
