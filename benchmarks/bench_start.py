@@ -59,9 +59,11 @@ def install(venv: Path, say: Callable[[str], None]) -> Path:
 
 
 def project(folder: Path) -> Path:
-    """A project folder: the example render.yaml (free tier), tiers.toml and two snapshots."""
+    """A project folder: the example render.yaml (free tier) and requirements.txt, tiers.toml and
+    two snapshots."""
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(ROOT / "examples" / "render.yaml", folder / "render.yaml")
+    shutil.copy(ROOT / "examples" / "requirements.txt", folder / "requirements.txt")
     shutil.copy(ROOT / "tiers.toml", folder / "tiers.toml")
     for name, metrics in (("in-sync.json", IN_SYNC), ("out-of-sync.json", OUT_OF_SYNC)):
         snapshot = {"collected_at": "2026-11-24T09:00:00+00:00", "metrics": metrics}

@@ -251,15 +251,8 @@ def test_check_in_sync_exits_0_with_its_warnings(project: Path) -> None:
     assert run("apply", "--tier", "starter")[0] == 0
     code, out, err = run("check", "--metrics", "m.json")
     assert (code, err) == (0, "")
-    assert out == (
-        "render.yaml: on tier starter, in sync\n"
-        "notice: tiers.toml: tier starter: price_usd says $14/month; Render's catalogue "
-        "(2026-09-27) gives $17.5/month (web starter $7 + postgres basic-256mb $6 + disk 15 GB "
-        "$4.5) [price-differs]\n"
-        "notice: tiers.toml: tier starter: web_ram_gb = 2, but Render's web plan `starter` has "
-        "0.5 CPU and 512 MB RAM ($7/month); that is Render's `standard` ($25/month) "
-        "[size-differs]\n"
-    )
+    # the shipped tiers agree with tier's catalogue: no price or size notice about them
+    assert out == "render.yaml: on tier starter, in sync\n"
 
 
 def test_check_json_and_github_and_summary(project: Path) -> None:
@@ -284,7 +277,7 @@ def test_check_json_and_github_and_summary(project: Path) -> None:
     ) in out
     for name in ("summary.md", "gh.md"):
         md = (project / name).read_text("utf-8")
-        assert "| active_users | 812 | 500 | 5,000 | 10,000 |" in md
+        assert "| active_users | 812 | **500** ✓ | 5,000 | 10,000 |" in md
         assert "**Fix**: `tier apply --tier starter`" in md
         assert "```diff\n--- a/render.yaml" in md
 
@@ -341,6 +334,9 @@ def test_check_summary_in_sync_still_shows_the_metrics(project: Path) -> None:
         "- notice: db_size_mb: unknown; it triggered nothing [unknown-metric]\n"
         "- notice: slow_query_ms: unknown; it triggered nothing [unknown-metric]\n"
         "- notice: db_connections: unknown; it triggered nothing [unknown-metric]\n"
+        "- warning: the recommendation (free) is uncertain: concurrent_users is unknown: its "
+        "true value may reach starter (25). Tip: measure these metrics exactly (README, "
+        '"Metrics") [uncertain-recommendation]\n'
         "- notice: tiers.toml: tier free: Render's free Postgres expires 30 days after creation "
         "(14-day grace) and has no backups [free-postgres-expires]\n"
     )
@@ -476,10 +472,24 @@ def test_tiers_table_shows_render_prices(project: Path) -> None:
     tiers = {t["name"]: t for t in json.loads(out)["tiers"]}
     assert code == 0
     # pro: web pro $85 + postgres pro-4gb $55 + its default disk, 100 GB at $0.30
-    assert (tiers["pro"]["price_usd"], tiers["pro"]["catalogue_usd"]) == (50, 170)
+    assert (tiers["pro"]["price_usd"], tiers["pro"]["catalogue_usd"]) == (None, 170)
     assert tiers["pro+redis"]["catalogue_usd"] == 180
     code, out, _ = run("tiers")
     assert code == 0 and "pro+redis" in out and "$180/month" in out
+    assert "guide" not in out.splitlines()[1]  # no "guide $" column: the header row
+
+
+@pytest.mark.parametrize("command", ["tiers", "recommend"])
+def test_piped_tables_never_cut_cells(project: Path, command: str) -> None:
+    """Not a terminal (CliRunner, like `| cat`): every cell whole, whatever COLUMNS says."""
+    snapshot(project / "m.json", **STARTER_LOAD)
+    args = [command] if command == "tiers" else [command, "--metrics", "m.json"]
+    code, out, _ = run(*args, env={"COLUMNS": "60"})
+    assert code in (0, 1)
+    assert "…" not in out
+    whole = "active_users >= 10,000" if command == "tiers" else "concurrent_users"
+    assert whole in out
+    assert max(len(line) for line in out.splitlines()) > 60
 
 
 @pytest.mark.parametrize("args", [[], ["--json"]], ids=["table", "json"])
@@ -828,3 +838,63 @@ def test_a_closed_pipe_is_not_an_error(project: Path) -> None:
         proc.stdout.close()  # before tier writes anything: its first write meets a closed pipe
         err = proc.stderr.read()
         assert (proc.wait(timeout=60), err) == (0, b""), args
+
+
+# --- quality: a lower bound or a single reading is said in every output -------------------------
+
+PROXIED = {"users": 9000, "active_users": 628, "concurrent_users": 0, "db_size_mb": 8}
+PROXIED_QUALITY = {"active_users": "lower_bound", "concurrent_users": "single_reading"}
+
+
+def _proxied_snapshot(path: Path) -> None:
+    data = {"collected_at": RECENT, "metrics": PROXIED, "quality": PROXIED_QUALITY}
+    path.write_text(json.dumps(data), "utf-8")
+
+
+def test_quality_and_uncertainty_in_json_text_and_github(project: Path) -> None:
+    _proxied_snapshot(project / "m.json")
+    code, out, _ = run("recommend", "--metrics", "m.json", "--json")
+    assert code == 0
+    answer = json.loads(out)
+    assert answer["quality"] == {
+        "users": "exact",
+        "active_users": "lower_bound",
+        "concurrent_users": "single_reading",
+        "db_size_mb": "exact",
+        "slow_query_ms": "unknown",
+        "db_connections": "unknown",
+    }
+    assert answer["recommended"] == "starter" and answer["uncertain"] is True
+    assert answer["uncertain_because"] == [
+        "active_users 628 is a lower bound: its true value may reach pro (5,000)",
+        "concurrent_users 0 is a single reading, not the peak: its true value may reach pro (100)",
+    ]
+    code, out, _ = run("recommend", "--metrics", "m.json")
+    rows = {line.split()[0]: line for line in out.splitlines() if line.split()}
+    assert "a lower bound" in rows["active_users"]
+    assert "a single reading, not the peak" in rows["concurrent_users"]
+    assert "uncertain: active_users 628 is a lower bound" in out
+    code, out, _ = run("check", "--metrics", "m.json", "--format", "json")
+    assert json.loads(out)["uncertain"] is True and json.loads(out)["quality"] == answer["quality"]
+    code, out, _ = run("check", "--metrics", "m.json", "--format", "github")
+    assert any(line.startswith("::warning") and "uncertain" in line for line in out.splitlines()), (
+        out
+    )
+
+
+def test_exact_figures_are_certain(project: Path) -> None:
+    snapshot(project / "m.json", **STARTER_LOAD, slow_query_ms=12, db_connections=4)
+    code, out, _ = run("recommend", "--metrics", "m.json", "--json")
+    answer = json.loads(out)
+    assert (code, answer["uncertain"], answer["uncertain_because"]) == (0, False, [])
+    assert set(answer["quality"].values()) == {"exact"}
+
+
+def test_a_snapshot_keeps_the_quality(project: Path) -> None:
+    _proxied_snapshot(project / "m.json")
+    data = json.loads((project / "m.json").read_text("utf-8"))
+    data["quality"]["users"] = "roughly"
+    (project / "m.json").write_text(json.dumps(data), "utf-8")
+    code, _, err = run("recommend", "--metrics", "m.json")
+    assert code == 4, err
+    assert "m.json: quality.users: 'roughly' is not a quality. Tip: use exact" in err

@@ -165,8 +165,9 @@ SELECT CASE WHEN i <= 8 THEN now() - make_interval(days => i) END
 FROM generate_series(1, 10) AS i;
 INSERT INTO events (user_id, at) SELECT i, {WINDOW} + make_interval(secs => i)
 FROM generate_series(1, 5) AS i;
--- more order rows, in one window, than events: an events table still wins
-INSERT INTO orders (user_id, created_at) SELECT 1 + i % 10, {WINDOW}
+-- more order rows, in one window, than events: an events table still wins the peak; the users
+-- who ordered were seen (last_seen_at), as in a real app
+INSERT INTO orders (user_id, created_at) SELECT 1 + i % 8, {WINDOW}
 FROM generate_series(1, 40) AS i;
 """
 
@@ -276,7 +277,8 @@ CASES = {
             "(last_login changes at login only)",
             "concurrent_users: from public.auth_user.last_login: users whose last_login is "
             "within concurrent_minutes, one reading; last_login changes at login only, so this "
-            "undercounts: users who logged in earlier and are still online are not counted",
+            "undercounts: users who logged in earlier and are still online are not counted "
+            "(not the peak)",
         ),
         ('"last_login" >= now() - make_interval(mins => %(concurrent_minutes)s)',),
     ),
@@ -433,3 +435,161 @@ def test_the_readme_recipe_runs_and_tier_measures_it(project: Path, pg_db: str) 
     assert (data["metrics"]["active_users"], data["metrics"]["concurrent_users"]) == (2, 2)
     assert not any(_is(w, "activity-unknown") for w in data["warnings"])
     assert set(data["timings_ms"]) == set(data["metrics"])  # every metric was timed
+
+
+EDITS_AND_REQUESTS = f"""
+CREATE TABLE "user" (
+    id serial PRIMARY KEY,
+    hashed_password varchar NOT NULL,
+    updated_at timestamptz NOT NULL DEFAULT now() - interval '90 days'
+);
+INSERT INTO "user" (hashed_password) SELECT 'h' FROM generate_series(1, 30);
+-- 5 users edited their profile this month
+UPDATE "user" SET updated_at = now() - interval '2 days' WHERE id <= 5;
+CREATE TABLE request_log (
+    id bigserial PRIMARY KEY,
+    user_id integer NOT NULL REFERENCES "user" (id),
+    created_at timestamptz NOT NULL
+);
+-- 20 users made requests this month, 8 of them in one 5-minute window a day ago
+INSERT INTO request_log (user_id, created_at)
+SELECT 1 + i % 20, now() - make_interval(days => 1 + i % 20) FROM generate_series(1, 200) AS i;
+INSERT INTO request_log (user_id, created_at)
+SELECT i, {WINDOW} + make_interval(secs => i) FROM generate_series(1, 8) AS i;
+"""
+
+EDITS_AND_ITEMS = """
+CREATE TABLE "user" (
+    id serial PRIMARY KEY,
+    hashed_password varchar NOT NULL,
+    "updatedAt" timestamptz NOT NULL DEFAULT now() - interval '90 days'
+);
+INSERT INTO "user" (hashed_password) SELECT 'h' FROM generate_series(1, 30);
+UPDATE "user" SET "updatedAt" = now() - interval '2 days' WHERE id <= 5;
+UPDATE "user" SET "updatedAt" = now() WHERE id = 1;
+CREATE TABLE item (
+    id serial PRIMARY KEY,
+    "ownerId" integer NOT NULL REFERENCES "user" (id),
+    "createdAt" timestamptz NOT NULL
+);
+INSERT INTO item ("ownerId", "createdAt")
+SELECT 1 + i % 12, now() - make_interval(days => i % 25) FROM generate_series(1, 60) AS i;
+"""
+
+
+@pytest.mark.parametrize(
+    ("ddl", "metrics", "quality", "comments"),
+    [
+        pytest.param(
+            EDITS_AND_REQUESTS,
+            {"active_users": 20, "concurrent_users": 8},
+            {"active_users": "exact", "concurrent_users": "exact"},
+            [
+                "# candidates, most distinct users in 30 days first:",
+                "# - public.request_log(user_id, created_at): 20 users, 208 rows in 30 days "
+                "(visits)",
+                "# - public.user.updated_at: 5 users in 30 days (edits only)",
+            ],
+            id="edits-lose-to-requests",
+        ),
+        pytest.param(
+            EDITS_AND_ITEMS,
+            {"active_users": 12, "concurrent_users": 1},
+            {"active_users": "lower_bound", "concurrent_users": "single_reading"},
+            [
+                "# - public.item(ownerId, createdAt): 12 users, 60 rows in 30 days "
+                "(rows users add)",
+                "# - public.user.updatedAt: 5 users in 30 days (edits only)",
+                'active_users = "lower_bound"',
+            ],
+            id="items-camel-case-a-lower-bound",
+        ),
+    ],
+)
+def test_init_picks_the_source_with_the_most_active_users(
+    project: Path,
+    pg_db: str,
+    ddl: str,
+    metrics: dict[str, int],
+    quality: dict[str, str],
+    comments: list[str],
+) -> None:
+    _, text, data = init_then_recommend(pg_db, ddl)
+    assert {k: data["metrics"][k] for k in metrics} == metrics  # type: ignore[index]
+    assert {k: data["quality"][k] for k in quality} == quality  # type: ignore[index]
+    lines = text.splitlines()
+    for comment in comments:
+        assert comment in lines, text
+    uncertain = any(q != "exact" for q in quality.values())
+    assert data["uncertain"] is uncertain
+
+
+# --- the monitoring role: least privilege, run by the database's owner, twice -------------------
+
+SECRET_LOOKING = re.compile(r"pass|hash|token|secret|salt|key", re.I)
+
+
+def _as(url: str, role: str, password: str = "x") -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=f"{role}:{password}@{parts.netloc.rpartition('@')[2]}"))
+
+
+@pytest.mark.parametrize(
+    "ddl",
+    [
+        pytest.param(FASTAPI_USERS, id="fastapi-users"),
+        pytest.param(FULL_STACK_TEMPLATE, id="full-stack-template"),
+        pytest.param(DJANGO, id="django"),
+        pytest.param(EDITS_AND_REQUESTS, id="edits-and-requests"),
+    ],
+)
+def test_the_role_reads_no_secret_and_its_sql_runs_twice_as_the_owner(
+    project: Path, pg_db: str, ddl: str
+) -> None:
+    """The owner is what Render gives: it owns the database and its tables, may create roles,
+    and is no superuser. It runs the SQL `tier init --role-sql` prints, twice; then the role
+    measures the metrics and is refused every secret-looking column and every whole table."""
+    owner, monitor = f"tier_own_{uuid.uuid4().hex[:8]}", f"tier_mon_{uuid.uuid4().hex[:8]}"
+    database = urlsplit(pg_db).path.lstrip("/")
+    with psycopg.connect(pg_db, autocommit=True) as admin:
+        admin.execute(f"CREATE ROLE {owner} LOGIN CREATEROLE")
+        admin.execute(f"ALTER DATABASE {database} OWNER TO {owner}")
+        admin.execute(f"ALTER SCHEMA public OWNER TO {owner}")
+    try:
+        with psycopg.connect(_as(pg_db, owner), autocommit=True) as conn:
+            conn.execute(ddl)
+        code, role_sql, _ = run("init", "--role-sql", "--database-url", pg_db)
+        assert code == 0
+        assert not Path("tiers.toml").exists()  # --role-sql writes nothing
+        role_sql = role_sql.replace("tier_monitor", monitor)
+        with psycopg.connect(_as(pg_db, owner), autocommit=True) as conn:
+            conn.execute(role_sql)  # type: ignore[arg-type]
+            conn.execute(role_sql)  # type: ignore[arg-type]
+            columns = conn.execute(
+                "SELECT table_schema, table_name, column_name FROM information_schema.columns "
+                "WHERE table_schema = 'public'"
+            ).fetchall()
+        code, _, _ = run("init", "--force", "--database-url", pg_db)
+        assert code == 0
+        code, out, err = run("recommend", "--database-url", _as(pg_db, monitor), "--json")
+        assert code == 0, err
+        measured = json.loads(out)
+        assert measured["metrics"]["users"] is not None
+        secrets = [c for c in columns if SECRET_LOOKING.search(c[2])]
+        assert secrets  # every schema here has some
+        with psycopg.connect(_as(pg_db, monitor), autocommit=True) as conn:
+            for schema, table, column in secrets:
+                with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                    conn.execute(f'SELECT "{column}" FROM "{schema}"."{table}" LIMIT 1')
+            for schema, table in {(c[0], c[1]) for c in columns}:
+                with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                    conn.execute(f'SELECT * FROM "{schema}"."{table}" LIMIT 1')
+            with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+                conn.execute("CREATE TABLE tier_was_here (id int)")
+    finally:
+        with psycopg.connect(pg_db, autocommit=True) as admin:
+            admin.execute(f"ALTER DATABASE {database} OWNER TO CURRENT_USER")
+            admin.execute("ALTER SCHEMA public OWNER TO pg_database_owner")
+            for role in (monitor, owner):
+                admin.execute(f"DROP OWNED BY {role} CASCADE")  # type: ignore[arg-type]
+                admin.execute(f"DROP ROLE IF EXISTS {role}")  # type: ignore[arg-type]

@@ -384,10 +384,17 @@ def test_allowed_custom_queries_run_as_the_monitoring_role(project: Path, reader
     assert (code, err) == (0, ""), err
     metrics = json.loads(out)["metrics"]
     assert (metrics["users"], metrics["active_users"], metrics["concurrent_users"]) == (14, 9, 3)
-    # The role reads only what its grants name (users.last_seen_at): not the emails.
+    # The role reads only what its grants name (users.last_seen_at): not the emails. That one
+    # metric is unknown, with the reason and the fix; the others are still measured.
     set_key(project, "database.queries", "users", '"SELECT count(DISTINCT email) FROM users"')
-    code, _, err = run("recommend", "--database-url", reader)
-    assert code == 4 and "metric 'users': 42501 insufficient_privilege" in one_line(err)
+    code, out, err = run("recommend", "--json", "--database-url", reader)
+    assert code == 0, err
+    answer = json.loads(out)
+    assert answer["metrics"]["users"] is None and answer["quality"]["users"] == "unknown"
+    assert answer["metric_labels"]["users"].startswith(
+        "unknown: 42501 insufficient_privilege. Tip: grant SELECT"
+    )
+    assert (answer["metrics"]["active_users"], answer["quality"]["active_users"]) == (9, "exact")
 
 
 @pytest.mark.postgres
@@ -416,13 +423,31 @@ def test_init_prints_the_monitoring_role(tmp_path: Path, monkeypatch: pytest.Mon
     assert code == 0 and "read-only role" in err
     assert out == (
         "-- A read-only role for tier, with exactly the grants its metric queries need.\n"
-        "CREATE ROLE \"tier_monitor\" LOGIN PASSWORD 'choose-a-long-random-password'\n"
-        "    NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS;\n"
+        "-- Run it as the database's owner (on Render: the user of the database's own URL).\n"
+        "-- Safe to run again: it creates the role only when it is missing.\n"
+        "DO $tier$\n"
+        "BEGIN\n"
+        "    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'tier_monitor') THEN\n"
+        "        CREATE ROLE \"tier_monitor\" LOGIN PASSWORD 'choose-a-long-random-password'\n"
+        "            NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS;\n"
+        "    END IF;\n"
+        "END\n"
+        "$tier$;\n"
         'ALTER ROLE "tier_monitor" SET default_transaction_read_only = on;\n'
         'GRANT CONNECT ON DATABASE "app" TO "tier_monitor";\n'
         'GRANT USAGE ON SCHEMA "public" TO "tier_monitor";\n'
         'GRANT SELECT ("last_seen_at") ON "public"."users" TO "tier_monitor";\n'
+        "-- slow_query_ms reads pg_stat_statements' query text and db_connections the other\n"
+        "-- sessions of pg_stat_activity: both need pg_read_all_stats (statistics only, no data).\n"
+        "DO $tier$\n"
+        "BEGIN\n"
+        '    GRANT pg_read_all_stats TO "tier_monitor";\n'
+        "EXCEPTION WHEN insufficient_privilege THEN\n"
+        "    RAISE NOTICE 'no pg_read_all_stats: slow_query_ms, db_connections may be unknown';\n"
+        "END\n"
+        "$tier$;\n"
     )
+    assert run("init", "--role-sql")[1] == out  # the same SQL, and nothing written again
     safety = (ROOT / "docs" / "ci-and-safety.md").read_text("utf-8")
     shown = out.replace("choose-a-long-random-password", "...")
     assert textwrap.indent(shown, "  ") in safety  # in a list item of "Running tier in CI safely"
@@ -696,7 +721,7 @@ CONFIG_MISTAKES = [
     ),
     (
         "price-nan",
-        ("price_usd = 14 ", "price_usd = nan "),
+        ("storage_gb = 10\n", "storage_gb = 10\nprice_usd = nan\n"),
         "tier[starter].price_usd: nan is not a finite number",
     ),
     (

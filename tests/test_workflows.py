@@ -165,6 +165,7 @@ def origin(tmp_path: Path) -> Path:
     seed = tmp_path / "seed"
     (seed / ".tier").mkdir(parents=True)
     shutil.copy(EXAMPLES / "render.yaml", seed / "render.yaml")
+    shutil.copy(EXAMPLES / "requirements.txt", seed / "requirements.txt")
     shutil.copy(ROOT / "tiers.toml", seed / "tiers.toml")
     (seed / ".tier" / "metrics.json").write_text(json.dumps(OLD_SNAPSHOT, indent=2) + "\n")
     (seed / ".tier" / "history.jsonl").write_text(json.dumps(OLD_SNAPSHOT) + "\n")
@@ -225,6 +226,7 @@ def expected_summary(folder: Path, snapshot: str) -> str:
     repository as the runner's checkout is."""
     (folder / ".git").mkdir(parents=True)
     shutil.copy(EXAMPLES / "render.yaml", folder / "render.yaml")
+    shutil.copy(EXAMPLES / "requirements.txt", folder / "requirements.txt")
     shutil.copy(ROOT / "tiers.toml", folder / "tiers.toml")
     (folder / "m.json").write_text(snapshot, "utf-8")
     with contextlib.chdir(folder):
@@ -236,6 +238,7 @@ def expected_render(folder: Path, tier: str) -> bytes:
     """render.yaml as `tier apply --tier NAME` writes it: no metrics involved."""
     folder.mkdir()
     shutil.copy(EXAMPLES / "render.yaml", folder / "render.yaml")
+    shutil.copy(EXAMPLES / "requirements.txt", folder / "requirements.txt")
     shutil.copy(ROOT / "tiers.toml", folder / "tiers.toml")
     with contextlib.chdir(folder):
         assert run("apply", "--tier", tier)[0] == 0

@@ -29,6 +29,10 @@ CODES: dict[str, tuple[Severity, str]] = {
     "no-tier-above": ("warning", "still slow on the highest tier: there is no tier above it"),
     "storage-beyond-tiers": ("warning", "the database is past every tier's storage"),
     "downgrade-held": ("notice", "a downgrade is held back by the dead band or an unknown metric"),
+    "uncertain-recommendation": (
+        "warning",
+        "the tier depends on a metric that is unknown, a lower bound or a single reading",
+    ),
     "beyond-capacity": ("warning", "active users beyond what the highest tier is said to carry"),
     "connection-budget": (
         "warning",
@@ -77,6 +81,15 @@ CODES: dict[str, tuple[Severity, str]] = {
     "build-context-guessed": (
         "warning",
         "render.yaml is in no git repository: the build's files were read from its folder",
+    ),
+    "database-plan-kept": (
+        "warning",
+        "a paid database keeps its plan: Render moves none to free",
+    ),
+    "database-disk-kept": ("notice", "a smaller database plan keeps its disk, which stays billed"),
+    "redis-url-hand-set": (
+        "warning",
+        "REDIS_URL is set by hand: the tier's Key Value service is unused until it is wired",
     ),
     "keyvalue-region-differs": ("warning", "the Key Value service is in another region"),
     "no-database": ("notice", "no database plan was written (none declared, or none chosen)"),

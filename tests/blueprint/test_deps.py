@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from tier_cli.blueprint import deps
 from tier_cli.blueprint.deps import (
     DEFAULT_PYTHON,
     Declared,
@@ -361,3 +365,49 @@ def test_size_limit(folder: Path) -> None:
 def test_not_utf8_is_not_read(folder: Path) -> None:
     (folder / "latin.txt").write_bytes(b"caf\xe9\n")
     assert read_project_file(folder, "latin.txt") is None
+
+
+# A plain requirement is read without packaging; what it gives is packaging's answer.
+PLAIN_REQUIREMENTS = [
+    "fastapi",
+    "uvicorn[standard]",
+    "uvicorn[ standard , foo ]",
+    "FastAPI==0.110.0",
+    "psycopg[binary]>=3.1,<4",
+    "a.b_c-d",
+    "x >= 1",
+    "gunicorn!=21.0",
+    "foo[]",
+    "Foo_Bar[Baz]==1.2.3",
+]
+NOT_PLAIN = ["x~=1.2", "x==1.*", "x;python_version<'3'", "x @ https://a/b.whl", "foo-", "x>="]
+
+
+@pytest.mark.parametrize("spec", PLAIN_REQUIREMENTS + NOT_PLAIN)
+def test_plain_requirements_read_as_packaging_reads_them(spec: str) -> None:
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    plain = re.fullmatch(deps._PLAIN_REQUIREMENT, spec)
+    assert (plain is not None) == (spec in PLAIN_REQUIREMENTS)
+    try:
+        req = Requirement(spec)
+    except InvalidRequirement:
+        assert deps._requirement(spec) is None
+        return
+    if req.marker is None and req.url is None:
+        assert deps._requirement(spec) == (
+            deps.normalise(req.name),
+            frozenset(e.lower() for e in req.extras),
+        )
+
+
+def test_a_plain_requirements_file_does_not_import_packaging() -> None:
+    probe = (
+        "import sys; from tier_cli.blueprint.deps import _requirement; "
+        "assert _requirement('uvicorn[standard]>=0.30') == ('uvicorn', frozenset({'standard'})); "
+        "print('packaging' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "False"

@@ -43,7 +43,7 @@ _C_UNSURE_CHARACTERS = "\t\x85\u2028\u2029\ufeff"
 _C_UNSURE = re.compile(
     r"^%|^\.\.\."
     r"|[|>][-+0-9]*#"
-    r"|[|>][-+0-9]*[ ]*(?:#[^\r\n]*)?(?:\r\n|\r|\n)[ ]+(?:\r\n|\r|\n)"
+    r"|[|>][-+0-9]*[ ]*(?:\r\n|\r|\n)[ ]+(?:\r\n|\r|\n)"
     r"|[\"'\]}][ ]*:(?![ \r\n])"
     r"|[&*][A-Za-z0-9_-]+[?:%@`]"
     r"|(?<![^\s\[{,])!(?![^\s,\]}])",
@@ -58,11 +58,31 @@ _C_MAX_DEPTH = 100
 _C_MAX_DEPTH_BOUND = 5000  # libyaml overflowed an 8 MB C stack between 20,000 and 40,000
 
 
+_COMMENTED_HEADER = r"[|>][-+0-9]*[ ]*#"
+
+
+def _blank_after_commented_header(text: str) -> bool:
+    """A line holding a block scalar header with a comment (`| # ...`), then a line of spaces
+    only: the whitespace-only first line of _C_UNSURE, read line by line. As one expression
+    (`#[^\\r\\n]*` up to the line break) it was tried again from every `|` of a long line, each
+    time to the line's end: minutes on a 100 KB line of `| #`."""
+    if "#" not in text:
+        return False
+    lines = re.split(r"\r\n|\r|\n", text)
+    return any(
+        0 < len(lines[i + 1]) == lines[i + 1].count(" ")
+        and re.search(_COMMENTED_HEADER, line) is not None
+        for i, line in enumerate(lines[:-2])
+        if "#" in line
+    )
+
+
 def compose(text: str) -> tuple[Node | None] | None:
     """(root,) from the C parser, or None when the pure parser must read the text."""
     if (
         any(character in text for character in _C_UNSURE_CHARACTERS)
         or _C_UNSURE.search(text)
+        or _blank_after_commented_header(text)
         or _depth_bound(text) > _C_MAX_DEPTH_BOUND
     ):
         return None

@@ -417,6 +417,18 @@ def _marker_holds(marker: str | None, env: Env) -> bool:
         return True  # a marker tier cannot read: count the package, as pip might install it
 
 
+# A requirement with no marker, URL or unusual version: a PEP 508 name, extras, and versions of
+# digits and dots after ==, !=, >=, <=, < or >. Most requirements files hold nothing else, and
+# importing packaging is the largest cost of reading them (benchmarks/README.md); any other line
+# goes to packaging. Compiled on first use (re's cache).
+_NAME_508 = r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
+_VERSION = r"(?:==|!=|>=|<=|<|>)\s*[0-9]+(?:\.[0-9]+)*"
+_PLAIN_REQUIREMENT = (
+    rf"({_NAME_508})\s*(?:\[\s*({_NAME_508}(?:\s*,\s*{_NAME_508})*)?\s*\])?"
+    rf"\s*(?:{_VERSION}(?:\s*,\s*{_VERSION})*)?"
+)
+
+
 def _requirement(spec: str, env: Env | None = None) -> Req | None:
     """(name, extras) of a PEP 508 requirement, `url#egg=name` or a wheel URL; None when its
     marker does not hold on Render, or it names nothing tier can read."""
@@ -428,6 +440,10 @@ def _requirement(spec: str, env: Env | None = None) -> Req | None:
             return normalise(egg.group(1)), extras
         wheel = re.search(r"/([A-Za-z0-9][A-Za-z0-9._]*?)-\d[^/]*\.(?:whl|tar\.gz|zip)$", spec)
         return (normalise(wheel.group(1)), frozenset()) if wheel else None
+    plain = re.fullmatch(_PLAIN_REQUIREMENT, spec)
+    if plain:  # what packaging would make of it, without importing packaging
+        extras = frozenset(e.strip().lower() for e in (plain.group(2) or "").split(",") if e)
+        return normalise(plain.group(1)), extras
     from packaging.requirements import InvalidRequirement, Requirement
 
     try:

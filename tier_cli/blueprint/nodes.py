@@ -18,6 +18,7 @@ one (for tests and the benchmark).
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -82,11 +83,36 @@ def compose(text: str, filename: str) -> Node | None:
     return compose_shared(text, filename)[0]
 
 
+LONG_HEADER_COMMENT = 4096
+_HEADER_COMMENT = r"[|>][-+0-9]*[ ]+#"  # the first on a line starts its longest comment
+
+
+def _refuse_long_header_comment(text: str, filename: str) -> None:
+    """A comment of more than LONG_HEADER_COMMENT characters after a block scalar's `|` or `>`
+    is refused: the pure parser reads it one character at a time into a string it copies each
+    time (seconds at 400 KB, minutes at the 4 MB limit). Looked for line by line, only in lines
+    long enough to hold one, so the search is linear."""
+    if len(text) <= LONG_HEADER_COMMENT:
+        return
+    start = 0
+    for line in re.split(r"\r\n|\r|\n", text):
+        found = re.search(_HEADER_COMMENT, line) if len(line) > LONG_HEADER_COMMENT else None
+        if found is not None and len(line) - found.end() > LONG_HEADER_COMMENT:
+            number = text.count("\n", 0, start) + 1
+            raise RenderFileError(
+                f"{filename}:{number}: a comment of more than {LONG_HEADER_COMMENT:,} characters "
+                "after a block scalar's | or >, which tier's YAML parser cannot read in bounded "
+                "time. Tip: shorten the comment or put it on a line of its own"
+            )
+        start += len(line) + 1
+
+
 def compose_shared(text: str, filename: str) -> tuple[Node | None, frozenset[int]]:
     """compose(), and the nodes reached more than once (shared_nodes), found by the same walk
     where the tree has no alias."""
     if too_deep(text):  # before the parser recurses into it
         raise RenderFileError(_TOO_DEEP.format(filename=filename))
+    _refuse_long_header_comment(text, filename)
     try:
         root = _compose(text)
     except MarkedYAMLError as exc:

@@ -10,11 +10,33 @@ Pure and import-light: `tier check --metrics FILE` imports it without psycopg.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Literal, NamedTuple
 
 Source = Literal["count", "table", "peak", "extension", "plain"]
+
+# How far a value can be trusted, said beside it in every output (README, "Metrics"):
+EXACT = "exact"  # measured as defined
+LOWER_BOUND = "lower_bound"  # a proxy that can only undercount (items created, profile edits)
+SINGLE_READING = "single_reading"  # a count at one instant, not the peak over a lookback
+UNKNOWN = "unknown"  # not measured
+EDIT_COLUMNS = ("updated_at", "modified_at", "modified", "updated", "date_modified")
+"""A time that changes when a row is edited: on a users or profile table it records edits, not
+visits, so active users read from it are a lower bound (tier init, metrics/postgres/schema.py)."""
+QUALITIES: tuple[str, ...] = (EXACT, LOWER_BOUND, SINGLE_READING, UNKNOWN)
+SECRET_COLUMN = re.compile(r"pass|hash|token|secret|salt|key|otp|credential", re.I)
+"""A column tier's monitoring role is never granted: passwords, their hashes, tokens, secrets."""
+MEASURED_QUALITIES: tuple[str, ...] = (EXACT, LOWER_BOUND, SINGLE_READING)  # tiers.toml may say
+QUALITY_WORDS: Mapping[str, str] = MappingProxyType(
+    {
+        EXACT: "exact",
+        LOWER_BOUND: "a lower bound",
+        SINGLE_READING: "a single reading, not the peak",
+        UNKNOWN: "unknown",
+    }
+)
 
 
 class Metric(NamedTuple):
@@ -26,7 +48,6 @@ class Metric(NamedTuple):
     unit: str  # "users", "MB", "ms", "connections"
     needs: str  # what the default SQL expects, named when it is missing
     speedup: str  # the other fix when it times out: "... or add an index on ..."
-    reading: str = ""  # for Metrics.labels: "single reading", ...
     extension: str = ""  # the SQL reads this extension's view from {schema}; unknown without it
     table: str = ""  # the table it reads, for the advice: "users"
     index_columns: tuple[str, ...] = ()  # the columns an index on that table needs
@@ -36,6 +57,12 @@ class Metric(NamedTuple):
     threshold: bool = True  # a tier may set a threshold on it
     trend: bool = True  # its growth per week is shown
     history_peak: bool = False  # its highest value in the history is reported beside it
+    quality: str = EXACT  # what its default SQL gives, and a custom query unless tiers.toml says
+
+    @property
+    def reading(self) -> str:
+        """For Metrics.labels: "single reading" when that is what the default SQL gives."""
+        return "single reading" if self.quality == SINGLE_READING else ""
 
 
 USERS_SQL = "SELECT count(*) FROM users"
@@ -48,10 +75,39 @@ CONCURRENT_USERS_SQL = (
     " WHERE last_seen_at >= now() - make_interval(mins => %(concurrent_minutes)s)"
 )
 DB_SIZE_MB_SQL = "SELECT pg_database_size(current_database()) / 1048576.0"
+UTILITY_STATEMENTS = (
+    "create", "alter", "drop", "copy", "vacuum", "analyze", "reindex", "cluster", "truncate",
+    "grant", "revoke", "comment", "refresh", "lock", "set", "reset", "show", "begin", "start",
+    "commit", "rollback", "abort", "end", "savepoint", "release", "prepare", "execute",
+    "deallocate", "discard", "listen", "notify", "unlisten", "do", "call", "checkpoint", "load",
+    "explain", "declare", "fetch", "move", "close", "security", "import", "reassign",
+)  # fmt: skip
+"""The first words of the statements slow_query_ms leaves out: DDL, COPY, VACUUM, transaction
+control, settings... what a migration, a backup or a maintenance job runs, not what users wait
+for."""
 SLOW_QUERY_MS_SQL = (
-    "SELECT max(mean_exec_time) FROM {schema}.pg_stat_statements"
-    " WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    "WITH app AS ("
+    " SELECT s.mean_exec_time AS mean, s.calls"
+    " FROM {schema}.pg_stat_statements AS s JOIN pg_roles AS r ON r.oid = s.userid"
+    " WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    " AND s.calls >= %(slow_query_min_calls)s"
+    " AND NOT r.rolsuper"
+    " AND NOT pg_has_role(r.oid, 'pg_read_all_stats', 'MEMBER')"
+    " AND s.query !~* '^\\s*(" + "|".join(UTILITY_STATEMENTS) + ")\\M'"
+    " AND s.query !~* 'pg_sleep|pg_stat_statements|pg_catalog\\.|information_schema\\.'"
+    " AND s.query <> '<insufficient privilege>' AND s.query NOT LIKE '%%/* tier */'),"
+    " ranked AS (SELECT mean, sum(calls) OVER (ORDER BY mean ROWS UNBOUNDED PRECEDING) AS below,"
+    " sum(calls) OVER () AS total FROM app)"
+    " SELECT min(mean) FROM ranked WHERE below >= 0.95 * total"
 )
+"""slow_query_ms: the calls-weighted 95th percentile of the mean times of the statements users
+wait for (docs/metrics.md, "Still slow"): in this database, called at least
+slow_query_min_calls times since the statistics were reset, run by a role that is not a
+superuser or a monitoring one (pg_read_all_stats: tier's role, other tools, other roles'
+maintenance), not tier's own (each ends with sql.TAG) and not a utility statement, pg_sleep
+or a catalog lookup. Ordered by mean time,
+it is the mean time of the statement at which 95% of all their calls are reached. NULL (unknown)
+when no statement qualifies."""
 DB_CONNECTIONS_SQL = (
     "SELECT count(*) FROM pg_stat_activity"
     " WHERE datname = current_database() AND backend_type = 'client backend'"
@@ -93,9 +149,9 @@ METRICS: tuple[Metric, ...] = (
         "users",
         _TABLE_USERS,
         _INDEX,
-        reading="single reading",
         table="users",
         index_columns=("last_seen_at",),
+        quality=SINGLE_READING,
         peak=True,
         activity=True,
     ),
@@ -110,7 +166,7 @@ METRICS: tuple[Metric, ...] = (
     Metric(
         "slow_query_ms",
         SLOW_QUERY_MS_SQL,
-        "slowest mean statement time in pg_stat_statements",
+        "calls-weighted p95 of the app's mean statement times (pg_stat_statements)",
         "ms",
         "the pg_stat_statements view",
         _LATER,

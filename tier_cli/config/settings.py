@@ -34,6 +34,8 @@ class DatabaseSettings(NamedTuple):
     estimate_above_rows: int = 1_000_000  # count(*) on a bigger table: the planner's estimate
     slow_query_warn_ms: int = 1000  # a metric query slower than this gets an index tip
     pool_per_worker: int = 15  # connections one web worker may open: SQLAlchemy's 5 + 10 overflow
+    quality: Mapping[str, str] = _EMPTY  # [database.quality]: what a custom query gives
+    slow_query_min_calls: int = 20  # slow_query_ms reads statements called at least this often
 
 
 class KeyValueTarget(NamedTuple):

@@ -9,14 +9,19 @@ import datetime
 import math
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from itertools import pairwise
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple, NoReturn
 
 from tier_cli.config.catalogue import KINDS, Catalogue, Kind
-from tier_cli.config.metric_table import BY_NAME, METRIC_NAMES, THRESHOLD_METRICS
+from tier_cli.config.metric_table import (
+    BY_NAME,
+    MEASURED_QUALITIES,
+    METRIC_NAMES,
+    THRESHOLD_METRICS,
+)
 from tier_cli.config.paths import inside_project
 from tier_cli.config.settings import (
     APP_PLACEHOLDER,
@@ -304,7 +309,9 @@ def _tier(r: _Reader, i: int, raw: Mapping[str, Any], catalogue: Catalogue) -> T
                 if metric not in BY_NAME
                 else f"takes no threshold: it is checked against the database plan's limit "
                 f"({BY_NAME[metric].label})",
-                "use one of " + ", ".join(THRESHOLD_METRICS),
+                did_you_mean(metric, THRESHOLD_METRICS)
+                + "use one of "
+                + ", ".join(THRESHOLD_METRICS),
             )
         thresholds[metric] = r.positive(value, f"{at}.thresholds.{metric}")
     beliefs = {key: r.number(raw, at, key) for key in ("web_cpu", "web_ram_gb")}
@@ -344,7 +351,9 @@ def _web_fields(
             r.fail(
                 f"{at}.{key}",
                 "is not a Render web service field",
-                "use one of " + ", ".join(sorted(SERVICE_FIELDS, key=str.lower)),
+                did_you_mean(key, SERVICE_FIELDS)
+                + "use one of "
+                + ", ".join(sorted(SERVICE_FIELDS, key=str.lower)),
             )
         fields[key] = _field_value(r, value, f"{at}.{key}")
     if "numInstances" in fields:
@@ -509,6 +518,7 @@ DATABASE_MAXIMA: dict[str, tuple[int, str]] = {
     "estimate_above_rows": (2**53, "rows"),
     "slow_query_warn_ms": (3_600_000, "milliseconds (an hour)"),
     "pool_per_worker": (10_000, "connections"),
+    "slow_query_min_calls": (10**12, "calls"),
     "lookback_days": (3_650, "days (ten years)"),
     "window_minutes": (5_256_000, "minutes (ten years)"),
 }
@@ -530,6 +540,8 @@ def _database(r: _Reader, raw: Mapping[str, Any]) -> DatabaseSettings:
             "estimate_above_rows",
             "slow_query_warn_ms",
             "pool_per_worker",
+            "quality",
+            "slow_query_min_calls",
         },
     )
     d = DatabaseSettings()
@@ -541,17 +553,21 @@ def _database(r: _Reader, raw: Mapping[str, Any]) -> DatabaseSettings:
             )
         if not isinstance(sql, str) or not sql.strip():
             r.fail(f"{at}.queries.{metric}", "must be a SQL string", "write a SELECT in quotes")
+    quality = r.table(raw, "quality", at=at)
+    for metric, said in quality.items():
+        if metric not in METRIC_NAMES:
+            r.fail(
+                f"{at}.quality.{metric}", "unknown metric", "use one of " + ", ".join(METRIC_NAMES)
+            )
+        if said not in MEASURED_QUALITIES:
+            r.fail(
+                f"{at}.quality.{metric}",
+                f"{said!r} is not a quality",
+                "use one of " + ", ".join(f'"{q}"' for q in MEASURED_QUALITIES),
+            )
 
     def whole(key: str, default: int) -> int:
-        value = r.number(raw, at, key)
-        if value is None:
-            return default
-        if value != int(value) or value < 1:
-            r.fail(f"{at}.{key}", f"{value:g} is not a whole number above 0", f"e.g. {default}")
-        most, unit = DATABASE_MAXIMA[key]
-        if value > most:
-            r.fail(f"{at}.{key}", f"{value:g} is more than {most:,} {unit}", f"e.g. {default}")
-        return int(value)
+        return r.whole(raw, at, key, default)
 
     return DatabaseSettings(
         connect_timeout_s=whole("connect_timeout_s", d.connect_timeout_s),
@@ -565,6 +581,8 @@ def _database(r: _Reader, raw: Mapping[str, Any]) -> DatabaseSettings:
         estimate_above_rows=whole("estimate_above_rows", d.estimate_above_rows),
         slow_query_warn_ms=whole("slow_query_warn_ms", d.slow_query_warn_ms),
         pool_per_worker=whole("pool_per_worker", d.pool_per_worker),
+        quality=MappingProxyType(dict(quality)),
+        slow_query_min_calls=whole("slow_query_min_calls", d.slow_query_min_calls),
     )
 
 
@@ -579,15 +597,13 @@ def _activity(r: _Reader, raw: Mapping[str, Any]) -> ActivitySource | None:
     ]
     table, user, time = (n or "" for n in names)
     d = ActivitySource(table, user, time)
-    values = {}
-    for key, default in (("lookback_days", d.lookback_days), ("window_minutes", d.window_minutes)):
-        value = r.number(raw, at, key)
-        if value is not None and (value != int(value) or value < 1):
-            r.fail(f"{at}.{key}", f"{value:g} is not a whole number above 0", f"e.g. {default}")
-        most, unit = DATABASE_MAXIMA[key]
-        if value is not None and value > most:
-            r.fail(f"{at}.{key}", f"{value:g} is more than {most:,} {unit}", f"e.g. {default}")
-        values[key] = default if value is None else int(value)
+    values = {
+        key: r.whole(raw, at, key, default)
+        for key, default in (
+            ("lookback_days", d.lookback_days),
+            ("window_minutes", d.window_minutes),
+        )
+    }
     if values["window_minutes"] > values["lookback_days"] * 24 * 60:
         r.fail(
             f"{at}.window_minutes",
@@ -638,6 +654,14 @@ def _prices(
     return MappingProxyType(out)
 
 
+def did_you_mean(name: str, choices: Iterable[str]) -> str:
+    """ "did you mean web_plan? Else " when one choice is close to `name` (a typo), else ""."""
+    import difflib
+
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.75)
+    return f"did you mean {close[0]}? Else " if close else ""
+
+
 class _Reader:
     """Typed access to raw TOML values, failing with the file name and key path."""
 
@@ -652,7 +676,11 @@ class _Reader:
             if key not in allowed:
                 where = f"{at}.{key}" if at else key
                 self.fail(
-                    where, "unknown key", "remove it or use one of " + ", ".join(sorted(allowed))
+                    where,
+                    "unknown key",
+                    did_you_mean(key, allowed)
+                    + "remove it or use one of "
+                    + ", ".join(sorted(allowed)),
                 )
 
     def table(self, raw: Mapping[str, Any], key: str, at: str = "") -> Mapping[str, Any]:
@@ -680,6 +708,18 @@ class _Reader:
         if value is None:
             return None
         return self.positive(value, f"{at}.{key}", zero=True)
+
+    def whole(self, raw: Mapping[str, Any], at: str, key: str, default: int) -> int:
+        """A whole number above 0, at most DATABASE_MAXIMA[key]; `default` when absent."""
+        value = self.number(raw, at, key)
+        if value is None:
+            return default
+        if value != int(value) or value < 1:
+            self.fail(f"{at}.{key}", f"{value:g} is not a whole number above 0", f"e.g. {default}")
+        most, unit = DATABASE_MAXIMA[key]
+        if value > most:
+            self.fail(f"{at}.{key}", f"{value:g} is more than {most:,} {unit}", f"e.g. {default}")
+        return int(value)
 
     def positive(self, value: Any, path: str, zero: bool = False) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float):

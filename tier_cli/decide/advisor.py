@@ -10,8 +10,12 @@ Pure: data in, data out. The rules, in order:
    more connections (a warning when none does).
 5. Downgrades need a clear fall: the tier may go below the current one only as far as every
    metric stays under (1 - dead_band) x the thresholds of the tiers being left, and only when
-   every metric those thresholds use was measured.
+   every metric those thresholds use was measured exactly: a lower bound or a single reading
+   can move the tier up, never down.
 A metric that could not be measured (None) never triggers anything and is reported as unknown.
+The decision is uncertain when a threshold metric that is not exact (a lower bound, a single
+reading, unknown) could, at its true value, reach a tier above the recommended one, or held a
+downgrade back: Decision.uncertain_because says which, and a warning says it in every output.
 """
 
 from __future__ import annotations
@@ -22,8 +26,11 @@ from tier_cli.config.metric_table import (
     ACTIVE_USERS,
     DB_CONNECTIONS,
     DB_SIZE_MB,
+    EXACT,
     METRIC_NAMES,
+    QUALITY_WORDS,
     SLOW_QUERY_MS,
+    UNKNOWN,
 )
 from tier_cli.config.tiers import Tier, TierConfig
 from tier_cli.metrics.measured import Metrics
@@ -88,6 +95,11 @@ class Decision(NamedTuple):
     unknown: tuple[str, ...]
     warnings: tuple[Notice, ...]
     change: str  # "up", "down", "none", or "unknown" when the current tier is unknown
+    uncertain_because: tuple[str, ...] = ()  # why the true tier may differ; () when it cannot
+
+    @property
+    def uncertain(self) -> bool:
+        return bool(self.uncertain_because)
 
 
 def change(cur: int | None, recommended: int) -> str:
@@ -174,10 +186,22 @@ def decide(
             )
 
     recommended = reached
+    doubts: list[str] = []
     if cur is not None and reached < cur:
         recommended, held, why = _downgrade(metrics, tiers, reached, cur, policy.dead_band)
         reasons.extend(held)
         warnings.extend(why)
+        doubts += [w.message for w in why]
+    doubts = _above(metrics, tiers, recommended) + doubts
+    if doubts:
+        warnings.append(
+            notice(
+                "uncertain-recommendation",
+                f"the recommendation ({tiers[recommended].name}) is uncertain: "
+                + "; ".join(doubts)
+                + '. Tip: measure these metrics exactly (README, "Metrics")',
+            )
+        )
 
     capacity = policy.capacity_active_users
     active = metrics.get(ACTIVE_USERS)
@@ -201,7 +225,30 @@ def decide(
         unknown=unknown,
         warnings=tuple(warnings),
         change=change(cur, recommended),
+        uncertain_because=tuple(doubts),
     )
+
+
+def _above(metrics: Metrics, tiers: tuple[Tier, ...], at: int) -> list[str]:
+    """Each threshold metric that is not exact and could, at its true value, reach a tier above
+    ``at``: named once, with the first such tier. An unknown one could be anything; a lower bound
+    or a single reading can only be higher than what was read."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for tier in tiers[at + 1 :]:
+        for metric, threshold in tier.thresholds.items():
+            quality = metrics.quality_of(metric)
+            if quality == EXACT or metric in seen:
+                continue
+            seen.add(metric)
+            value = metrics.get(metric)
+            what = (
+                f"{metric} is unknown"
+                if quality == UNKNOWN
+                else f"{metric} {quantity(value)} is {QUALITY_WORDS[quality]}"
+            )
+            out.append(f"{what}: its true value may reach {tier.name} ({quantity(threshold)})")
+    return out
 
 
 def _more_connections(limits: ConnectionLimits, current: int, cur: int) -> int | None:
@@ -235,7 +282,13 @@ def _downgrade(
     while level > reached:
         leaving = tiers[level]
         missing = [m for m in leaving.thresholds if metrics.get(m) is None]
-        if missing:
+        inexact = [
+            f"{m} is {QUALITY_WORDS[metrics.quality_of(m)]}"
+            for m in leaving.thresholds
+            if m not in missing and metrics.quality_of(m) != EXACT
+        ]
+        if missing or inexact:
+            why = ([f"{', '.join(missing)} could not be measured"] if missing else []) + inexact
             return (
                 level,
                 [],
@@ -243,7 +296,7 @@ def _downgrade(
                     notice(
                         "downgrade-held",
                         f"staying on {leaving.name}: a downgrade needs every metric of its "
-                        f"thresholds, and {', '.join(missing)} could not be measured",
+                        f"thresholds measured exactly, and {' and '.join(why)}",
                     )
                 ],
             )

@@ -13,11 +13,23 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from tier_cli.config.metric_table import ACTIVE_USERS, CONCURRENT_USERS, SCHEMA_METRICS, USERS
+from tier_cli.config.metric_table import (
+    ACTIVE_USERS,
+    CONCURRENT_USERS,
+    EDIT_COLUMNS,
+    EXACT,
+    LOWER_BOUND,
+    QUALITY_WORDS,
+    SCHEMA_METRICS,
+    SECRET_COLUMN,
+    SINGLE_READING,
+    USERS,
+)
 from tier_cli.config.paths import DATA
 from tier_cli.metrics.postgres.schema import SchemaGuess
 
 QUERIES_HEADER = "[database.queries]\n"
+QUALITY_HEADER = "[database.quality]\n"
 ACTIVITY_HEADER = "[database.activity]\n"
 ACTIVITY_EXAMPLE_END = "# window_minutes = 5\n"  # the commented example in the packaged file
 STAMP = "# written by `tier init` from the schema of the database it was given\n"
@@ -35,6 +47,7 @@ class Written(NamedTuple):
     sql: str
     comment: tuple[str, ...]  # lines, without "# "
     note: str  # the summary line
+    quality: str = EXACT  # its line under [database.quality] when not exact
 
 
 def _ident(name: str) -> str:
@@ -92,32 +105,56 @@ def written(guess: SchemaGuess) -> list[Written]:
 
 
 def _active(guess: SchemaGuess, table: str) -> Written:
+    """active_users from the source guess_schema chose by evidence, its candidates with their
+    figures in the comment, and its quality: a lower bound from edits or added rows."""
+    found = _active_source(guess, table)
+    if not guess.candidates:
+        return found
+    listed = ["candidates, most distinct users in 30 days first:"] + [
+        f"- {line}" for line in guess.candidates
+    ]
+    return found._replace(comment=(*listed, *found.comment))
+
+
+def _active_source(guess: SchemaGuess, table: str) -> Written:
     users, days = guess.users_table, ACTIVE_DAYS
-    if guess.last_seen_column is not None:
+    if guess.last_seen_column is not None and guess.active_table is None:
         col = guess.last_seen_column
         meaning = (
             f"a user who logged in within {days} days ({col} changes at login only)"
             if guess.active_login_only
             else f"a user whose {col} is within {days} days"
         )
-        if col.replace("_", "").lower() == "updatedat":
-            meaning += " (updated_at also changes when a profile is edited)"
+        edits = _is_edit(col)
+        if edits:
+            meaning += (
+                f" ({col} changes when a profile is edited, not when a user visits: a lower bound)"
+            )
         return Written(
             ACTIVE_USERS,
             f"SELECT count(*) FROM {table} WHERE {_since(col, 'days', 'active_days')}",
             (f"active_users: from {users}.{col}: {meaning}",),
             f"active_users: from {users}.{col}: {meaning}",
+            LOWER_BOUND if edits else EXACT,
         )
     if guess.active_table is not None:
         assert guess.active_user_column and guess.active_time_column
         source = f"{guess.active_table}({guess.active_user_column}, {guess.active_time_column})"
+        quality = EXACT
         if guess.active_login_only:
             meaning = f"a user who logged in within {days} days"
         elif guess.active_table in guess.item_tables:
             meaning = (
                 f"a user who added a row to {guess.active_table} within {days} days (users "
-                "who only read are not counted)"
+                "who only read are not counted: a lower bound)"
             )
+            quality = LOWER_BOUND
+        elif _is_edit(guess.active_time_column):
+            meaning = (
+                f"a user who edited a row of {guess.active_table} within {days} days (users "
+                "who only visit are not counted: a lower bound)"
+            )
+            quality = LOWER_BOUND
         else:
             meaning = f"a user with a recorded action within {days} days"
         return Written(
@@ -127,6 +164,7 @@ def _active(guess: SchemaGuess, table: str) -> Written:
             f"WHERE {_since(guess.active_time_column, 'days', 'active_days')}",
             (f"active_users: distinct users with a row in {source}: {meaning}",),
             f"active_users: distinct users with a row in {source}: {meaning}",
+            quality,
         )
     why = (
         f"nothing records when a user was active: {users} has no last-activity column and no "
@@ -144,6 +182,12 @@ def _active(guess: SchemaGuess, table: str) -> Written:
     )
 
 
+def _is_edit(column: str | None) -> bool:
+    """A time that changes when a row is edited (updated_at, updatedAt, ...)."""
+    spelled = (column or "").replace("_", "").lower()
+    return spelled in {c.replace("_", "") for c in EDIT_COLUMNS}
+
+
 def _concurrent(guess: SchemaGuess, table: str) -> Written:
     users = guess.users_table
     if guess.last_seen_column is not None:
@@ -157,8 +201,9 @@ def _concurrent(guess: SchemaGuess, table: str) -> Written:
         return Written(
             CONCURRENT_USERS,
             f"SELECT count(*) FROM {table} WHERE {_since(col, 'mins', 'concurrent_minutes')}",
-            (f"concurrent_users: from {users}.{col}: {meaning}",),
-            f"concurrent_users: from {users}.{col}: {meaning}",
+            (f"concurrent_users: from {users}.{col}: {meaning} (not the peak)",),
+            f"concurrent_users: from {users}.{col}: {meaning} (not the peak)",
+            SINGLE_READING,
         )
     items = ", ".join(guess.item_tables)
     why = "nothing records when users are online" + (
@@ -211,6 +256,17 @@ def initial_tiers_toml(guess: SchemaGuess | None) -> tuple[str, list[str]]:
     if found != CONVENTIONAL:
         body = "".join(_comment(w) + f"{w.metric} = {_toml_string(w.sql)}\n" for w in lines)
         text = text.replace(QUERIES_HEADER, QUERIES_HEADER + STAMP + body, 1)
+    qualities = [(w.metric, w.quality) for w in lines if w.quality != EXACT]
+    if guess.activity_login_only:  # the peak of logins undercounts who is online
+        qualities.append((CONCURRENT_USERS, LOWER_BOUND))
+    if qualities:
+        assert QUALITY_HEADER in text
+        body = "".join(f'{metric} = "{quality}"\n' for metric, quality in qualities)
+        text = text.replace(QUALITY_HEADER, QUALITY_HEADER + STAMP + body, 1)
+        notes.extend(
+            f"{metric}: {QUALITY_WORDS[quality]} ([database.quality])"
+            for metric, quality in qualities
+        )
     else:
         notes.append("the conventional schema: users(created_at, last_seen_at); default SQL kept")
     notes.extend(w.note for w in lines)
@@ -226,11 +282,15 @@ def initial_tiers_toml(guess: SchemaGuess | None) -> tuple[str, list[str]]:
         assert ACTIVITY_EXAMPLE_END in text
         text = text.replace(ACTIVITY_EXAMPLE_END, ACTIVITY_EXAMPLE_END + section, 1)
         notes.append(_activity_note(guess))
-        notes.append(
-            f"index the peak's table: CREATE INDEX CONCURRENTLY ON "
-            f"{_ident(guess.activity_table)} ({_ident(guess.activity_time_column)}, "
-            f"{_ident(guess.activity_user_column)})"
-        )
+        index = f"{_ident(guess.activity_time_column)}, {_ident(guess.activity_user_column)}"
+        if guess.index_exists:
+            notes.append(f"the peak's table has its index already: ({index})")
+        else:
+            notes.append(
+                f"index the peak's table: CREATE INDEX CONCURRENTLY ON "
+                f'{_ident(guess.activity_table)} ({index}) (docs/metrics.md, "Index recipes": '
+                "in a psql session, or in an Alembic migration)"
+            )
     return text, notes
 
 
@@ -262,46 +322,71 @@ def monitoring_role_sql(
     role: str = MONITOR_ROLE,
     password: str = "choose-a-long-random-password",
 ) -> str:
-    """SQL (run once, as an admin) creating a read-only login role with exactly tier's grants.
+    """SQL (run as the database's owner; safe to run again) creating a read-only login role
+    with exactly tier's grants.
 
     CONNECT on the database (pg_database_size needs it), USAGE on the schemas and SELECT on
-    the columns the metric queries read: the users table's last-activity column (count(*)
-    needs SELECT on any one column; the whole table when no such column was found), and the
-    user and time columns of the tables active users and the peak are read from. Nothing else:
-    no superuser, no server-file roles, read-only by default.
+    the columns the metric queries read: the users table's last-activity column, or one column
+    without a secret-looking name (count(*) needs SELECT on any one column), and the user and
+    time columns of the tables active users and the peak are read from. Never a whole table, and
+    never a column named like a password, hash, token or secret. pg_read_all_stats, for the
+    query text of pg_stat_statements (slow_query_ms) and other sessions in pg_stat_activity
+    (db_connections): where the owner may not grant it, a notice says so and the rest stands.
+    Nothing else: no superuser, no server-file roles, read-only by default.
     """
     grants: dict[str, list[str]] = {}  # table -> the columns the metric queries read
 
     def read(table: str | None, *columns: str | None) -> None:
         if table:
             known = grants.setdefault(table, [])
-            known += [c for c in columns if c and c not in known]
+            known += [c for c in columns if c and c not in known and not SECRET_COLUMN.search(c)]
 
     if guess is None or guess.users_table is None:
         read("public.users", "last_seen_at")  # the conventional schema's default queries
     else:
-        read(guess.users_table, guess.last_seen_column)
+        read(guess.users_table, guess.last_seen_column or guess.count_column)
         read(guess.active_table, guess.active_user_column, guess.active_time_column)
         read(guess.activity_table, guess.activity_user_column, guess.activity_time_column)
     name = _ident(role)
     schemas = sorted({t.split(".")[0] if "." in t else "public" for t in grants})
     quoted_password = password.replace("'", "''")
+    literal = "'" + role.replace("'", "''") + "'"
     lines = [
         "-- A read-only role for tier, with exactly the grants its metric queries need.",
-        f"CREATE ROLE {name} LOGIN PASSWORD '{quoted_password}'",
-        "    NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS;",
+        "-- Run it as the database's owner (on Render: the user of the database's own URL).",
+        "-- Safe to run again: it creates the role only when it is missing.",
+        "DO $tier$",
+        "BEGIN",
+        f"    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = {literal}) THEN",
+        f"        CREATE ROLE {name} LOGIN PASSWORD '{quoted_password}'",
+        "            NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS;",
+        "    END IF;",
+        "END",
+        "$tier$;",
         f"ALTER ROLE {name} SET default_transaction_read_only = on;",
         f"GRANT CONNECT ON DATABASE {_ident_one(database)} TO {name};",
         *(f"GRANT USAGE ON SCHEMA {_ident_one(s)} TO {name};" for s in schemas),
         *(_grant(table, columns, name) for table, columns in grants.items()),
+        "-- slow_query_ms reads pg_stat_statements' query text and db_connections the other",
+        "-- sessions of pg_stat_activity: both need pg_read_all_stats (statistics only, no data).",
+        "DO $tier$",
+        "BEGIN",
+        f"    GRANT pg_read_all_stats TO {name};",
+        "EXCEPTION WHEN insufficient_privilege THEN",
+        "    RAISE NOTICE 'no pg_read_all_stats: slow_query_ms, db_connections may be unknown';",
+        "END",
+        "$tier$;",
     ]
-    return "\n".join(lines) + "\n"
+    return "\n".join(line for line in lines if line) + "\n"
 
 
 def _grant(table: str, columns: list[str], role: str) -> str:
-    """SELECT on those columns (count(*) needs any one); the whole table when none is known."""
-    cols = f" ({', '.join(_ident_one(c) for c in columns)})" if columns else ""
-    return f"GRANT SELECT{cols} ON {_ident(table)} TO {role};"
+    """SELECT on those columns (count(*) needs any one); nothing when every column of the table
+    looks secret (a comment says so)."""
+    if not columns:
+        return f"-- {table}: no column without a secret-looking name to grant; not readable"
+    cols = ", ".join(_ident_one(c) for c in columns)
+    return f"GRANT SELECT ({cols}) ON {_ident(table)} TO {role};"
 
 
 def _ident_one(name: str) -> str:

@@ -7,6 +7,8 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import NamedTuple
 
+from tier_cli.config.metric_table import EXACT, METRIC_NAMES, SINGLE_READING, UNKNOWN
+
 _EMPTY: Mapping[str, str] = MappingProxyType({})  # immutable defaults, safe to share
 
 
@@ -19,6 +21,20 @@ class Metrics(NamedTuple):
     labels: Mapping[str, str] = _EMPTY  # metric -> "estimate", "single reading", ...
     advice: tuple[str, ...] = ()  # e.g. which index would make a slow or scanning query fast
     timings_ms: Mapping[str, float] = MappingProxyType({})  # metric -> how long reading it took
+    quality: Mapping[str, str] = _EMPTY  # metric -> "exact", "lower_bound", "single_reading"
 
     def get(self, name: str) -> float | None:
         return self.values.get(name)
+
+    def quality_of(self, name: str) -> str:
+        """ "unknown" without a value; else what was recorded; else exact, but for a label
+        "single reading" (a snapshot written before qualities were recorded)."""
+        if self.get(name) is None:
+            return UNKNOWN
+        if found := self.quality.get(name):
+            return found
+        return SINGLE_READING if self.labels.get(name) == "single reading" else EXACT
+
+    def qualities(self) -> dict[str, str]:
+        """Every metric's quality, in the metric table's order (the JSON outputs)."""
+        return {name: self.quality_of(name) for name in METRIC_NAMES}

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tier_cli.config.metric_table import METRIC_NAMES
+from tier_cli.config.metric_table import METRIC_NAMES, QUALITIES, UNKNOWN
 from tier_cli.errors import ConfigError, MetricsError, mask
 from tier_cli.metrics.measured import Metrics
 from tier_cli.notices import Notice, notice
@@ -62,6 +62,7 @@ def parse_snapshot(data: Mapping[str, Any], name: str) -> Metrics:
             raise MetricsError(f"{name}: metrics.{metric}: {value} is negative")
         values[metric] = None if value is None else float(value)
     labels = data.get("labels", {})
+    quality = _quality(data.get("quality", {}), values, name)
     source = mask(data["source"]) if isinstance(data.get("source"), str) else None
     return Metrics(
         values=values,
@@ -70,7 +71,29 @@ def parse_snapshot(data: Mapping[str, Any], name: str) -> Metrics:
         labels={k: v for k, v in labels.items() if isinstance(v, str)}
         if isinstance(labels, dict)
         else {},
+        quality=quality,
     )
+
+
+def _quality(raw: Any, values: Mapping[str, float | None], name: str) -> dict[str, str]:
+    """The "quality" object: a measured metric's quality (an unknown one's is "unknown");
+    a metric it leaves out gets its default (Metrics.quality_of)."""
+    if not isinstance(raw, dict):
+        raise MetricsError(f"{name}: quality is not an object. Tip: {_SHAPE}")
+    out: dict[str, str] = {}
+    for metric, quality in raw.items():
+        if metric not in METRIC_NAMES:
+            raise MetricsError(
+                f"{name}: quality.{metric}: unknown metric. Tip: use {', '.join(METRIC_NAMES)}"
+            )
+        if quality not in QUALITIES:
+            raise MetricsError(
+                f"{name}: quality.{metric}: {quality!r} is not a quality. Tip: use "
+                + ", ".join(QUALITIES)
+            )
+        if values.get(metric) is not None and quality != UNKNOWN:
+            out[metric] = quality
+    return out
 
 
 def _finite(value: float) -> bool:
@@ -128,6 +151,7 @@ def snapshot_json(metrics: Metrics) -> dict[str, Any]:
         "source": metrics.source,
         "metrics": dict(metrics.values),
         "labels": dict(metrics.labels),
+        "quality": metrics.qualities(),
     }
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import IO, TYPE_CHECKING, Any
 
-from tier_cli.config.metric_table import METRIC_NAMES, METRICS
+from tier_cli.config.metric_table import EXACT, METRIC_NAMES, METRICS, QUALITY_WORDS, UNKNOWN
 from tier_cli.config.tiers import TierConfig
 from tier_cli.decide.advisor import Headroom, Reason
 from tier_cli.decide.connections import Budget
@@ -61,6 +61,9 @@ def recommendation_json(rec: Recommendation, trend: Trend | None = None) -> dict
             "service": None if rec.placement is None else rec.placement.service,
             "metrics": {name: number(rec.metrics.get(name)) for name in METRIC_NAMES},
             "metric_labels": dict(rec.metrics.labels),
+            "quality": rec.metrics.qualities(),
+            "uncertain": rec.decision.uncertain,
+            "uncertain_because": list(rec.decision.uncertain_because),
             "units": {m.name: m.unit for m in METRICS},
             "timings_ms": dict(rec.metrics.timings_ms),
             "unknown": list(rec.decision.unknown),
@@ -178,7 +181,7 @@ def print_recommendation(
     reached = {(r.metric, r.tier) for r in rec.decision.reasons if r.rule == "threshold"}
     for name in METRIC_NAMES:
         value = rec.metrics.get(name)
-        label = rec.metrics.labels.get(name)
+        label = _note(rec.metrics.quality_of(name), rec.metrics.labels.get(name))
         if trend is not None and name in trend.peaks:
             peak, at = trend.peaks[name]
             seen = f"history peak {quantity(peak)} at {at.isoformat(timespec='minutes')}"
@@ -220,6 +223,8 @@ def print_recommendation(
         )
     for reason in rec.decision.reasons:
         console.print(f"  - {terminal(reason.describe())}", markup=False)
+    if rec.decision.uncertain:
+        console.print("  uncertain: " + "; ".join(rec.decision.uncertain_because), markup=False)
     for h in rec.decision.headroom:
         if h.remaining is not None:
             console.print(
@@ -232,6 +237,11 @@ def print_recommendation(
         console.print(budget_line(rec.budget), markup=False)
     if trend is not None:
         console.print(trend.note, markup=False)
+        if not plain:  # a picture for people at a terminal; piped output stays plain text
+            from tier_cli.output.growth import sparklines
+
+            for line in sparklines(trend):
+                console.print(f"  {line}", markup=False)
     for warning in rec.warnings:
         label = f"{warning.severity}:"
         text = _escape(terminal(warning.text()))
@@ -253,12 +263,26 @@ def console_for(out: IO[str]) -> Console:
             raise BrokenPipeError
 
     console = _PipeConsole(file=out, highlight=False, soft_wrap=True)
-    if console.width < MIN_WIDTH:  # COLUMNS=0 would make rich print nothing
+    if not console.is_terminal:
+        # A pipe or a file has no width: rich would take 80 columns (or COLUMNS) and cut table
+        # cells ("active_u…"). Wide enough for any row: every cell is printed whole.
+        console.width = PIPE_WIDTH
+    elif console.width < MIN_WIDTH:  # COLUMNS=0 would make rich print nothing
         console.width = 80
     return console
 
 
+PIPE_WIDTH = 100_000
 MIN_WIDTH = 40  # narrower than this, rich prints nothing or one letter a line
+
+
+def _note(quality: str, label: str | None) -> str:
+    """The note column: the quality when it is not exact (an unknown's reason says it), then
+    the label."""
+    shown = "" if quality in (EXACT, UNKNOWN) else QUALITY_WORDS[quality]
+    if label and label.replace(" ", "_") != quality:
+        return f"{shown}; {label}" if shown else label
+    return shown or (quality if quality == UNKNOWN else "")
 
 
 def _when(rec: Recommendation) -> str:

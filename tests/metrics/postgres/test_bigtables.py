@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
-from as_superuser import collect
+from as_superuser import collect, one_failure
 
 from tier_cli.config.settings import ActivitySource, DatabaseSettings
 from tier_cli.errors import MetricsError
@@ -241,7 +241,7 @@ def test_a_locked_table_times_out_naming_the_metric(
     locker.execute(f"LOCK TABLE {locked} IN ACCESS EXCLUSIVE MODE")
     started = time.monotonic()
     with pytest.raises(MetricsError) as caught:
-        collect(pg_db, DatabaseSettings(statement_timeout_ms=300, activity=ACTIVITY))
+        one_failure(pg_db, DatabaseSettings(statement_timeout_ms=300, activity=ACTIVITY))
     assert time.monotonic() - started < 3
     assert str(caught.value) == TIMEOUT.format(metric=metric, speedup=speedup)
 
@@ -253,7 +253,7 @@ def test_a_peak_timeout_with_its_index_in_place_does_not_ask_for_the_index(
     _execute(pg_db, "CREATE INDEX ON activity (at, user_id)")
     locker.execute("LOCK TABLE activity IN ACCESS EXCLUSIVE MODE")
     with pytest.raises(MetricsError) as caught:
-        collect(pg_db, DatabaseSettings(statement_timeout_ms=300, activity=ACTIVITY))
+        one_failure(pg_db, DatabaseSettings(statement_timeout_ms=300, activity=ACTIVITY))
     assert str(caught.value) == TIMEOUT.format(
         metric="concurrent_users",
         speedup="shorten lookback_days under [database.activity] in tiers.toml",
@@ -272,7 +272,7 @@ def test_a_slow_peak_query_times_out_naming_the_metric(pg_db: str) -> None:
         statement_timeout_ms=300, activity=ActivitySource("slow_activity", "user_id", "at")
     )
     with pytest.raises(MetricsError) as caught:
-        collect(pg_db, settings)
+        one_failure(pg_db, settings)
     assert str(caught.value) == TIMEOUT.format(
         metric="concurrent_users",
         speedup="add an index: CREATE INDEX CONCURRENTLY ON slow_activity (at, user_id)",

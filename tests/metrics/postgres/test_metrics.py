@@ -13,11 +13,11 @@ from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 import psycopg
 import pytest
-from as_superuser import collect, inspect_schema
+from as_superuser import collect, inspect_schema, one_failure
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
-from tier_cli.config.metric_table import METRIC_NAMES, SLOW_QUERY_MS_SQL
+from tier_cli.config.metric_table import METRIC_NAMES
 from tier_cli.config.settings import DatabaseSettings
 from tier_cli.errors import ConfigError, MetricsError, TierError
 from tier_cli.metrics.postgres.schema import SchemaGuess
@@ -163,22 +163,6 @@ def test_slow_query_is_unknown_without_pg_stat_statements(app_db: str) -> None:
     metrics = collect(app_db, DEFAULT)
     assert metrics.get("slow_query_ms") is None
     assert metrics.labels["slow_query_ms"] == "pg_stat_statements not installed"
-
-
-def test_slow_query_sql_reads_this_database_only(pg_db: str) -> None:
-    """The default SQL against a stand-in with pg_stat_statements' columns (pgserver lacks it)."""
-    query = sql.SQL(SLOW_QUERY_MS_SQL).format(schema=sql.Identifier("stand_in"))
-    with psycopg.connect(pg_db, autocommit=True) as conn:
-        conn.execute("CREATE SCHEMA stand_in")
-        conn.execute("CREATE TABLE stand_in.pg_stat_statements (dbid oid, mean_exec_time float8)")
-        conn.execute(
-            "INSERT INTO stand_in.pg_stat_statements VALUES"
-            " ((SELECT oid FROM pg_database WHERE datname = current_database()), 12.5),"
-            " ((SELECT oid FROM pg_database WHERE datname = current_database()), 480.25),"
-            " ((SELECT oid FROM pg_database WHERE datname = 'postgres'), 9999)"
-        )
-        row = conn.execute(query).fetchone()
-    assert row == (480.25,)
 
 
 def test_source_and_collected_at(app_db: str) -> None:
@@ -384,7 +368,8 @@ SHAPE_TIP = "Tip: a metric query returns one row with one number (or NULL for un
         pytest.param(
             "SELECT %(days)s",
             "tiers.toml: [database.queries] users: unknown parameter %(days)s. "
-            "Tip: the parameters are %(active_days)s, %(concurrent_minutes)s",
+            "Tip: the parameters are %(active_days)s, %(concurrent_minutes)s, "
+            "%(slow_query_min_calls)s",
             id="unknown-parameter",
         ),
         pytest.param(
@@ -457,7 +442,7 @@ def test_statement_timeout_names_the_metric(app_db: str, parser_check_off: None)
     )
     started = time.monotonic()
     with pytest.raises(MetricsError) as caught:
-        collect(app_db, settings)
+        one_failure(app_db, settings)
     assert time.monotonic() - started < 1.5
     assert str(caught.value) == (
         "metric 'active_users': statement timeout after 100 ms. Tip: raise statement_timeout_ms "
@@ -504,7 +489,7 @@ def test_missing_schema(
 ) -> None:
     _execute(pg_db, *schema)
     with pytest.raises(MetricsError) as caught:
-        collect(pg_db, DatabaseSettings(queries=queries))
+        one_failure(pg_db, DatabaseSettings(queries=queries))
     assert str(caught.value) == message
 
 
@@ -518,12 +503,21 @@ def login_role(pg_url: str) -> Iterator[str]:
 
 
 def test_permission_denied(app_db: str, login_role: str) -> None:
-    with pytest.raises(MetricsError) as caught:
-        collect(_as_user(app_db, login_role), DEFAULT)
-    assert str(caught.value) == (
-        "metric 'users': permission denied for table users. Tip: grant SELECT on it to the URL's "
+    """Each metric the role may not read is unknown, with the reason and the fix; the others
+    are measured."""
+    metrics = collect(_as_user(app_db, login_role), DEFAULT)
+    denied = (
+        "unknown: permission denied for table users. Tip: grant SELECT on it to the URL's "
         "role (a read-only role is best)"
     )
+    assert {n: metrics.labels.get(n) for n in ("users", "active_users", "concurrent_users")} == {
+        "users": denied,
+        "active_users": denied,
+        "concurrent_users": denied,
+    }
+    assert metrics.get("db_size_mb") is not None
+    assert metrics.quality_of("db_size_mb") == "exact"
+    assert metrics.quality_of("users") == "unknown"
 
 
 def test_missing_database(pg_url: str) -> None:
@@ -658,7 +652,7 @@ def test_query_errors_hide_the_password(app_db: str, password_role: tuple[str, s
     _execute(app_db, f"GRANT SELECT ON users TO {name}")
     try:
         with pytest.raises(MetricsError) as caught:
-            collect(
+            one_failure(
                 _as_user(app_db, name, password),
                 DatabaseSettings(queries={"users": f"SELECT '{password}'::int FROM users"}),
             )
@@ -671,6 +665,14 @@ def test_query_errors_hide_the_password(app_db: str, password_role: tuple[str, s
 # --- inspect_schema (tier init) ------------------------------------------------------------------
 
 TS = "timestamptz"
+CONVENTIONAL_CANDIDATES = (
+    "public.users.last_seen_at: 0 users in 30 days (visits)",
+    "public.activity(user_id, at): 0 users, 0 rows in 30 days (visits)",
+)
+OTHER_CANDIDATES = (
+    "app.events(account_id, occurred_at): 0 users, 0 rows in 30 days (visits)",
+    "app.accounts.updated_at: 0 users in 30 days (edits only)",
+)
 LAST_SEEN_LIST = (
     "last_seen_at, last_seen, last_active_at, last_activity_at, last_login_at, last_login, "
     "last_sign_in_at, updated_at"
@@ -693,8 +695,13 @@ LAST_SEEN_LIST = (
                     "tables that record what users do, best first: "
                     "public.activity(user_id, at; 0 rows in 30 days)",
                     "activity table: public.activity(user_id, at)",
+                    "active_users candidates (most distinct users first): "
+                    f"{CONVENTIONAL_CANDIDATES[0]}; {CONVENTIONAL_CANDIDATES[1]}; "
+                    "chosen: public.users.last_seen_at",
                 ),
                 users_rows=0,
+                count_column="id",
+                candidates=CONVENTIONAL_CANDIDATES,
             ),
             id="conventional",
         ),
@@ -706,9 +713,14 @@ LAST_SEEN_LIST = (
                     "users table: public.auth_user (0 rows)",
                     "last activity: public.auth_user.last_login",
                     "no table references public.auth_user with a timestamp column",
+                    "active_users candidates (most distinct users first): "
+                    "public.auth_user.last_login: 0 users in 30 days (visits); "
+                    "chosen: public.auth_user.last_login",
                 ),
                 users_rows=0,
                 active_login_only=True,
+                count_column="id",
+                candidates=("public.auth_user.last_login: 0 users in 30 days (visits)",),
             ),
             id="django",
         ),
@@ -726,8 +738,17 @@ LAST_SEEN_LIST = (
                     "tables that record what users do, best first: "
                     "app.events(account_id, occurred_at; 0 rows in 30 days)",
                     "activity table: app.events(account_id, occurred_at)",
+                    "active_users candidates (most distinct users first): "
+                    f"{OTHER_CANDIDATES[0]}; {OTHER_CANDIDATES[1]}; "
+                    "chosen: app.events(account_id, occurred_at)",
                 ),
                 users_rows=0,
+                # on a tie (none in 30 days here), visits before an edit column
+                active_table="app.events",
+                active_user_column="account_id",
+                active_time_column="occurred_at",
+                count_column="id",
+                candidates=OTHER_CANDIDATES,
             ),
             id="other-schema-and-names",
         ),
@@ -748,6 +769,7 @@ LAST_SEEN_LIST = (
                     "no table references public.users with a timestamp column",
                 ),
                 users_rows=0,
+                count_column="id",
             ),
             id="search-path-first-and-types-checked",
         ),

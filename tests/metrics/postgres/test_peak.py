@@ -18,7 +18,7 @@ from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 import psycopg
 import pytest
-from as_superuser import collect
+from as_superuser import collect, one_failure
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
@@ -282,7 +282,7 @@ def test_a_wrong_activity_section_is_named(
     table = _events_table(events_db, [(1, "old", 0)])
     activity = ActivitySource(activity.table.format(table=table), *_columns(activity))
     with pytest.raises(MetricsError) as caught:
-        collect(events_db, DatabaseSettings(activity=activity))
+        one_failure(events_db, DatabaseSettings(activity=activity))
     assert str(caught.value) == message.format(table=table)
 
 

@@ -229,5 +229,110 @@ def test_probes_count_the_candidates_only() -> None:
     assert probes(rows) == [
         Probe(("public", "users")),
         Probe(("app", "accounts")),
-        Probe(("public", "events"), "at"),
+        Probe(("public", "events"), "at", "user_id"),
     ]
+
+
+# --- active_users: the source with the most distinct active users -------------------------------
+
+EDITED_USERS = [
+    ("public", "user", "id", "integer"),
+    ("public", "user", "hashed_password", "character varying"),
+    ("public", "user", "updated_at", TZ),
+]
+
+
+def _users(table: str, rows: int, recent: int) -> dict[tuple[str, ...], Stats]:
+    return {("public", table): Stats(recent=rows, users=recent)}
+
+
+# (id, rows, stats, (last_seen column, active table, candidates))
+SOURCES = [
+    pytest.param(
+        [
+            *EDITED_USERS,
+            _fk("public", "request_log", "user_id", "integer"),
+            *_table("public", "request_log", created_at=TZ),
+        ],
+        {("public", "user", "updated_at"): Stats(recent=628, users=628)}
+        | _users("request_log", 285_000, 3_319),
+        (
+            "updated_at",
+            "public.request_log",
+            (
+                "public.request_log(user_id, created_at): 3,319 users, 285,000 rows in 30 days "
+                "(visits)",
+                "public.user.updated_at: 628 users in 30 days (edits only)",
+            ),
+        ),
+        id="edits-lose-to-a-table-with-more-users",
+    ),
+    pytest.param(
+        [
+            *EDITED_USERS,
+            _fk("public", "item", "owner_id", "integer"),
+            *_table("public", "item", created_at=TZ),
+        ],
+        {("public", "user", "updated_at"): Stats(recent=50, users=50)} | _users("item", 900, 71),
+        (
+            "updated_at",
+            "public.item",
+            (
+                "public.item(owner_id, created_at): 71 users, 900 rows in 30 days (rows users add)",
+                "public.user.updated_at: 50 users in 30 days (edits only)",
+            ),
+        ),
+        id="items-beat-edits-when-more",
+    ),
+    pytest.param(
+        EDITED_USERS
+        + _table("public", "user", last_seen_at=TZ)
+        + [_fk("public", "post", "author_id", "integer")]
+        + _table("public", "post", created_at=TZ),
+        {
+            ("public", "user", "updated_at"): Stats(recent=40, users=40),
+            ("public", "user", "last_seen_at"): Stats(recent=40, users=40),
+        }
+        | _users("post", 90, 40),
+        (
+            "last_seen_at",
+            None,
+            (
+                "public.user.last_seen_at: 40 users in 30 days (visits)",
+                "public.post(author_id, created_at): 40 users, 90 rows in 30 days (rows users add)",
+                "public.user.updated_at: 40 users in 30 days (edits only)",
+            ),
+        ),
+        id="a-tie-goes-to-visits",
+    ),
+    pytest.param(
+        EDITED_USERS + _table("public", "Comment", authorId="integer", createdAt=TZ),
+        {("public", "user", "updated_at"): Stats(recent=3, users=3)} | _users("Comment", 30, 12),
+        (
+            "updated_at",
+            "public.Comment",
+            (
+                "public.Comment(authorId, createdAt): 12 users, 30 rows in 30 days "
+                "(rows users add)",
+                "public.user.updated_at: 3 users in 30 days (edits only)",
+            ),
+        ),
+        id="camel-case-author-id",
+    ),
+]
+
+
+@pytest.mark.parametrize(("rows", "stats", "expected"), SOURCES)
+def test_active_users_come_from_the_most_distinct_users(
+    rows: list[tuple[str, ...]],
+    stats: dict[tuple[str, ...], Stats],
+    expected: tuple[str | None, str | None, tuple[str, ...]],
+) -> None:
+    guess = guess_schema(rows, stats)
+    assert (guess.last_seen_column, guess.active_table, guess.candidates) == expected
+
+
+def test_uncounted_sources_keep_the_users_column() -> None:
+    rows = EDITED_USERS + _table("public", "item", user_id="integer", created_at=TZ)
+    guess = guess_schema(rows, {})
+    assert (guess.last_seen_column, guess.active_table) == ("updated_at", None)

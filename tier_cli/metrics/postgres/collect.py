@@ -56,6 +56,7 @@ from tier_cli.metrics.postgres.schema import (
     guess_schema,
     probes,
 )
+from tier_cli.metrics.postgres.sql import TABLE_SQL, tagged
 from tier_cli.metrics.postgres.url import (
     connect_message,
     connection_params,
@@ -85,7 +86,7 @@ def collect(
     source = public_url_of(params)
     try:
         with _read_only_session(params, settings, source, password, allow_superuser) as conn:
-            row = conn.execute("SELECT now()").fetchone()
+            row = conn.execute(tagged("SELECT now()")).fetchone()
             _check_resolution(conn, settings)
             reader = MetricReader(
                 conn, settings, password, lambda: _connect(params, settings, source, password)
@@ -96,7 +97,7 @@ def collect(
                 if progress is not None:
                     progress(name)
                 started = time.perf_counter()
-                readings[name] = reader.read(name)
+                readings[name] = _one(conn, reader, name)
                 timings[name] = round((time.perf_counter() - started) * 1000, 1)
     except psycopg.Error as exc:
         failure = MetricsError(
@@ -110,8 +111,27 @@ def collect(
             labels=MappingProxyType({n: r.label for n, r in readings.items() if r.label}),
             advice=tuple(r.advice for r in readings.values() if r.advice),
             timings_ms=MappingProxyType(timings),
+            quality=MappingProxyType(
+                {n: r.quality for n, r in readings.items() if r.value is not None}
+            ),
         )
     raise failure  # outside the except block: nothing from psycopg is chained
+
+
+def _one(conn: psycopg.Connection[Any], reader: MetricReader, name: str) -> Reading:
+    """One metric; when its query fails on the server (no permission, a timeout, a missing
+    column), the metric is unknown with that reason and its fix, and the others are still read
+    in a new read-only transaction. A lost connection, or a mistake in tiers.toml, stops all."""
+    try:
+        return reader.read(name)
+    except MetricsError as exc:
+        if conn.closed or conn.broken:
+            raise
+        failure = str(exc)
+    conn.execute("ROLLBACK")  # the failed statement aborted the transaction
+    conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+    prefix = f"metric '{name}': "
+    return Reading(None, "unknown: " + failure.removeprefix(prefix))
 
 
 def inspect_schema(
@@ -124,29 +144,46 @@ def inspect_schema(
     source = public_url_of(params)
     try:
         with _read_only_session(params, settings, source, password, allow_superuser) as conn:
-            rows = conn.execute(COLUMNS_SQL).fetchall()
-            stats = {p.table: _count(conn, p, settings.active_days) for p in probes(rows)}
+            rows = conn.execute(tagged(COLUMNS_SQL)).fetchall()
+            stats = {p.key: _count(conn, p, settings.active_days) for p in probes(rows)}
+            guess = guess_schema(rows, stats, settings.active_days)
+            guess = guess._replace(index_exists=_indexed(conn, guess))
     except psycopg.Error as exc:
         failure = MetricsError(
             masked(f"reading the schema of {source} failed: {reason(exc)}", password)
         )
     else:
-        return guess_schema(rows, stats, settings.active_days)
+        return guess
     raise failure  # outside the except block: nothing from psycopg is chained
 
 
+def _indexed(conn: psycopg.Connection[Any], guess: SchemaGuess) -> bool:
+    """Whether the peak's table already has a valid index on (time column, user column), so
+    that init never suggests one that exists (pg_index, through TABLE_SQL)."""
+    if not (guess.activity_table and guess.activity_time_column and guess.activity_user_column):
+        return False
+    columns = [guess.activity_time_column, guess.activity_user_column]
+    params = {"table": guess.activity_table.split("."), "columns": columns}
+    row = conn.execute(tagged(TABLE_SQL), params).fetchone()
+    return bool(row and row[5])
+
+
 def _count(conn: psycopg.Connection[Any], probe: Probe, days: int) -> Stats:
-    """The rows of a table, or of its last ``days`` days; unknown when the count fails."""
+    """The rows of a table, or of its last ``days`` days and their distinct users; unknown when
+    the count fails (a timeout, no permission)."""
     table = sql.Identifier(*probe.table)
     if probe.time_column is None:
-        query = sql.SQL("SELECT count(*) FROM {}").format(table)
+        query = sql.SQL("SELECT count(*), NULL FROM {}").format(table)
     else:
+        distinct: sql.Composable = sql.SQL("NULL")
+        if probe.user_column is not None:
+            distinct = sql.SQL("count(DISTINCT {})").format(sql.Identifier(probe.user_column))
         query = sql.SQL(
-            "SELECT count(*) FROM {} WHERE {} >= now() - make_interval(days => {})"
-        ).format(table, sql.Identifier(probe.time_column), sql.Literal(days))
+            "SELECT count(*), {} FROM {} WHERE {} >= now() - make_interval(days => {})"
+        ).format(distinct, table, sql.Identifier(probe.time_column), sql.Literal(days))
     conn.execute("SAVEPOINT tier_count")
     try:
-        row = conn.execute(query).fetchone()
+        row = conn.execute(tagged(query)).fetchone()
     except psycopg.Error as exc:
         if exc.sqlstate is None:  # not the server's answer: the connection is gone
             raise
@@ -154,7 +191,11 @@ def _count(conn: psycopg.Connection[Any], probe: Probe, days: int) -> Stats:
         return Stats()
     conn.execute("RELEASE SAVEPOINT tier_count")
     n = int(row[0]) if row else None
-    return Stats(rows=n) if probe.time_column is None else Stats(recent=n)
+    if probe.time_column is None:
+        return Stats(rows=n)
+    if probe.user_column is None:  # a users table's column: one row per user
+        return Stats(recent=n, users=n)
+    return Stats(recent=n, users=int(row[1]) if row and row[1] is not None else None)
 
 
 # The role's powers outside a read-only transaction: a superuser, or a member of a role that
@@ -206,7 +247,7 @@ def _connect(
 
 
 def _check_role(conn: psycopg.Connection[Any], source: str) -> None:
-    row = conn.execute(ROLE_SQL).fetchone() or ()
+    row = conn.execute(tagged(ROLE_SQL)).fetchone() or ()
     names = ("superuser", "pg_write_server_files", "pg_execute_server_program")
     held = [name for name, has in zip(names, row, strict=False) if has][:1]  # superuser: all
     if held:

@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 import psycopg
 from psycopg import pq, sql
 
-from tier_cli.config.metric_table import BY_NAME, Metric
+from tier_cli.config.metric_table import BY_NAME, EXACT, Metric
 from tier_cli.config.settings import ActivitySource, DatabaseSettings
 from tier_cli.errors import ConfigError, MetricsError
 from tier_cli.metrics.postgres import peak
@@ -34,6 +34,7 @@ from tier_cli.metrics.postgres.sql import (
     ESTIMATE_LABEL,
     TABLE_SQL,
     query_params,
+    tagged,
 )
 from tier_cli.metrics.postgres.url import LOCK_TIMEOUT_MS, WORK_MEM, masked, reason
 
@@ -51,6 +52,7 @@ class Reading(NamedTuple):
     value: float | None
     label: str = ""
     advice: str | None = None
+    quality: str = EXACT  # Metrics.quality: "exact", "lower_bound", "single_reading"
 
 
 class MetricReader:
@@ -73,13 +75,21 @@ class MetricReader:
         self._hash_mem = conn.info.server_version >= 130000  # hash_mem_multiplier: 13 and later
 
     def read(self, name: str) -> Reading:
+        """The metric and its quality: a custom query's and the peak's as [database.quality]
+        says (else the default SQL's, and the peak's is exact), the default SQL's as its row
+        in the metric table says."""
         custom = self.settings.queries.get(name)
         default = BY_NAME[name]
+        declared = self.settings.quality.get(name)
         if custom is not None:
             value = self.number(name, custom, None)
-            return Reading(value, _label(value, default.reading))
+            quality = declared or default.quality
+            return Reading(value, _label(value, default.reading), quality=quality)
         if default.peak and self.settings.activity is not None:
-            return self._peak(name, self.settings.activity)
+            return self._peak(name, self.settings.activity)._replace(quality=declared or EXACT)
+        return self._default(name, default)._replace(quality=default.quality)
+
+    def _default(self, name: str, default: Metric) -> Reading:
         if default.extension:
             return self._from_extension(name, default)
         expected = default_expected(default.needs, default.speedup, self.settings)
@@ -200,7 +210,7 @@ class MetricReader:
         expected: Expected,
     ) -> list[Any]:
         try:
-            return [conn.execute(query, part, prepare=True).fetchone() for part in parts]
+            return [conn.execute(tagged(query), part, prepare=True).fetchone() for part in parts]
         except psycopg.Error as exc:
             failure = query_failure(exc, "concurrent_users", self.settings, self.password, expected)
         raise failure  # outside the except block: nothing from psycopg is chained
@@ -238,9 +248,10 @@ class MetricReader:
             return Reading(None, f"{default.extension} not installed")
         query = sql.SQL(default.sql).format(schema=sql.Identifier(found[0]))
         where = f"{self.settings.config_path}: [database.queries] {name}"
+        params = query_params(default.sql, name, self.settings)
         self.conn.execute("SAVEPOINT tier_optional")
         try:
-            row = self.conn.execute(query, prepare=True).fetchone()
+            row = self.conn.execute(query, params, prepare=True).fetchone()
         except psycopg.Error as exc:
             if exc.sqlstate is None:  # not the server's answer: the connection is gone
                 raise
@@ -248,6 +259,12 @@ class MetricReader:
         else:
             self.conn.execute("RELEASE SAVEPOINT tier_optional")
             value = number(row[0] if row else None, where)
+            if value is None:
+                calls = self.settings.slow_query_min_calls
+                return Reading(
+                    None,
+                    f"no app statement called {calls}+ times since {default.extension} was reset",
+                )
             return Reading(value, _label(value, default.reading))
         self.conn.execute("ROLLBACK TO SAVEPOINT tier_optional")
         return Reading(None, f"{default.extension} not readable: {why}")
@@ -285,7 +302,7 @@ class MetricReader:
                 + "SET LOCAL default_transaction_read_only = on"
             )
             with watch:
-                return self.conn.execute(query, params, prepare=prepare)
+                return self.conn.execute(tagged(query), params, prepare=prepare)
         except psycopg.Error as exc:
             failure = query_failure(
                 exc, name, self.settings, self.password, expected, closed=watch.closed

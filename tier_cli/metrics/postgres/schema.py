@@ -23,6 +23,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
+from tier_cli.config.metric_table import EDIT_COLUMNS, SECRET_COLUMN
+
 
 class SchemaGuess(NamedTuple):
     """What `tier init` found in a database's schema (information_schema), for the metric SQL."""
@@ -43,6 +45,9 @@ class SchemaGuess(NamedTuple):
     active_login_only: bool = False  # the column active_users reads changes at login only
     activity_login_only: bool = False  # the activity table's rows are made at login only
     item_tables: tuple[str, ...] = ()  # tables with per-user times that are not events (orders)
+    count_column: str | None = None  # a users column no secret is in: count(*)'s one grant
+    candidates: tuple[str, ...] = ()  # every active_users source with its figures, best first
+    index_exists: bool = False  # the activity table already has the peak's index (pg_index)
 
 
 COLUMNS_SQL = """
@@ -82,12 +87,18 @@ LOGIN_COLUMNS = ("last_login_at", "last_login", "last_sign_in_at")  # they chang
 CREATED_COLUMNS = ("created_at", "date_joined", "inserted_at", "created", "registered_at")
 ACTIVITY_TABLES = ("activity", "activities", "events", "user_events", "activity_log", "sessions")
 USER_COLUMNS = (
-    "user_id", "owner_id", "account_id", "member_id", "student_id", "customer_id", "profile_id",
+    "user_id", "owner_id", "author_id", "creator_id", "created_by_id", "created_by", "account_id",
+    "member_id", "student_id", "customer_id", "profile_id",
 )  # fmt: skip
+"""Matched in any spelling: userId, UserId (Prisma, TypeORM) too; a foreign key to the users table
+wins over every name."""
 TIME_COLUMNS = (
     "last_seen_at", "last_used_at", "at", "occurred_at", "created_at", "timestamp", "ts",
-    "inserted_at", "logged_in_at", "login_at", "action_time", "sent_at", "created", "updated_at",
+    "inserted_at", "logged_in_at", "login_at", "action_time", "sent_at", "created", "date_created",
+    "created_on", "updated_at",
 )  # fmt: skip
+VISITS, EDITS, ITEMS = "visits", "edits", "items"
+KIND_WORDS = {VISITS: "visits", EDITS: "edits only", ITEMS: "rows users add"}
 CREATION_COLUMNS = ("created_at", "inserted_at", "created", "logged_in_at", "login_at")
 TIMESTAMPS = ("timestamp with time zone", "timestamp without time zone")
 INTEGERS = ("smallint", "integer", "bigint")
@@ -110,15 +121,27 @@ class Column(NamedTuple):
 
 
 class Probe(NamedTuple):
-    """A count inspect_schema makes: all rows, or the rows of the last active_days by time."""
+    """A count inspect_schema makes: all rows; or the rows of the last active_days by time and,
+    with a user column, the distinct users among them; or, on a users table, the users whose
+    column (last_seen_at, updated_at, ...) is within active_days."""
 
     table: Table
     time_column: str | None = None
+    user_column: str | None = None
+
+    @property
+    def key(self) -> tuple[str, ...]:
+        """Where guess_schema finds its Stats: the table, or (schema, table, column) for a
+        column of a users table."""
+        if self.time_column is not None and self.user_column is None:
+            return (*self.table, self.time_column)
+        return self.table
 
 
 class Stats(NamedTuple):
     rows: int | None = None  # None: not counted (timeout, no permission)
     recent: int | None = None  # rows in the last active_days, by the table's time column
+    users: int | None = None  # distinct users among them
 
 
 class Candidate(NamedTuple):
@@ -130,6 +153,15 @@ class Candidate(NamedTuple):
     event_like: bool
     login_only: bool  # its time is a login time: active users are right, the peak undercounts
     recent: int | None
+    users: int | None = None  # distinct users in the last active_days
+
+    @property
+    def kind(self) -> str:
+        """ "visits" (sessions, tokens, events...), "edits" (an updated_at), "items" (rows users
+        add: orders, messages): what a row's time says about a user being there."""
+        if self.event_like:
+            return VISITS
+        return EDITS if _is(self.time_column, EDIT_COLUMNS) else ITEMS
 
     @property
     def name(self) -> str:
@@ -147,21 +179,85 @@ def read_tables(rows: Sequence[tuple[Any, ...]]) -> dict[Table, dict[str, Column
 
 
 def probes(rows: Sequence[tuple[Any, ...]]) -> list[Probe]:
-    """What to count before guessing: each candidate users table, each activity candidate."""
+    """What to count before guessing: each candidate users table and its columns of last
+    activity, each table that records what users do (its rows and distinct users)."""
     tables = read_tables(rows)
-    out = [Probe(t) for t in _users_candidates(tables)]
+    users = _users_candidates(tables)
+    out = [Probe(t) for t in users]
+    for table in users:
+        out += [Probe(table, c) for c in _seen_columns(tables[table])]
     for table, columns in tables.items():
-        if table in (p.table for p in out) or not _usable(table) or _passed_over(table):
+        if table in users or not _usable(table) or _passed_over(table):
             continue
         time = _time_column(columns)
-        if time is not None and any(_user_column(columns, u, tables[u]) for u in _users(out)):
-            out.append(Probe(table, time))
+        found = [_user_column(columns, u, tables[u]) for u in users]
+        user = next((u for u in found if u), None)
+        if time is not None and user is not None:
+            out.append(Probe(table, time, user))
     return out
+
+
+def _seen_columns(columns: Mapping[str, Column]) -> list[str]:
+    """Every column of a users table that says when a user was last there (or edited)."""
+    out: list[str] = []
+    for name in LAST_SEEN_COLUMNS:
+        found = _named(columns, name)
+        if found is not None and columns[found].type in TIMESTAMPS and found not in out:
+            out.append(found)
+    return out
+
+
+class Source(NamedTuple):
+    """One place active users could be read from, with what was measured there."""
+
+    text: str  # "public.user.updated_at", "public.events(user_id, created_at)"
+    kind: str  # VISITS, EDITS, ITEMS
+    users: int | None  # distinct users in the last active_days
+    rows: int | None  # rows in the last active_days (a table)
+    candidate: Candidate | None  # None: a column of the users table
+
+    def describe(self, days: int) -> str:
+        counted = "not counted" if self.users is None else f"{self.users:,} users"
+        if self.candidate is not None and self.rows is not None:
+            counted += f", {self.rows:,} rows"
+        return f"{self.text}: {counted} in {days} days ({KIND_WORDS[self.kind]})"
+
+
+def active_sources(
+    seen: Sequence[str],
+    users: Table,
+    ranked: Sequence[Candidate],
+    stats: Mapping[Any, Stats],
+) -> list[Source]:
+    """Every candidate for active_users, the best first: the most distinct active users; on a
+    tie (or uncounted), visits before items before edits, then the users table's own column
+    before a table (the cheaper query), then the tables' rank."""
+    name = ".".join(users)
+    out = [
+        Source(
+            f"{name}.{c}",
+            EDITS if _is(c, EDIT_COLUMNS) else VISITS,
+            stats.get((*users, c), Stats()).users,
+            None,
+            None,
+        )
+        for c in seen
+    ]
+    out += [
+        Source(f"{c.name}({c.user_column}, {c.time_column})", c.kind, c.users, c.recent, c)
+        for c in ranked
+    ]
+    order = {VISITS: 0, ITEMS: 1, EDITS: 2}
+    position = {id(s): i for i, s in enumerate(out)}
+    return sorted(
+        out,
+        key=lambda s: (-(s.users if s.users is not None else -1), order[s.kind], position[id(s)]),
+    )
 
 
 def guess_schema(
     rows: Sequence[tuple[Any, ...]],
-    stats: Mapping[Table, Stats] | None = None,
+    stats: Mapping[Any, Stats] | None = None,
     active_days: int = 30,
 ) -> SchemaGuess:
     """Pick the tables and columns from COLUMNS_SQL's rows and the counts of :func:`probes`."""
@@ -217,7 +313,24 @@ def guess_schema(
     peak = events[0] if events else None
     if peak is not None:
         notes.append(f"activity table: {peak.name}({peak.user_column}, {peak.time_column})")
-    active = ranked[0] if ranked and seen is None else None
+    sources = active_sources(_seen_columns(columns), users, ranked, stats)
+    counted_any = any(s.users is not None for s in sources)
+    if counted_any:  # the evidence decides: the most distinct active users
+        best = sources[0]
+        active = best.candidate
+        if active is None:  # a column of the users table
+            seen = best.text.rsplit(".", 1)[1]
+    else:  # nothing could be counted: the users table's column first, as named
+        active = ranked[0] if ranked and seen is None else None
+    candidates = tuple(s.describe(active_days) for s in sources)
+    if len(sources) > 1 or counted_any:
+        chosen = sources[0].text if counted_any else None
+        order = "most distinct users first" if counted_any else "not counted"
+        notes.append(
+            f"active_users candidates ({order}): "
+            + "; ".join(candidates)
+            + (f"; chosen: {chosen}" if chosen else "")
+        )
     return SchemaGuess(
         name,
         seen,
@@ -232,8 +345,18 @@ def guess_schema(
         active_time_column=None if active is None else active.time_column,
         active_login_only=_is(seen, LOGIN_COLUMNS) if active is None else active.login_only,
         activity_login_only=peak is not None and peak.login_only,
-        item_tables=tuple(c.name for c in ranked if not c.event_like),
+        item_tables=tuple(c.name for c in ranked if c.kind == ITEMS),
+        count_column=_count_column(columns),
+        candidates=candidates,
     )
+
+
+def _count_column(columns: Mapping[str, Column]) -> str | None:
+    """The column a one-column grant for count(*) names: the id, else the first one that does
+    not look secret."""
+    if "id" in columns:
+        return "id"
+    return next((c for c in columns if not SECRET_COLUMN.search(c)), None)
 
 
 def _usable(table: Table) -> bool:
@@ -289,7 +412,7 @@ def _users(found: list[Probe]) -> list[Table]:
 
 
 def _candidates(
-    tables: Mapping[Table, Mapping[str, Column]], users: Table, stats: Mapping[Table, Stats]
+    tables: Mapping[Table, Mapping[str, Column]], users: Table, stats: Mapping[Any, Stats]
 ) -> list[Candidate]:
     out: list[Candidate] = []
     for table, columns in tables.items():
@@ -302,8 +425,8 @@ def _candidates(
         lowered = table[1].lower()
         event_like = bool(_EVENT_WORDS.search(lowered)) or table[1] in ACTIVITY_TABLES
         login = bool(_LOGIN_WORDS.search(lowered)) and _is(time, CREATION_COLUMNS)
-        recent = stats.get(table, Stats()).recent
-        out.append(Candidate(table, user, time, event_like, login, recent))
+        found = stats.get(table, Stats())
+        out.append(Candidate(table, user, time, event_like, login, found.recent, found.users))
     order = list(tables)
 
     def rank(c: Candidate) -> tuple[int, int, int, int]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from psycopg import sql
+
 from tier_cli.config.settings import DatabaseSettings
 from tier_cli.errors import ConfigError
 
@@ -46,10 +48,23 @@ those columns. Nothing but the quoted names when the table does not exist. Reads
 
 ESTIMATE_LABEL = "estimate (pg_class.reltuples)"
 
+TAG = "/* tier */"
+"""Put after every query tier sends, so that slow_query_ms can leave tier's own statements out
+of pg_stat_statements, whichever role tier runs as: pg_stat_statements keeps a trailing comment
+in its query text (a leading one is cut off with the text before the statement)."""
+
+
+def tagged(query: str | sql.SQL | sql.Composed) -> sql.Composed:
+    """The query with tier's TAG after it (on a line of its own: a query may end in a
+    ``--`` comment)."""
+    body = sql.SQL(query) if isinstance(query, str) else query
+    return body + sql.SQL("\n" + TAG)
+
+
 PLACEHOLDER = re.compile(r"%%|%\((?P<name>[^%)]*)\)[sbt]")  # no %: linear on "%(%(%(..."
 """A psycopg placeholder in a query: `%(name)s` (also b, t), or `%%`, a literal percent."""
 
-PARAMETERS: tuple[str, ...] = ("active_days", "concurrent_minutes")
+PARAMETERS: tuple[str, ...] = ("active_days", "concurrent_minutes", "slow_query_min_calls")
 """The named parameters a query may use, filled from [database] in tiers.toml."""
 
 
@@ -58,6 +73,7 @@ def query_params(query: str, name: str, settings: DatabaseSettings) -> dict[str,
     values = {
         "active_days": settings.active_days,
         "concurrent_minutes": settings.concurrent_minutes,
+        "slow_query_min_calls": settings.slow_query_min_calls,
     }
     used = {m["name"] for m in PLACEHOLDER.finditer(query) if m["name"] is not None}
     if unknown := sorted(used - set(values)):
