@@ -57,7 +57,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A repository below tmp_path (tests put things beside it): the shared project's files, a
     committed snapshot, a .git folder."""
     repo = make_project(tmp_path / "repo")
-    (repo / ".git").mkdir()
+    (repo / ".git").mkdir(exist_ok=True)  # make_project may make it already
     snapshot(repo / "m.json", NOW, **LOAD)
     monkeypatch.chdir(repo)
     return repo
