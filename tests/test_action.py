@@ -142,6 +142,7 @@ def run_action(
     """The action on a pull request from `branch` (None: a push to main), in a shallow
     checkout as actions/checkout makes one."""
     env = {**os.environ, "FAKE_GH_DIR": str(gh_state), "GITHUB_REPOSITORY": REPO}
+    env["GITHUB_EVENT_NAME"] = "pull_request" if branch else "push"
     runner = Runner(tmp_path / name, tmp_path / "fake-bin", env)
     checkout = runner.home / "checkout"
     git(

@@ -277,7 +277,7 @@ def test_check_json_and_github_and_summary(project: Path) -> None:
     ) in out
     for name in ("summary.md", "gh.md"):
         md = (project / name).read_text("utf-8")
-        assert "| active_users | 812 | 500 | 5,000 | 10,000 |" in md
+        assert "| active_users | 812 | **500** ✓ | 5,000 | 10,000 |" in md
         assert "**Fix**: `tier apply --tier starter`" in md
         assert "```diff\n--- a/render.yaml" in md
 

@@ -192,3 +192,27 @@ def test_a_snapshot_without_schema_version_still_reads(tmp_path: Path) -> None:
     old = snapshot(tmp_path / "old.json", {"active_users": 5})
     assert errors("snapshot", json.loads(old.read_text())) == []
     assert read_snapshot(old).values["active_users"] == 5
+
+
+def test_apply_json_is_valid_and_writes_what_it_says(project: Path) -> None:
+    snap = snapshot(project / "m.json", LOADS["starter"])
+    code, out, err = run("apply", "--metrics", str(snap), "--dry-run", "--json")
+    assert (code, err) == (0, "")
+    dry = valid("apply", out)
+    assert dry["dry_run"] and dry["changed"] and dry["diff"].startswith("--- a/render.yaml")
+    assert [c["to"] for c in dry["changes"] if c["field"] == "plan"] == ["starter", "basic-256mb"]
+    code, out, err = run("apply", "--metrics", str(snap), "--json")
+    assert (code, err) == (0, "")
+    done = valid("apply", out)
+    assert done["changes"] == dry["changes"] and not done["dry_run"]
+    again = valid("apply", run("apply", "--metrics", str(snap), "--json")[1])
+    assert (again["changed"], again["changes"], again["diff"]) == (False, [], "")
+
+
+def test_init_json_is_valid(project: Path) -> None:
+    (project / "tiers.toml").unlink()
+    code, out, err = run("init", "--json")
+    assert (code, err) == (0, "")
+    document = valid("init", out)
+    assert document["path"] == "tiers.toml"
+    assert document["monitoring_role_sql"].startswith("-- ")

@@ -234,3 +234,21 @@ def test_markdown_is_inert(repo: Path) -> None:
     assert re.search(r"(?<!\\)<b>", out) is None and "](https" not in out
     assert "\\<b>\\|" in out  # escaped where render.yaml's text goes (escape.markdown)
     assert f"tier's Render catalogue of {load_catalogue().as_of}" in out
+
+
+def test_outside_any_repository_git_is_not_asked_to_read(tmp_path: Path) -> None:
+    from tier_cli.errors import ConfigError
+    from tier_cli.gitref import read_at_ref
+
+    (tmp_path / "render.yaml").write_text(BASE)
+    env_ceiling = os.environ.get("GIT_CEILING_DIRECTORIES")
+    os.environ["GIT_CEILING_DIRECTORIES"] = str(tmp_path.parent)  # no repository above it
+    try:
+        with pytest.raises(ConfigError) as caught:
+            read_at_ref(tmp_path / "render.yaml", "main", 1_000_000)
+    finally:
+        if env_ceiling is None:
+            del os.environ["GIT_CEILING_DIRECTORIES"]
+        else:
+            os.environ["GIT_CEILING_DIRECTORIES"] = env_ceiling
+    assert str(caught.value).startswith("cannot find the repository (fatal: not a git repository")

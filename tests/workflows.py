@@ -94,6 +94,7 @@ def tier_commands(workflow: str) -> list[str]:
                 command = line.split("#")[0].strip()
                 if command.startswith("tier "):
                     lines.append(command)
+                lines += re.findall(r"\$\((tier [^)]*)\)", command)  # target=$(tier ...)
     return lines
 
 

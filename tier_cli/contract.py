@@ -22,6 +22,8 @@ SCHEMAS: dict[str, str] = {
     "check": "tier check --format json",
     "diff": "tier diff --json",
     "tiers-json": "tier tiers --json",
+    "apply": "tier apply --json",
+    "init": "tier init --json",
 }
 
 # Where editors find the schemas of files people edit (the `#:schema` line tier init writes).

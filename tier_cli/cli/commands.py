@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from tier_cli import __version__
+from tier_cli import __version__, completion
 from tier_cli.cli.failures import EXIT_HELP, EXIT_OUT_OF_SYNC, github_errors, guarded
 from tier_cli.cli.streams import say
 from tier_cli.errors import ConfigError
@@ -28,6 +28,7 @@ app = typer.Typer(
     help="Tier advisor for Python web apps on Render: reads live metrics, recommends a tier, "
     "and rewrites render.yaml byte-exactly.\n\n" + EXIT_HELP,
     no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_show_locals=False,
     rich_markup_mode=None,
 )
@@ -110,6 +111,10 @@ Quiet = Annotated[
     bool,
     typer.Option("--quiet", "-q", help="Print only the result line: no warnings or notes."),
 ]
+Json = Annotated[
+    bool,
+    typer.Option("--json", help="Print plain JSON on stdout (`tier schema` has its shape)."),
+]
 
 
 # --- commands ----------------------------------------------------------------------------------
@@ -160,7 +165,9 @@ def apply(
     tier: Annotated[
         str | None,
         typer.Option(
-            "--tier", help="Apply this tier; reads no metrics. Default: the recommended one."
+            "--tier",
+            help="Apply this tier; reads no metrics. Default: the recommended one.",
+            autocompletion=completion.tier_names,
         ),
     ] = None,
     service: Service = None,
@@ -174,6 +181,7 @@ def apply(
     demo: Demo = False,
     offline: Offline = False,
     quiet: Quiet = False,
+    as_json: Json = False,
     summary: Annotated[
         Path | None,
         typer.Option(
@@ -211,16 +219,24 @@ def apply(
         from tier_cli.output.check import verdict_markdown
 
         verdict = work.verdict(inputs, applied.evaluation, service, (applied.after, result))
+        if not demo:
+            verdict = verdict._replace(trend=work.trend(inputs, verdict.rec))
         report = verdict_markdown(verdict)
-    if not quiet:
+    if not quiet and not as_json:
         _notes(str(path), result.notes + applied.warnings)
-    if dry_run:
+    if dry_run and not as_json:
         sys.stdout.write(unified_diff(applied.before, applied.after, str(path)))
-    elif applied.after != applied.before:
+    elif not dry_run and applied.after != applied.before:
         work.write_file(path, applied.after, RenderFileError, expected=applied.before)
     if summary is not None and report is not None:  # after render.yaml: a failed write leaves none
         _append(summary, report)
-    if result.changes and not dry_run:
+    if as_json:  # after the write: what it says was done, was
+        from tier_cli.output.check import apply_json
+
+        diff = unified_diff(applied.before, applied.after, str(path))
+        document = apply_json(str(path), result, result.notes + applied.warnings, dry_run, diff)
+        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+    if result.changes and not dry_run and not as_json:
         say(f"{path}: " + "; ".join(c.describe() for c in result.changes))
 
 
@@ -236,7 +252,12 @@ def check(
     tiers: TiersPath = None,
     service: Service = None,
     output: Annotated[
-        str, typer.Option("--format", help="text, json, or github (Actions annotations).")
+        str,
+        typer.Option(
+            "--format",
+            help="text, json, or github (Actions annotations).",
+            autocompletion=completion.format_names,
+        ),
     ] = "text",
     summary: Annotated[
         Path | None,
@@ -247,6 +268,7 @@ def check(
         ),
     ] = None,
     quiet: Quiet = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
     allow_superuser: AllowSuperuser = False,
     allow_pull_request_database: AllowPullRequestDatabase = False,
 ) -> None:
@@ -258,6 +280,8 @@ def check(
     from tier_cli.decide.verdict import confirm_in_sync
     from tier_cli.output.check import FORMATS, verdict_markdown, verdict_text
 
+    if as_json:
+        output = "json"
     if output not in FORMATS:
         raise ConfigError(
             f"--format {output}: unknown format. Tip: use one of " + ", ".join(FORMATS)
@@ -277,10 +301,14 @@ def check(
         sys.stdout.write(verdict_text(verdict).splitlines(keepends=True)[0])
     else:
         sys.stdout.write(FORMATS[output](verdict))
-    targets = [t for t in (summary, os.environ.get("GITHUB_STEP_SUMMARY")) if t]
+    targets: list[Path] = []
+    for given in (summary, os.environ.get("GITHUB_STEP_SUMMARY")):
+        # once per file: `--summary "$GITHUB_STEP_SUMMARY"` names the file the variable does
+        if given and os.path.realpath(given) not in map(os.path.realpath, targets):
+            targets.append(Path(given))
     report = verdict_markdown(verdict) if targets else ""  # built once, whatever the targets
     for target in targets:
-        _append(Path(target), report)
+        _append(target, report)
     if not verdict.in_sync:
         raise typer.Exit(EXIT_OUT_OF_SYNC)
 
@@ -301,6 +329,8 @@ def snapshot(
     demo: Demo = False,
     tiers: TiersPath = None,
     allow_superuser: AllowSuperuser = False,
+    quiet: Quiet = False,
+    as_json: Json = False,
     allow_pull_request_database: AllowPullRequestDatabase = False,
 ) -> None:
     """Measure the database and write the metrics snapshot JSON (and append it to the history).
@@ -308,6 +338,7 @@ def snapshot(
     Commit the snapshot so that `tier check` and the pre-commit hook run offline.
     """
     from tier_cli import app as work
+    from tier_cli.metrics.snapshot import snapshot_json
     from tier_cli.numbers import quantity
 
     inputs = work.load_inputs(None, tiers, demo)
@@ -321,10 +352,13 @@ def snapshot(
     with metric_status(sys.stderr) as progress:
         taken = work.take_snapshot(inputs, request, output, progress)
     shown = ", ".join(f"{k} {quantity(v)}" for k, v in taken.measured.values.items())
-    if taken.history is None:
-        say(f"{taken.path}: snapshot written ({shown})")
-    else:
-        say(f"{taken.path}: snapshot written ({shown}); appended to {taken.history}")
+    said = f"{taken.path}: snapshot written ({shown})"
+    if taken.history is not None:
+        said += f"; appended to {taken.history}"
+    if as_json:
+        sys.stdout.write(json.dumps(snapshot_json(taken.measured), indent=2) + "\n")
+    if not quiet:
+        say(said)
 
 
 @app.command("tiers", epilog=EXIT_HELP)
@@ -332,6 +366,9 @@ def snapshot(
 def tiers_table(
     tiers: TiersPath = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print plain JSON on stdout.")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print only the tier names, one a line.")
+    ] = False,
 ) -> None:
     """The tier table: thresholds, plans and real monthly prices from Render's catalogue.
 
@@ -341,9 +378,12 @@ def tiers_table(
     from tier_cli.output.tiers import print_tiers, tiers_json
 
     inputs, notes = work.tiers_inputs(tiers)
-    _notes("tiers.toml", notes)
+    if not quiet:
+        _notes("tiers.toml", notes)
     if as_json:
         sys.stdout.write(json.dumps(tiers_json(inputs.config, inputs.catalogue), indent=2) + "\n")
+    elif quiet:
+        sys.stdout.write("".join(f"{name}\n" for name in inputs.config.names))
     else:
         print_tiers(inputs.config, inputs.catalogue, sys.stdout)
 
@@ -354,6 +394,10 @@ def init(
     path: Annotated[Path, typer.Option("--tiers", help="Where to write.")] = Path("tiers.toml"),
     database_url: DatabaseUrl = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print only the SQL: no notes on stderr.")
+    ] = False,
+    as_json: Json = False,
     allow_pull_request_database: AllowPullRequestDatabase = False,
     role_sql: Annotated[
         bool,
@@ -369,12 +413,25 @@ def init(
     from tier_cli import app as work
 
     written = work.write_init(path, database_url, force, allow_pull_request_database, role_sql)
+    if as_json:
+        from tier_cli.contract import versioned
+
+        document = versioned(
+            {
+                "path": None if role_sql else str(path),
+                "notes": list(written.notes),
+                "monitoring_role_sql": written.role_sql,
+            }
+        )
+        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+        return
     if role_sql:
         sys.stdout.write(written.role_sql)
         return
-    for note in written.notes:
-        say(f"{path}: {note}")
-    say(f"{path}: written; the SQL of a read-only role for tier follows on stdout")
+    if not quiet:
+        for note in written.notes:
+            say(f"{path}: {note}")
+        say(f"{path}: written; the SQL of a read-only role for tier follows on stdout")
     sys.stdout.write(written.role_sql)
 
 
@@ -392,7 +449,12 @@ def diff(
     render: RenderPath = None,
     tiers: TiersPath = None,
     output: Annotated[
-        str, typer.Option("--format", help="text, json, or markdown (a pull request comment).")
+        str,
+        typer.Option(
+            "--format",
+            help="text, json, or markdown (a pull request comment).",
+            autocompletion=completion.format_names,
+        ),
     ] = "text",
     as_json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
     max_increase: Annotated[
@@ -440,8 +502,10 @@ def schema(
     name: Annotated[
         str,
         typer.Argument(
-            help="tiers (tiers.toml), snapshot, history, recommend, check, diff or tiers-json.",
+            help="tiers (tiers.toml), snapshot, history, recommend, check, diff, tiers-json, "
+            "apply or init.",
             show_default=False,
+            autocompletion=completion.schema_names,
         ),
     ],
 ) -> None:

@@ -9,7 +9,7 @@ import datetime
 import math
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from itertools import pairwise
 from pathlib import Path
 from types import MappingProxyType
@@ -309,7 +309,9 @@ def _tier(r: _Reader, i: int, raw: Mapping[str, Any], catalogue: Catalogue) -> T
                 if metric not in BY_NAME
                 else f"takes no threshold: it is checked against the database plan's limit "
                 f"({BY_NAME[metric].label})",
-                "use one of " + ", ".join(THRESHOLD_METRICS),
+                did_you_mean(metric, THRESHOLD_METRICS)
+                + "use one of "
+                + ", ".join(THRESHOLD_METRICS),
             )
         thresholds[metric] = r.positive(value, f"{at}.thresholds.{metric}")
     beliefs = {key: r.number(raw, at, key) for key in ("web_cpu", "web_ram_gb")}
@@ -349,7 +351,9 @@ def _web_fields(
             r.fail(
                 f"{at}.{key}",
                 "is not a Render web service field",
-                "use one of " + ", ".join(sorted(SERVICE_FIELDS, key=str.lower)),
+                did_you_mean(key, SERVICE_FIELDS)
+                + "use one of "
+                + ", ".join(sorted(SERVICE_FIELDS, key=str.lower)),
             )
         fields[key] = _field_value(r, value, f"{at}.{key}")
     if "numInstances" in fields:
@@ -563,15 +567,7 @@ def _database(r: _Reader, raw: Mapping[str, Any]) -> DatabaseSettings:
             )
 
     def whole(key: str, default: int) -> int:
-        value = r.number(raw, at, key)
-        if value is None:
-            return default
-        if value != int(value) or value < 1:
-            r.fail(f"{at}.{key}", f"{value:g} is not a whole number above 0", f"e.g. {default}")
-        most, unit = DATABASE_MAXIMA[key]
-        if value > most:
-            r.fail(f"{at}.{key}", f"{value:g} is more than {most:,} {unit}", f"e.g. {default}")
-        return int(value)
+        return r.whole(raw, at, key, default)
 
     return DatabaseSettings(
         connect_timeout_s=whole("connect_timeout_s", d.connect_timeout_s),
@@ -601,15 +597,13 @@ def _activity(r: _Reader, raw: Mapping[str, Any]) -> ActivitySource | None:
     ]
     table, user, time = (n or "" for n in names)
     d = ActivitySource(table, user, time)
-    values = {}
-    for key, default in (("lookback_days", d.lookback_days), ("window_minutes", d.window_minutes)):
-        value = r.number(raw, at, key)
-        if value is not None and (value != int(value) or value < 1):
-            r.fail(f"{at}.{key}", f"{value:g} is not a whole number above 0", f"e.g. {default}")
-        most, unit = DATABASE_MAXIMA[key]
-        if value is not None and value > most:
-            r.fail(f"{at}.{key}", f"{value:g} is more than {most:,} {unit}", f"e.g. {default}")
-        values[key] = default if value is None else int(value)
+    values = {
+        key: r.whole(raw, at, key, default)
+        for key, default in (
+            ("lookback_days", d.lookback_days),
+            ("window_minutes", d.window_minutes),
+        )
+    }
     if values["window_minutes"] > values["lookback_days"] * 24 * 60:
         r.fail(
             f"{at}.window_minutes",
@@ -660,6 +654,14 @@ def _prices(
     return MappingProxyType(out)
 
 
+def did_you_mean(name: str, choices: Iterable[str]) -> str:
+    """ "did you mean web_plan? Else " when one choice is close to `name` (a typo), else ""."""
+    import difflib
+
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.75)
+    return f"did you mean {close[0]}? Else " if close else ""
+
+
 class _Reader:
     """Typed access to raw TOML values, failing with the file name and key path."""
 
@@ -674,7 +676,11 @@ class _Reader:
             if key not in allowed:
                 where = f"{at}.{key}" if at else key
                 self.fail(
-                    where, "unknown key", "remove it or use one of " + ", ".join(sorted(allowed))
+                    where,
+                    "unknown key",
+                    did_you_mean(key, allowed)
+                    + "remove it or use one of "
+                    + ", ".join(sorted(allowed)),
                 )
 
     def table(self, raw: Mapping[str, Any], key: str, at: str = "") -> Mapping[str, Any]:
@@ -702,6 +708,18 @@ class _Reader:
         if value is None:
             return None
         return self.positive(value, f"{at}.{key}", zero=True)
+
+    def whole(self, raw: Mapping[str, Any], at: str, key: str, default: int) -> int:
+        """A whole number above 0, at most DATABASE_MAXIMA[key]; `default` when absent."""
+        value = self.number(raw, at, key)
+        if value is None:
+            return default
+        if value != int(value) or value < 1:
+            self.fail(f"{at}.{key}", f"{value:g} is not a whole number above 0", f"e.g. {default}")
+        most, unit = DATABASE_MAXIMA[key]
+        if value > most:
+            self.fail(f"{at}.{key}", f"{value:g} is more than {most:,} {unit}", f"e.g. {default}")
+        return int(value)
 
     def positive(self, value: Any, path: str, zero: bool = False) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float):

@@ -40,6 +40,7 @@ class Trend(NamedTuple):
     eta: Eta | None
     note: str  # one line for people
     peaks: dict[str, tuple[float, datetime]] = {}  # noqa: RUF012  # metric -> highest, when
+    history: tuple[Metrics, ...] = ()  # the snapshots, oldest first (the growth picture)
 
 
 def history_peaks(points: Sequence[Metrics]) -> dict[str, tuple[float, datetime]]:
@@ -65,6 +66,7 @@ def trend(history: Sequence[Metrics], latest: Metrics, next_tier: Tier | None) -
             f"too little history for a trend: {len(points)} snapshot(s) over {days:.0f} day(s); "
             f"it needs {MIN_POINTS} over {MIN_DAYS:.0f} days (run `tier snapshot` regularly)",
             peaks,
+            tuple(points),
         )
     start = _at(points[0])
     per_week: dict[str, float] = {}
@@ -84,7 +86,7 @@ def trend(history: Sequence[Metrics], latest: Metrics, next_tier: Tier | None) -
     note = f"growth over {days:.0f} days ({len(points)} snapshots): {growth or 'none measured'}"
     if next_tier is not None:
         note += "; " + (eta.describe() if eta else f"{next_tier.name} not reached at this pace")
-    return Trend(len(points), days, per_week, eta, note, peaks)
+    return Trend(len(points), days, per_week, eta, note, peaks, tuple(points))
 
 
 def _eta(per_week: dict[str, float], latest: Metrics, tier: Tier | None) -> Eta | None:

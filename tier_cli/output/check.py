@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tier_cli.config.metric_table import METRIC_NAMES
 from tier_cli.config.tiers import Tier
@@ -23,7 +23,11 @@ from tier_cli.output.escape import (
     markdown_code,
     terminal,
 )
+from tier_cli.output.growth import growth_markdown
 from tier_cli.output.report import cost_line, recommendation_json
+
+if TYPE_CHECKING:
+    from tier_cli.blueprint.editor import ApplyResult
 
 
 def verdict_json(v: Verdict) -> dict[str, Any]:
@@ -45,6 +49,34 @@ def verdict_json(v: Verdict) -> dict[str, Any]:
         fix=None if v.in_sync else v.fix,
     )
     return out
+
+
+def apply_json(
+    render: str, result: ApplyResult, notes: tuple[Notice, ...], dry_run: bool, diff: str
+) -> dict[str, Any]:
+    """`tier apply --json`: what changed (or would, with --dry-run), as check's differences."""
+    from tier_cli.contract import versioned
+
+    return versioned(
+        {
+            "render": render,
+            "changed": bool(result.changes),
+            "dry_run": dry_run,
+            "changes": [
+                {
+                    "field": c.field,
+                    "line": c.line,
+                    "from": c.old,
+                    "to": c.new,
+                    "service": c.subject,
+                    "text": c.describe(),
+                }
+                for c in result.changes
+            ],
+            "warnings": [n.as_json() for n in unique(notes)],
+            "diff": diff,
+        }
+    )
 
 
 def warnings_of(v: Verdict) -> tuple[Notice, ...]:
@@ -100,9 +132,10 @@ def verdict_markdown(v: Verdict) -> str:
     rec, md = v.rec, markdown
     render = markdown_code(v.render)
     warnings = "\n".join(f"- {w.severity}: {md(w.text())}" for w in warnings_of(v))
+    reached = {(r.metric, r.tier) for r in rec.decision.reasons if r.rule == "threshold"}
     rows = "\n".join(
         f"| {name} | {quantity(rec.metrics.get(name))} | "
-        + " | ".join(_threshold(t, name) for t in v.tiers[1:])
+        + " | ".join(_threshold(t, name, (name, t.name) in reached) for t in v.tiers[1:])
         + " |"
         for name in METRIC_NAMES
     )
@@ -111,6 +144,15 @@ def verdict_markdown(v: Verdict) -> str:
     reasons = "\n".join(f"- {md(r.describe())}" for r in rec.decision.reasons) or "- (none)"
     cost = md(cost_line(rec))
     facts = f"{header}\n{rule}\n{rows}\n\n**Reasons**\n\n{reasons}\n\n**Cost**: {cost}\n"
+    if reached:
+        facts = facts.replace(
+            "\n\n**Reasons**", "\n\n✓ a threshold the metrics reach\n\n**Reasons**", 1
+        )
+    growth = growth_markdown(v.trend, v.tiers)
+    if growth:
+        facts += f"\n{growth}"
+    elif v.trend is not None and v.trend.per_week:  # a trend, but no metric with a chart
+        facts += f"\n**Growth**: {md(v.trend.note)}\n"
     if v.in_sync:  # the metrics too: a weekly pull request may carry a new snapshot alone
         return f"### tier: `{render}` is on **{rec.target}**, in sync\n\n{facts}" + (
             f"\n**Warnings**\n\n{warnings}\n" if warnings else ""
@@ -153,9 +195,11 @@ def _fenced(diff: str) -> str:
     return f"{fence}diff\n{diff}{fence}\n"
 
 
-def _threshold(tier: Tier, metric: str) -> str:
+def _threshold(tier: Tier, metric: str, reached: bool = False) -> str:
     value = tier.thresholds.get(metric)
-    return "" if value is None else quantity(value)
+    if value is None:
+        return ""
+    return f"**{quantity(value)}** ✓" if reached else quantity(value)
 
 
 def _why(rec: Recommendation) -> str:

@@ -237,6 +237,11 @@ def print_recommendation(
         console.print(budget_line(rec.budget), markup=False)
     if trend is not None:
         console.print(trend.note, markup=False)
+        if not plain:  # a picture for people at a terminal; piped output stays plain text
+            from tier_cli.output.growth import sparklines
+
+            for line in sparklines(trend):
+                console.print(f"  {line}", markup=False)
     for warning in rec.warnings:
         label = f"{warning.severity}:"
         text = _escape(terminal(warning.text()))
