@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import uuid
 from dataclasses import dataclass
 from pathlib import Path

@@ -12,15 +12,20 @@ from cli_project import run, snapshot
 from tier_cli.notices import CODES, Notice, notice, unique
 
 ROOT = Path(__file__).resolve().parents[1]
-# The shipped example (free tier) and a snapshot that calls for starter: the size warning of the
-# starter tier (the guide's 2 GB against Render's 512 MB) shows in every format; `apply`, which
-# makes no recommendation, shows its own notes (no database in the file: `no-database`).
+# The shipped example (free tier) and a snapshot that calls for starter: the size warning of a
+# belief added to the starter tier (the guide's 2 GB against Render's 512 MB) shows in every
+# format; `apply`, which makes no recommendation, shows its own notes (no database in the
+# file: `no-database`).
 LOAD = {"users": 2400, "active_users": 812, "concurrent_users": 31, "db_size_mb": 120}
 
 
 @pytest.fixture
 def project(project: Path) -> Path:
-    """The shared project, with a snapshot (m.json) and a render.yaml without databases."""
+    """The shared project, with a snapshot (m.json), a render.yaml without databases, and a
+    belief (the guide's web_ram_gb) in tiers.toml, since the shipped tiers state none."""
+    shipped = (project / "tiers.toml").read_text("utf-8")
+    belief = "storage_gb = 10\nweb_ram_gb = 2  # the guide's starter: 2 GB (Render: 512 MB)\n"
+    (project / "tiers.toml").write_text(shipped.replace("storage_gb = 10\n", belief), "utf-8")
     snapshot(project / "m.json", **LOAD)
     text = (project / "render.yaml").read_text("utf-8")
     (project / "nodb.yaml").write_text(text[: text.index("\ndatabases:")] + "\n", "utf-8")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 from dates import RECENT
 from repo_files import copy_of_this_repo
+from ruamel.yaml import YAML
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -132,3 +134,23 @@ def test_installed_hooks_on_a_real_commit(tmp_path: Path, hooks_env: dict[str, s
     )
     assert commit.returncode == 0, commit.stdout + commit.stderr
     assert "never-used" not in commit.stdout + commit.stderr
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["render.yaml", "deployment/render.yaml", "deployment/tiers.toml",
+     "deployment/.tier/metrics.json", "infra/render/render.yml"],
+)  # fmt: skip
+def test_hook_files_match_a_blueprint_outside_the_root(path: str) -> None:
+    hooks = YAML(typ="safe").load((ROOT / ".pre-commit-hooks.yaml").read_text("utf-8"))
+    for hook in hooks:
+        assert re.search(hook["files"], path), (hook["id"], path)
+    text = (ROOT / ".pre-commit-hooks.yaml").read_text("utf-8")
+    assert "args: [--render, deployment/render.yaml]" in text
+
+
+@pytest.mark.parametrize("example", ["github-actions.yml", "tier-pr.yml"])
+def test_example_workflows_document_a_subfolder_blueprint(example: str) -> None:
+    text = (ROOT / "examples" / example).read_text("utf-8")
+    assert '"deployment/render.yaml", "deployment/tiers.toml", "deployment/.tier/**"' in text
+    assert "deployment/render.yaml" in text.split("paths:")[-1] or "render:" in text

@@ -108,16 +108,24 @@ def test_shipped_tiers_never_write_a_legacy_plan(project: Path, tier: str, db: s
     assert (code, out) == (0, ""), err
     after = (project / "render.yaml").read_text("utf-8")
     target = TIERS[tier]
+    now = CAT.find("postgres", db) or CAT.default("postgres")
+    paid_kept = target.database_plan == "free" and now.name != "free"  # Render moves none to free
     expected = blueprint(
-        target.web_plan, target.database_plan, start(tier), redis=target.keyvalue is not None
+        target.web_plan,
+        db if paid_kept else target.database_plan,
+        start(tier),
+        redis=target.keyvalue is not None,
     )
     assert after == expected
-    written = CAT.find("postgres", db_plan(after))
-    assert written is not None and not written.legacy  # never a legacy plan, whatever was there
+    assert ("[database-plan-kept]" in err) is paid_kept
+    written = CAT.find("postgres", db_plan(after) or "basic-256mb")
+    assert written is not None and (paid_kept or not written.legacy)  # no legacy plan written
     snap = snapshot(project / "m.json", **LOAD[tier])
     code, out, _ = run("check", "--metrics", snap)
     assert code == 0 and out.startswith(f"render.yaml: on tier {tier}, in sync\n"), out
-    assert run("apply", "--tier", tier) == (0, "", "")  # a second run changes nothing
+    again = run("apply", "--tier", tier)  # a second run changes nothing (and says so again)
+    assert again[:2] == (0, "") and (project / "render.yaml").read_text("utf-8") == after
+    assert again[2] == ("" if not paid_kept else err.splitlines(keepends=True)[0])
 
 
 # --- the guide as written: legacy Postgres plans -------------------------------------------------
@@ -286,10 +294,10 @@ COSTS = [
         (17.5, 38.5, False), (17.5, 38.5, False), id="scaling-range"),
     pytest.param(
         blueprint("starter", "pro-64gb", start("starter")),
-        "monthly cost: now at least $37/month (web starter $7 + postgres pro-64gb $? + disk "
-        "100 GB $30) -> on starter $17.5/month (web starter $7 + postgres basic-256mb $6 + disk "
-        "15 GB $4.5)",
-        (37, None, True), (17.5, 17.5, False), id="unpriced-plan-is-a-floor"),
+        "monthly cost: now $837/month (web starter $7 + postgres pro-64gb $800 + disk 100 GB "
+        "$30) -> on starter $43/month (web starter $7 + postgres basic-256mb $6 + disk 100 GB "
+        "$30) (-794 $/month)",
+        (837, 837, False), (43, 43, False), id="downgrade-keeps-the-disk"),
     pytest.param(
         blueprint("starter", "basic-256mb", start("starter"))
         .replace("    databaseName", "    storageAutoscalingEnabled: true\n    databaseName"),

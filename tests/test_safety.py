@@ -57,7 +57,6 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A repository below tmp_path (tests put things beside it): the shared project's files, a
     committed snapshot, a .git folder."""
     repo = make_project(tmp_path / "repo")
-    (repo / ".git").mkdir()
     snapshot(repo / "m.json", NOW, **LOAD)
     monkeypatch.chdir(repo)
     return repo
@@ -722,7 +721,7 @@ CONFIG_MISTAKES = [
     ),
     (
         "price-nan",
-        ("price_usd = 14 ", "price_usd = nan "),
+        ("storage_gb = 10\n", "storage_gb = 10\nprice_usd = nan\n"),
         "tier[starter].price_usd: nan is not a finite number",
     ),
     (

@@ -82,6 +82,15 @@ CODES: dict[str, tuple[Severity, str]] = {
         "warning",
         "render.yaml is in no git repository: the build's files were read from its folder",
     ),
+    "database-plan-kept": (
+        "warning",
+        "a paid database keeps its plan: Render moves none to free",
+    ),
+    "database-disk-kept": ("notice", "a smaller database plan keeps its disk, which stays billed"),
+    "redis-url-hand-set": (
+        "warning",
+        "REDIS_URL is set by hand: the tier's Key Value service is unused until it is wired",
+    ),
     "keyvalue-region-differs": ("warning", "the Key Value service is in another region"),
     "no-database": ("notice", "no database plan was written (none declared, or none chosen)"),
     "keyvalue-plan-differs": ("notice", "an existing Key Value service is on another plan"),

@@ -21,7 +21,7 @@ from yaml_parsers import on_both
 
 from tier_cli.blueprint.editor import apply_file_bytes
 from tier_cli.blueprint.startcmd import find_app, parse_start, parse_template
-from tier_cli.config.catalogue import load_catalogue, same_plan
+from tier_cli.config.catalogue import database_move, load_catalogue, same_plan
 from tier_cli.config.settings import Selection, TierTarget
 from tier_cli.errors import RefusedError
 
@@ -207,8 +207,16 @@ def _check_targets(new: str, target: TierTarget, old: str) -> None:
     else:  # the command's own server, with the tier's worker count
         assert new_cmd is not None and tier_cmd is not None
         assert new_cmd.workers == tier_cmd.workers
+    old_databases = {d["name"]: d for d in load(old).get("databases") or []}
     for database in data.get("databases") or []:
-        assert same_plan(catalogue, "postgres", database["plan"], target.database_plan)
+        before = old_databases[database["name"]]
+        move = database_move(
+            catalogue, before.get("plan"), before.get("diskSizeGB"), target.database_plan
+        )
+        if move.kept:  # a paid database is never moved to free: its plan stays as written
+            assert database.get("plan") == before.get("plan")
+        else:
+            assert same_plan(catalogue, "postgres", database["plan"], target.database_plan)
     if "scaling" in target.web:
         assert web["scaling"] == dict(SCALING)
     elif "scaling" in target.managed:
@@ -231,10 +239,16 @@ ROUND = {**SCALED, "scale-out-solo": SCALED["scale-out"]._replace(keyvalue=None)
 
 
 def reachable(start: str) -> list[str]:
-    """The tiers a trip from `start` may pass through and still come back byte for byte."""
-    if ROUND[start].keyvalue is not None:
-        return list(ROUND)
-    return [name for name, target in ROUND.items() if target.keyvalue is None]
+    """The tiers a trip from `start` may pass through and still come back byte for byte: not
+    through a Key Value tier unless `start` has one, and not through a paid database when
+    `start`'s is free (a paid database is never moved back to free)."""
+    free_db = ROUND[start].database_plan == "free"
+    return [
+        name
+        for name, target in ROUND.items()
+        if (ROUND[start].keyvalue is not None or target.keyvalue is None)
+        and (not free_db or target.database_plan == "free")
+    ]
 
 
 @st.composite

@@ -723,8 +723,9 @@ def test_free_starter_pro_free_gives_back_the_file_with_its_comments() -> None:
         current = apply_tier(current, "render.yaml", TIERS[tier], NO, CAT).text
         assert "plan: " + TIERS[tier].web_plan + "  # c\n" in current
         assert "    # four spaces\n" in current
-        assert f"plan: {TIERS[tier].database_plan} # one space\n" in current
-    assert current == text
+        db = "pro-4gb" if tier == "free" else TIERS[tier].database_plan  # paid: never to free
+        assert f"plan: {db} # one space\n" in current
+    assert current == text.replace("plan: free # one space", "plan: pro-4gb # one space")
 
 
 def test_removal_and_key_value_lines_added_after_the_same_last_key() -> None:

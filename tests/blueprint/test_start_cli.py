@@ -317,3 +317,30 @@ def test_dependency_files_outside_the_project_are_not_read(tmp_path: Path) -> No
     assert "requirements.txt could not be read" in err  # the symlink leads out: not read
     own = "uvicorn main:app --port $PORT --workers 4"  # no server that may be missing
     assert (folder / "render.yaml").read_text("utf-8") == on_tier(render, "pro", own)
+
+
+@pytest.mark.parametrize(
+    ("entry", "how"),
+    [("        sync: false\n", "set in the Render Dashboard (`sync: false`)"),
+     ("        value: redis://example.invalid:6379\n", "a literal `value:`")],
+    ids=["sync-false", "literal"],
+)  # fmt: skip
+def test_hand_set_redis_url_meets_pro_redis_with_a_warning(
+    tmp_path: Path, entry: str, how: str
+) -> None:
+    render = (
+        KEYVALUE.format(region="oregon", start=pro("main:app"))
+        + "    envVars:\n      - key: REDIS_URL\n"
+        + entry
+    )
+    folder = _project(tmp_path, render, {"requirements.txt": SERVERS})
+    code, _, err = run(folder, "apply", "--tier", "pro+redis")
+    assert code == 0
+    after = (folder / "render.yaml").read_text("utf-8")
+    assert "      - key: REDIS_URL\n" + entry in after  # kept as it is
+    assert after.count("REDIS_URL") == 1 and "  - type: keyvalue\n    name: cache\n" in after
+    assert (
+        f"api's REDIS_URL is {how}; tier keeps it, so the tier's Key Value service `cache` " in err
+    )
+    assert "fromService: {type: keyvalue, name: cache, property: connectionString}" in err
+    assert "[redis-url-hand-set]" in err

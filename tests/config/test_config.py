@@ -79,7 +79,7 @@ BROKEN = [
     ("unknown-top-key", SHIPPED + "\n[extras]\nx = 1\n", r": extras: unknown key"),
     (
         "unknown-tier-key",
-        _edit("price_usd = 14", "price_usd = 14\nprce = 3"),
+        _edit("storage_gb = 10\n", "storage_gb = 10\nprce = 3\n"),
         r"tier\[starter\]\.prce: unknown key",
     ),
     (
@@ -177,7 +177,7 @@ BROKEN = [
     ),
     (
         "floor-with-thresholds",
-        _edit("price_usd = 0 ", "price_usd = 0\nthresholds = {users = 1}\n#"),
+        _edit("storage_gb = 1 ", "storage_gb = 1\nthresholds = {users = 1}\n#"),
         r"tier\[free\]\.thresholds: the first tier is the floor",
     ),
     (

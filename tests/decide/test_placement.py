@@ -83,10 +83,10 @@ CASES = [
     (
         "unknown-keyvalue-plan",
         blueprint("pro", "pro-4gb", keyvalue="keyvalue").replace(
-            "cache\n    plan: starter", "cache\n    plan: 3g"
+            "cache\n    plan: starter", "cache\n    plan: 7g"
         ),
         "pro+redis",
-        "cache plan '3g' is not a Render keyvalue plan",
+        "cache plan '7g' is not a Render keyvalue plan",
     ),
 ]
 
@@ -147,8 +147,11 @@ COSTS = [
     ),
     (
         "unpriced-plan-is-a-floor-not-free",
-        blueprint("pro", "pro-64gb"),
-        "at least $115/month (web pro $85 + postgres pro-64gb $? + disk 100 GB $30)",
+        blueprint("pro", "pro-4gb", keyvalue="keyvalue").replace(
+            "cache\n    plan: starter", "cache\n    plan: 5g"
+        ),
+        "at least $170/month (web pro $85 + postgres pro-4gb $55 + disk 100 GB $30 + keyvalue 5g "
+        "$?)",
     ),
     (
         "unknown-plan-is-a-floor-not-free",

@@ -13,6 +13,20 @@ from tier_cli.decide.reality import reality_checks
 ROOT = Path(__file__).resolve().parents[2]
 CAT = load_catalogue()
 CONFIG = load_config(ROOT / "tiers.toml", CAT)
+SHIPPED = (ROOT / "tiers.toml").read_text("utf-8")
+
+# The guide's beliefs about prices and sizes, which the shipped file keeps as comments only.
+BELIEFS = (
+    SHIPPED.replace("storage_gb = 10\n", "storage_gb = 10\nprice_usd = 14\nweb_ram_gb = 2\n")
+    .replace(
+        "storage_gb = 256\n# guide: $50",
+        "storage_gb = 256\nprice_usd = 50\nweb_cpu = 4\nweb_ram_gb = 8\n# guide: $50",
+    )
+    .replace(
+        "storage_gb = 256\n# guide: $57",
+        "storage_gb = 256\nprice_usd = 57\nweb_cpu = 4\nweb_ram_gb = 8\n# guide: $57",
+    )
+)
 
 # What the guide wrote, where the shipped file now differs (tiers.toml's comments say the same).
 GUIDE_AS_WRITTEN = (
@@ -35,7 +49,7 @@ CASES = [
         [
             "web_ram_gb = 2, but Render's web plan `starter` has 0.5 CPU and 512 MB RAM",
             "that is Render's `standard` ($25/month)",
-            "price_usd says $14/month; Render's catalogue (2026-09-27) gives $17.5/month (web "
+            "price_usd says $14/month; Render's catalogue (2026-10-01) gives $17.5/month (web "
             "starter $7 + postgres basic-256mb $6 + disk 15 GB $4.5)",
         ],
         DEPLOY_BREAKERS,
@@ -45,7 +59,7 @@ CASES = [
         [
             "web_cpu = 4, web_ram_gb = 8, but Render's web plan `pro` has 2 CPU and 4 GB RAM",
             "that is Render's `pro plus` ($175/month)",
-            "price_usd says $50/month; Render's catalogue (2026-09-27) gives $170/month",
+            "price_usd says $50/month; Render's catalogue (2026-10-01) gives $170/month",
         ],
         DEPLOY_BREAKERS,
     ),
@@ -92,8 +106,13 @@ def test_the_guide_as_written_gets_the_warnings(
 
 
 @pytest.mark.parametrize(("tier", "present", "absent"), CASES, ids=[c[0] for c in CASES])
-def test_guide_against_render(tier: str, present: list[str], absent: list[str]) -> None:
-    text = " | ".join(w.message for w in reality_checks(CONFIG.tier(tier), CONFIG, CAT))
+def test_guide_against_render(
+    tmp_path: Path, tier: str, present: list[str], absent: list[str]
+) -> None:
+    path = tmp_path / "tiers.toml"
+    path.write_text(BELIEFS, "utf-8")
+    config = load_config(path, CAT)
+    text = " | ".join(w.message for w in reality_checks(config.tier(tier), config, CAT))
     for fragment in present:
         assert fragment in text
     for fragment in absent:
@@ -101,7 +120,8 @@ def test_guide_against_render(tier: str, present: list[str], absent: list[str]) 
 
 
 def test_a_tier_that_matches_render_gets_no_size_warning(tmp_path: Path) -> None:
-    fixed = (ROOT / "tiers.toml").read_text("utf-8").replace("web_ram_gb = 2 ", "web_ram_gb = 0.5 ")
+    fixed = BELIEFS.replace("web_ram_gb = 2\n", "web_ram_gb = 0.5\n")
+    assert fixed != BELIEFS
     path = tmp_path / "tiers.toml"
     path.write_text(fixed, "utf-8")
     config = load_config(path, CAT)
@@ -121,8 +141,16 @@ WOULD_NOT_DEPLOY = {
 @pytest.mark.parametrize("tier", CONFIG.names)
 def test_shipped_tiers_deploy_on_render(tier: str) -> None:
     codes = {w.code for w in reality_checks(CONFIG.tier(tier), CONFIG, CAT)}
-    assert codes <= {"price-differs", "size-differs", "free-postgres-expires"}
+    assert codes <= {"free-postgres-expires"}  # no price or size notice about tier's own file
     assert not codes & WOULD_NOT_DEPLOY
+
+
+def test_shipped_tiers_keep_the_guide_as_english_comments() -> None:
+    assert "source: the guide" in SHIPPED
+    for word in ("mois", "étudiants", "utilisateurs simultanés", "plusieurs"):
+        assert word not in SHIPPED.replace("selon nombre d'utilisateurs", "")
+    for field in ("price_usd =", "web_cpu =", "web_ram_gb ="):
+        assert f"\n{field}" not in SHIPPED  # beliefs as comments only
 
 
 @pytest.mark.parametrize("tier", CONFIG.names)

@@ -51,10 +51,17 @@ from tier_cli.blueprint.view import (
     choose_web_service,
     parse_blueprint,
 )
-from tier_cli.config.catalogue import Catalogue, Kind, same_plan
+from tier_cli.config.catalogue import (
+    PAID_TO_FREE_SOURCE,
+    Catalogue,
+    Kind,
+    database_move,
+    same_plan,
+)
 from tier_cli.config.settings import FieldValue, KeyValueTarget, Selection, TierTarget
 from tier_cli.errors import ConfigError, LegacyPlanRefused, RefusedError
 from tier_cli.notices import Notice
+from tier_cli.numbers import usd
 from tier_cli.textio import decode, encode
 
 _PLAN_AFTER = ("type", "name", "runtime", "env")
@@ -181,7 +188,45 @@ def _write_plan(work: Work, place: Place, rule: Rule, plan: str) -> None:
     kind: Kind = "web" if rule.entry == "web" else "postgres"
     if kind == "postgres":
         _refuse_legacy_postgres(work, place.entry, place.view.label, place.target.tier, plan)
+        if _database_kept(work, place, plan):
+            return
     _set_plan(work, place.entry, place.view.label, plan, kind, rule.after)
+
+
+def _database_kept(work: Work, place: Place, wanted: str) -> bool:
+    """The plan to write for the database, as Render moves one (catalogue.database_move): a
+    paid database keeps its plan rather than going to free, and a smaller plan keeps the disk
+    the database has, which stays billed. Both are said in the report."""
+    view = place.view
+    assert isinstance(view, DatabaseView)
+    catalogue = work.catalogue
+    found = lookup(place.entry.node, "plan")
+    current = None if found is None else text_of(found.value)
+    move = database_move(catalogue, current, view.disk_size_gb, wanted)
+    line = (found.value if found is not None else place.entry.node).start_mark.line + 1
+    now = catalogue.find("postgres", current) or catalogue.default("postgres")
+    if move.kept:
+        work.note(
+            "database-plan-kept",
+            f"database {view.label} stays on `{move.plan}`, not `{wanted}`: Render turns no paid "
+            f"database into a free one (a disk never shrinks, and free has 1 GB; "
+            f"{PAID_TO_FREE_SOURCE}). Tip: to stop paying for it, back it up and delete it on "
+            "Render, then set its plan by hand.",
+            line,
+        )
+        return True
+    new = catalogue.find("postgres", wanted)
+    default = None if new is None else new.disk_gb
+    if move.disk_gb is not None and default is not None and move.disk_gb > default:
+        cost = usd(move.disk_gb * catalogue.storage_usd_per_gb)
+        work.note(
+            "database-disk-kept",
+            f"database {view.label} keeps its {move.disk_gb:g} GB disk on `{wanted}` (whose "
+            f"default is {default:g} GB; from `{now.name}`): a Render disk never shrinks, and "
+            f"it stays billed at {cost}/month.",
+            line,
+        )
+    return False
 
 
 def _write_start(work: Work, place: Place, rule: Rule, template: str) -> None:

@@ -3,8 +3,10 @@
 An existing `type: keyvalue` service, or one of the deprecated `type: redis`, counts: then no
 service is added (and its plan is left alone, with a note when it differs from the tier's), and
 REDIS_URL is wired to that service under its real name and type. An existing REDIS_URL env var
-is never touched. The new service gets the web service's `region` (none when it has none:
-both then are in Render's default region); an existing one in another region is noted. A tier
+is never touched; one set by hand (`sync: false`, a literal value) gets a warning naming the
+choice (keep it, or wire it to the Key Value service). The new service gets the web service's
+`region` (none when it has none: both then are in Render's default region); an existing one in
+another region is noted. A tier
 without Key Value notes the service REDIS_URL points at, and never deletes it.
 """
 
@@ -47,8 +49,11 @@ def edit_keyvalue(
                 f"this tier suggests {want.plan}. tier does not change an existing Key Value "
                 "plan; change it by hand if you want to.",
             )
-    if env_var(web.node, "REDIS_URL") is None:
+    item = env_var(web.node, "REDIS_URL")
+    if item is None:
         _add_redis_url(work, web, web_view.label, name, kind)
+    elif lookup(item, "fromService") is None:
+        _note_hand_set(work, item, web_view.label, name, kind)
     if chosen is None:
         _add_keyvalue_service(work, web, want, web_view.region)
     elif (chosen.region or "oregon") != (web_view.region or "oregon"):
@@ -60,6 +65,24 @@ def edit_keyvalue(
             "service in the web service's region (Render cannot move a service to another "
             "region).",
         )
+
+
+def _note_hand_set(work: Work, item: MappingNode, label: str, name: str, kind: str) -> None:
+    """A REDIS_URL set by hand (`sync: false`, a literal `value:`, an env group...) is kept as it
+    is; say so, with the choice, since the tier's Key Value service is otherwise unused."""
+    how = "set in the Render Dashboard (`sync: false`)"
+    if lookup(item, "value") is not None:
+        how = "a literal `value:`"
+    elif lookup(item, "sync") is None:
+        how = "not wired to a Key Value service"
+    work.note(
+        "redis-url-hand-set",
+        f"{label}'s REDIS_URL is {how}; tier keeps it, so the tier's Key Value service `{name}` "
+        "is unused unless you wire it. Tip: keep your Redis (and remove keyvalue_plan from the "
+        f"tier), or replace that REDIS_URL entry with `fromService: {{type: {kind}, name: "
+        f"{name}, property: connectionString}}`.",
+        item.start_mark.line + 1,
+    )
 
 
 def _wired_keyvalue(service: MappingNode) -> str | None:

@@ -105,3 +105,45 @@ def load_catalogue() -> Catalogue:
         storage_usd_per_gb=float(data.STORAGE["postgres_usd_per_gb"]),
         disk_usd_per_gb=data.STORAGE.get("disk_usd_per_gb"),
     )
+
+
+# Render's documents on moving a database between plans. A free database is one Render upgrades
+# to a paid instance type, never the reverse (render.com/docs/free, "Free PostgreSQL
+# Databases"); a database's disk can grow, never shrink ("Shrink: Never - disk increases are
+# permanent": render.com/tutorials/postgres-on-render/storage-and-autoscaling), and the free
+# plan has a 1 GB disk; so a paid database does not become a free one by a plan change.
+PAID_TO_FREE_SOURCE = (
+    "render.com/docs/free; render.com/tutorials/postgres-on-render/storage-and-autoscaling"
+)
+
+
+class DatabaseMove(NamedTuple):
+    """What a database is on after tier moves it to `wanted`, as Render does it."""
+
+    plan: str  # the plan written: `wanted`, or the current one when Render would not move it
+    kept: bool = False  # True: a paid database that stays on its plan instead of free
+    disk_gb: float | None = None  # the disk it keeps and is billed for; None: in the price
+
+
+def database_move(
+    catalogue: Catalogue, current: str | None, disk_gb: float | None, wanted: str
+) -> DatabaseMove:
+    """The plan and billed disk of a database on plan `current` (None: Render's default, a paid
+    plan) with `diskSizeGB` `disk_gb`, once render.yaml says `wanted`.
+
+    A paid database is never moved to `free`: it keeps its plan. A disk never shrinks: the disk
+    after is the larger of the one it has (diskSizeGB, else its plan's default) and the new
+    plan's default, and is billed on a current plan (free and legacy plans include theirs)."""
+    now = catalogue.find("postgres", current) or catalogue.default("postgres")
+    new = catalogue.find("postgres", wanted)
+    if new is not None and new.usd == 0 and (now.usd is None or now.usd > 0):
+        return DatabaseMove(current or now.name, True, _disk(now, disk_gb, None))
+    if new is None or new.disk_gb is None:
+        return DatabaseMove(wanted)
+    return DatabaseMove(wanted, False, _disk(now, disk_gb, new.disk_gb))
+
+
+def _disk(now: Plan, disk_gb: float | None, default: float | None) -> float | None:
+    have = disk_gb if disk_gb is not None else (now.disk_gb or now.storage_gb)
+    sizes = [s for s in (have, default) if s is not None]
+    return max(sizes) if sizes else None

@@ -1,8 +1,10 @@
 """Render's plans, as tier knows them: for costs, plan-name aliases and warnings.
 
-Sources: Render's documentation and Render-written Blueprints as stored in late 2026, and a
-third-party copy of Render's pricing page dated 2026-09-27. Prices change: any price here can be
-overridden in tiers.toml ([prices.web], [prices.postgres], [prices.keyvalue]).
+Sources: Render's documentation and Render-written Blueprints as stored in late 2026, a
+third-party copy of Render's pricing page dated 2026-09-27, a Render pricing-page copy dated
+between 2026-04-23 and 2026-10-01 (the larger Postgres prices), and Render's blog of 2026-10-01
+on Key Value prices (../shared/render/FACTS.md, "Added 2026-12-07"). Prices change: any price here
+can be overridden in tiers.toml ([prices.web], [prices.postgres], [prices.keyvalue]).
 `"confirmed": False` marks a figure no source confirmed, or one the sources disagree on. A plan
 with no `usd` has no price in any source: its cost shows as unknown ("$?"), never as free.
 Where ../shared/render/FACTS.md (the guide's notes) and Render's own documentation differ,
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-AS_OF = "2026-09-27"
+AS_OF = "2026-10-01"  # the newest source: the Key Value price cut
 
 DEFAULTS: dict[str, Any] = {
     # The plan Render gives a *new* resource whose Blueprint entry has no `plan:` key.
@@ -27,6 +29,16 @@ DEFAULTS: dict[str, Any] = {
     "postgres": "basic-256mb",
     "keyvalue": "starter",
 }
+# What Render sets WEB_CONCURRENCY to on a web plan (gunicorn, uvicorn and `fastapi run` read it
+# for their default worker count): for services created after 2025-12-08 a CPU-based default,
+# 1 on Starter and 2 on Pro; older services have none (render.com/docs/environment-variables,
+# copy of 2026-03; FACTS.md "Added 2026-12-07"). Plans no source names are not listed.
+WEB_CONCURRENCY: dict[str, int] = {"starter": 1, "pro": 2}
+WEB_CONCURRENCY_SINCE = "2025-12-08"
+# The workspace plan autoscaling needs: "Pro" ($25 flat a month) since 2026-04-23, when Render
+# renamed its workspace plans Hobby, Pro, Scale and Enterprise ("Professional" before).
+AUTOSCALING_WORKSPACE = "Pro"
+WORKSPACES_RENAMED = "2026-04-23"
 STORAGE: dict[str, Any] = {
     # Render bills the disk of a current ("flexible") Postgres plan apart, per GB and month
     # (pricing page copies of 2026-09 and 2026-10). `diskSizeGB` in render.yaml sets the size;
@@ -240,11 +252,10 @@ POSTGRES: list[dict[str, Any]] = [
         "cpu": 4,
         "disk_gb": 100,
         "connections": 400,
-        "usd": 200,
-        "confirmed": False,
+        "usd": 200,  # the pricing copy of 2026-04/10 confirms the earlier unconfirmed $200
     },
-    # Larger Pro plans: names and sizes from Render's blueprint spec copy; no source gives a price
-    # (no `usd`: the cost shows as unknown).
+    # Larger Pro and Accelerated plans: names and sizes from Render's blueprint spec copy; prices
+    # from the pricing-page copy dated between 2026-04-23 and 2026-10-01.
     {
         "name": "pro-32gb",
         "aliases": ["8c-32g"],
@@ -252,6 +263,7 @@ POSTGRES: list[dict[str, Any]] = [
         "cpu": 8,
         "disk_gb": 100,
         "connections": 500,
+        "usd": 400,
     },
     {
         "name": "pro-64gb",
@@ -260,6 +272,7 @@ POSTGRES: list[dict[str, Any]] = [
         "cpu": 16,
         "disk_gb": 100,
         "connections": 500,
+        "usd": 800,
     },
     {
         "name": "pro-128gb",
@@ -268,6 +281,7 @@ POSTGRES: list[dict[str, Any]] = [
         "cpu": 32,
         "disk_gb": 100,
         "connections": 500,
+        "usd": 1700,
     },
     {
         "name": "pro-192gb",
@@ -276,6 +290,7 @@ POSTGRES: list[dict[str, Any]] = [
         "cpu": 48,
         "disk_gb": 100,
         "connections": 500,
+        "usd": 2500,
     },
     {
         "name": "pro-256gb",
@@ -284,6 +299,7 @@ POSTGRES: list[dict[str, Any]] = [
         "cpu": 64,
         "disk_gb": 100,
         "connections": 500,
+        "usd": 3000,
     },
     {
         "name": "pro-384gb",
@@ -292,6 +308,7 @@ POSTGRES: list[dict[str, Any]] = [
         "cpu": 96,
         "disk_gb": 100,
         "connections": 500,
+        "usd": 4600,
     },
     {
         "name": "pro-512gb",
@@ -300,6 +317,7 @@ POSTGRES: list[dict[str, Any]] = [
         "cpu": 128,
         "disk_gb": 100,
         "connections": 500,
+        "usd": 6200,
     },
     {
         "name": "accelerated-16gb",
@@ -317,6 +335,7 @@ POSTGRES: list[dict[str, Any]] = [
         "cpu": 4,
         "disk_gb": 250,
         "connections": 500,
+        "usd": 350,
     },
     {
         "name": "accelerated-64gb",
@@ -325,6 +344,7 @@ POSTGRES: list[dict[str, Any]] = [
         "cpu": 8,
         "disk_gb": 250,
         "connections": 500,
+        "usd": 750,
     },
     {
         "name": "accelerated-128gb",
@@ -333,6 +353,7 @@ POSTGRES: list[dict[str, Any]] = [
         "cpu": 16,
         "disk_gb": 250,
         "connections": 500,
+        "usd": 1500,
     },
     {
         "name": "accelerated-256gb",
@@ -341,6 +362,7 @@ POSTGRES: list[dict[str, Any]] = [
         "cpu": 32,
         "disk_gb": 250,
         "connections": 500,
+        "usd": 2500,
     },
     {
         "name": "accelerated-384gb",
@@ -349,6 +371,7 @@ POSTGRES: list[dict[str, Any]] = [
         "cpu": 48,
         "disk_gb": 250,
         "connections": 500,
+        "usd": 4500,
     },
     {
         "name": "accelerated-512gb",
@@ -357,6 +380,7 @@ POSTGRES: list[dict[str, Any]] = [
         "cpu": 64,
         "disk_gb": 250,
         "connections": 500,
+        "usd": 6000,
     },
     {
         "name": "accelerated-768gb",
@@ -365,6 +389,7 @@ POSTGRES: list[dict[str, Any]] = [
         "cpu": 96,
         "disk_gb": 250,
         "connections": 500,
+        "usd": 9000,
     },
     {
         "name": "accelerated-1024gb",
@@ -373,6 +398,7 @@ POSTGRES: list[dict[str, Any]] = [
         "cpu": 128,
         "disk_gb": 250,
         "connections": 500,
+        "usd": 11000,
     },
     # Legacy plans: storage included in the price; prices from no current source (unconfirmed).
     {
@@ -419,7 +445,10 @@ POSTGRES: list[dict[str, Any]] = [
 
 # -------------------------------------------------------------------------------------------------
 # Key Value (Redis-compatible). Plans can go up, not down. IDs `256mb`, `1g`, `5g`, `10g`, `20g`,
-# `40g` from Render's blueprint spec copy of 2026-09-05.
+# `40g` from Render's blueprint spec copy of 2026-09-05. On 2026-10-01 Render cut the prices of
+# the plans of 1 GB and up by 20-45% and added 3 GB and 50 GB plans (Render's blog, 2026-10-01);
+# no source tier has gives every new price: a plan whose new price no source gives has no `usd`
+# (its cost shows as unknown, never as the old price), with the old one in its comment.
 KEYVALUE: list[dict[str, Any]] = [
     {
         "name": "free",
@@ -430,6 +459,7 @@ KEYVALUE: list[dict[str, Any]] = [
         "note": "no persistence",
     },
     {
+        # Under 1 GB: not in the 2026-10-01 cut.
         "name": "starter",
         "aliases": ["256mb"],
         "ram_mb": 256,
@@ -437,42 +467,58 @@ KEYVALUE: list[dict[str, Any]] = [
         "usd": 10,
     },
     {
-        # $32 in the pricing copy of 2026-09-27, $20 in the copy of 2026-10: the sources disagree.
+        # $20 in the pricing copy of 2026-10 (after the cut: 37.5% off $32, inside the blog's
+        # 20-45%); $32 before it. One source for the new price: unconfirmed.
         "name": "standard",
         "aliases": ["1g"],
         "ram_mb": 1024,
         "connections": 1000,
-        "usd": 32,
+        "usd": 20,
         "confirmed": False,
     },
     {
-        # The 5 GB plan (`pro` in Render's earlier price list, $135): in no 2026 source,
-        # unconfirmed.
+        # New on 2026-10-01 (blog); its ID and price in no source tier has.
+        "name": "3g",
+        "aliases": [],
+        "ram_mb": 3072,
+        "confirmed": False,
+    },
+    {
+        # `pro` in Render's earlier price list: $135 before the cut; the new price in no source.
         "name": "pro",
         "aliases": ["5g"],
         "ram_mb": 5120,
         "connections": 5000,
-        "usd": 135,
         "confirmed": False,
     },
     {
-        # FACTS.md: 10 GB, 10,000 connections, $250; no source ties it to the `10g` ID but its size.
+        # FACTS.md: 10 GB, 10,000 connections, $250 before the cut; the new price in no source.
         "name": "pro plus",
         "aliases": ["10g"],
         "ram_mb": 10240,
         "connections": 10000,
-        "usd": 250,
         "confirmed": False,
     },
     {
-        # Sizes without a name or a price in any source.
-        "name": "20g",
-        "aliases": [],
+        # `pro max`: 20 GB, 20,000 connections, $550 before the cut (FACTS.md).
+        "name": "pro max",
+        "aliases": ["20g"],
         "ram_mb": 20480,
+        "connections": 20000,
+        "confirmed": False,
     },
     {
-        "name": "40g",
-        "aliases": [],
+        # `pro ultra`: 40 GB, $1,100 before the cut (FACTS.md).
+        "name": "pro ultra",
+        "aliases": ["40g"],
         "ram_mb": 40960,
+        "confirmed": False,
+    },
+    {
+        # New on 2026-10-01 (blog); its ID and price in no source tier has.
+        "name": "50g",
+        "aliases": [],
+        "ram_mb": 51200,
+        "confirmed": False,
     },
 ]

@@ -567,15 +567,7 @@ def _database(r: _Reader, raw: Mapping[str, Any]) -> DatabaseSettings:
             )
 
     def whole(key: str, default: int) -> int:
-        value = r.number(raw, at, key)
-        if value is None:
-            return default
-        if value != int(value) or value < 1:
-            r.fail(f"{at}.{key}", f"{value:g} is not a whole number above 0", f"e.g. {default}")
-        most, unit = DATABASE_MAXIMA[key]
-        if value > most:
-            r.fail(f"{at}.{key}", f"{value:g} is more than {most:,} {unit}", f"e.g. {default}")
-        return int(value)
+        return r.whole(raw, at, key, default)
 
     return DatabaseSettings(
         connect_timeout_s=whole("connect_timeout_s", d.connect_timeout_s),
@@ -605,15 +597,13 @@ def _activity(r: _Reader, raw: Mapping[str, Any]) -> ActivitySource | None:
     ]
     table, user, time = (n or "" for n in names)
     d = ActivitySource(table, user, time)
-    values = {}
-    for key, default in (("lookback_days", d.lookback_days), ("window_minutes", d.window_minutes)):
-        value = r.number(raw, at, key)
-        if value is not None and (value != int(value) or value < 1):
-            r.fail(f"{at}.{key}", f"{value:g} is not a whole number above 0", f"e.g. {default}")
-        most, unit = DATABASE_MAXIMA[key]
-        if value is not None and value > most:
-            r.fail(f"{at}.{key}", f"{value:g} is more than {most:,} {unit}", f"e.g. {default}")
-        values[key] = default if value is None else int(value)
+    values = {
+        key: r.whole(raw, at, key, default)
+        for key, default in (
+            ("lookback_days", d.lookback_days),
+            ("window_minutes", d.window_minutes),
+        )
+    }
     if values["window_minutes"] > values["lookback_days"] * 24 * 60:
         r.fail(
             f"{at}.window_minutes",
@@ -718,6 +708,18 @@ class _Reader:
         if value is None:
             return None
         return self.positive(value, f"{at}.{key}", zero=True)
+
+    def whole(self, raw: Mapping[str, Any], at: str, key: str, default: int) -> int:
+        """A whole number above 0, at most DATABASE_MAXIMA[key]; `default` when absent."""
+        value = self.number(raw, at, key)
+        if value is None:
+            return default
+        if value != int(value) or value < 1:
+            self.fail(f"{at}.{key}", f"{value:g} is not a whole number above 0", f"e.g. {default}")
+        most, unit = DATABASE_MAXIMA[key]
+        if value > most:
+            self.fail(f"{at}.{key}", f"{value:g} is more than {most:,} {unit}", f"e.g. {default}")
+        return int(value)
 
     def positive(self, value: Any, path: str, zero: bool = False) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float):

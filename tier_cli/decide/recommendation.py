@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from tier_cli.config.catalogue import Catalogue
+from tier_cli.config.catalogue import Catalogue, database_move
 from tier_cli.config.metric_table import ACTIVITY_METRICS, DB_CONNECTIONS, METRIC_NAMES
 from tier_cli.config.tiers import Tier, TierConfig
 from tier_cli.decide.advisor import ConnectionLimits, Decision, change, decide
@@ -202,14 +202,17 @@ def target_cost(
     if placement is None:
         return tier_cost(tier, config, catalogue)
     now = placement.billed(catalogue)
+    move = None
+    if now.database_plan is not None:  # a paid database stays paid; its disk never shrinks
+        move = database_move(catalogue, now.database_plan, now.disk_gb, tier.database_plan)
     return bill(
         catalogue,
         config.prices,
         Billed(
             web_plan=tier.web_plan,
             instances=tier_instances(tier, config.managed, placement),
-            database_plan=None if now.database_plan is None else tier.database_plan,
-            disk_gb=now.disk_gb,
+            database_plan=None if move is None else move.plan,
+            disk_gb=None if move is None else move.disk_gb,
             disk_grows=now.disk_grows,
             keyvalue_plan=now.keyvalue_plan or tier.keyvalue_plan,
         ),

@@ -263,11 +263,16 @@ def console_for(out: IO[str]) -> Console:
             raise BrokenPipeError
 
     console = _PipeConsole(file=out, highlight=False, soft_wrap=True)
-    if console.width < MIN_WIDTH:  # COLUMNS=0 would make rich print nothing
+    if not console.is_terminal:
+        # A pipe or a file has no width: rich would take 80 columns (or COLUMNS) and cut table
+        # cells ("active_u…"). Wide enough for any row: every cell is printed whole.
+        console.width = PIPE_WIDTH
+    elif console.width < MIN_WIDTH:  # COLUMNS=0 would make rich print nothing
         console.width = 80
     return console
 
 
+PIPE_WIDTH = 100_000
 MIN_WIDTH = 40  # narrower than this, rich prints nothing or one letter a line
 
 

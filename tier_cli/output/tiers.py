@@ -1,4 +1,5 @@
-"""`tier tiers`: the user's tiers beside Render's catalogue prices."""
+"""`tier tiers`: the user's tiers with Render's catalogue prices (price_usd, what the user
+believes a tier costs, is compared in the warnings and shown in the JSON, not as a column)."""
 
 from __future__ import annotations
 
@@ -63,7 +64,6 @@ def print_tiers(config: TierConfig, catalogue: Catalogue, out: IO[str]) -> None:
         "web",
         "database",
         "key value",
-        "guide $",
         "Render $",
     ):
         table.add_column(column)
@@ -76,7 +76,6 @@ def print_tiers(config: TierConfig, catalogue: Catalogue, out: IO[str]) -> None:
             " + ".join((t.web_plan, *t.web)),  # "pro + scaling": the [tier.web] fields
             t.database_plan,
             t.keyvalue_plan or "-",
-            "-" if t.price_usd is None else quantity(t.price_usd),
             cost.describe(),
         )
     console.print(table)

@@ -319,6 +319,28 @@ SOURCES = [
         ),
         id="camel-case-author-id",
     ),
+    pytest.param(
+        [
+            *EDITED_USERS,
+            _fk("public", "refresh_tokens", "user_id", "integer"),
+            *_table("public", "refresh_tokens", created_at=TZ),
+            _fk("public", "access_tokens", "user_id", "integer"),
+            *_table("public", "access_tokens", created_at=TZ),
+        ],
+        # refresh_tokens too big to count within the timeout; access_tokens empty
+        {("public", "user", "updated_at"): Stats(recent=60, users=60)}
+        | _users("access_tokens", 0, 0),
+        (
+            "updated_at",
+            "public.refresh_tokens",
+            (
+                "public.refresh_tokens(user_id, created_at): not counted in 30 days (visits)",
+                "public.access_tokens(user_id, created_at): 0 users, 0 rows in 30 days (visits)",
+                "public.user.updated_at: 60 users in 30 days (edits only)",
+            ),
+        ),
+        id="edits-never-beat-visits-too-big-to-count",
+    ),
 ]
 
 

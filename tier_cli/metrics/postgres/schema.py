@@ -249,10 +249,17 @@ def active_sources(
     ]
     order = {VISITS: 0, ITEMS: 1, EDITS: 2}
     position = {id(s): i for i, s in enumerate(out)}
-    return sorted(
-        out,
-        key=lambda s: (-(s.users if s.users is not None else -1), order[s.kind], position[id(s)]),
-    )
+    # A table of visits or items that could not be counted (too many rows for the timeout) may
+    # hold more users than an edit-only column: the edits never win over it on a count alone;
+    # nor does a table counted empty.
+    uncounted = any(s.users is None and s.kind != EDITS for s in out)
+
+    def rank(s: Source) -> tuple[int, float, int, int]:
+        demoted = 1 if uncounted and s.kind == EDITS else 0
+        users = s.users if s.users is not None else 0.5  # uncounted: above none, below one user
+        return (demoted, -users, order[s.kind], position[id(s)])
+
+    return sorted(out, key=rank)
 
 
 def guess_schema(
@@ -431,7 +438,10 @@ def _candidates(
 
     def rank(c: Candidate) -> tuple[int, int, int, int]:
         named = ACTIVITY_TABLES.index(c.table[1]) if c.table[1] in ACTIVITY_TABLES else 99
-        return (0 if c.event_like else 1, -(c.recent or 0), named, order.index(c.table))
+        # rows in the window, most first; a table that could not be counted (too many rows for
+        # the timeout) before one counted empty
+        recent = -c.recent if c.recent else (0 if c.recent is None else 1)
+        return (0 if c.event_like else 1, recent, named, order.index(c.table))
 
     return sorted(out, key=rank)
 
