@@ -36,11 +36,12 @@ OLD_SNAPSHOT = {
 }
 
 FAKE_GH = """\
-import json, os, sys
+import json, os, subprocess, sys
 from pathlib import Path
 
 state = Path(os.environ["FAKE_GH_DIR"])
 prs_file = state / "prs.json"
+# branch -> {"state": OPEN | CLOSED | MERGED, "body": ...}: the latest pull request of each
 prs = json.loads(prs_file.read_text()) if prs_file.exists() else {}
 args = sys.argv[1:]
 call = {"args": args, "token": os.environ.get("GH_TOKEN")}
@@ -51,11 +52,22 @@ with (state / "calls.jsonl").open("a") as log:
 if args[:2] == ["pr", "view"] and args[3:] == ["--json", "state", "--jq", ".state"]:
     if args[2] not in prs:
         sys.exit(f'no pull requests found for branch "{args[2]}"')
-    print(prs[args[2]])
+    print(prs[args[2]]["state"])
+elif args[:2] == ["pr", "list"]:
+    assert args[2] == "--head" and args[4:9] == ["--state", "closed", "--limit", "1", "--json"]
+    assert args[9] == "state,body" and args[10] == "--jq", args
+    pr = prs.get(args[3])
+    found = [pr] if pr and pr["state"] in ("CLOSED", "MERGED") else []
+    out = subprocess.run(["jq", "-r", args[11]], input=json.dumps(found), text=True,
+                         capture_output=True, check=True).stdout
+    sys.stdout.write(out)
 elif args[:2] == ["pr", "create"]:
-    prs[args[args.index("--head") + 1]] = "OPEN"
+    prs[args[args.index("--head") + 1]] = {"state": "OPEN", "body": call["body"]}
     prs_file.write_text(json.dumps(prs))
-elif args[:2] != ["pr", "edit"]:
+elif args[:2] == ["pr", "edit"]:
+    prs[args[2]]["body"] = call["body"]
+    prs_file.write_text(json.dumps(prs))
+else:
     sys.exit(f"gh stand-in: unexpected call {args}")
 """
 
@@ -128,6 +140,7 @@ def test_every_tier_command_of_the_workflows_is_run_by_these_tests() -> None:
     assert tier_commands("tier-weekly.yml") == [
         "tier snapshot",
         'tier apply --offline --summary "$RUNNER_TEMP/tier-summary.md"',
+        "tier recommend --offline --quiet",
     ]
 
 
@@ -272,8 +285,8 @@ def test_weekly_workflow_opens_then_updates_one_pull_request_then_rests(
     summary = expected_summary(tmp_path / "expected-1", snapshot)
     assert "is not on **starter** (now: free)" in summary and "```diff" in summary
     calls = gh_calls(fake_gh)
-    assert [c["args"][:2] for c in calls] == [["pr", "view"], ["pr", "create"]]
-    assert calls[1]["args"] == [
+    assert [c["args"][:2] for c in calls] == [["pr", "view"], ["pr", "list"], ["pr", "create"]]
+    assert calls[2]["args"] == [
         "pr",
         "create",
         "--head",
@@ -283,9 +296,10 @@ def test_weekly_workflow_opens_then_updates_one_pull_request_then_rests(
         "--title",
         "tier: update render.yaml and the metrics snapshot",
         "--body-file",
-        str(runner.temp / "tier-summary.md"),
+        str(runner.temp / "tier-pr-body.md"),
     ]
-    assert calls[1]["body"] == summary and calls[1]["token"] == TOKEN
+    assert calls[2]["body"] == "<!-- tier-target: starter -->\n\n" + summary
+    assert calls[2]["token"] == TOKEN
     assert runner.summary.read_text("utf-8") == summary  # the job summary shows it too
 
     # Week 2: more users, still starter. The same branch is rewritten, the pull request edited.
@@ -297,7 +311,9 @@ def test_weekly_workflow_opens_then_updates_one_pull_request_then_rests(
     assert git(origin, "show", f"{BRANCH}:render.yaml").encode("utf-8") == render
     calls = gh_calls(fake_gh)
     assert [c["args"][:3] for c in calls] == [["pr", "view", BRANCH], ["pr", "edit", BRANCH]]
-    assert calls[1]["body"] == expected_summary(tmp_path / "expected-2", snapshot)
+    assert calls[1]["body"] == "<!-- tier-target: starter -->\n\n" + expected_summary(
+        tmp_path / "expected-2", snapshot
+    )
 
     # The team merges it. Week 3, same data: nothing to propose, nothing pushed, no gh call.
     git(origin, "update-ref", "refs/heads/main", git(origin, "rev-parse", BRANCH).strip())
@@ -336,3 +352,56 @@ def test_check_workflow_step_as_written(
         "::error file=render.yaml,line=9,title=tier%3A not on starter::api plan free -> starter"
     )
     assert "**Fix**: `tier apply --tier starter`" in runner.summary.read_text("utf-8")
+
+
+def _close(gh_state: Path, branch: str) -> None:
+    """The team closes the pull request without merging it."""
+    prs = json.loads((gh_state / "prs.json").read_text("utf-8"))
+    prs[branch]["state"] = "CLOSED"
+    (gh_state / "prs.json").write_text(json.dumps(prs), "utf-8")
+
+
+@pytest.mark.postgres
+def test_weekly_workflow_does_not_reopen_a_closed_pull_request_until_the_tier_changes(
+    tmp_path: Path, origin: Path, fake_gh: Path, pg_db: str, monitor: str
+) -> None:
+    _users(pg_db, active=700, online=30)
+    weekly_run(tmp_path, origin, fake_gh, "week-1", monitor)
+    assert [c["args"][1] for c in gh_calls(fake_gh)] == ["view", "list", "create"]
+    _close(fake_gh, BRANCH)
+    proposed = git(origin, "rev-parse", BRANCH)
+
+    # Week 2: more users, the same tier: the team's answer stands. Nothing pushed or opened.
+    _users(pg_db, active=900, online=40)
+    runner = weekly_run(tmp_path, origin, fake_gh, "week-2", monitor)
+    assert git(origin, "rev-parse", BRANCH) == proposed
+    assert [c["args"][1] for c in gh_calls(fake_gh)] == ["view", "list"]
+    assert runner.summary.read_text("utf-8").count("### tier:") == 1  # the report, still
+
+    # Week 3: the app outgrew pro's thresholds: a new pull request, for pro.
+    _users(pg_db, active=5200, online=120)
+    weekly_run(tmp_path, origin, fake_gh, "week-3", monitor)
+    calls = gh_calls(fake_gh)
+    assert [c["args"][1] for c in calls] == ["view", "list", "create"]
+    assert str(calls[2]["body"]).startswith("<!-- tier-target: pro -->\n\n")
+    assert git(origin, "rev-parse", BRANCH) != proposed
+
+
+@pytest.mark.postgres
+def test_weekly_workflow_commits_the_first_snapshot(
+    tmp_path: Path, origin: Path, fake_gh: Path, pg_db: str, monitor: str
+) -> None:
+    """render.yaml already right (free, a tiny load) and `.tier/` never committed: the first
+    snapshot is new (untracked, which `git diff` does not see) and is proposed."""
+    seed = tmp_path / "seed"
+    git(seed, "rm", "-rq", ".tier")
+    git(seed, "-c", "user.name=dev", "-c", "user.email=dev@example.invalid", "commit", "-qm", "-")
+    git(seed, "push", "-q", "--force", str(origin), "main")
+    _users(pg_db, active=5, online=0)
+    runner = weekly_run(tmp_path, origin, fake_gh, "week-1", monitor)
+    assert git(runner.home / "checkout", "status", "--porcelain", "render.yaml") == ""
+    changed = git(origin, "diff", "--name-only", f"main..{BRANCH}").split()
+    assert changed == [".tier/history.jsonl", ".tier/metrics.json"]
+    calls = gh_calls(fake_gh)
+    assert [c["args"][1] for c in calls] == ["view", "list", "create"]
+    assert str(calls[2]["body"]).startswith("<!-- tier-target: free -->\n\n")
