@@ -27,16 +27,16 @@ def test_shipped_tiers_follow_the_guide() -> None:
         for t in config.tiers
     }
     assert got == {
-        "free": ("free", "free", {}, None, 0),
+        "free": ("free", "free", {}, None, None),  # the guide's prices: comments only
         "starter": (
             "starter",
             "basic-256mb",  # the guide: "starter", a legacy plan; basic-256mb is its successor
             {"active_users": 500, "concurrent_users": 25},
             None,
-            14,
+            None,
         ),
-        "pro": ("pro", "pro-4gb", {"active_users": 5000, "concurrent_users": 100}, None, 50),
-        "pro+redis": ("pro", "pro-4gb", {"active_users": 10000}, "starter", 57),
+        "pro": ("pro", "pro-4gb", {"active_users": 5000, "concurrent_users": 100}, None, None),
+        "pro+redis": ("pro", "pro-4gb", {"active_users": 10000}, "starter", None),
     }
     assert config.tier("free").start_command == "uvicorn {app} --host 0.0.0.0 --port $PORT"
     assert config.tier("starter").start_command == (
@@ -283,8 +283,8 @@ BROKEN = [
     (
         "scaling-on-free",
         _edit(
-            "(checked vs Render)\n",
-            "(checked vs Render)\n[tier.web.scaling]\nminInstances = 1\nmaxInstances = 2\n"
+            "# guide: $0 a month.\n",
+            "# guide: $0 a month.\n[tier.web.scaling]\nminInstances = 1\nmaxInstances = 2\n"
             "targetCPUPercent = 50\n",
         ),
         r"tier\[free\]\.web\.scaling: Render offers no scaling on the free web plan",
@@ -331,7 +331,7 @@ BROKEN = [
     ),
     (
         "storage-shrinks",
-        _edit("storage_gb = 256\nprice_usd = 57", "storage_gb = 2\nprice_usd = 57"),
+        _edit("storage_gb = 256\n# guide: $57", "storage_gb = 2\n# guide: $57"),
         r"tier\[pro\+redis\]\.storage_gb: 2 is below tier pro's 256",
     ),
 ]
