@@ -1,8 +1,11 @@
 """Shell completion of option values: `--tier` from tiers.toml, `--format` from the command's
 formats. Called by click's completion protocol (`_TIER_COMPLETE=bash_complete ...`); a file
-that cannot be read completes nothing rather than fail the shell."""
+that cannot be read completes nothing rather than fail the shell.
 
-from __future__ import annotations
+Typer reads these functions' signatures whenever the app is built, on every command: their
+annotations are not postponed (no ``from __future__ import annotations``), so they are objects
+made once at import, not strings compiled at each build (see cli/commands.py).
+"""
 
 from pathlib import Path
 

@@ -354,6 +354,8 @@ def _pip(args: list[str], here: str) -> tuple[list[Source], set[str], str]:
 
 def _local(word: str) -> tuple[str, tuple[str, ...]] | None:
     """A local project (`.`, `./api[server]`, `/src`), as (folder, extras); None otherwise."""
+    if not word.startswith((".", "/")):  # most lines: a name, and no expression compiled for it
+        return None
     match = re.fullmatch(r"((?:\.{1,2}|/|\.{1,2}/)[^\[\]]*?)/?(?:\[([^\]]*)\])?", word)
     if match is None:
         return None

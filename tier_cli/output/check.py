@@ -23,7 +23,6 @@ from tier_cli.output.escape import (
     markdown_code,
     terminal,
 )
-from tier_cli.output.growth import growth_markdown
 from tier_cli.output.report import cost_line, recommendation_json
 
 if TYPE_CHECKING:
@@ -129,6 +128,8 @@ def _verdict_json_text(v: Verdict) -> str:
 
 def verdict_markdown(v: Verdict) -> str:
     """The step summary; text from files is Markdown-escaped, code spans kept on one line."""
+    from tier_cli.output.growth import growth_markdown  # the only format with the chart
+
     rec, md = v.rec, markdown
     render = markdown_code(v.render)
     warnings = "\n".join(f"- {w.severity}: {md(w.text())}" for w in warnings_of(v))
