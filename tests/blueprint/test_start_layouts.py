@@ -14,15 +14,11 @@ from __future__ import annotations
 
 import os
 import shlex
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 from test_start_cli import TIERS_TOML, run
-from test_start_serves import MAIN, _free_port, _get, _workers
+from test_start_serves import MAIN, serve
 
 from tier_cli.blueprint.startcmd import parse_start
 from tier_cli.blueprint.startplan import packages
@@ -32,7 +28,6 @@ pytest.importorskip("fastapi")
 pytest.importorskip("gunicorn")
 pytest.importorskip("uvicorn_worker")
 
-DEADLINE_S = 60.0
 TIER, WORKERS = "starter", 2  # TIERS_TOML: gunicorn --workers 2 with uvicorn_worker
 WITH = ["fastapi", "uvicorn", "gunicorn", "uvicorn-worker"]
 WITHOUT = ["fastapi", "uvicorn"]
@@ -115,40 +110,6 @@ def _shims(folder: Path) -> Path:
     return folder
 
 
-def _serve(command: str, cwd: Path, shims: Path, workers: int) -> None:
-    port = _free_port()
-    path = os.pathsep.join([str(shims), str(Path(sys.executable).parent), os.environ["PATH"]])
-    env = {**os.environ, "PORT": str(port), "PATH": path}
-    env.pop("WEB_CONCURRENCY", None)
-    server = subprocess.Popen(
-        ["/bin/sh", "-c", command],
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + DEADLINE_S
-        answer, counted = None, 0
-        while time.monotonic() < deadline:
-            answer = answer or _get(port)
-            counted = _workers(server.pid)
-            if answer is not None and counted == workers:
-                break
-            assert server.poll() is None, f"`{command}` exited with {server.returncode}"
-            time.sleep(0.2)
-        assert answer is not None and answer["pid"] > 0
-        assert counted == workers
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=5)
-
-
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="counts processes through /proc")
 @pytest.mark.parametrize(("layout", "servers"), CASES)
 def test_written_command_runs_what_the_build_installs(
@@ -171,7 +132,7 @@ def test_written_command_runs_what_the_build_installs(
         assert "does not install gunicorn and uvicorn-worker" in err
         assert "[server-not-installed]" in err
     assert "could not be read" not in err
-    _serve(command, build_folder, _shims(tmp_path / "bin"), WORKERS)
+    serve(command, build_folder, WORKERS, (_shims(tmp_path / "bin"),))
 
 
 @pytest.mark.parametrize("servers", [True, False], ids=["with-gunicorn", "without-gunicorn"])

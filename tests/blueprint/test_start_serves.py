@@ -106,6 +106,42 @@ def _get(port: int) -> dict[str, int] | None:
         return None
 
 
+def serve(command: str, cwd: Path, workers: int, first_on_path: tuple[Path, ...] = ()) -> None:
+    """Start `command` as Render does (sh -c, $PORT set), wait until it answers over HTTP with
+    `workers` worker processes, then stop it."""
+    port = _free_port()
+    path = [*map(str, first_on_path), str(Path(sys.executable).parent), os.environ["PATH"]]
+    env = {**os.environ, "PORT": str(port), "PATH": os.pathsep.join(path)}
+    env.pop("WEB_CONCURRENCY", None)
+    server = subprocess.Popen(
+        ["/bin/sh", "-c", command],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + DEADLINE_S
+        answer, counted = None, 0
+        while time.monotonic() < deadline:
+            answer = answer or _get(port)
+            counted = _workers(server.pid)
+            if answer is not None and counted == workers:
+                break
+            assert server.poll() is None, f"`{command}` exited with {server.returncode}"
+            time.sleep(0.2)
+        assert answer is not None and answer["pid"] > 0
+        assert counted == workers
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=5)
+
+
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="counts processes through /proc")
 @pytest.mark.parametrize(("before", "tier", "written", "workers"), CASES)
 def test_written_command_serves_with_the_tier_workers(
@@ -125,36 +161,6 @@ def test_written_command_serves_with_the_tier_workers(
     command = view.services[0].start_command
     assert command is not None and command.startswith(written)
 
-    port = _free_port()
-    bindir = str(Path(sys.executable).parent)
-    env = {**os.environ, "PORT": str(port), "PATH": bindir + os.pathsep + os.environ["PATH"]}
-    env.pop("WEB_CONCURRENCY", None)
-    server = subprocess.Popen(
-        ["/bin/sh", "-c", command],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + DEADLINE_S
-        answer, counted = None, 0
-        while time.monotonic() < deadline:
-            answer = answer or _get(port)
-            counted = _workers(server.pid)
-            if answer is not None and counted == workers:
-                break
-            assert server.poll() is None, f"`{command}` exited with {server.returncode}"
-            time.sleep(0.2)
-        assert answer is not None and answer["pid"] > 0
-        assert counted == workers
-        if "init_db.py" in command:
-            assert (tmp_path / "initialized").exists()
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=5)
+    serve(command, tmp_path, workers)
+    if "init_db.py" in command:
+        assert (tmp_path / "initialized").exists()
