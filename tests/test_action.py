@@ -12,14 +12,23 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from dates import RECENT
 from ruamel.yaml import YAML
-from test_workflows import SCRIPTS, actionlint, git
-from workflows import ACTION, EXAMPLES, ROOT, Runner, action_steps, load
+from test_workflows import SCRIPTS, actionlint
+from workflows import (
+    ACTION,
+    EXAMPLES,
+    ROOT,
+    Runner,
+    action_steps,
+    git,
+    load,
+    origin_repository,
+    recording_gh,
+)
 
 pytestmark = pytest.mark.skipif(
     shutil.which("git") is None or shutil.which("jq") is None, reason="needs git and jq"
@@ -89,32 +98,13 @@ def render_at(tier: str, folder: Path) -> bytes:
 @pytest.fixture
 def origin(tmp_path: Path) -> Path:
     """main: the example on free, tiers.toml, a snapshot at starter's load, all committed."""
-    seed = tmp_path / "seed"
-    (seed / ".tier").mkdir(parents=True)
-    shutil.copy(EXAMPLES / "render.yaml", seed / "render.yaml")
-    shutil.copy(EXAMPLES / "requirements.txt", seed / "requirements.txt")
-    shutil.copy(ROOT / "tiers.toml", seed / "tiers.toml")
     snap = {"collected_at": RECENT, "metrics": STARTER_LOAD}
-    (seed / ".tier" / "metrics.json").write_text(json.dumps(snap) + "\n")
-    bare = tmp_path / "origin.git"
-    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(bare))
-    git(seed, "init", "-q", "-b", "main")
-    git(seed, "add", ".")
-    git(seed, "-c", "user.name=dev", "-c", "user.email=dev@example.invalid", "commit", "-qm", "app")
-    git(seed, "push", "-q", str(bare), "main")
-    return bare
+    return origin_repository(tmp_path, {"metrics.json": json.dumps(snap) + "\n"})
 
 
 @pytest.fixture
 def gh_state(tmp_path: Path) -> Path:
-    folder = tmp_path / "gh-state"
-    bin_dir = tmp_path / "fake-bin"
-    folder.mkdir()
-    bin_dir.mkdir()
-    gh = bin_dir / "gh"
-    gh.write_text(f"#!{sys.executable}\n{FAKE_GH}", "utf-8")
-    gh.chmod(0o755)
-    return folder
+    return recording_gh(tmp_path, FAKE_GH)
 
 
 def push_branch(tmp_path: Path, origin: Path, name: str, render: bytes) -> None:

@@ -12,7 +12,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import sysconfig
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -22,7 +21,17 @@ import psycopg
 import pytest
 from cli_project import run
 from pg_roles import monitoring_role
-from workflows import EXAMPLES, ROOT, Runner, load, run_steps, tier_commands
+from workflows import (
+    EXAMPLES,
+    ROOT,
+    Runner,
+    git,
+    load,
+    origin_repository,
+    recording_gh,
+    run_steps,
+    tier_commands,
+)
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
@@ -72,10 +81,6 @@ else:
 """
 
 
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
-    ).stdout
 
 
 # --- actionlint ----------------------------------------------------------------------------------
@@ -175,32 +180,16 @@ def monitor(pg_db: str) -> Iterator[str]:
 @pytest.fixture
 def origin(tmp_path: Path) -> Path:
     """A bare repository holding main: render.yaml on free, tiers.toml, an old small snapshot."""
-    seed = tmp_path / "seed"
-    (seed / ".tier").mkdir(parents=True)
-    shutil.copy(EXAMPLES / "render.yaml", seed / "render.yaml")
-    shutil.copy(EXAMPLES / "requirements.txt", seed / "requirements.txt")
-    shutil.copy(ROOT / "tiers.toml", seed / "tiers.toml")
-    (seed / ".tier" / "metrics.json").write_text(json.dumps(OLD_SNAPSHOT, indent=2) + "\n")
-    (seed / ".tier" / "history.jsonl").write_text(json.dumps(OLD_SNAPSHOT) + "\n")
-    bare = tmp_path / "origin.git"
-    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(bare))
-    git(seed, "init", "-q", "-b", "main")
-    git(seed, "add", ".")
-    git(seed, "-c", "user.name=dev", "-c", "user.email=dev@example.invalid", "commit", "-qm", "app")
-    git(seed, "push", "-q", str(bare), "main")
-    return bare
+    files = {
+        "metrics.json": json.dumps(OLD_SNAPSHOT, indent=2) + "\n",
+        "history.jsonl": json.dumps(OLD_SNAPSHOT) + "\n",
+    }
+    return origin_repository(tmp_path, files)
 
 
 @pytest.fixture
 def fake_gh(tmp_path: Path) -> Path:
-    folder = tmp_path / "gh-state"
-    bin_dir = tmp_path / "fake-bin"
-    folder.mkdir()
-    bin_dir.mkdir()
-    gh = bin_dir / "gh"
-    gh.write_text(f"#!{sys.executable}\n{FAKE_GH}", "utf-8")
-    gh.chmod(0o755)
-    return folder
+    return recording_gh(tmp_path, FAKE_GH)
 
 
 def gh_calls(state: Path) -> list[dict[str, object]]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -149,3 +150,41 @@ class Runner:
             if proc.returncode != 0:
                 break
         return done
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
+    ).stdout
+
+
+def origin_repository(tmp_path: Path, tier_files: Mapping[str, str]) -> Path:
+    """A bare repository (tmp_path/origin.git) whose main holds the example app on free, the
+    shipped tiers.toml and `tier_files` (paths under .tier/ -> their text), all committed."""
+    seed = tmp_path / "seed"
+    (seed / ".tier").mkdir(parents=True)
+    shutil.copy(EXAMPLES / "render.yaml", seed / "render.yaml")
+    shutil.copy(EXAMPLES / "requirements.txt", seed / "requirements.txt")
+    shutil.copy(ROOT / "tiers.toml", seed / "tiers.toml")
+    for name, text in tier_files.items():
+        (seed / ".tier" / name).write_text(text)
+    bare = tmp_path / "origin.git"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(bare))
+    git(seed, "init", "-q", "-b", "main")
+    git(seed, "add", ".")
+    git(seed, "-c", "user.name=dev", "-c", "user.email=dev@example.invalid", "commit", "-qm", "app")
+    git(seed, "push", "-q", str(bare), "main")
+    return bare
+
+
+def recording_gh(tmp_path: Path, program: str) -> Path:
+    """tmp_path/fake-bin/gh, a Python `program` standing in for GitHub's CLI; returns the folder
+    it keeps its state in (tmp_path/gh-state)."""
+    folder = tmp_path / "gh-state"
+    bin_dir = tmp_path / "fake-bin"
+    folder.mkdir()
+    bin_dir.mkdir()
+    gh = bin_dir / "gh"
+    gh.write_text(f"#!{sys.executable}\n{program}", "utf-8")
+    gh.chmod(0o755)
+    return folder
