@@ -11,6 +11,7 @@ pg_stat_statements loaded.
 
 from __future__ import annotations
 
+import compileall
 import importlib
 import importlib.util
 import os
@@ -28,6 +29,7 @@ import pytest
 from cli_project import make_project
 from offline_pip import offline_pip_env, run_folder
 from psycopg.conninfo import make_conninfo
+from repo_files import ROOT
 
 _CALLERS = frozenset(
     {"DATABASE_URL", "GITHUB_STEP_SUMMARY", "GITHUB_ACTIONS", "TIER_DEBUG", "FORCE_COLOR",
@@ -43,6 +45,14 @@ def _hermetic_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         if name in _CALLERS or name.startswith("PG"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("PGPASSFILE", str(Path(__file__).parent / "no-such-pgpass"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Compile tier_cli once, as pip does when it installs: the tests' `python -m tier_cli`
+    children (PYTHONPATH = this checkout) then read the compiled modules instead of compiling
+    every one again, where PYTHONDONTWRITEBYTECODE is set (as on the CI machine)."""
+    if not hasattr(config, "workerinput"):  # the main process, before any worker starts
+        compileall.compile_dir(ROOT / "tier_cli", quiet=1)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -116,13 +126,28 @@ def pg_stat_db(request: pytest.FixtureRequest) -> Iterator[str]:
 _THROWAWAY = ("fsync = off", "full_page_writes = off")
 
 
+# Where a test server keeps its data: in memory where the machine has room. Each test's CREATE
+# DATABASE writes a few hundred files; on a disk's file system, creating them was most of a
+# database test's time (benchmarks/README.md, "The test suite").
+_MEMORY = Path("/dev/shm")
+_MEMORY_NEEDED = 2 << 30
+
+
+def _memory_folder() -> str | None:
+    """/dev/shm if it is there with room to spare (Docker gives it 64 MB), else the default."""
+    with suppress(OSError):
+        if shutil.disk_usage(_MEMORY).free >= _MEMORY_NEEDED and os.access(_MEMORY, os.W_OK):
+            return str(_MEMORY)
+    return None
+
+
 def _server(package: str, preload: str) -> Iterator[str]:
     """Start a server from the wheel `package` in a temporary folder (initdb, then a restart to
     preload libraries) and stop it at the end of the session."""
     with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
         warnings.simplefilter("ignore")
         get_server = importlib.import_module(f"{package}.postgres_server").get_server
-        folder = Path(tempfile.mkdtemp(prefix="tier-test-pg-"))
+        folder = Path(tempfile.mkdtemp(prefix="tier-test-pg-", dir=_memory_folder()))
         try:
             server = get_server(folder / "pgdata", cleanup_mode="stop")
             with psycopg.connect(server.get_uri(), autocommit=True) as admin:
@@ -187,11 +212,16 @@ def _template(server: str, build: Build | None) -> str:
     return _TEMPLATES[server, build]
 
 
+# On the servers started here (fsync off), copying the template's files is cheaper than writing
+# each of its pages to the WAL (PostgreSQL 15's default); on TEST_DATABASE_URL's, the default.
+_STRATEGY = "" if _SERVERS == ("url",) else " STRATEGY FILE_COPY"
+
+
 @contextmanager
 def _database(server: str, build: Build | None = None) -> Iterator[str]:
     template = _template(server, build)
     name = f"tier_test_{uuid.uuid4().hex[:12]}"
-    _execute(server, f"CREATE DATABASE {name} TEMPLATE {template}")
+    _execute(server, f"CREATE DATABASE {name} TEMPLATE {template}{_STRATEGY}")
     try:
         yield _with_database(server, name)
     finally:

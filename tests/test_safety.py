@@ -41,6 +41,7 @@ def tier(
 ) -> subprocess.CompletedProcess[bytes]:
     """The real console entry point in its own process (streams, signals, limits are real)."""
     base = {k: v for k, v in os.environ.items() if k != "DATABASE_URL" and not k.startswith("PG")}
+    base["PYTHONPATH"] = str(ROOT)  # this checkout's tier, not the one installed in the venv
     return subprocess.run(
         [sys.executable, "-m", "tier_cli", *args],
         cwd=cwd,
