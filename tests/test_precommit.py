@@ -2,7 +2,8 @@
 
 pre-commit installs this repository into its own virtualenv (offline, from wheels built once per
 run: tests/offline_pip.py), so these are slow tests; its cache lives in the test's tmp folder, so
-it never touches ~/.cache.
+it never touches ~/.cache. Both tests use one committed copy of this working tree, so pre-commit
+installs it once for the two (they run on one xdist worker: the group "pre-commit").
 """
 
 from __future__ import annotations
@@ -75,9 +76,10 @@ def pre_commit(repo: Path, env: dict[str, str], *args: str) -> subprocess.Comple
     )
 
 
-def snapshot_of_this_repo(tmp_path: Path) -> tuple[Path, str]:
+@pytest.fixture(scope="module")
+def tier_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """This working tree (committed or not) as a one-commit repository, and its commit."""
-    copy = copy_of_this_repo(tmp_path / "tier-repo")
+    copy = copy_of_this_repo(tmp_path_factory.mktemp("tier") / "tier-repo")
     git(copy, "init", "-q")
     git(copy, "add", ".")
     git(copy, "commit", "-q", "-m", "snapshot")
@@ -87,13 +89,23 @@ def snapshot_of_this_repo(tmp_path: Path) -> tuple[Path, str]:
     return copy, sha
 
 
+def use_hooks(repo: Path, tier_repo: tuple[Path, str], *hooks: str) -> None:
+    """.pre-commit-config.yaml naming `hooks` of the committed copy of this repository."""
+    source, sha = tier_repo
+    ids = "".join(f"      - id: {hook}\n" for hook in hooks)
+    config = f"repos:\n  - repo: {source}\n    rev: {sha}\n    hooks:\n{ids}"
+    (repo / ".pre-commit-config.yaml").write_text(config, "utf-8")
+
+
 @pytest.mark.slow
-def test_try_repo_tier_check_fails_offline_with_the_fix(
-    tmp_path: Path, hooks_env: dict[str, str]
+@pytest.mark.xdist_group("pre-commit")
+def test_tier_check_hook_fails_offline_with_the_fix(
+    tmp_path: Path, hooks_env: dict[str, str], tier_repo: tuple[Path, str]
 ) -> None:
     repo = user_repo(tmp_path, active_users=900)  # starter; render.yaml is on free
+    use_hooks(repo, tier_repo, "tier-check")
     before = (repo / "render.yaml").read_bytes()
-    failed = pre_commit(repo, hooks_env, "try-repo", str(ROOT), "tier-check", "--all-files")
+    failed = pre_commit(repo, hooks_env, "run", "tier-check", "--all-files")
     assert failed.returncode == 1, failed.stdout + failed.stderr
     assert "Fix: tier apply --tier starter" in failed.stdout
     assert "never-used" not in failed.stdout + failed.stderr
@@ -101,15 +113,13 @@ def test_try_repo_tier_check_fails_offline_with_the_fix(
 
 
 @pytest.mark.slow
-def test_installed_hooks_on_a_real_commit(tmp_path: Path, hooks_env: dict[str, str]) -> None:
+@pytest.mark.xdist_group("pre-commit")
+def test_installed_hooks_on_a_real_commit(
+    tmp_path: Path, hooks_env: dict[str, str], tier_repo: tuple[Path, str]
+) -> None:
     """As a team wires it: .pre-commit-config.yaml, `pre-commit install`, then `git commit`."""
-    tier_repo, sha = snapshot_of_this_repo(tmp_path)
     repo = user_repo(tmp_path, active_users=900)
-    (repo / ".pre-commit-config.yaml").write_text(
-        f"repos:\n  - repo: {tier_repo}\n    rev: {sha}\n    hooks:\n"
-        "      - id: tier-apply\n      - id: tier-check\n",
-        "utf-8",
-    )
+    use_hooks(repo, tier_repo, "tier-apply", "tier-check")
     git(repo, "add", ".")
     assert pre_commit(repo, hooks_env, "install").returncode == 0
     commit = subprocess.run(
