@@ -308,7 +308,9 @@ def test_the_example_uses_the_action_on_pull_request_and_actionlint_passes(
 
 
 @pytest.mark.slow
-def test_the_install_step_installs_the_action_s_own_tier(tmp_path: Path) -> None:
+def test_the_install_step_installs_the_action_s_own_tier(
+    tmp_path: Path, offline_pip: dict[str, str]
+) -> None:
     """`uses: OWNER/tier@v1` without `version`: tier from the action's own files (GitHub
     downloads them without .git: the fallback version), into a virtualenv put on PATH."""
     from repo_files import copy_of_this_repo
@@ -325,6 +327,7 @@ def test_the_install_step_installs_the_action_s_own_tier(tmp_path: Path) -> None
         "RUNNER_TEMP": str(runner_temp),
         "GITHUB_PATH": str(github_path),
         "TIER_VERSION": "",
+        **offline_pip,  # the step's pip install, from wheels built once per run: no index
     }
     script = tmp_path / "install.sh"
     script.write_text(step["run"], "utf-8")

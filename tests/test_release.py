@@ -70,10 +70,13 @@ def test_the_release_workflow_passes_actionlint() -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-def _build(source: Path, out: Path) -> tuple[Path, Path]:
+def _build(source: Path, out: Path, pip: dict[str, str], *what: str) -> list[Path]:
+    """`python -m build` of `source` (`what`: --sdist, --wheel; none: both, the wheel from the
+    sdist, as the release workflow builds them), its build requirements from `pip`'s wheels."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SETUPTOOLS_SCM")}
+    env.update(pip)
     proc = subprocess.run(
-        [sys.executable, "-m", "build", "--outdir", str(out), str(source)],
+        [sys.executable, "-m", "build", *what, "--outdir", str(out), str(source)],
         capture_output=True,
         text=True,
         timeout=600,
@@ -81,9 +84,7 @@ def _build(source: Path, out: Path) -> tuple[Path, Path]:
         env=env,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    (sdist,) = out.glob("*.tar.gz")
-    (wheel,) = out.glob("*.whl")
-    return sdist, wheel
+    return sorted(out.iterdir())
 
 
 def _git(folder: Path, *args: str) -> None:
@@ -97,14 +98,14 @@ def _git(folder: Path, *args: str) -> None:
 
 @pytest.mark.slow
 def test_a_tagged_checkout_builds_that_version_with_the_license_and_without_tests(
-    tmp_path: Path,
+    tmp_path: Path, offline_pip: dict[str, str]
 ) -> None:
     checkout = copy_of_this_repo(tmp_path / "tier")
     _git(checkout, "init", "-q")
     _git(checkout, "add", "-A")
     _git(checkout, "commit", "-q", "-m", "release")
     _git(checkout, "tag", "v9.8.7")
-    sdist, wheel = _build(checkout, tmp_path / "dist")
+    wheel, sdist = _build(checkout, tmp_path / "dist", offline_pip)
     assert sdist.name == "render_tier-9.8.7.tar.gz"
     assert wheel.name == "render_tier-9.8.7-py3-none-any.whl"
     with zipfile.ZipFile(wheel) as z:
@@ -121,10 +122,12 @@ def test_a_tagged_checkout_builds_that_version_with_the_license_and_without_test
 
 
 @pytest.mark.slow
-def test_a_copy_without_git_builds_the_fallback_version(tmp_path: Path) -> None:
+def test_a_copy_without_git_builds_the_fallback_version(
+    tmp_path: Path, offline_pip: dict[str, str]
+) -> None:
     """`pip install .` from an archive (no .git, no tag) still works."""
     checkout = copy_of_this_repo(tmp_path / "tier")
     shutil.rmtree(checkout / ".git", ignore_errors=True)
     fallback = PYPROJECT["tool"]["setuptools_scm"]["fallback_version"]
-    _, wheel = _build(checkout, tmp_path / "dist")
+    (wheel,) = _build(checkout, tmp_path / "dist", offline_pip, "--wheel")
     assert wheel.name == f"render_tier-{fallback}-py3-none-any.whl"
