@@ -45,6 +45,12 @@ def activity(extra: str, text: str = ACTIVITY) -> str:
 PRO_THRESHOLD = "concurrent_users = 100 "  # the pro tier's last line before the next [[tier]]
 
 
+def written(folder: Path, text: str) -> Path:
+    path = folder / "tiers.toml"
+    path.write_text(text, "utf-8")
+    return path
+
+
 def names(kind: str) -> str:
     return ", ".join(CAT.names(kind))  # type: ignore[arg-type]
 
@@ -316,8 +322,7 @@ REFUSED = [
 
 @pytest.mark.parametrize(("text", "message"), [c[1:] for c in REFUSED], ids=[c[0] for c in REFUSED])
 def test_a_value_the_declaration_refuses(tmp_path: Path, text: str, message: str) -> None:
-    path = tmp_path / "tiers.toml"
-    path.write_text(text, "utf-8")
+    path = written(tmp_path, text)
     with pytest.raises(ConfigError) as info:
         load_config(path, CAT)
     assert str(info.value) == f"{path}: {message}"
@@ -408,6 +413,4 @@ TAKEN = [
     ("text", "read", "expected"), [c[1:] for c in TAKEN], ids=[c[0] for c in TAKEN]
 )
 def test_a_value_the_declaration_takes(tmp_path: Path, text: str, read: Any, expected: Any) -> None:
-    path = tmp_path / "tiers.toml"
-    path.write_text(text, "utf-8")
-    assert read(load_config(path, CAT)) == expected
+    assert read(load_config(written(tmp_path, text), CAT)) == expected
