@@ -167,7 +167,7 @@ def load_config(path: Path, catalogue: Catalogue) -> TierConfig:
 
 
 def parse_config(raw: Mapping[str, Any], name: str, catalogue: Catalogue) -> TierConfig:
-    """The values of a tiers.toml TOML read as `raw`; ConfigError at its first problem."""
+    """The values of a tiers.toml, from `raw` as TOML read it; ConfigError at its first problem."""
     checked = validate(raw, TIERS_TOML, name, catalogue)
     decision = dict(checked.get("decision", EMPTY))
     if "downgrade_dead_band" in decision:
