@@ -1,6 +1,6 @@
 """The web service fields a tier may set ([tier.web] in tiers.toml), and Render's rules for them.
 
-Data only: tiers.py validates tiers.toml against it, the editor checks render.yaml against it
+Data only: config/schema.py declares [tier.web] from it, the editor checks render.yaml against it
 before writing. The field names are Render's (Blueprint spec, `services` entries of type web).
 """
 
