@@ -45,17 +45,18 @@ def project() -> Path:
 
 def main() -> None:
     from tier_cli.errors import mask
+    from tier_cli.textio import RENDER_LIMIT
 
     repo = project()
     args = ["check", "--metrics", "m.json"]
     print(f"tier check, example files (start-up and all):   {cpu_of(args, repo):6.2f} s CPU")
-    run_of = "A" * (4 * MB - 200)
+    run_of = "A" * (RENDER_LIMIT - 200)
     (repo / "render.yaml").write_text(
         f"services:\n  - type: web\n    name: {run_of}\n    runtime: python\n"
     )
-    print(f"render.yaml 4 MB, one service name of 4 MB:     {cpu_of(args, repo):6.2f} s CPU")
-    (repo / "render.yaml").write_text("x: " + "| #" * (4 * MB // 3 - 10) + "\n")
-    print(f"render.yaml 4 MB, one line of '| #':             {cpu_of(args, repo):6.2f} s CPU")
+    print(f"render.yaml 1 MB, one service name of 1 MB:     {cpu_of(args, repo):6.2f} s CPU")
+    (repo / "render.yaml").write_text("x: " + "| #" * (RENDER_LIMIT // 3 - 10) + "\n")
+    print(f"render.yaml 1 MB, one line of '| #':             {cpu_of(args, repo):6.2f} s CPU")
     shutil.copy(ROOT / "examples" / "render.yaml", repo / "render.yaml")
     data = json.loads((repo / "m.json").read_text())
     data["source"] = "postgresql://" + "A" * (MB - 300)

@@ -647,9 +647,9 @@ MB = 1024 * 1024
 @pytest.mark.parametrize(
     ("what", "args"),
     [
-        pytest.param("render-name", ("check", "--metrics", "m.json"), id="render-4mb-name"),
-        pytest.param("render-run", ("check", "--metrics", "m.json"), id="render-4mb-run"),
-        pytest.param("render-headers", ("check", "--metrics", "m.json"), id="render-4mb-headers"),
+        pytest.param("render-name", ("check", "--metrics", "m.json"), id="render-1mb-name"),
+        pytest.param("render-run", ("check", "--metrics", "m.json"), id="render-1mb-run"),
+        pytest.param("render-headers", ("check", "--metrics", "m.json"), id="render-1mb-headers"),
         pytest.param("snapshot-source", ("check", "--metrics", "m.json"), id="snapshot-1mb"),
         pytest.param("tiers-app", ("check", "--metrics", "m.json"), id="tiers-1mb-app"),
     ],
@@ -657,7 +657,9 @@ MB = 1024 * 1024
 def test_the_largest_files_end_in_bounded_time(
     project: Path, what: str, args: tuple[str, ...]
 ) -> None:
-    run_of = "A" * (4 * MB - 200)
+    from tier_cli.textio import RENDER_LIMIT
+
+    run_of = "A" * (RENDER_LIMIT - 200)
     if what == "render-name":
         (project / "render.yaml").write_text(
             f"services:\n  - type: web\n    name: {run_of}\n    runtime: python\n", "utf-8"
@@ -665,7 +667,7 @@ def test_the_largest_files_end_in_bounded_time(
     elif what == "render-run":
         (project / "render.yaml").write_text(run_of + "\n", "utf-8")
     elif what == "render-headers":  # `| #` again and again: a block scalar header's comment
-        (project / "render.yaml").write_text("x: " + "| #" * (4 * MB // 3 - 10) + "\n", "utf-8")
+        (project / "render.yaml").write_text("x: " + "| #" * (RENDER_LIMIT // 3 - 10) + "\n", "utf-8")
     elif what == "snapshot-source":
         data = json.loads((project / "m.json").read_text("utf-8"))
         data["source"] = "postgresql://" + "A" * (MB - 300)

@@ -63,7 +63,7 @@ def encode(text: str, decoded: Decoded) -> bytes:
 
 
 MB = 1024 * 1024
-RENDER_LIMIT = 4 * MB  # render.yaml (Render's own 500-service Blueprint is 0.2 MB)
+RENDER_LIMIT = 1 * MB  # render.yaml (Render's own 500-service Blueprint is 0.2 MB)
 TIERS_LIMIT = 1 * MB  # tiers.toml
 SNAPSHOT_LIMIT = 1 * MB  # a metrics snapshot (--metrics FILE, the committed one)
 HISTORY_LIMIT = 16 * MB  # the snapshot history (some 50,000 snapshots)

@@ -90,7 +90,7 @@ _HEADER_COMMENT = r"[|>][-+0-9]*[ ]+#"  # the first on a line starts its longest
 def _refuse_long_header_comment(text: str, filename: str) -> None:
     """A comment of more than LONG_HEADER_COMMENT characters after a block scalar's `|` or `>`
     is refused: the pure parser reads it one character at a time into a string it copies each
-    time (seconds at 400 KB, minutes at the 4 MB limit). Looked for line by line, only in lines
+    time (seconds at 400 KB, a minute at the 1 MB limit). Looked for line by line, only in lines
     long enough to hold one, so the search is linear."""
     if len(text) <= LONG_HEADER_COMMENT:
         return
