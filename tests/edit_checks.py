@@ -6,7 +6,9 @@ tier may change and what the file means, then compare old and new text line by l
 
 from __future__ import annotations
 
+import copy
 import re
+from functools import lru_cache
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -24,6 +26,12 @@ NEW_LINE = re.compile(
 
 
 def load(text: str) -> Any:
+    """What `text` means, as plain data (a copy the caller may change)."""
+    return copy.deepcopy(_load(text))
+
+
+@lru_cache(maxsize=64)  # the corpus checks each file's old text once per tier
+def _load(text: str) -> Any:
     return YAML(typ="safe", pure=True).load(text)
 
 
@@ -96,15 +104,16 @@ def _env(data: Any, web: str) -> list[Any]:
     return []
 
 
+@lru_cache(maxsize=64)  # the corpus checks each file's old text once per tier
 def target_lines(
     text: str, web: str, database: str | None, managed: tuple[str, ...] = ()
-) -> set[int]:
+) -> frozenset[int]:
     """0-based lines holding the web service's plan/startCommand (and `managed` fields) and
     the database's plan."""
     data = YAML(typ="rt").load(text)
     lines: set[int] = set()
     if not isinstance(data, CommentedMap):
-        return lines
+        return frozenset()
     for scope in _scopes(data):
         for key, name, fields in (
             ("services", web, (*TARGET_KEYS, *managed)),
@@ -116,7 +125,7 @@ def target_lines(
             for index, item in enumerate(seq):
                 if isinstance(item, CommentedMap) and item.get("name") == name:
                     lines |= _value_lines(item, seq, index, fields, text)
-    return lines
+    return frozenset(lines)
 
 
 def _value_lines(

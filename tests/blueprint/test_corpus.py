@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import os
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,7 @@ def test_corpus_present() -> None:
     assert len(FILES) >= 100
 
 
+@cache  # each file is read once for its four tiers
 def _outcome(data: bytes, name: str) -> tuple[str, str | None] | type[TierError]:
     """(web service, database) tier acts on, or the error type reading it gives."""
     try:
