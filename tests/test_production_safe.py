@@ -667,7 +667,8 @@ def test_the_largest_files_end_in_bounded_time(
     elif what == "render-run":
         (project / "render.yaml").write_text(run_of + "\n", "utf-8")
     elif what == "render-headers":  # `| #` again and again: a block scalar header's comment
-        (project / "render.yaml").write_text("x: " + "| #" * (RENDER_LIMIT // 3 - 10) + "\n", "utf-8")
+        headers = "| #" * (RENDER_LIMIT // 3 - 10)
+        (project / "render.yaml").write_text(f"x: {headers}\n", "utf-8")
     elif what == "snapshot-source":
         data = json.loads((project / "m.json").read_text("utf-8"))
         data["source"] = "postgresql://" + "A" * (MB - 300)
