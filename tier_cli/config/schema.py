@@ -3,8 +3,9 @@ fix a message gives, read by the one validator (config/validate.py). Rules acros
 thresholds rise from tier to tier) are in config/rules.py; the section names the ones it runs.
 
 The sections are declared from the innermost table out to the whole file (TIERS_TOML, last).
-Adding a key to tiers.toml is a row here and a field of the value it fills (config/tiers.py,
-config/settings.py).
+Adding a key to tiers.toml is a row here, a field of the value it fills (config/tiers.py,
+config/settings.py), and a row of its section in docs/tiers-toml.md and in the JSON Schema
+(tests/config/test_reference.py and test_schema.py hold them to these declarations).
 """
 
 from __future__ import annotations
