@@ -354,7 +354,7 @@ def choose_database(view: BlueprintView, web: ServiceView, name: str | None) -> 
         names = ", ".join(f"`{d.label}`" for d in view.databases) or "none"
         raise ConfigError(
             f"no database named `{name}`; the databases are: {names}. "
-            "Tip: fix `database =` under [render] in tiers.toml (or the --database flag)."
+            "Tip: fix `database =` under [render] in tiers.toml."
         )
     if web.database_ref is not None:
         for database in view.databases:
