@@ -2,8 +2,7 @@
 
 pre-commit installs this repository into its own virtualenv (offline, from wheels built once per
 run: tests/offline_pip.py), so these are slow tests; its cache lives in the test's tmp folder, so
-it never touches ~/.cache. Both tests use one committed copy of this working tree, so pre-commit
-installs it once for the two (they run on one xdist worker: the group "pre-commit").
+it never touches ~/.cache.
 """
 
 from __future__ import annotations
@@ -76,10 +75,9 @@ def pre_commit(repo: Path, env: dict[str, str], *args: str) -> subprocess.Comple
     )
 
 
-@pytest.fixture(scope="module")
-def tier_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+def tier_repo(folder: Path) -> tuple[Path, str]:
     """This working tree (committed or not) as a one-commit repository, and its commit."""
-    copy = copy_of_this_repo(tmp_path_factory.mktemp("tier") / "tier-repo")
+    copy = copy_of_this_repo(folder)
     git(copy, "init", "-q")
     git(copy, "add", ".")
     git(copy, "commit", "-q", "-m", "snapshot")
@@ -98,12 +96,13 @@ def use_hooks(repo: Path, tier_repo: tuple[Path, str], *hooks: str) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("pre-commit")
-def test_tier_check_hook_fails_offline_with_the_fix(
-    tmp_path: Path, hooks_env: dict[str, str], tier_repo: tuple[Path, str]
-) -> None:
+def test_the_hooks_in_a_team_s_repository(tmp_path: Path, hooks_env: dict[str, str]) -> None:
+    """As a team wires them: .pre-commit-config.yaml naming this repository's hooks. Run alone,
+    tier-check fails offline with the fix and writes nothing; installed, tier-apply stops the
+    commit that needs a new tier and lets the next one through. (One test: pre-commit installs
+    tier once.)"""
     repo = user_repo(tmp_path, active_users=900)  # starter; render.yaml is on free
-    use_hooks(repo, tier_repo, "tier-check")
+    use_hooks(repo, tier_repo(tmp_path / "tier-repo"), "tier-apply", "tier-check")
     before = (repo / "render.yaml").read_bytes()
     failed = pre_commit(repo, hooks_env, "run", "tier-check", "--all-files")
     assert failed.returncode == 1, failed.stdout + failed.stderr
@@ -111,15 +110,6 @@ def test_tier_check_hook_fails_offline_with_the_fix(
     assert "never-used" not in failed.stdout + failed.stderr
     assert (repo / "render.yaml").read_bytes() == before
 
-
-@pytest.mark.slow
-@pytest.mark.xdist_group("pre-commit")
-def test_installed_hooks_on_a_real_commit(
-    tmp_path: Path, hooks_env: dict[str, str], tier_repo: tuple[Path, str]
-) -> None:
-    """As a team wires it: .pre-commit-config.yaml, `pre-commit install`, then `git commit`."""
-    repo = user_repo(tmp_path, active_users=900)
-    use_hooks(repo, tier_repo, "tier-apply", "tier-check")
     git(repo, "add", ".")
     assert pre_commit(repo, hooks_env, "install").returncode == 0
     commit = subprocess.run(
