@@ -4,17 +4,16 @@ shipped JSON Schemas, and every JSON tier prints or writes valid against them.""
 from __future__ import annotations
 
 import json
-import shutil
 import tomllib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import cli_project
 import pytest
+from cli_project import run
 from contract import errors, valid, validator
 from dates import RECENT
-from typer.testing import CliRunner
 
-from tier_cli.cli import app
 from tier_cli.config.metric_table import METRIC_NAMES, THRESHOLD_METRICS
 from tier_cli.config.paths import DATA
 from tier_cli.contract import SCHEMA_URL, SCHEMAS, schema_file, schema_text
@@ -30,23 +29,8 @@ LOADS = {  # metrics that put the example on each kind of verdict
 }
 
 
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, list(args), catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
-
-
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    shutil.copy(ROOT / "examples" / "render.yaml", tmp_path / "render.yaml")
-    shutil.copy(ROOT / "tiers.toml", tmp_path / "tiers.toml")
-    (tmp_path / "requirements.txt").write_text("fastapi\nuvicorn\ngunicorn\nuvicorn-worker\n")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
 def snapshot(path: Path, metrics: dict[str, float], at: str = RECENT) -> Path:
-    path.write_text(json.dumps({"collected_at": at, "metrics": metrics}), "utf-8")
-    return path
+    return cli_project.snapshot(path, at, **metrics)
 
 
 @pytest.mark.parametrize("name", list(SCHEMAS))

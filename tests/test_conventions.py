@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from cli_project import run, snapshot
 from contract import valid
-from dates import RECENT
 from typer.testing import CliRunner
 
 from tier_cli.cli import app
@@ -23,20 +22,11 @@ COMMANDS = ["recommend", "apply", "check", "snapshot", "tiers", "init", "diff", 
 PRINTS_RESULTS = [c for c in COMMANDS if c != "schema"]
 
 
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, list(args), catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
-
-
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    shutil.copy(ROOT / "examples" / "render.yaml", tmp_path / "render.yaml")
-    shutil.copy(ROOT / "tiers.toml", tmp_path / "tiers.toml")
-    (tmp_path / "requirements.txt").write_text("fastapi\nuvicorn\ngunicorn\nuvicorn-worker\n")
-    metrics = {"active_users": 812, "concurrent_users": 31}
-    (tmp_path / "m.json").write_text(json.dumps({"collected_at": RECENT, "metrics": metrics}))
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+def project(project: Path) -> Path:
+    """The shared project, with a snapshot (m.json)."""
+    snapshot(project / "m.json", active_users=812, concurrent_users=31)
+    return project
 
 
 @pytest.mark.parametrize("command", [None, *COMMANDS])

@@ -13,10 +13,9 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+from cli_project import run
 from contract import valid
-from typer.testing import CliRunner
 
-from tier_cli.cli import app
 from tier_cli.config.catalogue import load_catalogue
 
 BASE = """\
@@ -64,11 +63,6 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     git(tmp_path, "commit", "-q", "-m", "base")
     monkeypatch.chdir(tmp_path)
     return tmp_path
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, list(args), catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
 
 
 class Edit(NamedTuple):

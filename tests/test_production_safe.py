@@ -12,21 +12,18 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import psycopg
 import pytest
-from typer.testing import CliRunner
-
-from tier_cli.cli import app
+from cli_project import EXAMPLE, make_project, run, snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = (ROOT / "examples" / "render.yaml").read_bytes()
 SECRET = "sk_live_9f3Kq7ZxSECRET"  # in a table the owner reads
 BYSTANDER_SECRET = "bystander_Pw_7731q"  # in another session's query text
 SETTING_SECRET = "role_setting_8ZkQ"  # set with ALTER ROLE ... SET
@@ -34,29 +31,18 @@ FUNCTION_SECRET = "function_body_4Tq"  # in a function's body (pg_proc.prosrc)
 SECRETS = (SECRET, BYSTANDER_SECRET, SETTING_SECRET, FUNCTION_SECRET)
 
 
-def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, list(args), env=env, catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
+LOAD = {"users": 2400, "active_users": 812, "concurrent_users": 31}
 
 
-def write_snapshot(path: Path, metrics: dict[str, object] | None = None) -> Path:
-    from datetime import UTC, datetime
-
-    data = {
-        "collected_at": datetime.now(UTC).isoformat(),
-        "metrics": metrics or {"users": 2400, "active_users": 812, "concurrent_users": 31},
-    }
-    path.write_text(json.dumps(data), "utf-8")
-    return path
+def write_snapshot(path: Path, metrics: Mapping[str, float] = LOAD) -> Path:
+    """A snapshot collected now."""
+    return snapshot(path, datetime.now(UTC).isoformat(), **metrics)
 
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    (repo / ".git").mkdir()
-    (repo / "render.yaml").write_bytes(EXAMPLE)
-    shutil.copy(ROOT / "tiers.toml", repo / "tiers.toml")
+    """A repository below tmp_path (tests put things beside it), with a snapshot taken now."""
+    repo = make_project(tmp_path / "repo")
     write_snapshot(repo / "m.json")
     monkeypatch.chdir(repo)
     return repo
@@ -699,7 +685,7 @@ def test_integers_too_big_for_a_float_exit_2_naming_the_field(project: Path) -> 
 def test_extreme_history_values_never_reach_exit_5(
     project: Path, values: tuple[float, ...]
 ) -> None:
-    from datetime import UTC, datetime, timedelta
+    from datetime import timedelta
 
     now = datetime.now(UTC)
     (project / ".tier").mkdir()

@@ -24,20 +24,13 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from cli_project import run
 from psycopg import errors, sql
 from real_apps import FILLERS, Truth, app_database, as_role, same_database, secret_columns
-from typer.testing import CliRunner
-
-from tier_cli.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
 METRICS = ("users", "active_users", "concurrent_users")
 APPS = tuple(FILLERS)
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, list(args), catch_exceptions=False)
-    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.fixture(scope="module", params=APPS)
