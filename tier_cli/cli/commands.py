@@ -9,6 +9,7 @@ modules (psycopg, rich, ruamel.yaml) are imported inside the commands that use t
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -24,15 +25,6 @@ from tier_cli.output.progress import metric_status
 if TYPE_CHECKING:
     from tier_cli.notices import Notice
 
-app = typer.Typer(
-    help="Tier advisor for Python web apps on Render: reads live metrics, recommends a tier, "
-    "and rewrites render.yaml byte-exactly.\n\n" + EXIT_HELP,
-    no_args_is_help=True,
-    context_settings={"help_option_names": ["-h", "--help"]},
-    pretty_exceptions_show_locals=False,
-    rich_markup_mode=None,
-)
-
 
 def _version(value: bool) -> None:
     if value:
@@ -40,7 +32,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _root(
     version: Annotated[
         bool,
@@ -120,7 +111,6 @@ Json = Annotated[
 # --- commands ----------------------------------------------------------------------------------
 
 
-@app.command(epilog=EXIT_HELP)
 @guarded
 def recommend(
     database_url: DatabaseUrl = None,
@@ -159,7 +149,6 @@ def recommend(
         print_recommendation(rec, inputs.config, sys.stdout, trend)
 
 
-@app.command(epilog=EXIT_HELP)
 @guarded
 def apply(
     tier: Annotated[
@@ -240,7 +229,6 @@ def apply(
         say(f"{path}: " + "; ".join(c.describe() for c in result.changes))
 
 
-@app.command(epilog=EXIT_HELP)
 @guarded
 @github_errors
 def check(
@@ -313,7 +301,6 @@ def check(
         raise typer.Exit(EXIT_OUT_OF_SYNC)
 
 
-@app.command(epilog=EXIT_HELP)
 @guarded
 def snapshot(
     output: Annotated[
@@ -361,7 +348,6 @@ def snapshot(
         say(said)
 
 
-@app.command("tiers", epilog=EXIT_HELP)
 @guarded
 def tiers_table(
     tiers: TiersPath = None,
@@ -388,7 +374,6 @@ def tiers_table(
         print_tiers(inputs.config, inputs.catalogue, sys.stdout)
 
 
-@app.command(epilog=EXIT_HELP)
 @guarded
 def init(
     path: Annotated[Path, typer.Option("--tiers", help="Where to write.")] = Path("tiers.toml"),
@@ -435,7 +420,6 @@ def init(
     sys.stdout.write(written.role_sql)
 
 
-@app.command("diff", epilog=EXIT_HELP)
 @guarded
 def diff(
     base: Annotated[
@@ -496,7 +480,6 @@ def diff(
         raise typer.Exit(EXIT_OUT_OF_SYNC)
 
 
-@app.command("schema", epilog=EXIT_HELP)
 @guarded
 def schema(
     name: Annotated[
@@ -518,6 +501,46 @@ def schema(
     if name not in SCHEMAS:
         raise ConfigError(f"schema {name}: unknown schema. Tip: use one of " + ", ".join(SCHEMAS))
     sys.stdout.write(schema_text(name))
+
+
+# --- the app -----------------------------------------------------------------------------------
+
+# Each command's name and function, in the order `tier --help` lists them.
+COMMANDS: dict[str, Callable[..., None]] = {
+    "recommend": recommend,
+    "apply": apply,
+    "check": check,
+    "snapshot": snapshot,
+    "tiers": tiers_table,
+    "init": init,
+    "diff": diff,
+    "schema": schema,
+}
+
+
+def build(only: str | None = None) -> typer.Typer:
+    """The Typer app with every command, or with only the command named ``only``.
+
+    Typer turns each registered command's signature into click options before it runs any, so an
+    app that holds only the command being run starts faster; that command's options, help and
+    errors are the same in both (tests/test_launch.py runs them both ways).
+    """
+    made = typer.Typer(
+        help="Tier advisor for Python web apps on Render: reads live metrics, recommends a tier, "
+        "and rewrites render.yaml byte-exactly.\n\n" + EXIT_HELP,
+        no_args_is_help=True,
+        context_settings={"help_option_names": ["-h", "--help"]},
+        pretty_exceptions_show_locals=False,
+        rich_markup_mode=None,
+    )
+    made.callback()(_root)
+    for name, function in COMMANDS.items():
+        if only is None or name == only:
+            made.command(name, epilog=EXIT_HELP)(function)
+    return made
+
+
+app = build()
 
 
 def _append(path: Path, text: str) -> None:
