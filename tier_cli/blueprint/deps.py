@@ -25,8 +25,6 @@ a file that cannot be read or a buildCommand that installs nothing tier knows le
 answer incomplete (`Declared.unknown` says why): tier then writes no server that may be missing.
 """
 
-from __future__ import annotations
-
 import json
 import posixpath
 import re

@@ -30,8 +30,6 @@ intended data, or that a second run would change again (see splice.verify).
 Where edits are spliced in, see splice.py; the Key Value part is keyvalue.py.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from typing import Any, Literal, NamedTuple
 
@@ -181,7 +179,7 @@ class Rule(NamedTuple):
     key: str  # "plan", "startCommand", "services" (the Key Value service), "scaling", ...
     after: tuple[str, ...]  # a missing key goes after the last of these keys the entry has
     value: Callable[[TierTarget], Any]  # None for a web field: this tier removes it
-    write: Callable[[Work, Place, Rule, Any], None]
+    write: Callable[[Work, Place, "Rule", Any], None]
 
 
 def _write_plan(work: Work, place: Place, rule: Rule, plan: str) -> None:

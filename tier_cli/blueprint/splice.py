@@ -7,8 +7,6 @@ exactly the old data with those changes, and planning the same edits on it must 
 left to do. Any failure is a RefusedError: the caller writes nothing.
 """
 
-from __future__ import annotations
-
 import itertools
 from collections.abc import Callable
 from typing import NamedTuple

@@ -26,8 +26,6 @@ Refused (None): shell operators in the server's own command (`&&` after it, `|`,
 `python main.py`, `fastapi dev`, and an empty command.
 """
 
-from __future__ import annotations
-
 import re
 import shlex
 from typing import NamedTuple

@@ -8,8 +8,6 @@ tiers.toml validation and the outputs loop over :data:`METRICS`.
 Pure and import-light: `tier check --metrics FILE` imports it without psycopg.
 """
 
-from __future__ import annotations
-
 import re
 from collections.abc import Mapping
 from types import MappingProxyType

@@ -4,8 +4,6 @@ Data only: tiers.py validates tiers.toml against it, the editor checks render.ya
 before writing. The field names are Render's (Blueprint spec, `services` entries of type web).
 """
 
-from __future__ import annotations
-
 from typing import NamedTuple
 
 # Fields of a Render web service that a tier may set under [tier.web].

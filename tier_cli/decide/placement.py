@@ -2,8 +2,6 @@
 Key Value service, and the web service fields tiers set ([tier.web]: `scaling` tells scale-out
 from pro, both on web plan pro)."""
 
-from __future__ import annotations
-
 import math
 from collections.abc import Callable, Mapping
 from typing import NamedTuple

@@ -9,8 +9,6 @@ recommend` runs right after `tier init`. The notes say where each metric comes f
 means; they are printed as the summary.
 """
 
-from __future__ import annotations
-
 from typing import NamedTuple
 
 from tier_cli.config.metric_table import (

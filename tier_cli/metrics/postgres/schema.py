@@ -17,8 +17,6 @@ schema"):
    gives active_users when the users table has no activity column.
 """
 
-from __future__ import annotations
-
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
