@@ -34,7 +34,6 @@ from collections.abc import Callable
 from typing import Any, Literal, NamedTuple
 
 from tier_cli.blueprint.deps import Declared
-from tier_cli.blueprint.fields import set_web_field
 from tier_cli.blueprint.keyvalue import edit_keyvalue
 from tier_cli.blueprint.nodes import line_col, lookup, text_of, where
 from tier_cli.blueprint.splice import Work, apply_splices, verify, write_scalar
@@ -237,6 +236,8 @@ def _write_keyvalue(work: Work, place: Place, rule: Rule, want: KeyValueTarget |
 
 def _write_web_field(work: Work, place: Place, rule: Rule, want: FieldValue | None) -> None:
     """A [tier.web] field: after `plan:`, or where `plan:` goes when the service has none."""
+    from tier_cli.blueprint.fields import set_web_field  # only where tiers set [tier.web]
+
     node = place.entry.node
     own_plan = any(getattr(k, "value", None) == "plan" for k, _ in node.value)
     after = rule.after if own_plan else _PLAN_AFTER
