@@ -1,6 +1,6 @@
 """The command line: flags in, exit codes out. The only package that knows about exit codes.
 
-- ``commands.py``: the Typer app, its options and commands; each asks app.py for the work and
+- ``commands.py``: the Typer app, its options and commands; each asks app/ for the work and
   prints what it returns.
 - ``failures.py``: a failure as one line on stderr and its exit code; the exit codes.
 - ``streams.py``: standard output and error that never crash tier.

@@ -1,4 +1,4 @@
-"""The Typer app: each command's flags, the work it asks of app.py, and what it prints.
+"""The Typer app: each command's flags, the work it asks of app/, and what it prints.
 
 Typer reads the parameters' annotations when the app is built: this module does not postpone
 them (no ``from __future__ import annotations``), so they are plain objects by then. Heavy
@@ -188,6 +188,7 @@ def apply(
     Exit 0 whether or not the file changed; one line on stderr per change made.
     """
     from tier_cli import app as work
+    from tier_cli.app.apply import plan_apply
     from tier_cli.errors import RenderFileError
     from tier_cli.textio import unified_diff
 
@@ -201,7 +202,7 @@ def apply(
             "Tip: drop --summary, or drop --tier"
         )
     with metric_status(sys.stderr, tier is None and request.reads_database()) as progress:
-        applied = work.plan_apply(inputs, tier, request, service, progress)
+        applied = plan_apply(inputs, tier, request, service, progress)
     path, result = applied.path, applied.result
     report = None
     if summary is not None and applied.evaluation is not None:
@@ -325,6 +326,7 @@ def snapshot(
     Commit the snapshot so that `tier check` and the pre-commit hook run offline.
     """
     from tier_cli import app as work
+    from tier_cli.app.snapshot import take_snapshot
     from tier_cli.metrics.snapshot import snapshot_json
     from tier_cli.numbers import quantity
 
@@ -337,7 +339,7 @@ def snapshot(
         allow_pull_request_database=allow_pull_request_database,
     )
     with metric_status(sys.stderr) as progress:
-        taken = work.take_snapshot(inputs, request, output, progress)
+        taken = take_snapshot(inputs, request, output, progress)
     shown = ", ".join(f"{k} {quantity(v)}" for k, v in taken.measured.values.items())
     said = f"{taken.path}: snapshot written ({shown})"
     if taken.history is not None:
@@ -395,9 +397,9 @@ def init(
     Given a database (--database-url or $DATABASE_URL), inspect its schema to find the users
     table and where user activity is recorded, and write the metric SQL for them.
     """
-    from tier_cli import app as work
+    from tier_cli.app.init import write_init
 
-    written = work.write_init(path, database_url, force, allow_pull_request_database, role_sql)
+    written = write_init(path, database_url, force, allow_pull_request_database, role_sql)
     if as_json:
         from tier_cli.contract import versioned
 
@@ -458,7 +460,7 @@ def diff(
     instances and scaling ranges, disks, Postgres with its storage, Key Value. Reads no metrics.
     Exit 1 with --max-increase when the increase is above it.
     """
-    from tier_cli import app as work
+    from tier_cli.app.diff import cost_diff
     from tier_cli.output.diff import FORMATS, headline
 
     if as_json:
@@ -467,7 +469,7 @@ def diff(
         raise ConfigError(
             f"--format {output}: unknown format. Tip: use one of " + ", ".join(FORMATS)
         )
-    report = work.cost_diff(render, tiers, base)
+    report = cost_diff(render, tiers, base)
     if quiet and output == "text":
         sys.stdout.write(headline(report) + "\n")
     else:
