@@ -100,6 +100,15 @@ CASES: list[tuple[str, list[Setup], list[str], int]] = [
     ("apply", [], ["apply", "--tier", "pro+redis"], 0),
     ("apply-dry-run", [STARTER], ["apply", "--metrics", "m.json", "--dry-run"], 0),
     ("tiers-json", [], ["tiers", "--json"], 0),
+    # every other command alone (the fast start builds only the command it runs): its help and
+    # a usage error
+    ("recommend-help", [], ["recommend", "--help"], 0),
+    ("snapshot-help", [], ["snapshot", "-h"], 0),
+    ("init-help", [], ["init", "--help"], 0),
+    ("diff-no-base", [], ["diff"], 2),
+    ("schema-unknown", [], ["schema", "nope"], 2),
+    ("schema-extra", [], ["schema", "check", "tiers"], 2),
+    ("version-after-command", [], ["check", "--version"], 2),
 ]
 
 

@@ -586,16 +586,16 @@ def test_apply_writes_nothing_when_render_yaml_changed_meanwhile(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An edit made while tier ran (between its read and its write) is never overwritten."""
-    from tier_cli import app as work
+    from tier_cli.app import apply as applying
 
-    plan = work.plan_apply
+    plan = applying.plan_apply
 
     def plan_then_someone_edits(*args: object, **kwargs: object) -> object:
         applied = plan(*args, **kwargs)  # type: ignore[arg-type]
         (project / "render.yaml").write_bytes(EXAMPLE + b"# edited meanwhile\n")
         return applied
 
-    monkeypatch.setattr(work, "plan_apply", plan_then_someone_edits)
+    monkeypatch.setattr(applying, "plan_apply", plan_then_someone_edits)
     code, _, err = run("apply", "--tier", "starter")
     assert code == 3 and "changed since tier read it; nothing was written" in err
     assert (project / "render.yaml").read_bytes() == EXAMPLE + b"# edited meanwhile\n"

@@ -1,6 +1,6 @@
 """The process entry (the `tier` script and `python -m tier_cli`): start-up settings, then the CLI.
 
-Two savings that change nothing in what tier prints or writes (tests/test_launch.py runs the
+Three savings that change nothing in what tier prints or writes (tests/test_launch.py runs the
 check cases both ways and compares):
 
 - The cyclic garbage collector is off for the whole process. A `tier` run is short and frees
@@ -8,6 +8,8 @@ check cases both ways and compares):
   during the imports are a measurable part of `tier check`, and on a big render.yaml they made
   `tier apply` grow faster than the file (each full collection walks every node kept so far).
   Reference counting still frees everything that is not in a cycle.
+- Only the command being run is built (cli.main's ``one_command``): Typer turns the signature
+  of every command it holds into click options before it runs one.
 - The process ends without the interpreter's teardown once the command is done: freeing every
   module and object one by one, and a last garbage collection over all of them, is a measurable
   part of `tier check`'s run and achieves nothing for a process that is about to end. It is
@@ -17,7 +19,7 @@ check cases both ways and compares):
 
 What each saves, with the command that measures it: benchmarks/README.md.
 
-``TIER_PLAIN_START=1`` turns both off.
+``TIER_PLAIN_START=1`` turns all three off.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ def main() -> int:
     gc.disable()
     from tier_cli.cli import main as run
 
-    code = run()
+    code = run(one_command=True)
     _end(code)
     return code
 

@@ -5,8 +5,6 @@ text is made at the output end (output/), never here; `[warnings] ignore` in tie
 `--quiet` filter these values, not strings.
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterable
 from typing import Literal, NamedTuple
 

@@ -5,8 +5,6 @@ editor splices characters and never rewrites a line ending; only the UTF-8 byte 
 taken off on the way in and put back on the way out.
 """
 
-from __future__ import annotations
-
 import contextlib
 import errno
 import os

@@ -25,8 +25,6 @@ a file that cannot be read or a buildCommand that installs nothing tier knows le
 answer incomplete (`Declared.unknown` says why): tier then writes no server that may be missing.
 """
 
-from __future__ import annotations
-
 import json
 import posixpath
 import re
@@ -435,7 +433,7 @@ def _requirement(spec: str, env: Env | None = None) -> Req | None:
     """(name, extras) of a PEP 508 requirement, `url#egg=name` or a wheel URL; None when its
     marker does not hold on Render, or it names nothing tier can read."""
     spec = spec.strip()
-    if re.match(r"^(?:git\+|hg\+|svn\+|bzr\+|https?://|file:)", spec):
+    if spec.startswith(("git+", "hg+", "svn+", "bzr+", "http://", "https://", "file:")):
         egg = re.search(r"[#&]egg=([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[([^\]]*)\])?", spec)
         if egg:
             extras = frozenset(e.strip().lower() for e in (egg.group(2) or "").split(",") if e)

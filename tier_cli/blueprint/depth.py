@@ -22,7 +22,6 @@ recursion limit below it (they failed from some 330 flow levels with the default
 
 _ESCAPED = {'"': "\\", "'": "''"}  # what starts a two-character escape inside each quote
 _AFTER_COLON = ("", " ", "\t", ",", "[", "]", "{", "}")  # `:` before these ends a key
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 # A block node starts after a line's indentation and its `- ` or `? ` entries. A level takes a
 # column more than its parent's, but for a sequence under a key at the key's column: two levels
 # per column at most. So with no line starting past column 45 there are at most 92 block levels,
@@ -41,7 +40,7 @@ def too_deep(text: str) -> bool:
 def nesting_depth(text: str) -> int:
     """The deepest nesting of `text`: block collections and flow collections, counted together."""
     scan = _Scan()
-    for line in _LINE_BREAK.split(text):
+    for line in re.split(r"\r\n|\r|\n", text):  # compiled here: most files never get here
         scan.line(line)
     return scan.deepest
 

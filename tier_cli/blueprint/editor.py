@@ -30,13 +30,10 @@ intended data, or that a second run would change again (see splice.verify).
 Where edits are spliced in, see splice.py; the Key Value part is keyvalue.py.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from typing import Any, Literal, NamedTuple
 
 from tier_cli.blueprint.deps import Declared
-from tier_cli.blueprint.fields import set_web_field
 from tier_cli.blueprint.keyvalue import edit_keyvalue
 from tier_cli.blueprint.nodes import line_col, lookup, text_of, where
 from tier_cli.blueprint.splice import Work, apply_splices, verify, write_scalar
@@ -181,7 +178,7 @@ class Rule(NamedTuple):
     key: str  # "plan", "startCommand", "services" (the Key Value service), "scaling", ...
     after: tuple[str, ...]  # a missing key goes after the last of these keys the entry has
     value: Callable[[TierTarget], Any]  # None for a web field: this tier removes it
-    write: Callable[[Work, Place, Rule, Any], None]
+    write: Callable[[Work, Place, "Rule", Any], None]
 
 
 def _write_plan(work: Work, place: Place, rule: Rule, plan: str) -> None:
@@ -239,6 +236,8 @@ def _write_keyvalue(work: Work, place: Place, rule: Rule, want: KeyValueTarget |
 
 def _write_web_field(work: Work, place: Place, rule: Rule, want: FieldValue | None) -> None:
     """A [tier.web] field: after `plan:`, or where `plan:` goes when the service has none."""
+    from tier_cli.blueprint.fields import set_web_field  # only where tiers set [tier.web]
+
     node = place.entry.node
     own_plan = any(getattr(k, "value", None) == "plan" for k, _ in node.value)
     after = rule.after if own_plan else _PLAN_AFTER

@@ -18,8 +18,6 @@ Render's rules (config/webfields.py) are checked first: a field with a conflict 
 over numInstances) a note.
 """
 
-from __future__ import annotations
-
 from typing import NamedTuple
 
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode

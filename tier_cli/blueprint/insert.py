@@ -8,8 +8,6 @@ indentation (`key:\\n  - item` or `key:\\n- item`). Lines are added after the la
 existing node, never inside one; a line break is copied from the line it follows.
 """
 
-from __future__ import annotations
-
 from collections import Counter
 from collections.abc import Callable
 from typing import NamedTuple, Union
@@ -46,7 +44,7 @@ class Layout(NamedTuple):
     seq_offset: int = 2
 
     @staticmethod
-    def of(root: Node | None) -> Layout:
+    def of(root: Node | None) -> "Layout":
         """The most common indentation steps of the file's block collections (2 if none)."""
         steps: Counter[int] = Counter()
         offsets: Counter[int] = Counter()

@@ -12,9 +12,10 @@ without Key Value notes the service REDIS_URL points at, and never deletes it.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ruamel.yaml.nodes import MappingNode, Node, SequenceNode
 
-from tier_cli.blueprint.insert import Pairs, Value, append_item, fill_empty, insert_pair, value_data
 from tier_cli.blueprint.nodes import lookup, text_of, where
 from tier_cli.blueprint.spans import is_empty
 from tier_cli.blueprint.splice import Op, Work, check_merge, check_shared
@@ -23,6 +24,9 @@ from tier_cli.config.catalogue import same_plan
 from tier_cli.config.settings import KeyValueTarget
 from tier_cli.errors import RefusedError
 from tier_cli.notices import leftover_keyvalue_note
+
+if TYPE_CHECKING:
+    from tier_cli.blueprint.insert import Pairs, Value
 
 
 def edit_keyvalue(
@@ -124,6 +128,8 @@ def _redis_item(name: str, kind: str) -> Pairs:
 
 
 def _add_redis_url(work: Work, web: Entry, subject: str, name: str, kind: str) -> None:
+    from tier_cli.blueprint.insert import append_item, fill_empty, insert_pair, value_data
+
     item = _redis_item(name, kind)
     change = ("envVars", None, "REDIS_URL", subject)
     found = lookup(web.node, "envVars")
@@ -191,6 +197,8 @@ def _add_redis_url(work: Work, web: Entry, subject: str, name: str, kind: str) -
 def _add_keyvalue_service(work: Work, web: Entry, want: KeyValueTarget, region: str | None) -> None:
     """After the web service's list's last item; in the web service's region (Render's internal
     connection string only reaches a Key Value in the same region; the default is oregon)."""
+    from tier_cli.blueprint.insert import append_item, value_data
+
     check_shared(work, web.trail[:-1], "services", want.name)
     head: Pairs = (("type", "keyvalue"), ("name", want.name))
     first = web.seq.value[-1]

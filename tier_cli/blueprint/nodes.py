@@ -16,8 +16,6 @@ tests/test_parsers.py compares the two on real, generated and mutated YAML. `use
 one (for tests and the benchmark).
 """
 
-from __future__ import annotations
-
 import re
 from collections import Counter
 from collections.abc import Iterator

@@ -5,8 +5,6 @@ endings untouched). ruamel's end marks are exact for plain and quoted scalars an
 collections; block scalars and block collections are measured here by scanning the text.
 """
 
-from __future__ import annotations
-
 import re
 from functools import cache
 from typing import NamedTuple

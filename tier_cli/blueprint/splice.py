@@ -7,15 +7,12 @@ exactly the old data with those changes, and planning the same edits on it must 
 left to do. Any failure is a RefusedError: the caller writes nothing.
 """
 
-from __future__ import annotations
-
 import itertools
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from ruamel.yaml.nodes import Node, ScalarNode
 
-from tier_cli.blueprint.insert import Insertion, Layout, insert_pair
 from tier_cli.blueprint.nodes import STR, Data, first_difference, lookup, to_data, where
 from tier_cli.blueprint.spans import (
     SpanError,
@@ -28,6 +25,9 @@ from tier_cli.config.catalogue import Catalogue
 from tier_cli.errors import RefusedError, TierError
 from tier_cli.notices import Notice, notice
 from tier_cli.textio import dominant_newline
+
+if TYPE_CHECKING:
+    from tier_cli.blueprint.insert import Insertion, Layout
 
 
 class Splice(NamedTuple):
@@ -97,7 +97,10 @@ class Work:
         return frozenset(self.rewritten)
 
     @property
-    def layout(self) -> Layout:
+    def layout(self) -> "Layout":
+        """The file's indentation, for new lines (insert.py: only an edit that adds one)."""
+        from tier_cli.blueprint.insert import Layout
+
         if self._layout is None:
             self._layout = Layout.of(self.parsed.root)
         return self._layout
@@ -107,7 +110,7 @@ class Work:
         name, old, new, subject = change
         self.changes.append(PendingChange(name, old, new, subject, len(self.splices) - 1))
 
-    def insertion(self, make: Callable[[], Insertion], what: str, subject: str) -> Splice:
+    def insertion(self, make: Callable[[], "Insertion"], what: str, subject: str) -> Splice:
         """The splice for new lines, or RefusedError if they cannot go in safely."""
         try:
             ins = make()
@@ -157,6 +160,8 @@ def write_scalar(
     field = field or key
     found = lookup(entry.node, key)
     if found is None:
+        from tier_cli.blueprint.insert import insert_pair
+
         check_shared(work, entry.trail, key, subject)
         splice = work.insertion(
             lambda: insert_pair(

@@ -26,8 +26,6 @@ Refused (None): shell operators in the server's own command (`&&` after it, `|`,
 `python main.py`, `fastapi dev`, and an empty command.
 """
 
-from __future__ import annotations
-
 import re
 import shlex
 from typing import NamedTuple
@@ -45,7 +43,7 @@ _PEEL = (  # compiled on first use (_peeled): most commands start with their ser
 _RUNNERS = ("uv", "poetry", "pipenv")
 _APP = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*(?:\([^()]*\))?")
 _MODULE = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
-_PYTHON = re.compile(r"python(?:3(?:\.\d+)?)?")
+_PYTHON = r"python(?:3(?:\.\d+)?)?"  # compiled on first use: few templates run python -m
 SERVERS = ("uvicorn", "gunicorn", "hypercorn", "fastapi")
 ASGI_WORKERS = frozenset(
     f"{module}.{cls}"
@@ -401,7 +399,7 @@ def render_command(template: str, app: str, prefix: str = "") -> str:
     `src.main:create_app --factory` when the template runs uvicorn, which has no `()` form.
     """
     words = template.split()
-    if words[2:3] and _PYTHON.fullmatch(words[0]) and words[1] == "-m":
+    if words[1:2] == ["-m"] and words[2:] and re.fullmatch(_PYTHON, words[0]):
         words = words[2:]
     if words[:1] == ["uvicorn"] and app.endswith("()"):
         filled = app[:-2] + " --factory"

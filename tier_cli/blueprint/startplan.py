@@ -3,8 +3,6 @@ options of the current command carried over, or the current server with only the
 count when the template cannot be taken safely (startcmd.py reads the commands).
 """
 
-from __future__ import annotations
-
 import shlex
 from typing import NamedTuple
 

@@ -5,8 +5,6 @@ Services and databases are collected from the top-level `services:`/`databases:`
 keys (`<<: *base`) as YAML defines them; `runtime` falls back to the older `env:` key.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType

@@ -1,4 +1,4 @@
-"""The Typer app: each command's flags, the work it asks of app.py, and what it prints.
+"""The Typer app: each command's flags, the work it asks of app/, and what it prints.
 
 Typer reads the parameters' annotations when the app is built: this module does not postpone
 them (no ``from __future__ import annotations``), so they are plain objects by then. Heavy
@@ -9,6 +9,7 @@ modules (psycopg, rich, ruamel.yaml) are imported inside the commands that use t
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -24,15 +25,6 @@ from tier_cli.output.progress import metric_status
 if TYPE_CHECKING:
     from tier_cli.notices import Notice
 
-app = typer.Typer(
-    help="Tier advisor for Python web apps on Render: reads live metrics, recommends a tier, "
-    "and rewrites render.yaml byte-exactly.\n\n" + EXIT_HELP,
-    no_args_is_help=True,
-    context_settings={"help_option_names": ["-h", "--help"]},
-    pretty_exceptions_show_locals=False,
-    rich_markup_mode=None,
-)
-
 
 def _version(value: bool) -> None:
     if value:
@@ -40,7 +32,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _root(
     version: Annotated[
         bool,
@@ -120,7 +111,6 @@ Json = Annotated[
 # --- commands ----------------------------------------------------------------------------------
 
 
-@app.command(epilog=EXIT_HELP)
 @guarded
 def recommend(
     database_url: DatabaseUrl = None,
@@ -159,7 +149,6 @@ def recommend(
         print_recommendation(rec, inputs.config, sys.stdout, trend)
 
 
-@app.command(epilog=EXIT_HELP)
 @guarded
 def apply(
     tier: Annotated[
@@ -199,6 +188,7 @@ def apply(
     Exit 0 whether or not the file changed; one line on stderr per change made.
     """
     from tier_cli import app as work
+    from tier_cli.app.apply import plan_apply
     from tier_cli.errors import RenderFileError
     from tier_cli.textio import unified_diff
 
@@ -212,7 +202,7 @@ def apply(
             "Tip: drop --summary, or drop --tier"
         )
     with metric_status(sys.stderr, tier is None and request.reads_database()) as progress:
-        applied = work.plan_apply(inputs, tier, request, service, progress)
+        applied = plan_apply(inputs, tier, request, service, progress)
     path, result = applied.path, applied.result
     report = None
     if summary is not None and applied.evaluation is not None:
@@ -240,7 +230,6 @@ def apply(
         say(f"{path}: " + "; ".join(c.describe() for c in result.changes))
 
 
-@app.command(epilog=EXIT_HELP)
 @guarded
 @github_errors
 def check(
@@ -313,7 +302,6 @@ def check(
         raise typer.Exit(EXIT_OUT_OF_SYNC)
 
 
-@app.command(epilog=EXIT_HELP)
 @guarded
 def snapshot(
     output: Annotated[
@@ -338,6 +326,7 @@ def snapshot(
     Commit the snapshot so that `tier check` and the pre-commit hook run offline.
     """
     from tier_cli import app as work
+    from tier_cli.app.snapshot import take_snapshot
     from tier_cli.metrics.snapshot import snapshot_json
     from tier_cli.numbers import quantity
 
@@ -350,7 +339,7 @@ def snapshot(
         allow_pull_request_database=allow_pull_request_database,
     )
     with metric_status(sys.stderr) as progress:
-        taken = work.take_snapshot(inputs, request, output, progress)
+        taken = take_snapshot(inputs, request, output, progress)
     shown = ", ".join(f"{k} {quantity(v)}" for k, v in taken.measured.values.items())
     said = f"{taken.path}: snapshot written ({shown})"
     if taken.history is not None:
@@ -361,7 +350,6 @@ def snapshot(
         say(said)
 
 
-@app.command("tiers", epilog=EXIT_HELP)
 @guarded
 def tiers_table(
     tiers: TiersPath = None,
@@ -388,7 +376,6 @@ def tiers_table(
         print_tiers(inputs.config, inputs.catalogue, sys.stdout)
 
 
-@app.command(epilog=EXIT_HELP)
 @guarded
 def init(
     path: Annotated[Path, typer.Option("--tiers", help="Where to write.")] = Path("tiers.toml"),
@@ -410,9 +397,9 @@ def init(
     Given a database (--database-url or $DATABASE_URL), inspect its schema to find the users
     table and where user activity is recorded, and write the metric SQL for them.
     """
-    from tier_cli import app as work
+    from tier_cli.app.init import write_init
 
-    written = work.write_init(path, database_url, force, allow_pull_request_database, role_sql)
+    written = write_init(path, database_url, force, allow_pull_request_database, role_sql)
     if as_json:
         from tier_cli.contract import versioned
 
@@ -435,7 +422,6 @@ def init(
     sys.stdout.write(written.role_sql)
 
 
-@app.command("diff", epilog=EXIT_HELP)
 @guarded
 def diff(
     base: Annotated[
@@ -474,7 +460,7 @@ def diff(
     instances and scaling ranges, disks, Postgres with its storage, Key Value. Reads no metrics.
     Exit 1 with --max-increase when the increase is above it.
     """
-    from tier_cli import app as work
+    from tier_cli.app.diff import cost_diff
     from tier_cli.output.diff import FORMATS, headline
 
     if as_json:
@@ -483,7 +469,7 @@ def diff(
         raise ConfigError(
             f"--format {output}: unknown format. Tip: use one of " + ", ".join(FORMATS)
         )
-    report = work.cost_diff(render, tiers, base)
+    report = cost_diff(render, tiers, base)
     if quiet and output == "text":
         sys.stdout.write(headline(report) + "\n")
     else:
@@ -496,7 +482,6 @@ def diff(
         raise typer.Exit(EXIT_OUT_OF_SYNC)
 
 
-@app.command("schema", epilog=EXIT_HELP)
 @guarded
 def schema(
     name: Annotated[
@@ -518,6 +503,46 @@ def schema(
     if name not in SCHEMAS:
         raise ConfigError(f"schema {name}: unknown schema. Tip: use one of " + ", ".join(SCHEMAS))
     sys.stdout.write(schema_text(name))
+
+
+# --- the app -----------------------------------------------------------------------------------
+
+# Each command's name and function, in the order `tier --help` lists them.
+COMMANDS: dict[str, Callable[..., None]] = {
+    "recommend": recommend,
+    "apply": apply,
+    "check": check,
+    "snapshot": snapshot,
+    "tiers": tiers_table,
+    "init": init,
+    "diff": diff,
+    "schema": schema,
+}
+
+
+def build(only: str | None = None) -> typer.Typer:
+    """The Typer app with every command, or with only the command named ``only``.
+
+    Typer turns each registered command's signature into click options before it runs any, so an
+    app that holds only the command being run starts faster; that command's options, help and
+    errors are the same in both (tests/test_launch.py runs them both ways).
+    """
+    made = typer.Typer(
+        help="Tier advisor for Python web apps on Render: reads live metrics, recommends a tier, "
+        "and rewrites render.yaml byte-exactly.\n\n" + EXIT_HELP,
+        no_args_is_help=True,
+        context_settings={"help_option_names": ["-h", "--help"]},
+        pretty_exceptions_show_locals=False,
+        rich_markup_mode=None,
+    )
+    made.callback()(_root)
+    for name, function in COMMANDS.items():
+        if only is None or name == only:
+            made.command(name, epilog=EXIT_HELP)(function)
+    return made
+
+
+app = build()
 
 
 def _append(path: Path, text: str) -> None:

@@ -3,8 +3,6 @@
 The data lives in config/render_plans.py; this module only reads and answers questions about it.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from functools import cache
 from typing import Any, Literal, NamedTuple

@@ -8,9 +8,6 @@ tiers.toml validation and the outputs loop over :data:`METRICS`.
 Pure and import-light: `tier check --metrics FILE` imports it without psycopg.
 """
 
-from __future__ import annotations
-
-import re
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Literal, NamedTuple
@@ -26,8 +23,9 @@ EDIT_COLUMNS = ("updated_at", "modified_at", "modified", "updated", "date_modifi
 """A time that changes when a row is edited: on a users or profile table it records edits, not
 visits, so active users read from it are a lower bound (tier init, metrics/postgres/schema.py)."""
 QUALITIES: tuple[str, ...] = (EXACT, LOWER_BOUND, SINGLE_READING, UNKNOWN)
-SECRET_COLUMN = re.compile(r"pass|hash|token|secret|salt|key|otp|credential", re.I)
-"""A column tier's monitoring role is never granted: passwords, their hashes, tokens, secrets."""
+SECRET_COLUMN = r"(?i)pass|hash|token|secret|salt|key|otp|credential"
+"""A column tier's monitoring role is never granted: passwords, their hashes, tokens, secrets
+(a pattern for re.search, compiled on first use: only `tier init` reads it)."""
 MEASURED_QUALITIES: tuple[str, ...] = (EXACT, LOWER_BOUND, SINGLE_READING)  # tiers.toml may say
 QUALITY_WORDS: Mapping[str, str] = MappingProxyType(
     {

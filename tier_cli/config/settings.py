@@ -1,8 +1,6 @@
 """tiers.toml's settings that the other stages read: how to read the database ([database]),
 which entries of render.yaml to act on ([render]), and what render.yaml should say for a tier."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import NamedTuple, Union

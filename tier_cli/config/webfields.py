@@ -4,8 +4,6 @@ Data only: config/schema.py declares [tier.web] from it, the editor checks rende
 before writing. The field names are Render's (Blueprint spec, `services` entries of type web).
 """
 
-from __future__ import annotations
-
 from typing import NamedTuple
 
 # Fields of a Render web service that a tier may set under [tier.web].

@@ -18,8 +18,6 @@ reading, unknown) could, at its true value, reach a tier above the recommended o
 downgrade back: Decision.uncertain_because says which, and a warning says it in every output.
 """
 
-from __future__ import annotations
-
 from typing import NamedTuple
 
 from tier_cli.config.metric_table import (

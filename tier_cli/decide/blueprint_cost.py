@@ -9,8 +9,6 @@ and a total that includes one is a floor. A resource without `plan:` costs what 
 new one (the catalogue's defaults).
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from typing import Literal, NamedTuple
 

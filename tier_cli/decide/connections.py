@@ -11,8 +11,6 @@ share is what db_connections measured beyond what the current web service may ho
 (nothing when the current tier is unknown).
 """
 
-from __future__ import annotations
-
 from typing import NamedTuple
 
 from tier_cli.blueprint.startcmd import worker_count

@@ -5,8 +5,6 @@ the web service autoscales (`scaling.minInstances`..`maxInstances`), and a floor
 a part of it has no known price or can grow on its own (`storageAutoscalingEnabled`).
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping, Sequence
 from typing import Literal, NamedTuple
 

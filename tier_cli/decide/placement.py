@@ -2,13 +2,10 @@
 Key Value service, and the web service fields tiers set ([tier.web]: `scaling` tells scale-out
 from pro, both on web plan pro)."""
 
-from __future__ import annotations
-
 import math
 from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
-from tier_cli.blueprint.compare import means
 from tier_cli.blueprint.view import BlueprintView, choose_database, choose_web_service
 from tier_cli.config.catalogue import Catalogue, Kind, same_plan
 from tier_cli.config.settings import Selection
@@ -212,6 +209,8 @@ def _sets(field: str, have: object, *, values: bool) -> Callable[[Tier], bool]:
     def keep(tier: Tier) -> bool:
         if field not in tier.web:
             return have is None
+        from tier_cli.blueprint.compare import means  # only for tiers that set [tier.web]
+
         return have is not None and (not values or means(have, tier.web[field]))
 
     return keep

@@ -4,8 +4,6 @@ Pure: the decision comes from advisor.decide; this adds the caps (max_tier, max_
 the pin, the monthly costs and Render's reality checks for the tier to be on.
 """
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 from typing import NamedTuple
 

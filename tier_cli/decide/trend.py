@@ -4,8 +4,6 @@ Pure. A least-squares line through the history's points for each metric; with fe
 MIN_POINTS snapshots or less than MIN_DAYS between the first and the last, it says so instead.
 """
 
-from __future__ import annotations
-
 import math
 from collections.abc import Sequence
 from datetime import datetime

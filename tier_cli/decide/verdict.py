@@ -1,19 +1,15 @@
 """`tier check`'s answer: is render.yaml on the target tier, which fields differ, and the exact
 `tier apply` command that fixes it; and whether "in sync" can be said at all."""
 
-from __future__ import annotations
-
 import shlex
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from typing import NamedTuple, Protocol
 
 from tier_cli.config.tiers import Tier
 from tier_cli.decide.recommendation import Recommendation
+from tier_cli.decide.trend import Trend
 from tier_cli.errors import RenderFileError
 from tier_cli.notices import Notice
-
-if TYPE_CHECKING:
-    from tier_cli.decide.trend import Trend
 
 
 class Difference(NamedTuple):

@@ -9,8 +9,7 @@ recommend` runs right after `tier init`. The notes say where each metric comes f
 means; they are printed as the summary.
 """
 
-from __future__ import annotations
-
+import re
 from typing import NamedTuple
 
 from tier_cli.config.metric_table import (
@@ -339,7 +338,9 @@ def monitoring_role_sql(
     def read(table: str | None, *columns: str | None) -> None:
         if table:
             known = grants.setdefault(table, [])
-            known += [c for c in columns if c and c not in known and not SECRET_COLUMN.search(c)]
+            known += [
+                c for c in columns if c and c not in known and not re.search(SECRET_COLUMN, c)
+            ]
 
     if guess is None or guess.users_table is None:
         read("public.users", "last_seen_at")  # the conventional schema's default queries

@@ -1,7 +1,5 @@
 """What a metrics source hands back: the readings, where they came from, and when."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from datetime import datetime
 from types import MappingProxyType

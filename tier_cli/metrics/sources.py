@@ -5,8 +5,6 @@ I/O lives here and in the CLI; heavy imports (psycopg, pgserver) happen only on 
 need them, so `tier check --metrics FILE` stays fast.
 """
 
-from __future__ import annotations
-
 import os
 import re
 from collections.abc import Callable

@@ -9,8 +9,6 @@ A result that is not a number is named by its type, never shown. A custom query'
 the config's (ConfigError, exit 2); the database's failures are MetricsError (exit 4).
 """
 
-from __future__ import annotations
-
 import math
 import re
 from decimal import Decimal

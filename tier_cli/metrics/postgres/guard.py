@@ -12,8 +12,6 @@ metric and the construct, before any connection is made.
 Imported only when a database is read: `tier check --metrics FILE` never loads pglast.
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 

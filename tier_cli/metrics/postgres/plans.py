@@ -10,8 +10,6 @@ metric gets one line of advice when
 - it took ``slow_query_warn_ms`` or longer.
 """
 
-from __future__ import annotations
-
 import json
 from collections.abc import Iterator
 from typing import NamedTuple

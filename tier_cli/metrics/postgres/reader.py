@@ -12,8 +12,6 @@ advice (plans.py). Every statement for a metric (catalog lookup, EXPLAIN, the qu
 through :meth:`MetricReader.run`, so that a failure, a statement timeout included, names it.
 """
 
-from __future__ import annotations
-
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor

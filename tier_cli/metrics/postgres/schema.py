@@ -17,8 +17,6 @@ schema"):
    gives active_users when the users table has no activity column.
 """
 
-from __future__ import annotations
-
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
@@ -363,7 +361,7 @@ def _count_column(columns: Mapping[str, Column]) -> str | None:
     not look secret."""
     if "id" in columns:
         return "id"
-    return next((c for c in columns if not SECRET_COLUMN.search(c)), None)
+    return next((c for c in columns if not re.search(SECRET_COLUMN, c)), None)
 
 
 def _usable(table: Table) -> bool:

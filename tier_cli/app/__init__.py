@@ -1,23 +1,20 @@
-"""The commands' work as functions that return values: inputs, evaluate, verdict, trend, apply.
+"""The commands' work as functions that return values: inputs, evaluate, verdict, trend.
 
-cli.py parses flags, calls these, prints what they return and turns errors into exit codes; this
-module prints nothing and knows no exit code. Heavy modules are imported inside the functions
-that need them, so `tier check --metrics FILE` imports neither psycopg nor rich.
+cli/commands.py parses flags, calls these, prints what they return and turns errors into exit
+codes; this package prints nothing and knows no exit code. What every command loads and what
+check, recommend and apply share is here; the rest of each command's work, with the value it
+returns, is a module of its own (apply.py, snapshot.py, init.py, diff.py), so that a command
+imports none of the others'. Heavy modules are imported inside the functions that need them,
+so `tier check --metrics FILE` imports neither psycopg nor rich.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from tier_cli.errors import (
-    ConfigError,
-    LegacyPlanRefused,
-    MetricsError,
-    TierError,
-)
+from tier_cli.errors import ConfigError, LegacyPlanRefused, MetricsError, TierError
 from tier_cli.metrics.sources import MetricsSource
 
 if TYPE_CHECKING:
@@ -27,13 +24,10 @@ if TYPE_CHECKING:
     from tier_cli.config.catalogue import Catalogue
     from tier_cli.config.settings import Selection
     from tier_cli.config.tiers import TierConfig
-    from tier_cli.decide.connections import Budget
     from tier_cli.decide.recommendation import Recommendation
     from tier_cli.decide.trend import Trend
     from tier_cli.decide.verdict import Verdict
-    from tier_cli.metrics.measured import Metrics
     from tier_cli.notices import Notice
-    from tier_cli.output.diff import DiffReport
 
 
 DEMO_RENDER = "examples/render.yaml"  # in a checkout; else the copy shipped in the package
@@ -137,72 +131,7 @@ def trend(inputs: Inputs, rec: Recommendation) -> Trend:
     return growth(history, rec.metrics, nxt)
 
 
-class Applied(NamedTuple):
-    """What `tier apply` would write: the old and new bytes and what changed."""
-
-    path: Path
-    before: bytes
-    after: bytes
-    result: ApplyResult
-    evaluation: Evaluation | None  # None for a named tier: no metrics read
-    warnings: tuple[Notice, ...] = ()  # about the tier written: its connection budget
-
-
-def plan_apply(
-    inputs: Inputs,
-    tier: str | None,
-    request: MetricsSource,
-    service: str | None,
-    progress: Callable[[str], None] | None = None,
-) -> Applied:
-    """The file rewritten to `tier`, else to the recommended (or pinned) tier; nothing written."""
-    from tier_cli.blueprint.editor import apply_file_bytes
-    from tier_cli.blueprint.view import read_render
-
-    config = inputs.config
-    if tier is not None:
-        if request.database_url or request.metrics_file or request.demo:
-            raise ConfigError("--tier reads no metrics. Tip: drop the metrics flag, or drop --tier")
-        known_tier(config, tier)
-        evaluation = None
-        name, data = tier, read_render(inputs.render_path)
-        parsed = _parsed_or_none(data, str(inputs.render_path))
-        connections = None
-    else:
-        evaluation = measured(inputs, evaluate(inputs, request, service, progress))
-        name, data, parsed = evaluation.rec.target, evaluation.data, evaluation.parsed
-        connections = evaluation.rec.budget
-    path = inputs.render_path
-    selection = config.selection(service)
-    declared = read_dependencies(path, parsed, selection)
-    new, result = apply_file_bytes(
-        data, str(path), config.target(name), selection, inputs.catalogue, declared, parsed
-    )
-    warnings = _budget_warning(inputs, parsed, name, service, connections)
-    return Applied(path, data, new, _filtered(result, config), evaluation, warnings)
-
-
-def _budget_warning(
-    inputs: Inputs, parsed: Parsed | None, tier: str, service: str | None, known: Budget | None
-) -> tuple[Notice, ...]:
-    """The connection budget of the tier written: from the recommendation, else from the file."""
-    from tier_cli.decide.connections import budget, budget_notice
-    from tier_cli.notices import unique
-
-    config = inputs.config
-    if known is None:
-        from tier_cli.blueprint.view import choose_web_service
-        from tier_cli.decide.placement import instances
-
-        assert parsed is not None  # apply_file_bytes raised on a file that does not parse
-        web = choose_web_service(parsed.view, config.selection(service).service, parsed.filename)
-        most = instances(web.num_instances, web.scaling).high
-        known = budget(config.tier(tier), config, inputs.catalogue, most)
-    over = budget_notice(known, config, inputs.catalogue)
-    return unique([] if over is None else [over], config.ignore_warnings)
-
-
-def _filtered(result: ApplyResult, config: TierConfig) -> ApplyResult:
+def filtered(result: ApplyResult, config: TierConfig) -> ApplyResult:
     from tier_cli.notices import unique
 
     return result._replace(notes=unique(result.notes, config.ignore_warnings))
@@ -244,17 +173,8 @@ def verdict(
         fix += ["--tiers", str(inputs.tiers_path)]
     if service:
         fix += ["--service", service]
-    made = (result.changes, _filtered(result, config).notes)
+    made = (result.changes, filtered(result, config).notes)
     return judge(rec, path, evaluation.data, new, made, config.tiers, fix)
-
-
-def _parsed_or_none(data: bytes, name: str) -> Parsed | None:
-    from tier_cli.blueprint.view import parse_file
-
-    try:
-        return parse_file(data, name)
-    except TierError:
-        return None  # apply_file_bytes raises it again, after its own checks
 
 
 def read_dependencies(path: Path, parsed: Parsed | None, selection: Selection) -> Declared | None:
@@ -294,14 +214,6 @@ def read_dependencies(path: Path, parsed: Parsed | None, selection: Selection) -
     return read_declared(steps, read, python)._replace(guessed=guessed)
 
 
-def known_tier(config: TierConfig, name: str) -> None:
-    if name not in config.names:
-        raise ConfigError(
-            f"--tier {name}: no such tier in {config.path}. Tip: use one of "
-            + ", ".join(config.names)
-        )
-
-
 def write_file(
     path: Path, data: bytes, error: type[TierError] = ConfigError, expected: bytes | None = None
 ) -> None:
@@ -311,40 +223,6 @@ def write_file(
     from tier_cli.textio import write_atomic
 
     write_atomic(path, data, error=error, expected=expected)
-
-
-class Taken(NamedTuple):
-    """A snapshot written, and the history it joined (None: written elsewhere with -o)."""
-
-    path: Path
-    measured: Metrics
-    history: Path | None
-
-
-def take_snapshot(
-    inputs: Inputs,
-    source: MetricsSource,
-    output: Path | None,
-    progress: Callable[[str], None] | None = None,
-) -> Taken:
-    """Measure the database and write the snapshot; one written where tiers.toml says also joins
-    the history, one written elsewhere (-o) is a one-off."""
-    from tier_cli.metrics.snapshot import append_history, write_snapshot
-    from tier_cli.metrics.sources import read_metrics, resolve_url
-
-    if not source.demo and not resolve_url(source):
-        raise MetricsError(
-            "tier snapshot measures a database. Tip: pass --database-url URL or set DATABASE_URL"
-        )
-    measured = read_metrics(source, inputs.config.database, progress=progress)
-    configured = inputs.beside_tiers(inputs.config.snapshot.path, "snapshot.path")
-    path = output or configured
-    write_snapshot(path, measured)
-    if os.path.abspath(path) != os.path.abspath(configured):
-        return Taken(path, measured, None)
-    history = inputs.beside_tiers(inputs.config.snapshot.history, "snapshot.history")
-    append_history(history, measured)
-    return Taken(path, measured, history)
 
 
 def tiers_inputs(tiers: Path | None) -> tuple[Inputs, tuple[Notice, ...]]:
@@ -361,72 +239,3 @@ def tiers_inputs(tiers: Path | None) -> tuple[Inputs, tuple[Notice, ...]]:
         )
         notes = (notice("bundled-tiers", message),)
     return load_inputs(None, path), notes
-
-
-class Written(NamedTuple):
-    """`tier init`'s file written: what the schema told it, and the monitoring role's SQL."""
-
-    notes: tuple[str, ...]
-    role_sql: str
-
-
-def write_init(
-    path: Path,
-    database_url: str | None,
-    force: bool,
-    allow_pull_request_database: bool = False,
-    role_only: bool = False,
-) -> Written:
-    """A commented tiers.toml with the guide's tiers, and the metric SQL fitted to the schema of
-    the database, when given one; with ``role_only``, only the monitoring role's SQL, and
-    nothing written."""
-    from tier_cli.metrics.initfile import initial_tiers_toml, monitoring_role_sql
-    from tier_cli.metrics.sources import MetricsSource, resolve_url
-
-    if path.exists() and not force and not role_only:
-        raise ConfigError(f"{path}: already exists. Tip: pass --force to overwrite it")
-    url = resolve_url(MetricsSource(database_url))
-    guess = None
-    database = "app"
-    if url:
-        from tier_cli.metrics.ci import refuse_pull_request_database
-        from tier_cli.metrics.postgres.collect import inspect_schema
-        from tier_cli.metrics.postgres.url import database_name
-
-        refuse_pull_request_database(os.environ, allow_pull_request_database)
-
-        # Any role, an admin's included: init runs only tier's own catalog queries (no SQL from
-        # a file) in a read-only transaction, and prints the role the other commands then use.
-        guess = inspect_schema(url, allow_superuser=True)
-        database = database_name(url) or database
-    if role_only:
-        return Written((), monitoring_role_sql(guess, database))
-    text, notes = initial_tiers_toml(guess)
-    write_file(path, text.encode("utf-8"))
-    return Written(tuple(notes), monitoring_role_sql(guess, database))
-
-
-def cost_diff(render: Path | None, tiers: Path | None, base: str) -> DiffReport:
-    """`tier diff`: what render.yaml costs a month at `base` and in the working tree.
-
-    Prices: the catalogue with tiers.toml's [prices] (the packaged tiers.toml's, none, when the
-    folder has no tiers.toml). A render.yaml that did not exist at `base` cost nothing there.
-    """
-    from tier_cli.blueprint.view import BlueprintView, parse_file, read_render
-    from tier_cli.config.paths import default_file
-    from tier_cli.decide.blueprint_cost import blueprint_costs, diff_costs
-    from tier_cli.gitref import read_at_ref
-    from tier_cli.output.diff import DiffReport
-    from tier_cli.textio import RENDER_LIMIT
-
-    inputs = load_inputs(render, default_file(tiers, "tiers.toml", "tiers.toml"))
-    path = inputs.render_path
-    now = parse_file(read_render(path), str(path)).view
-    old = read_at_ref(path, base, RENDER_LIMIT)
-    was = BlueprintView((), ()) if old is None else parse_file(old, f"{path} at {base}").view
-    prices = inputs.config.prices
-    diff = diff_costs(
-        blueprint_costs(was, inputs.catalogue, prices),
-        blueprint_costs(now, inputs.catalogue, prices),
-    )
-    return DiffReport(diff, str(path), base, inputs.catalogue.as_of)
