@@ -4,8 +4,6 @@ and hand back frozen values.
 Every problem is one ConfigError line: `tiers.toml: <key path>: <what is wrong>. Tip: <the fix>`.
 """
 
-from __future__ import annotations
-
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
