@@ -10,16 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from tier_cli.blueprint import deps
-from tier_cli.blueprint.deps import (
-    DEFAULT_PYTHON,
-    Declared,
-    Source,
-    install_steps,
-    normalise,
-    python_version,
-    read_declared,
-)
+from tier_cli.blueprint import requirement
+from tier_cli.blueprint.buildcmd import Source, install_steps
+from tier_cli.blueprint.deps import DEFAULT_PYTHON, Declared, python_version, read_declared
+from tier_cli.blueprint.requirement import normalise
 from tier_cli.textio import read_project_file
 
 REQ = "requirements"
@@ -387,24 +381,25 @@ NOT_PLAIN = ["x~=1.2", "x==1.*", "x;python_version<'3'", "x @ https://a/b.whl", 
 def test_plain_requirements_read_as_packaging_reads_them(spec: str) -> None:
     from packaging.requirements import InvalidRequirement, Requirement
 
-    plain = re.fullmatch(deps._PLAIN_REQUIREMENT, spec)
+    plain = re.fullmatch(requirement.PLAIN_REQUIREMENT, spec)
     assert (plain is not None) == (spec in PLAIN_REQUIREMENTS)
     try:
         req = Requirement(spec)
     except InvalidRequirement:
-        assert deps._requirement(spec) is None
+        assert requirement.requirement(spec) is None
         return
     if req.marker is None and req.url is None:
-        assert deps._requirement(spec) == (
-            deps.normalise(req.name),
+        assert requirement.requirement(spec) == (
+            requirement.normalise(req.name),
             frozenset(e.lower() for e in req.extras),
         )
 
 
 def test_a_plain_requirements_file_does_not_import_packaging() -> None:
     probe = (
-        "import sys; from tier_cli.blueprint.deps import _requirement; "
-        "assert _requirement('uvicorn[standard]>=0.30') == ('uvicorn', frozenset({'standard'})); "
+        "import sys; from tier_cli.blueprint.deps import read_declared; "
+        "from tier_cli.blueprint.requirement import requirement; "
+        "assert requirement('uvicorn[standard]>=0.30') == ('uvicorn', frozenset({'standard'})); "
         "print('packaging' in sys.modules)"
     )
     out = subprocess.run(

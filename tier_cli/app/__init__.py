@@ -182,7 +182,8 @@ def read_dependencies(path: Path, parsed: Parsed | None, selection: Selection) -
     repository render.yaml is in (else render.yaml's folder, said in `Declared.guessed`), then
     `rootDir`. Bounded, never outside that folder (textio.read_project_file); None without a
     web service to read it for (the editor then reports what is wrong with the file)."""
-    from tier_cli.blueprint.deps import install_steps, python_version, read_declared
+    from tier_cli.blueprint.buildcmd import install_steps
+    from tier_cli.blueprint.deps import python_version, read_declared
     from tier_cli.blueprint.nodes import lookup, text_of
     from tier_cli.blueprint.view import choose_web_service, env_var
     from tier_cli.config.paths import git_top

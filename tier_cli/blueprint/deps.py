@@ -1,7 +1,7 @@
 """What a service's build installs: the Python distributions its declared dependencies name.
 
 Render builds in the repository's root folder, or in `rootDir` when the service sets one; its
-buildCommand then runs there. Where to look comes from the service (pure, `install_steps`):
+buildCommand then runs there. Where to look comes from the service (pure: buildcmd.py):
 `rootDir`, then what its `buildCommand` installs, command by command (`cd DIR &&` moves along):
 
 - `pip install -r FILE` (`--requirement`, also `uv pip install`, `python -m pip install`,
@@ -28,18 +28,25 @@ answer incomplete (`Declared.unknown` says why): tier then writes no server that
 import json
 import posixpath
 import re
-import shlex
 import tomllib
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
-from tier_cli.blueprint.startcmd import last_command_start
+from tier_cli.blueprint.buildcmd import ALL, Source, Steps, clean, join, local_project
+from tier_cli.blueprint.requirement import (
+    Env,
+    Req,
+    environment,
+    marker_holds,
+    name_of,
+    normalise,
+    requirement,
+)
 
 # Render's default Python for services created on or after 2026-02-11 (render.com/docs/
 # python-version, "History of default Python versions"); PYTHON_VERSION, then a
 # .python-version file at the root of the repository, set another.
 DEFAULT_PYTHON = "3.14.3"
-_NAME = r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[([^\]]*)\])?"  # compiled on first use
 # Distributions that bring others with them (the ones a server needs), for when no lock file
 # says what a package depends on.
 _BRINGS: dict[str, frozenset[str]] = {
@@ -51,37 +58,6 @@ _EXTRAS_BRING: dict[tuple[str, str], frozenset[str]] = {
     ("fastapi", "standard-no-fastapi-cloud-cli"): frozenset({"fastapi-cli", "uvicorn"}),
     ("fastapi", "all"): frozenset({"uvicorn"}),
 }
-_PIP_VALUE_OPTIONS = frozenset(
-    {"-c", "--constraint", "-i", "--index-url", "--extra-index-url", "-f", "--find-links",
-     "-t", "--target", "--prefix", "--root", "--python", "--platform", "--python-version",
-     "--only-binary", "--no-binary", "--src", "--upgrade-strategy", "--progress-bar",
-     "--log", "--cache-dir", "--implementation", "--abi", "-p"}
-)  # fmt: skip
-ALL = "*"  # every extra, every group
-
-
-class Source(NamedTuple):
-    """One place to read: a file or a project folder, its kind, and what the command selects.
-
-    kind: "requirements" (path: the file), "pyproject" (`pip install DIR`: path is DIR), "uv",
-    "poetry" or "pipenv" (path: the project folder, "" for the build context itself)."""
-
-    path: str
-    kind: str
-    extras: tuple[str, ...] = ()  # ("*",): every extra
-    groups: tuple[str, ...] = ()  # groups added to the installer's defaults; ("*",): all
-    defaults: bool = True  # the installer's default groups (uv: dev; poetry: non-optional)
-    only: tuple[str, ...] | None = None  # only these groups ("main": the project's own)
-    without: tuple[str, ...] = ()
-
-
-class Steps(NamedTuple):
-    """What a buildCommand installs: places to read, names on the command line, and gaps."""
-
-    sources: tuple[Source, ...]
-    named: frozenset[str]
-    unknown: str | None  # why the list may miss something (a script, no install step)
-    fix: str  # how to add a package, with `{}` for its name
 
 
 class Declared(NamedTuple):
@@ -100,64 +76,23 @@ class Declared(NamedTuple):
 Reader = Callable[[str], str | None]  # path from the build context -> text, None if absent
 
 
-def normalise(name: str) -> str:
-    """PEP 503: `Uvicorn_Worker` and `uvicorn.worker` are `uvicorn-worker`."""
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 def python_version(env_value: str | None, root_dir: str | None, read: Reader) -> str:
     """The Python the service builds with: PYTHON_VERSION, else `.python-version` (in rootDir,
     then at the root of the repository), else Render's default."""
     if env_value and re.fullmatch(r"\d+\.\d+(?:\.\d+)?", env_value.strip()):
         return env_value.strip()
-    for folder in dict.fromkeys([_clean(root_dir or ""), ""]):
-        text = read(_join(folder, ".python-version"))
+    for folder in dict.fromkeys([clean(root_dir or ""), ""]):
+        text = read(join(folder, ".python-version"))
         line = (text or "").strip().splitlines()[0:1]
         if line and re.fullmatch(r"\d+\.\d+(?:\.\d+)?", line[0].strip()):
             return line[0].strip()
     return DEFAULT_PYTHON
 
 
-def install_steps(root_dir: str | None, build_command: str | None) -> Steps:
-    """Where a service's declared dependencies are, from rootDir and buildCommand (pure)."""
-    base = _clean(root_dir or "")
-    if not build_command or not build_command.strip():
-        return Steps((), frozenset(), "the service has no buildCommand", "add {} to its build")
-    sources: list[Source] = []
-    named: set[str] = set()
-    unknown: str | None = None
-    fix = ""
-    here = base
-    for words in _commands(build_command):
-        if words is None:
-            unknown = unknown or "buildCommand could not be split into shell words"
-            continue
-        if not words:
-            continue
-        if words[0] == "cd" and len(words) == 2:
-            here = _join(here, words[1])
-            continue
-        found = _install(words, here)
-        if found is None:
-            if _is_script(words):
-                ran = " ".join(words)
-                unknown = unknown or f"buildCommand runs `{ran}`, which tier does not read"
-            continue
-        new_sources, new_named, new_fix = found
-        sources += new_sources
-        named |= new_named
-        fix = fix or new_fix
-    if not sources and not named and unknown is None:
-        unknown = "buildCommand installs nothing tier recognises"
-    if not fix:
-        fix = "add {} to the pip install line of buildCommand" if named else "add {} to its build"
-    return Steps(tuple(sources), frozenset(named), unknown, fix)
-
-
 def read_declared(steps: Steps, read: Reader, python: str = DEFAULT_PYTHON) -> Declared:
     """The distributions the places of `steps` declare, read through `read` (bounded by it),
     with markers evaluated for Render's Linux x86_64 and `python`."""
-    env = _environment(python)
+    env = environment(python)
     found = set(steps.named)
     read_paths: list[str] = []
     unknown = steps.unknown
@@ -186,273 +121,12 @@ def read_declared(steps: Steps, read: Reader, python: str = DEFAULT_PYTHON) -> D
 
 
 # ------------------------------------------------------------------------------------------
-# Reading the buildCommand
-
-
-def _commands(build: str) -> list[list[str] | None]:
-    """The simple commands of a buildCommand, as words (None: one that shlex cannot split)."""
-    out: list[list[str] | None] = []
-    rest = build
-    while rest.strip():
-        start = last_command_start(rest)
-        if start is None:
-            return [*out, None]
-        head, last = rest[:start], rest[start:]
-        try:
-            out.insert(0, shlex.split(last, comments=True))
-        except ValueError:
-            out.insert(0, None)
-        rest = _without_separators(head)
-        if rest == head and head.strip():  # no separator: cannot happen, but never loop
-            out.insert(0, None)
-            break
-    return out
-
-
-def _without_separators(text: str) -> str:
-    """``text`` without the spaces, ``;`` and ``&`` at its end (a loop, not the expression
-    ``[\\s;&]*$``, which is tried again from every character of a long run of spaces)."""
-    end = len(text)
-    while end and (text[end - 1].isspace() or text[end - 1] in ";&"):
-        end -= 1
-    return text[:end]
-
-
-def _install(words: list[str], here: str) -> tuple[list[Source], set[str], str] | None:
-    """What one command installs: (places, package names, the fix), or None."""
-    args = words
-    while args and re.fullmatch(r"[A-Za-z_]\w*=.*", args[0]):
-        args = args[1:]
-    if args[:2] in (["python", "-m"], ["python3", "-m"]):
-        args = args[2:]
-    if args[:3] == ["uv", "pip", "sync"]:
-        files = [a for a in args[3:] if not a.startswith("-")]
-        return [Source(_join(here, f), "requirements") for f in files], set(), "uv add {}"
-    if args[:2] == ["uv", "pip"]:
-        args = args[1:]
-    if args[:1] in (["pip"], ["pip3"]) and args[1:2] == ["install"]:
-        return _pip(args[2:], here)
-    if args[:2] == ["uv", "sync"]:
-        return [_uv_sync(args[2:], here)], set(), _in(here, "uv add {}")
-    if args[:2] == ["poetry", "install"]:
-        return [_poetry_install(args[2:], here)], set(), _in(here, "poetry add {}")
-    if args[:1] == ["pipenv"] and args[1:2] in (["install"], ["sync"]):
-        rest = args[2:]
-        extra = {normalise(_name(a)) for a in rest if not a.startswith("-") and _name(a)}
-        dev = any(a in ("--dev", "-d") for a in rest)
-        source = Source(here, "pipenv", groups=("develop",) if dev else ())
-        return [source], extra, _in(here, "pipenv install {}")
-    return None
-
-
-def _in(folder: str, fix: str) -> str:
-    return f"{fix} (in {folder})" if folder else fix
-
-
-def _values(args: list[str], names: Iterable[str]) -> tuple[list[str], list[str]]:
-    """(the values of the options `names`, comma- or space-separated; the other words)."""
-    wanted = set(names)
-    values: list[str] = []
-    rest: list[str] = []
-    i = 0
-    while i < len(args):
-        word = args[i]
-        i += 1
-        name, eq, value = word.partition("=")
-        if name in wanted:
-            if not eq and i < len(args):
-                value, i = args[i], i + 1
-            values += [v for v in re.split(r"[,\s]+", value) if v]
-        else:
-            rest.append(word)
-    return values, rest
-
-
-def _uv_sync(args: list[str], here: str) -> Source:
-    folder, args = _values(args, ("--directory", "--project"))
-    where = _join(here, folder[-1]) if folder else here
-    extras, args = _values(args, ("--extra",))
-    groups, args = _values(args, ("--group",))
-    only, args = _values(args, ("--only-group",))
-    without, args = _values(args, ("--no-group",))
-    if "--all-extras" in args:
-        extras = [ALL]
-    if "--all-groups" in args:
-        groups = [ALL]
-    if "--only-dev" in args:
-        only = ["dev"]
-    defaults = "--no-dev" not in args and "--no-default-groups" not in args
-    return Source(
-        where, "uv", tuple(extras), tuple(groups), defaults, tuple(only) or None, tuple(without)
-    )
-
-
-def _poetry_install(args: list[str], here: str) -> Source:
-    folder, args = _values(args, ("--directory", "-C", "--project", "-P"))
-    where = _join(here, folder[-1]) if folder else here
-    extras, args = _values(args, ("--extras", "-E"))
-    groups, args = _values(args, ("--with",))
-    only, args = _values(args, ("--only",))
-    without, args = _values(args, ("--without",))
-    if "--all-extras" in args:
-        extras = [ALL]
-    if "--all-groups" in args:
-        groups = [ALL]
-    if "--no-dev" in args:
-        without.append("dev")
-    if "--only-root" in args:
-        only = ["<root>"]
-    return Source(where, "poetry", tuple(extras), tuple(groups), True, tuple(only) or None,
-                  tuple(without))  # fmt: skip
-
-
-def _pip(args: list[str], here: str) -> tuple[list[Source], set[str], str]:
-    sources: list[Source] = []
-    named: set[str] = set()
-    fix = ""
-    i = 0
-    while i < len(args):
-        word = args[i]
-        i += 1
-        value: str | None = None
-        if word in ("-r", "--requirement") and i < len(args):
-            value, i = args[i], i + 1
-        elif word.startswith("--requirement="):
-            value = word.partition("=")[2]
-        elif word.startswith("-r") and len(word) > 2:
-            value = word[2:]
-        if value is not None:
-            path = _join(here, value)
-            if posixpath.basename(path) == "pyproject.toml":  # uv pip install -r pyproject.toml
-                sources.append(Source(posixpath.dirname(path), "pyproject"))
-                fix = fix or f"add {{}} to [project] dependencies in {path}"
-            else:
-                sources.append(Source(path, "requirements"))
-                fix = fix or f"add {{}} to {path}"
-            continue
-        if word in ("-e", "--editable") and i < len(args):
-            word, i = args[i], i + 1
-        elif word in _PIP_VALUE_OPTIONS:
-            i += 1
-            continue
-        elif word.startswith("-"):
-            continue
-        local = _local(word)
-        if local is not None:
-            folder, extras = local
-            path = _join(_join(here, folder), "pyproject.toml")
-            sources.append(Source(_join(here, folder), "pyproject", extras))
-            fix = fix or f"add {{}} to [project] dependencies in {path}"
-        else:
-            requirement = _requirement(word)
-            if requirement is not None:
-                named.add(requirement[0])
-    return sources, named, fix  # "": only names on the line; a file's fix is the better one
-
-
-def _local(word: str) -> tuple[str, tuple[str, ...]] | None:
-    """A local project (`.`, `./api[server]`, `/src`), as (folder, extras); None otherwise."""
-    if not word.startswith((".", "/")):  # most lines: a name, and no expression compiled for it
-        return None
-    match = re.fullmatch(r"((?:\.{1,2}|/|\.{1,2}/)[^\[\]]*?)/?(?:\[([^\]]*)\])?", word)
-    if match is None:
-        return None
-    extras = tuple(e.strip().lower() for e in (match.group(2) or "").split(",") if e.strip())
-    return match.group(1) or ".", extras
-
-
-def _is_script(words: list[str]) -> bool:
-    first = words[0]
-    if first in ("bash", "sh", "source", ".", "make", "just", "tox", "nox"):
-        return True
-    return "/" in first or first.endswith(".sh")
-
-
-def _name(spec: str) -> str:
-    match = re.match(_NAME, spec)
-    return match.group(1) if match else ""
-
-
-# ------------------------------------------------------------------------------------------
 # Reading the files
 
 Names = set[str]
 Result = tuple[Names, list[Source], list[str], str | None] | str  # str: why nothing was read
-Env = dict[str, str]
-Req = tuple[str, frozenset[str]]  # (normalised name, extras)
-
-
 class _Unreadable(ValueError):
     """A file tier cannot parse; args[0] names it (with its line when known)."""
-
-
-def _environment(python: str) -> Env:
-    """Marker values for Render's build machine: Linux, x86_64, CPython `python`."""
-    parts = [*python.split("."), "0", "0"][:3]
-    full = ".".join(parts)
-    return {
-        "os_name": "posix",
-        "sys_platform": "linux",
-        "platform_system": "Linux",
-        "platform_machine": "x86_64",
-        "platform_release": "",
-        "platform_version": "",
-        "python_version": ".".join(parts[:2]),
-        "python_full_version": full,
-        "implementation_name": "cpython",
-        "implementation_version": full,
-        "platform_python_implementation": "CPython",
-        "extra": "",
-    }
-
-
-def _marker_holds(marker: str | None, env: Env) -> bool:
-    if not marker or not marker.strip():
-        return True
-    from packaging.markers import InvalidMarker, Marker
-
-    try:
-        return bool(Marker(marker).evaluate(dict(env)))
-    except (InvalidMarker, ValueError, TypeError, KeyError):
-        return True  # a marker tier cannot read: count the package, as pip might install it
-
-
-# A requirement with no marker, URL or unusual version: a PEP 508 name, extras, and versions of
-# digits and dots after ==, !=, >=, <=, < or >. Most requirements files hold nothing else, and
-# importing packaging is the largest cost of reading them (benchmarks/README.md); any other line
-# goes to packaging. Compiled on first use (re's cache).
-_NAME_508 = r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
-_VERSION = r"(?:==|!=|>=|<=|<|>)\s*[0-9]+(?:\.[0-9]+)*"
-_PLAIN_REQUIREMENT = (
-    rf"({_NAME_508})\s*(?:\[\s*({_NAME_508}(?:\s*,\s*{_NAME_508})*)?\s*\])?"
-    rf"\s*(?:{_VERSION}(?:\s*,\s*{_VERSION})*)?"
-)
-
-
-def _requirement(spec: str, env: Env | None = None) -> Req | None:
-    """(name, extras) of a PEP 508 requirement, `url#egg=name` or a wheel URL; None when its
-    marker does not hold on Render, or it names nothing tier can read."""
-    spec = spec.strip()
-    if spec.startswith(("git+", "hg+", "svn+", "bzr+", "http://", "https://", "file:")):
-        egg = re.search(r"[#&]egg=([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[([^\]]*)\])?", spec)
-        if egg:
-            extras = frozenset(e.strip().lower() for e in (egg.group(2) or "").split(",") if e)
-            return normalise(egg.group(1)), extras
-        wheel = re.search(r"/([A-Za-z0-9][A-Za-z0-9._]*?)-\d[^/]*\.(?:whl|tar\.gz|zip)$", spec)
-        return (normalise(wheel.group(1)), frozenset()) if wheel else None
-    plain = re.fullmatch(_PLAIN_REQUIREMENT, spec)
-    if plain:  # what packaging would make of it, without importing packaging
-        extras = frozenset(e.strip().lower() for e in (plain.group(2) or "").split(",") if e)
-        return normalise(plain.group(1)), extras
-    from packaging.requirements import InvalidRequirement, Requirement
-
-    try:
-        req = Requirement(spec)
-    except InvalidRequirement:
-        return None
-    if req.marker is not None and env is not None and not _marker_holds(str(req.marker), env):
-        return None
-    return normalise(req.name), frozenset(e.lower() for e in req.extras)
 
 
 def _requirements(source: Source, read: Reader, env: Env) -> Result:
@@ -467,19 +141,19 @@ def _requirements(source: Source, read: Reader, env: Env) -> Result:
         if line.startswith(("-r", "--requirement")):
             rest = re.sub(r"^(?:-r|--requirement)\s*=?\s*", "", line)
             if rest:
-                includes.append(Source(_join(folder, rest), "requirements"))
+                includes.append(Source(join(folder, rest), "requirements"))
             continue
         if line.startswith(("-e ", "--editable")):
             line = re.sub(r"^(?:-e|--editable)\s*=?\s*", "", line)
         elif line.startswith("-"):
             continue  # -c, --index-url, --hash lines: no package
         line = re.split(r"\s+--?[a-z]", line, maxsplit=1)[0]  # per-line options: --hash=...
-        local = _local(line)
+        local = local_project(line)
         if local is not None:
-            includes.append(Source(_join(folder, local[0]), "pyproject", local[1]))
+            includes.append(Source(join(folder, local[0]), "pyproject", local[1]))
             continue
-        req = _requirement(line, env)
-        if req is None and _requirement(line) is None:
+        req = requirement(line, env)
+        if req is None and requirement(line) is None:
             gap = gap or f"{source.path}:{number} (`{line}`) could not be read"
         elif req is not None:
             reqs.append(req)
@@ -505,7 +179,7 @@ def _logical_lines(text: str) -> Iterable[tuple[int, str]]:
 def _pyproject(source: Source, read: Reader, env: Env) -> Result:
     """`pip install DIR[extras]`: [project] dependencies (a Poetry project builds its main
     dependencies), and the optional dependencies of the extras named."""
-    path = _join(source.path, "pyproject.toml")
+    path = join(source.path, "pyproject.toml")
     text = read(path)
     if text is None:
         return f"{path} could not be read"
@@ -533,7 +207,7 @@ def _reqs(specs: list[str], env: Env, data: dict[str, Any]) -> list[Req]:
     own = normalise(str((data.get("project") or {}).get("name", "")))
     out: list[Req] = []
     for spec in specs:
-        req = _requirement(spec, env)
+        req = requirement(spec, env)
         if req is None:
             continue
         if own and req[0] == own:
@@ -544,7 +218,7 @@ def _reqs(specs: list[str], env: Env, data: dict[str, Any]) -> list[Req]:
 
 
 def _uv(source: Source, read: Reader, env: Env) -> Result:
-    path = _join(source.path, "pyproject.toml")
+    path = join(source.path, "pyproject.toml")
     text = read(path)
     if text is None:
         return f"{path} could not be read"
@@ -564,7 +238,7 @@ def _uv(source: Source, read: Reader, env: Env) -> Result:
         includes = [i["include-group"] for i in groups.get(group, []) if isinstance(i, dict)]
         specs += [s for g in includes for s in groups.get(g, []) if isinstance(s, str)]
         reqs += _reqs(specs, env, data)
-    return _locked(reqs, source, _join(source.path, "uv.lock"), read, env, [path])
+    return _locked(reqs, source, join(source.path, "uv.lock"), read, env, [path])
 
 
 def _chosen(groups: dict[str, Any], source: Source, defaults: set[str]) -> list[str]:
@@ -576,13 +250,13 @@ def _chosen(groups: dict[str, Any], source: Source, defaults: set[str]) -> list[
 
 
 def _poetry(source: Source, read: Reader, env: Env) -> Result:
-    path = _join(source.path, "pyproject.toml")
+    path = join(source.path, "pyproject.toml")
     text = read(path)
     if text is None:
         return f"{path} could not be read"
     data = _toml(path, text)
     reqs = _poetry_reqs(data, source, env)
-    return _locked(reqs, source, _join(source.path, "poetry.lock"), read, env, [path])
+    return _locked(reqs, source, join(source.path, "poetry.lock"), read, env, [path])
 
 
 def _poetry_reqs(data: dict[str, Any], source: Source, env: Env) -> list[Req]:
@@ -620,7 +294,7 @@ def _poetry_extra_names(poetry: dict[str, Any], extras: tuple[str, ...]) -> set[
     names: set[str] = set()
     for extra, packages in table.items():
         if ALL in extras or extra in extras:
-            names |= {normalise(_name(str(p))) for p in packages}
+            names |= {normalise(name_of(str(p))) for p in packages}
     return names
 
 
@@ -634,7 +308,7 @@ def _poetry_table(table: dict[str, Any], env: Env, extras_named: set[str] | None
             if isinstance(one, dict):
                 if one.get("optional") and normalise(name) not in (extras_named or set()):
                     continue
-                if not _marker_holds(one.get("markers"), env):
+                if not marker_holds(one.get("markers"), env):
                     continue
                 platform = one.get("platform")
                 if platform and not re.search(r"\blinux\b", str(platform)):
@@ -701,7 +375,7 @@ def _lock_graph(lock: dict[str, Any], env: Env) -> Graph:
                 None,
             )
             for extra, items in (package.get("extras") or {}).items():
-                found = [_requirement(re.sub(r"\s*\(.*?\)", "", str(i)), env) for i in items]
+                found = [requirement(re.sub(r"\s*\(.*?\)", "", str(i)), env) for i in items]
                 optional[normalise(extra)] = [r for r in found if r is not None]
         graph[name] = (deps, optional)
     return graph
@@ -710,14 +384,14 @@ def _lock_graph(lock: dict[str, Any], env: Env) -> Graph:
 def _uv_deps(items: list[Any], env: Env) -> list[Req]:
     out: list[Req] = []
     for item in items:
-        if isinstance(item, dict) and _marker_holds(item.get("marker"), env):
+        if isinstance(item, dict) and marker_holds(item.get("marker"), env):
             extras = frozenset(str(e).lower() for e in item.get("extra") or [])
             out.append((normalise(str(item.get("name", ""))), extras))
     return out
 
 
 def _pipenv(source: Source, read: Reader, env: Env) -> Result:
-    lock_path = _join(source.path, "Pipfile.lock")
+    lock_path = join(source.path, "Pipfile.lock")
     text = read(lock_path)
     sections = ("default", "develop") if source.groups else ("default",)
     if text is not None:
@@ -726,10 +400,10 @@ def _pipenv(source: Source, read: Reader, env: Env) -> Result:
         for section in sections:
             for name, spec in (data.get(section) or {}).items():
                 marker = spec.get("markers") if isinstance(spec, dict) else None
-                if _marker_holds(marker, env):
+                if marker_holds(marker, env):
                     names.add(normalise(name))
         return names, [], [lock_path], None
-    path = _join(source.path, "Pipfile")
+    path = join(source.path, "Pipfile")
     text = read(path)
     if text is None:
         return f"{lock_path} could not be read"
@@ -772,11 +446,3 @@ def _with_brought(names: set[str]) -> frozenset[str]:
     return frozenset(out)
 
 
-def _clean(path: str) -> str:
-    cleaned = posixpath.normpath(path.strip()) if path.strip() else ""
-    return "" if cleaned == "." else cleaned
-
-
-def _join(folder: str, path: str) -> str:
-    joined = posixpath.normpath(posixpath.join(folder, path) if folder else path)
-    return "" if joined == "." else joined
