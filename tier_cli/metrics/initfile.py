@@ -25,7 +25,7 @@ from tier_cli.config.metric_table import (
     USERS,
 )
 from tier_cli.config.paths import DATA
-from tier_cli.metrics.postgres.schema import SchemaGuess
+from tier_cli.metrics.postgres.schema import Index, SchemaGuess, wanted_indexes
 
 QUERIES_HEADER = "[database.queries]\n"
 QUALITY_HEADER = "[database.quality]\n"
@@ -281,16 +281,30 @@ def initial_tiers_toml(guess: SchemaGuess | None) -> tuple[str, list[str]]:
         assert ACTIVITY_EXAMPLE_END in text
         text = text.replace(ACTIVITY_EXAMPLE_END, ACTIVITY_EXAMPLE_END + section, 1)
         notes.append(_activity_note(guess))
-        index = f"{_ident(guess.activity_time_column)}, {_ident(guess.activity_user_column)}"
-        if guess.index_exists:
-            notes.append(f"the peak's table has its index already: ({index})")
-        else:
-            notes.append(
-                f"index the peak's table: CREATE INDEX CONCURRENTLY ON "
-                f'{_ident(guess.activity_table)} ({index}) (docs/metrics.md, "Index recipes": '
-                "in a psql session, or in an Alembic migration)"
-            )
+    notes.extend(_index_note(index, index in guess.indexed) for index in wanted_indexes(guess))
     return text, notes
+
+
+INDEX_FOR = {
+    CONCURRENT_USERS: "the peak's table",
+    ACTIVE_USERS: "active_users' table",
+}
+INDEX_WHY = {
+    CONCURRENT_USERS: "each 5-minute window is one range of it",
+    ACTIVE_USERS: "its users come out in order, so counting them sorts nothing",
+}
+
+
+def _index_note(index: Index, exists: bool) -> str:
+    """The index a metric's query needs: there already, or the statement that makes it."""
+    columns = ", ".join(_ident(c) for c in index.columns)
+    if exists:
+        return f"{INDEX_FOR[index.metric]} has its index already: ({columns})"
+    return (
+        f"index {INDEX_FOR[index.metric]}: CREATE INDEX CONCURRENTLY ON {_ident(index.table)} "
+        f'({columns}) ({INDEX_WHY[index.metric]}; docs/metrics.md, "Index recipes": in a psql '
+        "session, or in an Alembic migration)"
+    )
 
 
 def _comment(w: Written) -> str:

@@ -50,11 +50,13 @@ from tier_cli.metrics.measured import Metrics
 from tier_cli.metrics.postgres.reader import MetricReader, Reading
 from tier_cli.metrics.postgres.schema import (
     COLUMNS_SQL,
+    Index,
     Probe,
     SchemaGuess,
     Stats,
     guess_schema,
     probes,
+    wanted_indexes,
 )
 from tier_cli.metrics.postgres.sql import TABLE_SQL, tagged
 from tier_cli.metrics.postgres.url import (
@@ -147,7 +149,7 @@ def inspect_schema(
             rows = conn.execute(tagged(COLUMNS_SQL)).fetchall()
             stats = {p.key: _count(conn, p, settings.active_days) for p in probes(rows)}
             guess = guess_schema(rows, stats, settings.active_days)
-            guess = guess._replace(index_exists=_indexed(conn, guess))
+            guess = guess._replace(indexed=_indexed(conn, guess))
     except psycopg.Error as exc:
         failure = MetricsError(
             masked(f"reading the schema of {source} failed: {reason(exc)}", password)
@@ -157,15 +159,17 @@ def inspect_schema(
     raise failure  # outside the except block: nothing from psycopg is chained
 
 
-def _indexed(conn: psycopg.Connection[Any], guess: SchemaGuess) -> bool:
-    """Whether the peak's table already has a valid index on (time column, user column), so
-    that init never suggests one that exists (pg_index, through TABLE_SQL)."""
-    if not (guess.activity_table and guess.activity_time_column and guess.activity_user_column):
-        return False
-    columns = [guess.activity_time_column, guess.activity_user_column]
-    params = {"table": guess.activity_table.split("."), "columns": columns}
-    row = conn.execute(tagged(TABLE_SQL), params).fetchone()
-    return bool(row and row[5])
+def _indexed(conn: psycopg.Connection[Any], guess: SchemaGuess) -> tuple[Index, ...]:
+    """The indexes the guess's queries need that exist already (a valid index starting with
+    those columns, in that order: pg_index, through TABLE_SQL), so that init never suggests one
+    that exists."""
+    found = []
+    for index in wanted_indexes(guess):
+        params = {"table": index.table.split("."), "columns": list(index.columns)}
+        row = conn.execute(tagged(TABLE_SQL), params).fetchone()
+        if row and row[5]:
+            found.append(index)
+    return tuple(found)
 
 
 def _count(conn: psycopg.Connection[Any], probe: Probe, days: int) -> Stats:

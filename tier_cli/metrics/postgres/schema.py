@@ -15,13 +15,24 @@ schema"):
    order of :data:`ACTIVITY_TABLES`. Tables about the admin site are passed over.
 4. The best event-like one is the activity table (the peak of concurrent users); the best of all
    gives active_users when the users table has no activity column.
+5. The indexes the queries init writes need (:func:`wanted_indexes`); collect.inspect_schema
+   says which exist already.
 """
 
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-from tier_cli.config.metric_table import EDIT_COLUMNS, SECRET_COLUMN
+from tier_cli.config.metric_table import ACTIVE_USERS, CONCURRENT_USERS, EDIT_COLUMNS, SECRET_COLUMN
+
+
+class Index(NamedTuple):
+    """An index a query `tier init` writes needs on a big table (docs/metrics.md, "Index
+    recipes")."""
+
+    table: str  # schema-qualified, as SchemaGuess names it: "public.events"
+    columns: tuple[str, ...]
+    metric: str  # the metric whose query reads it
 
 
 class SchemaGuess(NamedTuple):
@@ -45,7 +56,27 @@ class SchemaGuess(NamedTuple):
     item_tables: tuple[str, ...] = ()  # tables with per-user times that are not events (orders)
     count_column: str | None = None  # a users column no secret is in: count(*)'s one grant
     candidates: tuple[str, ...] = ()  # every active_users source with its figures, best first
-    index_exists: bool = False  # the activity table already has the peak's index (pg_index)
+    indexed: tuple[Index, ...] = ()  # the indexes of wanted_indexes() that exist (pg_index)
+
+
+def wanted_indexes(guess: SchemaGuess) -> tuple[Index, ...]:
+    """The indexes the queries for this guess need to stay fast on a big table.
+
+    - The peak's table, on (time, user): each window of the peak is one range scan of it
+      (peak.py).
+    - active_users' table, on (user, time): read in its order, the users of the window come out
+      one after another and counting them sorts nothing. With (time, user) alone, every row of
+      the window is sorted by user first, which spills to disk past tier's work_mem
+      (benchmarks/README.md, "Real apps' schemas").
+    """
+    out = []
+    if guess.activity_table and guess.activity_time_column and guess.activity_user_column:
+        columns = (guess.activity_time_column, guess.activity_user_column)
+        out.append(Index(guess.activity_table, columns, CONCURRENT_USERS))
+    if guess.active_table and guess.active_user_column and guess.active_time_column:
+        columns = (guess.active_user_column, guess.active_time_column)
+        out.append(Index(guess.active_table, columns, ACTIVE_USERS))
+    return tuple(out)
 
 
 COLUMNS_SQL = """
