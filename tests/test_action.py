@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -328,6 +329,8 @@ def test_the_install_step_installs_the_action_s_own_tier(
         "GITHUB_PATH": str(github_path),
         "TIER_VERSION": "",
         **offline_pip,  # the step's pip install, from wheels built once per run: no index
+        # the step's `python` is this one, as setup-python makes it (the wheels are its own)
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
     }
     script = tmp_path / "install.sh"
     script.write_text(step["run"], "utf-8")
